@@ -1,0 +1,223 @@
+//! Opening connections: the backend comes from the URL scheme, and a failure says what failed.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
+
+use crate::error::AppError;
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Clone)]
+pub struct DbUrl {
+    backend: Backend,
+    target: String,
+}
+
+impl DbUrl {
+    /// `postgres://…` / `postgresql://…` name PostgreSQL; `sqlite://path`, `sqlite:path`
+    /// or a plain file path name an SQLite file.
+    pub fn parse(raw: &str) -> anyhow::Result<DbUrl> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            anyhow::bail!("DATABASE_URL is empty");
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DbUrl { backend: Backend::Postgres, target: raw.to_owned() });
+        }
+        if let Some((scheme, _)) = raw.split_once("://")
+            && scheme != "sqlite"
+        {
+            anyhow::bail!("DATABASE_URL scheme `{scheme}` is not supported: use postgres:// or an SQLite file path");
+        }
+        let path = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")).unwrap_or(raw);
+        Ok(DbUrl { backend: Backend::Sqlite, target: path.to_owned() })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The SQLite file, if this is one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        (self.backend == Backend::Sqlite).then(|| PathBuf::from(&self.target))
+    }
+
+    /// The URL as given (it may hold a password: do not log it, log `self` instead).
+    pub fn as_str(&self) -> &str {
+        &self.target
+    }
+}
+
+/// Shows the URL with any password replaced, for logs and messages.
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.backend {
+            Backend::Sqlite => write!(f, "SQLite file {}", self.target),
+            Backend::Postgres => {
+                let shown = match (self.target.find("://"), self.target.rfind('@')) {
+                    (Some(scheme_end), Some(at)) if at > scheme_end => {
+                        let userinfo = &self.target[scheme_end + 3..at];
+                        let user = userinfo.split(':').next().unwrap_or("");
+                        let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+                        format!("{}{}{}", &self.target[..scheme_end + 3], masked, &self.target[at..])
+                    }
+                    _ => self.target.clone(),
+                };
+                write!(f, "PostgreSQL {shown}")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Settings every SQLite connection gets. `busy_timeout` must come before WAL:
+/// switching the journal mode itself may have to wait for another connection.
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;";
+
+/// Opens one connection, with the backend's own error message on failure
+/// (for PostgreSQL, libpq's text, e.g. that the password was refused).
+pub fn connect(url: &DbUrl) -> Result<Conn, ConnectionError> {
+    match url.backend {
+        Backend::Postgres => PgConnection::establish(&url.target).map(Conn::Postgres),
+        Backend::Sqlite => {
+            if let Some(dir) = PathBuf::from(&url.target).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    ConnectionError::BadConnection(format!("cannot create the directory {}: {e}", dir.display()))
+                })?;
+            }
+            let mut conn = SqliteConnection::establish(&url.target)?;
+            conn.batch_execute(SQLITE_SETUP).map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(Conn::Sqlite(conn))
+        }
+    }
+}
+
+/// r2d2 manager that opens connections with [`connect`].
+#[derive(Debug)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<Conn, ConnectionError> {
+        connect(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectionError> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Builds the pool after one direct connection attempt, so that a wrong password or
+/// an unreachable server is reported as such instead of as a pool timeout.
+pub fn build_pool(url: &DbUrl, size: u32) -> anyhow::Result<Pool> {
+    connect(url).map_err(|e| anyhow::anyhow!("cannot connect to {url}: {e}"))?;
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(Manager { url: url.clone() })
+        .map_err(|e| anyhow::anyhow!("cannot open a connection pool to {url}: {e}"))
+}
+
+/// Runs `work` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`,
+/// which takes the write lock up front: a deferred transaction that reads first and
+/// then writes can fail at once with "database is locked" instead of waiting its turn.
+/// Inside an open transaction it runs in a savepoint instead.
+pub fn write_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, AppError>) -> Result<T, AppError> {
+    let depth = match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?,
+        Conn::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?,
+    };
+    if depth.is_some() {
+        return conn.transaction(work);
+    }
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            match conn {
+                Conn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c)?,
+                Conn::Postgres(c) => AnsiTransactionManager::commit_transaction(c)?,
+            }
+            Ok(value)
+        }
+        Err(err) => {
+            let rolled_back = match conn {
+                Conn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+                Conn::Postgres(c) => AnsiTransactionManager::rollback_transaction(c),
+            };
+            if let Err(rollback_err) = rolled_back {
+                tracing::error!(error = %rollback_err, "rollback failed");
+            }
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_url_names_postgres_and_hides_its_password() {
+        let url = DbUrl::parse("postgres://zq:secret@db.example:5432/zq").unwrap();
+        assert_eq!(url.backend(), Backend::Postgres);
+        assert_eq!(url.to_string(), "PostgreSQL postgres://zq:***@db.example:5432/zq");
+    }
+
+    #[test]
+    fn sqlite_urls_and_plain_paths_name_an_sqlite_file() {
+        for raw in ["sqlite://data/z.db", "sqlite:data/z.db", "data/z.db"] {
+            let url = DbUrl::parse(raw).unwrap();
+            assert_eq!(url.sqlite_path(), Some(PathBuf::from("data/z.db")), "{raw}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_refused_with_a_reason() {
+        let err = DbUrl::parse("mysql://localhost/z").unwrap_err().to_string();
+        assert!(err.contains("mysql"), "{err}");
+    }
+}

@@ -1,0 +1,27 @@
+//! Embedded migrations for both backends, run at start-up and by `zhengqiu migrate`.
+
+use diesel::RunQueryDsl;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::Conn;
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Any fixed number: instances starting together take turns migrating.
+const PG_MIGRATION_LOCK: i64 = 0x7a68_656e_6771;
+
+/// Applies pending migrations; returns the versions applied.
+pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+    fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+        versions.into_iter().map(|v| v.to_string()).collect()
+    }
+    match conn {
+        Conn::Sqlite(c) => c.run_pending_migrations(SQLITE).map(names).map_err(|e| anyhow::anyhow!("{e}")),
+        Conn::Postgres(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(c)?;
+            let result = c.run_pending_migrations(POSTGRES).map(names).map_err(|e| anyhow::anyhow!("{e}"));
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")).execute(c)?;
+            result
+        }
+    }
+}

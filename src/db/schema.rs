@@ -1,0 +1,127 @@
+//! Table definitions shared by both backends (kept in step with `migrations/`).
+
+diesel::table! {
+    consultations (id) {
+        id -> Integer,
+        seed_key -> Nullable<Text>,
+        title -> Text,
+        issuer -> Text,
+        notice -> Text,
+        how_to_comment -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        short_period_reason -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        feedback_text -> Nullable<Text>,
+        feedback_published_at -> Nullable<Timestamp>,
+        opinion_count -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    drafts (id) {
+        id -> Integer,
+        consultation_id -> Integer,
+        version_label -> Text,
+        title -> Text,
+        source_name -> Text,
+        source_format -> Text,
+        source_encoding -> Text,
+        is_current -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sections (id) {
+        id -> Integer,
+        draft_id -> Integer,
+        position -> Integer,
+        parent_id -> Nullable<Integer>,
+        level -> Integer,
+        kind -> Text,
+        number -> Text,
+        heading -> Text,
+        body -> Text,
+        anchor -> Text,
+        opinion_count -> Integer,
+    }
+}
+
+diesel::table! {
+    opinions (id) {
+        id -> Integer,
+        consultation_id -> Integer,
+        section_id -> Nullable<Integer>,
+        source -> Text,
+        channel -> Text,
+        author_name -> Text,
+        contact -> Nullable<Text>,
+        contact_kind -> Nullable<Text>,
+        body -> Text,
+        original_text -> Nullable<Text>,
+        proposed_text -> Nullable<Text>,
+        receipt_code -> Nullable<Text>,
+        client_hash -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        fingerprint -> Text,
+        flagged -> Bool,
+        flag_reason -> Nullable<Text>,
+        decision -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        received_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    captcha_challenges (id) {
+        id -> Text,
+        kind -> Text,
+        answer -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (bucket) {
+        bucket -> Text,
+        hits -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(drafts -> consultations (consultation_id));
+diesel::joinable!(sections -> drafts (draft_id));
+diesel::joinable!(opinions -> consultations (consultation_id));
+diesel::joinable!(opinions -> sections (section_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    consultations,
+    drafts,
+    sections,
+    opinions,
+    captcha_challenges,
+    rate_limits,
+    outbox,
+);

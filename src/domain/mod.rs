@@ -1,0 +1,4 @@
+//! Domain values that parse their input; the rest of the code trusts them.
+
+pub mod adoption;
+pub mod window;

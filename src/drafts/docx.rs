@@ -1,0 +1,223 @@
+//! Reading a Word (.docx) document as paragraphs: text runs, heading styles and table rows.
+
+use super::heading::{detect, is_ws, titled};
+use super::lines::{guess_title, lines_with_breaks};
+use super::tree::{Builder, Line};
+use super::{DraftSection, ImportError, plain_line};
+use roxmltree::{Document, Node};
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+/// The largest XML part we read; a bigger one is refused rather than exhausting memory.
+const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One paragraph (or table row) of a Word document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Paragraph {
+    /// The text, with `w:tab` as a tab and `w:br` as a line break; a table row's cells are
+    /// joined by " | ".
+    pub text: String,
+    /// The outline level a heading style (Heading 1…9, 标题 1…9) or `w:outlineLvl` gives.
+    pub level: Option<u8>,
+    /// Whether the paragraph has the Title style.
+    pub title: bool,
+    /// Whether this is a table row, which is never a heading.
+    pub table_row: bool,
+}
+
+/// The paragraphs of the .docx in `bytes`, in document order.
+pub(crate) fn read_paragraphs(bytes: &[u8]) -> Result<Vec<Paragraph>, ImportError> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable("文件已损坏或不是有效的压缩包"))?;
+    let document = read_part(&mut archive, "word/document.xml")?
+        .ok_or_else(|| unreadable("缺少 word/document.xml，可能不是 Word 文档"))?;
+    let styles = read_part(&mut archive, "word/styles.xml")?.map(|xml| style_levels(&xml)).unwrap_or_default();
+    let document = Document::parse(&document).map_err(|_| unreadable("word/document.xml 不是有效的 XML"))?;
+    let body = document
+        .descendants()
+        .find(|n| n.tag_name().name() == "body")
+        .ok_or_else(|| unreadable("word/document.xml 中没有正文"))?;
+    let mut out = Vec::new();
+    blocks(body, &styles, &mut out);
+    Ok(out)
+}
+
+fn unreadable(why: &str) -> ImportError {
+    ImportError::UnreadableDocx(why.to_string())
+}
+
+fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<String>, ImportError> {
+    let file = match archive.by_name(name) {
+        Ok(file) => file,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(_) => return Err(unreadable("压缩包中的文件无法读取")),
+    };
+    if file.size() > MAX_PART_BYTES {
+        return Err(unreadable("文档内容过大"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).map_err(|_| unreadable("压缩包中的文件无法解压"))?;
+    if bytes.len() as u64 > MAX_PART_BYTES {
+        return Err(unreadable("文档内容过大"));
+    }
+    let (text, _, _) = encoding_rs::UTF_8.decode(&bytes);
+    Ok(Some(text.into_owned()))
+}
+
+/// What a style means for us: an outline level, or the title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StyleRole {
+    Level(u8),
+    Title,
+}
+
+/// Maps style ids to heading levels, from each style's name ("heading 2", "标题 2", "Title")
+/// or its `w:outlineLvl`. Chinese Word often gives heading styles ids like "2" or "a3".
+fn style_levels(xml: &str) -> HashMap<String, StyleRole> {
+    let Ok(doc) = Document::parse(xml) else {
+        return HashMap::new();
+    };
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "style")
+        .filter_map(|style| {
+            let id = attr(style, "styleId")?;
+            let name = child(style, "name").and_then(|n| attr(n, "val"));
+            let outline = child(style, "pPr").and_then(|p| child(p, "outlineLvl")).and_then(|o| attr(o, "val"));
+            let role =
+                name.and_then(role_from_name).or_else(|| outline.and_then(level_from_outline).map(StyleRole::Level))?;
+            Some((id.to_string(), role))
+        })
+        .collect()
+}
+
+fn role_from_name(name: &str) -> Option<StyleRole> {
+    let compact: String = name.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    if compact == "title" || compact == "标题" {
+        return Some(StyleRole::Title);
+    }
+    let digits = compact.strip_prefix("heading").or_else(|| compact.strip_prefix("标题"))?;
+    match digits.parse::<u8>() {
+        Ok(level @ 1..=9) => Some(StyleRole::Level(level)),
+        _ => None,
+    }
+}
+
+fn level_from_outline(val: &str) -> Option<u8> {
+    match val.trim().parse::<u8>() {
+        Ok(level @ 0..=8) => Some(level + 1),
+        _ => None,
+    }
+}
+
+fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    node.attributes().find(|a| a.name() == name).map(|a| a.value())
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.children().find(|n| n.tag_name().name() == name)
+}
+
+/// Block-level content: paragraphs, tables, and containers (content controls, custom XML).
+fn blocks(node: Node<'_, '_>, styles: &HashMap<String, StyleRole>, out: &mut Vec<Paragraph>) {
+    for child in node.children().filter(Node::is_element) {
+        match child.tag_name().name() {
+            "p" => out.push(paragraph(child, styles)),
+            "tbl" => table(child, styles, out),
+            "sectPr" | "Fallback" => {}
+            _ => blocks(child, styles, out),
+        }
+    }
+}
+
+fn paragraph(node: Node<'_, '_>, styles: &HashMap<String, StyleRole>) -> Paragraph {
+    let mut text = String::new();
+    inline_text(node, &mut text);
+    let props = child(node, "pPr");
+    let role = props
+        .and_then(|p| child(p, "pStyle"))
+        .and_then(|s| attr(s, "val"))
+        .and_then(|id| styles.get(id).copied().or_else(|| role_from_name(id)));
+    let outline = props.and_then(|p| child(p, "outlineLvl")).and_then(|o| attr(o, "val")).and_then(level_from_outline);
+    let level = match role {
+        Some(StyleRole::Level(level)) => Some(level),
+        _ => outline,
+    };
+    Paragraph { text, level, title: role == Some(StyleRole::Title), table_row: false }
+}
+
+fn inline_text(node: Node<'_, '_>, out: &mut String) {
+    for child in node.children().filter(Node::is_element) {
+        match child.tag_name().name() {
+            "t" => out.push_str(child.text().unwrap_or_default()),
+            "tab" => out.push('\t'),
+            "br" | "cr" => out.push('\n'),
+            "noBreakHyphen" => out.push('-'),
+            // Properties hold tab stops, deleted or moved-away text is not in the draft,
+            // and fallbacks repeat what their alternative already said.
+            "pPr" | "rPr" | "delText" | "instrText" | "del" | "moveFrom" | "Fallback" => {}
+            _ => inline_text(child, out),
+        }
+    }
+}
+
+/// Each row becomes one paragraph, its cells joined by " | ". Rows and cells may sit inside
+/// content controls, so they are found as descendants that belong to this table or row.
+fn table(node: Node<'_, '_>, styles: &HashMap<String, StyleRole>, out: &mut Vec<Paragraph>) {
+    for row in owned(node, "tr", "tbl") {
+        let cells: Vec<String> = owned(row, "tc", "tr")
+            .map(|cell| {
+                let mut inner = Vec::new();
+                blocks(cell, styles, &mut inner);
+                let texts: Vec<&str> = inner.iter().map(|p| p.text.trim()).collect();
+                texts.join(" ").replace(['\n', '\r'], " ")
+            })
+            .collect();
+        out.push(Paragraph { text: cells.join(" | "), level: None, title: false, table_row: true });
+    }
+}
+
+/// Descendants of `node` named `name` whose nearest `owner`-named ancestor is `node` itself
+/// (so the rows of a nested table are not this table's rows).
+fn owned<'a, 'i>(node: Node<'a, 'i>, name: &'static str, owner: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.descendants().filter(move |n| {
+        n.tag_name().name() == name && n.ancestors().skip(1).find(|a| a.tag_name().name() == owner) == Some(node)
+    })
+}
+
+/// Splits Word paragraphs into sections: a heading-styled paragraph is a heading at its style's
+/// level (numbered or not); other lines are read like plain text. Returns the sections and the
+/// title (a Title-styled paragraph, else the first line if it reads like one).
+pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, Option<String>) {
+    let mut text = String::new();
+    let mut spans = Vec::with_capacity(paragraphs.len());
+    for paragraph in paragraphs {
+        let start = text.len();
+        text.push_str(&paragraph.text);
+        text.push('\n');
+        spans.push((start, text.len(), paragraph));
+    }
+    let mut builder = Builder::default();
+    for (start, end, paragraph) in spans {
+        let level = paragraph.level;
+        for (i, line) in lines_with_breaks(&text[start..end]).enumerate() {
+            let styled = level.filter(|_| i == 0 && line.chars().any(|c| !is_ws(c)));
+            builder.push(match styled {
+                Some(level) => {
+                    let heading = detect(line).unwrap_or_else(|| titled(line));
+                    Line::Explicit(line, level, heading)
+                }
+                None if paragraph.table_row => Line::Body(line),
+                None => plain_line(line),
+            });
+        }
+    }
+    let title = paragraphs
+        .iter()
+        .find(|p| p.title && !p.text.trim().is_empty())
+        .map(|p| p.text.trim().to_string())
+        .or_else(|| guess_title(&text));
+    (builder.finish(), title)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,11 @@
+//! zhengqiu: a 征求意见 (public comment) service.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod drafts;
+pub mod error;
+pub mod models;
+pub mod routes;
+pub mod seed;
+pub mod startup;

@@ -1,0 +1,194 @@
+//! Command line: serve, migrate, seed, import.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use zhengqiu::config::Settings;
+use zhengqiu::db;
+use zhengqiu::domain::window::{ConsultationWindow, china_today};
+use zhengqiu::drafts;
+use zhengqiu::models::draft::DraftSource;
+use zhengqiu::models::{Draft, NewConsultation};
+use zhengqiu::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "zhengqiu", version, about = "征求意见：分条公开征求意见稿，收集意见，记录并公开采纳情况")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web service (the default).
+    Serve {
+        /// Address to listen on (overrides ZHENGQIU_ADDR).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo consultations from seeds/ (skips those already present).
+    Seed,
+    /// Split a document (.txt in UTF-8 or GBK, .md, .docx) into sections; with --create,
+    /// store it as a new consultation.
+    Import {
+        file: PathBuf,
+        /// Store the draft as a new (unpublished) consultation.
+        #[arg(long)]
+        create: bool,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, default_value = "")]
+        issuer: String,
+        /// First day of the window (default: today, China time).
+        #[arg(long)]
+        starts_on: Option<NaiveDate>,
+        /// Last day of the window (default: 30 days in all).
+        #[arg(long)]
+        ends_on: Option<NaiveDate>,
+        /// Required when the window is shorter than 30 days.
+        #[arg(long)]
+        short_period_reason: Option<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve { addr: None }) {
+        Command::Serve { addr } => {
+            if let Some(addr) = addr {
+                settings.public_url = format!("http://{addr}");
+                settings.addr = addr;
+            }
+            serve(settings)
+        }
+        Command::Migrate => {
+            let mut conn = db::connect(&settings.database_url)
+                .with_context(|| format!("cannot connect to {}", settings.database_url))?;
+            let applied = db::run_migrations(&mut conn)?;
+            println!("{}：已应用 {} 个迁移 {:?}", settings.database_url, applied.len(), applied);
+            Ok(())
+        }
+        Command::Seed => seed(&settings),
+        Command::Import { file, create, title, issuer, starts_on, ends_on, short_period_reason } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let imported = drafts::import(&bytes, &name).map_err(|e| anyhow::anyhow!("{}：{e}", file.display()))?;
+            print_outline(&imported);
+            if create {
+                let today = china_today(Utc::now());
+                let start = starts_on.unwrap_or(today);
+                let window = match ends_on {
+                    Some(end) => ConsultationWindow::for_new_consultation(start, end, short_period_reason.as_deref())?,
+                    None => ConsultationWindow::standard_from(start),
+                };
+                let title = title.or(imported.title.clone()).unwrap_or_else(|| name.clone());
+                create_consultation(
+                    &settings,
+                    &imported,
+                    &title,
+                    &issuer,
+                    window,
+                    short_period_reason.as_deref(),
+                    &name,
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let database = settings.database_url.to_string();
+    let app = Application::build(settings).await?;
+    println!("zhengqiu 已启动：http://{}（数据库：{database}）", app_addr(&app));
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn app_addr(app: &Application) -> String {
+    let configured = std::env::var("ZHENGQIU_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    match configured.rsplit_once(':') {
+        Some((host, _)) => format!("{host}:{}", app.port()),
+        None => format!("{configured}:{}", app.port()),
+    }
+}
+
+fn seed(settings: &Settings) -> anyhow::Result<()> {
+    let mut conn =
+        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
+    db::run_migrations(&mut conn)?;
+    let entries = zhengqiu::seed::manifest()?.len() as u64;
+    let bar = ProgressBar::new(entries).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let now = Utc::now();
+    let report = zhengqiu::seed::run(&mut conn, china_today(now), now.naive_utc(), |entry, created| {
+        bar.set_message(format!("{}{}", entry.title, if created { "" } else { "（已存在，跳过）" }));
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    println!("演示数据：新建 {} 个意见征集，跳过已存在的 {} 个。", report.created.len(), report.skipped.len());
+    Ok(())
+}
+
+fn print_outline(imported: &drafts::ImportedDraft) {
+    println!("格式：{:?}，编码：{}，共 {} 个部分", imported.format, imported.encoding, imported.sections.len());
+    for section in &imported.sections {
+        let indent = "  ".repeat(usize::from(section.level.saturating_sub(1)));
+        let chars = section.text.chars().count();
+        println!("{indent}{}{}  （{chars} 字）", section.number, section.heading);
+    }
+}
+
+fn create_consultation(
+    settings: &Settings,
+    imported: &drafts::ImportedDraft,
+    title: &str,
+    issuer: &str,
+    window: ConsultationWindow,
+    short_period_reason: Option<&str>,
+    file_name: &str,
+) -> anyhow::Result<()> {
+    let mut conn =
+        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
+    db::run_migrations(&mut conn)?;
+    let now = Utc::now().naive_utc();
+    let bar = ProgressBar::new_spinner().with_message("正在保存征求意见稿…");
+    let id = db::write_tx(&mut conn, |conn| {
+        let id = NewConsultation {
+            seed_key: None,
+            title,
+            issuer,
+            notice: "",
+            how_to_comment: "",
+            starts_on: window.starts_on(),
+            ends_on: window.ends_on(),
+            short_period_reason,
+            published_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .insert(conn)?;
+        let source = DraftSource { version_label: "征求意见稿", title, file_name };
+        Draft::create(conn, id, &source, imported, now)?;
+        Ok(id)
+    })
+    .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    bar.finish_and_clear();
+    println!("已创建意见征集 #{id}（未发布）：{title}，征集时间 {} 至 {}", window.starts_on(), window.ends_on());
+    Ok(())
+}

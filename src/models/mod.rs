@@ -1,0 +1,36 @@
+//! One module per table: the row struct, its insert form, and the queries on it.
+
+pub mod consultation;
+pub mod draft;
+pub mod ids;
+
+pub use consultation::{Consultation, NewConsultation};
+pub use draft::{Draft, Section};
+pub use ids::*;
+
+/// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection:
+/// the same statement is written for each inner connection.
+#[macro_export]
+macro_rules! insert_returning {
+    ($conn:expr, $table:expr, $values:expr, $returning:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(c) => {
+                diesel::insert_into($table).values($values).returning($returning).get_result(c)
+            }
+            $crate::db::Conn::Postgres(c) => {
+                diesel::insert_into($table).values($values).returning($returning).get_result(c)
+            }
+        }
+    };
+}
+
+/// A multi-row `INSERT`, which diesel cannot build on the multi-backend connection.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::Conn::Postgres(c) => diesel::insert_into($table).values($values).execute(c),
+        }
+    };
+}

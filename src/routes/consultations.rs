@@ -1,0 +1,108 @@
+//! Public pages: the list of consultations, a consultation with its draft, one section.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use chrono::Utc;
+
+use crate::db;
+use crate::domain::window::Status;
+use crate::error::AppError;
+use crate::models::{Consultation, ConsultationId, Draft, Section};
+use crate::routes::render;
+use crate::routes::views::{ConsultationView, DraftView, SectionView, section_views};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "consultations/list.html")]
+struct ListPage {
+    items: Vec<ConsultationView>,
+}
+
+#[get("/")]
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let consultations = db::run(&state.pool, |conn| Ok(Consultation::list_published(conn)?)).await?;
+    let now = Utc::now();
+    let mut items: Vec<ConsultationView> = consultations.iter().map(|c| ConsultationView::new(c, now)).collect();
+    // What a citizen can act on comes first: open, then scheduled, then the rest.
+    items.sort_by_key(|c| match c.status {
+        Status::Open => 0,
+        Status::Scheduled => 1,
+        Status::Closed | Status::FeedbackPublished => 2,
+    });
+    render(&ListPage { items })
+}
+
+#[derive(Template)]
+#[template(path = "consultations/show.html")]
+struct ShowPage {
+    c: ConsultationView,
+    draft: Option<DraftView>,
+}
+
+/// A consultation's current draft with its sections in order.
+type CurrentDraft = Option<(Draft, Vec<Section>)>;
+
+/// A published consultation with its current draft. The cost does not depend on
+/// how many opinions it has: counts come from counters kept on the rows.
+fn load_published(conn: &mut db::Conn, id: ConsultationId) -> Result<(Consultation, CurrentDraft), AppError> {
+    let consultation = Consultation::find_published(conn, id)?;
+    let draft = match Draft::current_for(conn, id)? {
+        Some(draft) => {
+            let sections = Section::for_draft(conn, draft.id)?;
+            Some((draft, sections))
+        }
+        None => None,
+    };
+    Ok((consultation, draft))
+}
+
+#[get("/consultations/{id}")]
+pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (consultation, draft) = db::run(&state.pool, move |conn| load_published(conn, id)).await?;
+    let c = ConsultationView::new(&consultation, Utc::now());
+    let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
+    render(&ShowPage { c, draft })
+}
+
+#[derive(Template)]
+#[template(path = "consultations/section.html")]
+struct SectionPage {
+    c: ConsultationView,
+    section: SectionView,
+    ancestors: Vec<SectionView>,
+    children: Vec<SectionView>,
+    prev: Option<SectionView>,
+    next: Option<SectionView>,
+}
+
+#[get("/consultations/{id}/sections/{anchor}")]
+pub async fn section(
+    state: web::Data<AppState>,
+    path: web::Path<(ConsultationId, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, anchor) = path.into_inner();
+    let (consultation, draft) = db::run(&state.pool, move |conn| load_published(conn, id)).await?;
+    let (_, sections) = draft.ok_or(AppError::NotFound)?;
+    let c = ConsultationView::new(&consultation, Utc::now());
+    let views = section_views(&c.url, &sections);
+    let pos = views.iter().position(|s| s.anchor == anchor).ok_or(AppError::NotFound)?;
+    let section = &views[pos];
+    let mut ancestors = Vec::new();
+    let mut parent = section.parent;
+    while let Some(p) = parent {
+        let Some(view) = views.iter().find(|s| s.id == p) else { break };
+        parent = view.parent;
+        ancestors.push(view.clone());
+    }
+    ancestors.reverse();
+    let page = SectionPage {
+        children: views.iter().filter(|s| s.parent == Some(section.id)).cloned().collect(),
+        prev: pos.checked_sub(1).map(|i| views[i].clone()),
+        next: views.get(pos + 1).cloned(),
+        section: section.clone(),
+        ancestors,
+        c,
+    };
+    render(&page)
+}

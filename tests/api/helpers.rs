@@ -1,0 +1,168 @@
+//! `spawn_app()`: the real application on a free port with a fresh database.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use diesel::RunQueryDsl;
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+
+use zhengqiu::config::Settings;
+use zhengqiu::db::{self, DbUrl};
+use zhengqiu::drafts;
+use zhengqiu::models::draft::DraftSource;
+use zhengqiu::models::{ConsultationId, Draft, NewConsultation};
+use zhengqiu::startup::Application;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Arc<Settings>,
+    pub _dir: TempDir,
+}
+
+/// A fresh database URL: an SQLite file in `dir`, or a new PostgreSQL database.
+pub fn fresh_database(dir: &TempDir) -> DbUrl {
+    match std::env::var("ZHENGQIU_TEST_DATABASE_URL") {
+        Ok(server) if !server.trim().is_empty() => {
+            let server = DbUrl::parse(&server).expect("ZHENGQIU_TEST_DATABASE_URL");
+            let name = format!("zq_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+            let mut admin = db::connect(&server).expect("connect to the test PostgreSQL server");
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+            let base = server.as_str();
+            let (prefix, _) = base.rsplit_once('/').expect("a database name in ZHENGQIU_TEST_DATABASE_URL");
+            DbUrl::parse(&format!("{prefix}/{name}")).expect("test database URL")
+        }
+        _ => DbUrl::parse(&dir.path().join("test.db").to_string_lossy()).expect("sqlite url"),
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("ZHENGQIU_TEST_DATABASE_URL").is_ok_and(|v| !v.trim().is_empty())
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with the demo data loaded, as a new user sees it.
+pub async fn spawn_seeded_app() -> TestApp {
+    spawn_app_with(|s| s.seed_on_start = true).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(&dir);
+    let mut settings = Settings::with_defaults(url, dir.path().to_path_buf(), vec![7u8; 64]);
+    settings.addr = "127.0.0.1:0".to_owned();
+    settings.seed_on_start = false;
+    settings.workers = 1;
+    settings.pool_size = 4;
+    configure(&mut settings);
+    let app = Application::build(settings.clone()).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    TestApp { address, client, settings: Arc::new(settings), _dir: dir }
+}
+
+/// A page fetched and parsed.
+pub struct Page {
+    pub status: u16,
+    pub html: Html,
+    pub body: String,
+}
+
+impl Page {
+    pub fn select(&self, css: &str) -> Vec<scraper::ElementRef<'_>> {
+        let selector = Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e}"));
+        self.html.select(&selector).collect()
+    }
+
+    /// The text of every element matching `css`, whitespace collapsed.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        self.select(css).iter().map(|e| squeeze(&e.text().collect::<String>())).collect()
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        self.texts(css).into_iter().next().unwrap_or_else(|| panic!("nothing matches {css}"))
+    }
+}
+
+pub fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn page(&self, path: &str) -> Page {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        Page { status, html: Html::parse_document(&body), body }
+    }
+
+    pub fn conn(&self) -> db::Conn {
+        db::connect(&self.settings.database_url).expect("test connection")
+    }
+
+    /// A published consultation with `draft_text` as its draft.
+    pub fn create_consultation(
+        &self,
+        title: &str,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        draft_text: &str,
+    ) -> ConsultationId {
+        self.create_consultation_with(title, starts_on, ends_on, draft_text, true)
+    }
+
+    pub fn create_consultation_with(
+        &self,
+        title: &str,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        draft_text: &str,
+        published: bool,
+    ) -> ConsultationId {
+        let mut conn = self.conn();
+        let now = Utc::now().naive_utc();
+        let id = NewConsultation {
+            seed_key: None,
+            title,
+            issuer: "测试县人民政府",
+            notice: "这是一则测试公告。",
+            how_to_comment: "",
+            starts_on,
+            ends_on,
+            short_period_reason: None,
+            published_at: published.then_some(now),
+            created_at: now,
+            updated_at: now,
+        }
+        .insert(&mut conn)
+        .expect("insert consultation");
+        let imported = drafts::import(draft_text.as_bytes(), "draft.txt").expect("import draft");
+        let source = DraftSource { version_label: "征求意见稿", title, file_name: "draft.txt" };
+        Draft::create(&mut conn, id, &source, &imported, now).expect("store draft");
+        id
+    }
+}
+
+/// Today in China, and days around it.
+pub fn china_day(offset: i64) -> NaiveDate {
+    zhengqiu::domain::window::china_today(Utc::now()) + chrono::Duration::days(offset)
+}
+
+pub const SMALL_DRAFT: &str = "第一章 总则\n第一条 为了规范测试，制定本办法。\n第二条 本办法适用于测试。\n第二章 附则\n第三条 本办法自发布之日起施行。\n";

@@ -1,0 +1,9 @@
+//! Tests against the running app: each test starts it on port 0 with a fresh database.
+//!
+//! SQLite by default; set `ZHENGQIU_TEST_DATABASE_URL` to a PostgreSQL server URL
+//! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`) to run every test on PostgreSQL,
+//! each in a database of its own.
+
+mod consultations;
+mod helpers;
+mod storage;
