@@ -1,4 +1,7 @@
 //! Domain values that parse their input; the rest of the code trusts them.
 
 pub mod adoption;
+pub mod contact;
+pub mod masking;
+pub mod receipt;
 pub mod window;
