@@ -3,5 +3,6 @@
 pub mod adoption;
 pub mod contact;
 pub mod masking;
+pub mod opinion;
 pub mod receipt;
 pub mod window;

@@ -1,8 +1,11 @@
 //! HTTP handlers, one module per area; the route table itself is in `startup.rs`.
 
 pub mod assets;
+pub mod challenge;
 pub mod consultations;
 pub mod health;
+pub mod opinions;
+pub mod receipts;
 pub mod views;
 
 use actix_web::HttpResponse;

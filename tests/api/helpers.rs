@@ -88,6 +88,11 @@ impl Page {
         self.select(css).iter().map(|e| squeeze(&e.text().collect::<String>())).collect()
     }
 
+    /// The error messages shown beside fields.
+    pub fn errors_shown(&self) -> Vec<String> {
+        self.texts(".error-message")
+    }
+
     pub fn text(&self, css: &str) -> String {
         self.texts(css).into_iter().next().unwrap_or_else(|| panic!("nothing matches {css}"))
     }
@@ -166,3 +171,61 @@ pub fn china_day(offset: i64) -> NaiveDate {
 }
 
 pub const SMALL_DRAFT: &str = "第一章 总则\n第一条 为了规范测试，制定本办法。\n第二条 本办法适用于测试。\n第二章 附则\n第三条 本办法自发布之日起施行。\n";
+
+/// What a test needs from a rendered opinion form.
+pub struct OpenForm {
+    pub action: String,
+    pub captcha_id: String,
+    pub captcha_kind: String,
+    pub section: String,
+    pub page: Page,
+}
+
+impl TestApp {
+    /// Fetches an opinion form and reads its hidden fields.
+    pub async fn open_form(&self, path: &str) -> OpenForm {
+        let page = self.page(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        form_state(page)
+    }
+
+    /// The answer to a challenge, read from the database as only the server knows it.
+    pub fn captcha_answer(&self, id: &str) -> String {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::captcha_challenges::dsl;
+        dsl::captcha_challenges.filter(dsl::id.eq(id)).select(dsl::answer).first(&mut self.conn()).expect("challenge")
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.expect("post")
+    }
+
+    pub async fn post_page(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self.post_form(path, fields).await;
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        Page { status, html: Html::parse_document(&body), body }
+    }
+}
+
+pub fn form_state(page: Page) -> OpenForm {
+    let hidden = |name: &str| {
+        page.select(&format!("form input[name={name}]"))
+            .first()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    OpenForm {
+        action: page
+            .select("form[method=post]")
+            .first()
+            .and_then(|f| f.value().attr("action"))
+            .unwrap_or_default()
+            .to_owned(),
+        captcha_id: hidden("captcha_id"),
+        captcha_kind: hidden("captcha_kind"),
+        section: hidden("section"),
+        page,
+    }
+}

@@ -6,4 +6,6 @@
 
 mod consultations;
 mod helpers;
+mod opinions;
+mod smtp;
 mod storage;
