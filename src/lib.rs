@@ -8,6 +8,7 @@ pub mod drafts;
 pub mod emails;
 pub mod error;
 pub mod exports;
+pub mod jobs;
 pub mod mail;
 pub mod models;
 pub mod rate_limit;

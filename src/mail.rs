@@ -135,7 +135,7 @@ impl Worker {
                     Ok(()) => {
                         sent += 1;
                         db::run(&self.pool, move |conn| {
-                            Ok(OutboxMail::mark_sent(conn, mail.id, Utc::now().naive_utc())?)
+                            Ok(OutboxMail::mark_sent(conn, &mail, Utc::now().naive_utc())?)
                         })
                         .await?;
                     }
@@ -164,6 +164,18 @@ impl Worker {
     }
 
     async fn clean_up(&self) -> anyhow::Result<()> {
+        let reminder_days = self.settings.reminder_days_before;
+        let public_url = self.settings.public_url.clone();
+        let report =
+            db::run(&self.pool, move |conn| crate::jobs::run_due(conn, Utc::now(), reminder_days, &public_url)).await?;
+        if report.reminders + report.overdue > 0 {
+            tracing::info!(
+                reminders = report.reminders,
+                overdue = report.overdue,
+                "review round: reminders queued, silence recorded"
+            );
+            self.wakeup.notify_one();
+        }
         let retention = self.settings.contact_retention_days;
         let (captchas, counters, contacts, mails) = db::run(&self.pool, move |conn| {
             let now = Utc::now();

@@ -48,12 +48,17 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
     SensitiveWords::from_lines(&list).map_err(|e| anyhow::anyhow!("the sensitive-word list cannot be used: {e}"))
 }
 
-/// Replaces what a receipt code URL holds, so the access log cannot be used to read opinions.
+/// Hides the capability in receipt and reply URLs, so the access log cannot be used
+/// to read opinions or to answer for a department.
 fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/receipts/") {
-        Some(rest) if !rest.is_empty() => "/receipts/…".to_owned(),
-        _ => path.to_owned(),
+    for prefix in ["/receipts/", "/replies/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            return format!("{prefix}…");
+        }
     }
+    path.to_owned()
 }
 
 /// Opens the pool, applies migrations, and loads the demo data into an empty database.
@@ -82,7 +87,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::opinions::new)
         .service(routes::opinions::create)
         .service(routes::receipts::lookup)
-        .service(routes::receipts::show);
+        .service(routes::receipts::show)
+        .service(routes::replies::show)
+        .service(routes::replies::submit);
 }
 
 /// Malformed paths, queries and forms get the standard error pages.
@@ -161,6 +168,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server from outside, e.g. when a test ends.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// How mail is delivered, for the start-up message.

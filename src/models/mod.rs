@@ -1,8 +1,10 @@
 //! One module per table: the row struct, its insert form, and the queries on it.
 
 pub mod consultation;
+pub mod department;
 pub mod draft;
 pub mod ids;
+pub mod invitation;
 pub mod opinion;
 pub mod outbox;
 

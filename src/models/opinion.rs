@@ -13,7 +13,7 @@ use crate::domain::opinion::OpinionText;
 use crate::domain::receipt::ReceiptCode;
 use crate::error::AppError;
 use crate::models::outbox::NewMail;
-use crate::models::{ConsultationId, OpinionId, SectionId};
+use crate::models::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
 use crate::rate_limit::ClientKey;
 use crate::text::normalise::fingerprint;
 
@@ -135,6 +135,11 @@ pub struct Opinion {
     pub decided_at: Option<NaiveDateTime>,
     pub received_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub department_id: Option<DepartmentId>,
+    pub invitation_id: Option<InvitationId>,
+    /// The opinion's number within a department's reply.
+    pub seq: Option<i32>,
+    pub attachment_id: Option<AttachmentId>,
 }
 
 impl Opinion {
@@ -152,6 +157,49 @@ impl Opinion {
             .select(Opinion::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// Whether `new` says the same as this opinion (same section, text and wording).
+    pub fn same_content(&self, new: &NewOpinion<'_>) -> bool {
+        self.section_id == new.section_id
+            && self.body == new.body
+            && self.original_text.as_deref() == new.original_text
+            && self.proposed_text.as_deref() == new.proposed_text
+    }
+
+    /// Replaces what the opinion says, in the caller's transaction. A decision taken
+    /// on the old text no longer applies and is cleared; the section counters follow.
+    pub fn replace_content(&self, conn: &mut Conn, new: &NewOpinion<'_>) -> Result<(), AppError> {
+        diesel::update(opinions::table.find(self.id))
+            .set((
+                opinions::section_id.eq(new.section_id),
+                opinions::body.eq(new.body),
+                opinions::original_text.eq(new.original_text),
+                opinions::proposed_text.eq(new.proposed_text),
+                opinions::fingerprint.eq(new.fingerprint),
+                opinions::contact.eq(new.contact),
+                opinions::contact_kind.eq(new.contact_kind),
+                opinions::received_at.eq(new.received_at),
+                opinions::decision.eq(None::<String>),
+                opinions::decision_reason.eq(None::<String>),
+                opinions::decided_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        if self.section_id != new.section_id {
+            count_on_section(conn, self.section_id, -1)?;
+            count_on_section(conn, new.section_id, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the opinion and uncounts it, in the caller's transaction.
+    pub fn delete_counted(&self, conn: &mut Conn) -> Result<(), AppError> {
+        diesel::delete(opinions::table.find(self.id)).execute(conn)?;
+        diesel::update(consultations::table.find(self.consultation_id))
+            .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
+            .execute(conn)?;
+        count_on_section(conn, self.section_id, -1)?;
+        Ok(())
     }
 
     /// Erases the contacts of opinions whose consultation published its feedback more
@@ -199,6 +247,10 @@ pub struct NewOpinion<'a> {
     pub flag_reason: Option<&'a str>,
     pub received_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub department_id: Option<DepartmentId>,
+    pub invitation_id: Option<InvitationId>,
+    pub seq: Option<i32>,
+    pub attachment_id: Option<AttachmentId>,
 }
 
 impl NewOpinion<'_> {
@@ -210,13 +262,18 @@ impl NewOpinion<'_> {
         diesel::update(consultations::table.find(self.consultation_id))
             .set(consultations::opinion_count.eq(consultations::opinion_count + 1))
             .execute(conn)?;
-        if let Some(section_id) = self.section_id {
-            diesel::update(sections::table.find(section_id))
-                .set(sections::opinion_count.eq(sections::opinion_count + 1))
-                .execute(conn)?;
-        }
+        count_on_section(conn, self.section_id, 1)?;
         Ok(id)
     }
+}
+
+fn count_on_section(conn: &mut Conn, section: Option<SectionId>, delta: i32) -> QueryResult<()> {
+    if let Some(section_id) = section {
+        diesel::update(sections::table.find(section_id))
+            .set(sections::opinion_count.eq(sections::opinion_count + delta))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A citizen's opinion ready to be stored.
@@ -300,6 +357,10 @@ impl PublicSubmission<'_> {
                 flag_reason: self.flag_reason.as_deref(),
                 received_at: self.now,
                 created_at: self.now,
+                department_id: None,
+                invitation_id: None,
+                seq: None,
+                attachment_id: None,
             }
             .insert_counted(conn)?;
             if let Some(mail) = receipt_mail(&code) {

@@ -131,9 +131,11 @@ impl OutboxMail {
         Ok(claimed)
     }
 
-    pub fn mark_sent(conn: &mut Conn, id: OutboxId, now: NaiveDateTime) -> QueryResult<()> {
-        diesel::update(outbox::table.find(id))
+    /// Marks a mail delivered; the working links it held are removed from the stored copy.
+    pub fn mark_sent(conn: &mut Conn, mail: &OutboxMail, now: NaiveDateTime) -> QueryResult<()> {
+        diesel::update(outbox::table.find(mail.id))
             .set((
+                outbox::body.eq(crate::emails::redact_links(&mail.body)),
                 outbox::status.eq(MailStatus::Sent.code()),
                 outbox::sent_at.eq(now),
                 outbox::attempts.eq(outbox::attempts + 1),

@@ -6,6 +6,7 @@ pub mod consultations;
 pub mod health;
 pub mod opinions;
 pub mod receipts;
+pub mod replies;
 pub mod views;
 
 use actix_web::HttpResponse;

@@ -16,6 +16,9 @@ use zhengqiu::startup::Application;
 
 pub struct TestApp {
     pub address: String,
+    server: actix_web::dev::ServerHandle,
+    /// The PostgreSQL database made for this test, dropped with it.
+    pg_database: Option<String>,
     pub client: reqwest::Client,
     pub settings: Arc<Settings>,
     pub _dir: TempDir,
@@ -34,6 +37,14 @@ pub fn fresh_database(dir: &TempDir) -> DbUrl {
             DbUrl::parse(&format!("{prefix}/{name}")).expect("test database URL")
         }
         _ => DbUrl::parse(&dir.path().join("test.db").to_string_lossy()).expect("sqlite url"),
+    }
+}
+
+fn drop_pg_database(name: &str) {
+    let Ok(server) = std::env::var("ZHENGQIU_TEST_DATABASE_URL") else { return };
+    let Ok(url) = DbUrl::parse(&server) else { return };
+    if let Ok(mut admin) = db::connect(&url) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
     }
 }
 
@@ -58,16 +69,20 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.seed_on_start = false;
     settings.workers = 1;
     settings.pool_size = 4;
+    settings.mail_poll_ms = 100;
     configure(&mut settings);
     let app = Application::build(settings.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
         .expect("http client");
-    TestApp { address, client, settings: Arc::new(settings), _dir: dir }
+    let pg_database =
+        is_postgres().then(|| settings.database_url.as_str().rsplit('/').next().unwrap_or_default().to_owned());
+    TestApp { address, server, pg_database, client, settings: Arc::new(settings), _dir: dir }
 }
 
 /// A page fetched and parsed.
@@ -102,7 +117,39 @@ pub fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Each test's server stops with the test, closing its database connections.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent when `stop` is called; its future only waits for completion.
+        drop(self.server.stop(false));
+        // The server's worker threads may outlive the test with their pooled connections;
+        // dropping the test's own database ends those connections on the server side.
+        if let Some(name) = &self.pg_database {
+            drop_pg_database(name);
+        }
+    }
+}
+
 impl TestApp {
+    /// Mail written to the outbox directory (no SMTP configured) for `recipient` whose
+    /// subject contains `subject`, waiting a few seconds for the worker to write it.
+    pub async fn mail_to(&self, recipient: &str, subject: &str) -> mail_parser::Message<'static> {
+        for _ in 0..100 {
+            let files =
+                std::fs::read_dir(&self.settings.outbox_dir).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>());
+            for path in files.unwrap_or_default() {
+                let Ok(raw) = std::fs::read(&path) else { continue };
+                let Some(message) = mail_parser::MessageParser::default().parse(&raw) else { continue };
+                let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned();
+                if to == recipient && message.subject().is_some_and(|s| s.contains(subject)) {
+                    return message.into_owned();
+                }
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {recipient} about {subject}");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -5,6 +5,7 @@
 //! each in a database of its own.
 
 mod consultations;
+mod departments;
 mod helpers;
 mod opinions;
 mod smtp;
