@@ -75,6 +75,36 @@ impl ReminderMail<'_> {
     }
 }
 
+/// One opinion in a feedback notice.
+pub struct NoticeItem {
+    pub receipt: String,
+    pub summary: String,
+    pub status: &'static str,
+    pub reason: Option<String>,
+}
+
+/// Tells a citizen what became of their opinions once the feedback is published.
+#[derive(Template)]
+#[template(path = "emails/feedback_notice.txt", escape = "none")]
+pub struct FeedbackNotice<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub issuer: &'a str,
+    pub feedback_url: &'a str,
+    pub items: Vec<NoticeItem>,
+}
+
+impl FeedbackNotice<'_> {
+    pub fn to_mail(&self, recipient: &str) -> Result<NewMail, askama::Error> {
+        Ok(NewMail {
+            kind: "feedback_notice",
+            recipient: recipient.to_owned(),
+            subject: format!("【意见反馈】“{}”的意见采纳情况已公布", self.title),
+            body: self.render()?,
+        })
+    }
+}
+
 /// Composes the 征求意见函 for each department of an invitation round.
 pub fn invitation_letters<'a>(
     title: &'a str,

@@ -24,6 +24,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Export a consultation's adoption table (意见采纳情况表).
+    Export {
+        /// The consultation's id (as in its address /consultations/ID).
+        #[arg(long)]
+        consultation: i32,
+        /// Layout: tongguan (default), feedback_person, channel_remark, summary_first, ledger.
+        #[arg(long, default_value = "tongguan")]
+        layout: String,
+        /// csv, xlsx, docx or json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// One row per department/person (per-author) or per opinion (per-opinion);
+        /// default: the layout's own.
+        #[arg(long)]
+        grouping: Option<String>,
+        /// Include full names and contacts (for internal use; never publish this file).
+        #[arg(long)]
+        staff: bool,
+        /// Output file.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
     /// Start the web service (the default).
     Serve {
         /// Address to listen on (overrides ZHENGQIU_ADDR).
@@ -82,6 +104,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => seed(&settings),
+        Command::Export { consultation, layout, format, grouping, staff, output } => {
+            export(&settings, consultation, &layout, &format, grouping.as_deref(), staff, &output)
+        }
         Command::Import { file, create, title, issuer, starts_on, ends_on, short_period_reason } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -191,5 +216,54 @@ fn create_consultation(
     .map_err(|e| anyhow::anyhow!("{e:#}"))?;
     bar.finish_and_clear();
     println!("已创建意见征集 #{id}（未发布）：{title}，征集时间 {} 至 {}", window.starts_on(), window.ends_on());
+    Ok(())
+}
+
+fn export(
+    settings: &Settings,
+    consultation: i32,
+    layout_key: &str,
+    format: &str,
+    grouping: Option<&str>,
+    staff: bool,
+    output: &std::path::Path,
+) -> anyhow::Result<()> {
+    use zhengqiu::exports::{Audience, ExportOptions, Format, Grouping, layout, layout_list};
+    let layout = layout(layout_key).ok_or_else(|| {
+        let keys: Vec<&str> = layout_list().iter().map(|l| l.key).collect();
+        anyhow::anyhow!("没有名为 {layout_key} 的版式；可用：{}", keys.join("、"))
+    })?;
+    let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let grouping = match grouping {
+        None => None,
+        Some("per-author" | "per_author") => Some(Grouping::PerAuthor),
+        Some("per-opinion" | "per_opinion") => Some(Grouping::PerOpinion),
+        Some(other) => anyhow::bail!("--grouping {other}：请用 per-author 或 per-opinion"),
+    };
+    let opts = ExportOptions { grouping, audience: if staff { Audience::Staff } else { Audience::Public } };
+    let mut conn =
+        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
+    let c = zhengqiu::models::Consultation::find(&mut conn, zhengqiu::models::ConsultationId(consultation))
+        .map_err(|e| anyhow::anyhow!("意见征集 #{consultation}：{e}"))?;
+    let file = std::fs::File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} 条意见 {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    zhengqiu::models::adoption_table::export(
+        &mut conn,
+        &c,
+        &layout,
+        &opts,
+        format,
+        &mut out,
+        |total| bar.set_length(total as u64),
+        || bar.inc(1),
+    )
+    .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    std::io::Write::flush(&mut out)?;
+    bar.finish_and_clear();
+    println!("已导出《{}》的意见采纳情况（{}，{}）到 {}", c.title, layout.name, format.extension(), output.display());
     Ok(())
 }

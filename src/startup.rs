@@ -84,6 +84,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::feedback::show)
+        .service(routes::feedback::table)
         .service(routes::opinions::new)
         .service(routes::opinions::create)
         .service(routes::receipts::lookup)

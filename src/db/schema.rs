@@ -169,6 +169,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    decision_log (id) {
+        id -> Integer,
+        opinion_id -> Integer,
+        actor_id -> Nullable<Integer>,
+        actor_name -> Text,
+        from_decision -> Nullable<Text>,
+        from_reason -> Nullable<Text>,
+        to_decision -> Nullable<Text>,
+        to_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(decision_log -> opinions (opinion_id));
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
 diesel::joinable!(opinions -> consultations (consultation_id));
@@ -192,4 +207,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     invitation_tokens,
     attachments,
+    decision_log,
 );

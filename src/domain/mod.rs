@@ -2,6 +2,7 @@
 
 pub mod adoption;
 pub mod contact;
+pub mod decision;
 pub mod department_reply;
 pub mod masking;
 pub mod opinion;

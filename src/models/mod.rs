@@ -1,8 +1,11 @@
 //! One module per table: the row struct, its insert form, and the queries on it.
 
+pub mod adoption_table;
 pub mod consultation;
+pub mod decision;
 pub mod department;
 pub mod draft;
+pub mod feedback;
 pub mod ids;
 pub mod invitation;
 pub mod opinion;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::db::schema::{consultations, opinions, sections};
+use crate::db::schema::{consultations, decision_log, opinions, sections};
 use crate::db::{Conn, write_tx};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::ContactKind;
@@ -168,8 +168,20 @@ impl Opinion {
     }
 
     /// Replaces what the opinion says, in the caller's transaction. A decision taken
-    /// on the old text no longer applies and is cleared; the section counters follow.
+    /// on the old text no longer applies and is cleared (and the clearing logged); the
+    /// section counters follow.
     pub fn replace_content(&self, conn: &mut Conn, new: &NewOpinion<'_>) -> Result<(), AppError> {
+        if self.decision.is_some() {
+            diesel::insert_into(decision_log::table)
+                .values((
+                    decision_log::opinion_id.eq(self.id),
+                    decision_log::actor_name.eq(format!("{}（修改意见，原决定失效）", new.author_name)),
+                    decision_log::from_decision.eq(&self.decision),
+                    decision_log::from_reason.eq(&self.decision_reason),
+                    decision_log::created_at.eq(new.received_at),
+                ))
+                .execute(conn)?;
+        }
         diesel::update(opinions::table.find(self.id))
             .set((
                 opinions::section_id.eq(new.section_id),

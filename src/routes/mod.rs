@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod challenge;
 pub mod consultations;
+pub mod feedback;
 pub mod health;
 pub mod opinions;
 pub mod receipts;

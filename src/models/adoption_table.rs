@@ -1,0 +1,187 @@
+//! The adoption table's data (意见采纳情况), read from the database for the exports:
+//! counts first, then the opinions as a stream in the drafter's order.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::Conn;
+use crate::db::schema::{drafts, invitations, opinions, sections};
+use crate::domain::adoption::AdoptionStatus;
+use crate::domain::window::format_china;
+use crate::exports::{Audience, AuthorKind, ExportHead, OpinionRecord, Summary};
+use crate::models::opinion::Channel;
+use crate::models::{Consultation, ConsultationId, SectionId};
+
+/// The counts above the table, with one query.
+pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportHead> {
+    let counts: Vec<(Option<String>, i64)> = opinions::table
+        .filter(opinions::consultation_id.eq(consultation.id))
+        .group_by(opinions::decision)
+        .select((opinions::decision, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut summary = Summary::default();
+    for (decision, n) in counts {
+        let decision = decision.as_deref().and_then(AdoptionStatus::from_code);
+        for _ in 0..n {
+            summary.add(decision);
+        }
+    }
+    Ok(ExportHead { consultation_title: consultation.title.clone(), issuer: consultation.issuer.clone(), summary })
+}
+
+/// "二、实施创新发展行动 › 1.深化供给侧结构性改革" for every section of every version of
+/// the consultation's draft (opinions may refer to an earlier version).
+pub fn section_paths(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<HashMap<SectionId, String>> {
+    let rows: Vec<crate::models::Section> = sections::table
+        .inner_join(drafts::table)
+        .filter(drafts::consultation_id.eq(consultation))
+        .order((sections::draft_id.asc(), sections::position.asc()))
+        .select(crate::models::Section::as_select())
+        .load(conn)?;
+    let mut paths: HashMap<SectionId, String> = HashMap::with_capacity(rows.len());
+    for s in &rows {
+        let own = s.title();
+        let path = match s.parent_id.and_then(|p| paths.get(&p)) {
+            Some(parent) => format!("{parent} › {own}"),
+            None => own,
+        };
+        paths.insert(s.id, path);
+    }
+    Ok(paths)
+}
+
+/// The columns an export reads of an opinion.
+type Row = (
+    i32,
+    Option<i32>,
+    Option<SectionId>,
+    String,
+    String,
+    Option<String>,
+    String,
+    chrono::NaiveDateTime,
+    Option<String>,
+    Option<String>,
+);
+
+/// Every opinion of the consultation as an export record, streamed from the database:
+/// departments in invitation order and by point number, then the other opinions by
+/// time. For [`Audience::Public`] contacts are not even read.
+pub fn records<'a>(
+    conn: &'a mut Conn,
+    consultation: ConsultationId,
+    audience: Audience,
+    paths: &'a HashMap<SectionId, String>,
+) -> QueryResult<impl Iterator<Item = QueryResult<OpinionRecord>> + 'a> {
+    let query = opinions::table
+        .left_join(invitations::table)
+        .filter(opinions::consultation_id.eq(consultation))
+        .order((
+            opinions::invitation_id.is_null().asc(),
+            invitations::position.nullable().asc(),
+            opinions::seq.asc(),
+            opinions::received_at.asc(),
+            opinions::id.asc(),
+        ))
+        .select((
+            opinions::id,
+            opinions::department_id,
+            opinions::section_id,
+            opinions::channel,
+            opinions::author_name,
+            opinions::contact,
+            opinions::body,
+            opinions::received_at,
+            opinions::decision,
+            opinions::decision_reason,
+        ));
+    let rows = query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
+    Ok(rows.map(move |row| row.map(|row| record(row, audience, paths))))
+}
+
+fn record(row: Row, audience: Audience, paths: &HashMap<SectionId, String>) -> OpinionRecord {
+    let (id, department, section, channel, author, contact, body, received_at, decision, reason) = row;
+    let author_key = match (department, &contact) {
+        (Some(d), _) => format!("department:{d}"),
+        (None, Some(c)) => format!("person:{c}"),
+        (None, None) => format!("person:{author}"),
+    };
+    OpinionRecord {
+        id: i64::from(id),
+        author_kind: if department.is_some() { AuthorKind::Department } else { AuthorKind::Person },
+        author,
+        author_key,
+        contact: contact.filter(|_| audience == Audience::Staff),
+        channel: Channel::from_code(&channel).map_or("其他", Channel::label).to_owned(),
+        section: section.and_then(|s| paths.get(&s).cloned()),
+        body,
+        received_at: format_china(received_at),
+        decision: decision.as_deref().and_then(AdoptionStatus::from_code),
+        reason,
+    }
+}
+
+/// Writes a consultation's adoption table in `format` to `out`; `started` learns the
+/// number of opinions, `progress` is called after each one is read.
+#[allow(clippy::too_many_arguments)]
+pub fn export(
+    conn: &mut Conn,
+    consultation: &Consultation,
+    layout: &crate::exports::Layout,
+    opts: &crate::exports::ExportOptions,
+    format: crate::exports::Format,
+    out: &mut (dyn std::io::Write + Send),
+    started: impl FnOnce(usize),
+    mut progress: impl FnMut(),
+) -> Result<(), crate::error::AppError> {
+    let head = head(conn, consultation)?;
+    started(head.summary.total);
+    let paths = section_paths(conn, consultation.id)?;
+    let mut failure = None;
+    let records = records(conn, consultation.id, opts.audience, &paths)?.map_while(|r| match r {
+        Ok(record) => {
+            progress();
+            Some(record)
+        }
+        Err(err) => {
+            failure = Some(err);
+            None
+        }
+    });
+    crate::exports::write_stream(&head, records, layout, opts, format, out)
+        .map_err(crate::error::AppError::internal)?;
+    match failure {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
+    }
+}
+
+/// The first `limit` rows of the table for a web page, with its frame; `true` when
+/// there are more rows than shown.
+pub fn page_rows(
+    conn: &mut Conn,
+    consultation: &Consultation,
+    layout: &crate::exports::Layout,
+    opts: &crate::exports::ExportOptions,
+    limit: usize,
+) -> Result<(crate::exports::Sheet, Vec<Vec<String>>, bool), crate::error::AppError> {
+    let head = head(conn, consultation)?;
+    let sheet = crate::exports::Sheet::new(&head, layout, opts);
+    let paths = section_paths(conn, consultation.id)?;
+    let mut failure = None;
+    let records = records(conn, consultation.id, opts.audience, &paths)?.map_while(|r| match r {
+        Ok(record) => Some(record),
+        Err(err) => {
+            failure = Some(err);
+            None
+        }
+    });
+    let mut rows: Vec<Vec<String>> = crate::exports::rows::stream_rows(records, layout, opts).take(limit + 1).collect();
+    if let Some(err) = failure {
+        return Err(err.into());
+    }
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((sheet, rows, more))
+}

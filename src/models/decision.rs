@@ -1,0 +1,105 @@
+//! Recording adoption decisions: one decision applied to one opinion, a selection or a
+//! group of copies, with every change kept in the audit log (who, when, from what to what).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{decision_log, opinions};
+use crate::db::{Conn, write_tx};
+use crate::domain::adoption::AdoptionStatus;
+use crate::domain::decision::Decision;
+use crate::error::AppError;
+use crate::models::{ConsultationId, OpinionId};
+
+/// Who made a change, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<i32>,
+    /// The name at the time of the change, kept even if the account changes later.
+    pub name: String,
+}
+
+/// One change in an opinion's history.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = decision_log)]
+pub struct DecisionChange {
+    pub opinion_id: OpinionId,
+    pub actor_name: String,
+    pub from_decision: Option<String>,
+    pub from_reason: Option<String>,
+    pub to_decision: Option<String>,
+    pub to_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl DecisionChange {
+    pub fn from_label(&self) -> &'static str {
+        label(self.from_decision.as_deref())
+    }
+
+    pub fn to_label(&self) -> &'static str {
+        label(self.to_decision.as_deref())
+    }
+
+    /// The history of these opinions, oldest change first.
+    pub fn for_opinions(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<Vec<DecisionChange>> {
+        decision_log::table
+            .filter(decision_log::opinion_id.eq_any(ids))
+            .order(decision_log::id.asc())
+            .select(DecisionChange::as_select())
+            .load(conn)
+    }
+}
+
+fn label(code: Option<&str>) -> &'static str {
+    code.and_then(AdoptionStatus::from_code).map_or("未处理", AdoptionStatus::label)
+}
+
+/// Applies `decision` (or takes decisions back, with `None`) to the opinions of
+/// `consultation` among `ids`, in one transaction. Opinions that already carry exactly
+/// this decision are left alone. Returns how many changed.
+pub fn decide(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    ids: &[OpinionId],
+    decision: Option<&Decision>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let to_decision = decision.map(|d| d.status.code());
+    let to_reason = decision.and_then(|d| d.reason.as_deref());
+    write_tx(conn, |conn| {
+        let current: Vec<(OpinionId, Option<String>, Option<String>)> = opinions::table
+            .filter(opinions::consultation_id.eq(consultation))
+            .filter(opinions::id.eq_any(ids))
+            .select((opinions::id, opinions::decision, opinions::decision_reason))
+            .load(conn)?;
+        let mut changed = 0;
+        for (id, from_decision, from_reason) in current {
+            if from_decision.as_deref() == to_decision && from_reason.as_deref() == to_reason {
+                continue;
+            }
+            diesel::update(opinions::table.find(id))
+                .set((
+                    opinions::decision.eq(to_decision),
+                    opinions::decision_reason.eq(to_reason),
+                    opinions::decided_at.eq(decision.map(|_| now)),
+                ))
+                .execute(conn)?;
+            diesel::insert_into(decision_log::table)
+                .values((
+                    decision_log::opinion_id.eq(id),
+                    decision_log::actor_id.eq(actor.id),
+                    decision_log::actor_name.eq(&actor.name),
+                    decision_log::from_decision.eq(from_decision),
+                    decision_log::from_reason.eq(from_reason),
+                    decision_log::to_decision.eq(to_decision),
+                    decision_log::to_reason.eq(to_reason),
+                    decision_log::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            changed += 1;
+        }
+        Ok(changed)
+    })
+}

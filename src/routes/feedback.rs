@@ -1,0 +1,129 @@
+//! The public 意见反馈 page and the public downloads of the adoption table.
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::db;
+use crate::domain::window::format_china;
+use crate::error::AppError;
+use crate::exports::{Audience, ExportOptions, Format, Sheet, default_layout, layout};
+use crate::models::feedback::FeedbackCounts;
+use crate::models::{Consultation, ConsultationId, adoption_table};
+use crate::routes::views::{ConsultationView, paragraphs};
+use crate::startup::AppState;
+
+/// Rows a web page shows; the downloads hold all of them.
+const PAGE_ROWS: usize = 1000;
+
+#[derive(Template)]
+#[template(path = "feedback/show.html")]
+struct FeedbackPage {
+    c: ConsultationView,
+    published_at: Option<String>,
+    counts: FeedbackCounts,
+    text: Vec<String>,
+    sheet: Sheet,
+    rows: Vec<Vec<String>>,
+    more: bool,
+    downloads: Vec<(String, &'static str)>,
+}
+
+#[get("/consultations/{id}/feedback")]
+pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (consultation, counts, adoption) = db::run(&state.pool, move |conn| {
+        let consultation = Consultation::find_published(conn, id)?;
+        let counts = FeedbackCounts::load(conn, id)?;
+        let opts = ExportOptions { grouping: None, audience: Audience::Public };
+        let adoption = match consultation.feedback_published_at {
+            Some(_) => Some(adoption_table::page_rows(conn, &consultation, &default_layout(), &opts, PAGE_ROWS)?),
+            None => None,
+        };
+        Ok((consultation, counts, adoption))
+    })
+    .await?;
+    let c = ConsultationView::new(&consultation, Utc::now());
+    let base = format!("{}/feedback/table", c.url);
+    let downloads = vec![
+        (format!("{base}.xlsx"), "Excel 表格（.xlsx）"),
+        (format!("{base}.docx"), "Word 文档（.docx）"),
+        (format!("{base}.csv"), "CSV 文件（.csv，Excel 与 WPS 可直接打开）"),
+        (format!("{base}.json"), "JSON 数据（.json）"),
+    ];
+    let empty = || {
+        let head = crate::exports::ExportHead {
+            consultation_title: consultation.title.clone(),
+            issuer: consultation.issuer.clone(),
+            summary: Default::default(),
+        };
+        Sheet::new(&head, &default_layout(), &ExportOptions::default())
+    };
+    let (sheet, rows, more) = adoption.unwrap_or_else(|| (empty(), Vec::new(), false));
+    let page = FeedbackPage {
+        published_at: consultation.feedback_published_at.map(format_china),
+        counts,
+        text: consultation.feedback_text.as_deref().map(paragraphs).unwrap_or_default(),
+        sheet,
+        rows,
+        more,
+        downloads,
+        c,
+    };
+    crate::routes::render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct TableQuery {
+    layout: Option<String>,
+}
+
+/// The published adoption table as a file: names masked, no contacts.
+#[get("/consultations/{id}/feedback/table.{ext}")]
+pub async fn table(
+    state: web::Data<AppState>,
+    path: web::Path<(ConsultationId, String)>,
+    query: web::Query<TableQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, ext) = path.into_inner();
+    let format: Format = ext.parse().map_err(|_| AppError::NotFound)?;
+    let layout = match &query.layout {
+        Some(key) => layout(key).ok_or(AppError::NotFound)?,
+        None => default_layout(),
+    };
+    let (title, bytes) = db::run(&state.pool, move |conn| {
+        let consultation = Consultation::find_published(conn, id)?;
+        if consultation.feedback_published_at.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let opts = ExportOptions { grouping: None, audience: Audience::Public };
+        let mut bytes = Vec::new();
+        adoption_table::export(conn, &consultation, &layout, &opts, format, &mut bytes, |_| {}, || {})?;
+        Ok((consultation.title, bytes))
+    })
+    .await?;
+    Ok(file_response(&format!("{title}意见采纳情况"), format, bytes))
+}
+
+/// A download with a Chinese file name that every browser saves correctly.
+pub fn file_response(name: &str, format: Format, bytes: Vec<u8>) -> HttpResponse {
+    let file_name = format!("{}.{}", name.replace(['/', '\\', '"'], "_"), format.extension());
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(format!("adoption-table.{}", format.extension())),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: file_name.into_bytes(),
+            }),
+        ],
+    };
+    HttpResponse::Ok()
+        .content_type(format.mime_type())
+        .insert_header(disposition)
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes)
+}
