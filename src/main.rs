@@ -181,6 +181,7 @@ fn create_consultation(
             published_at: None,
             created_at: now,
             updated_at: now,
+            owner_id: None,
         }
         .insert(conn)?;
         let source = DraftSource { version_label: "征求意见稿", title, file_name };

@@ -146,6 +146,7 @@ impl SeedConsultation {
                 published_at: Some(now),
                 created_at: now,
                 updated_at: now,
+                owner_id: None,
             }
             .insert(conn)?;
             let source =

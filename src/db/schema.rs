@@ -17,6 +17,7 @@ diesel::table! {
         opinion_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        owner_id -> Nullable<Integer>,
     }
 }
 
@@ -111,6 +112,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(consultations -> users (owner_id));
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
 diesel::joinable!(opinions -> consultations (consultation_id));
@@ -124,4 +140,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     captcha_challenges,
     rate_limits,
     outbox,
+    users,
 );

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::Conn;
 use crate::db::schema::consultations;
 use crate::domain::window::{ConsultationWindow, Status};
-use crate::models::ConsultationId;
+use crate::models::{ConsultationId, UserId};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = consultations)]
@@ -26,6 +26,8 @@ pub struct Consultation {
     pub opinion_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The drafter who manages it; `None` until an administrator assigns one.
+    pub owner_id: Option<UserId>,
 }
 
 #[derive(Insertable, Debug)]
@@ -42,6 +44,7 @@ pub struct NewConsultation<'a> {
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub owner_id: Option<UserId>,
 }
 
 impl NewConsultation<'_> {

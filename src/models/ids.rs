@@ -67,3 +67,7 @@ id_type!(
     /// A queued e-mail.
     OutboxId
 );
+id_type!(
+    /// A staff account (administrator or drafter).
+    UserId
+);

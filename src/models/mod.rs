@@ -3,10 +3,12 @@
 pub mod consultation;
 pub mod draft;
 pub mod ids;
+pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};
 pub use ids::*;
+pub use user::{NewUser, User};
 
 /// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection:
 /// the same statement is written for each inner connection.

@@ -150,6 +150,7 @@ impl TestApp {
             published_at: published.then_some(now),
             created_at: now,
             updated_at: now,
+            owner_id: None,
         }
         .insert(&mut conn)
         .expect("insert consultation");
