@@ -9,6 +9,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use chrono::Utc;
 
+use crate::auth;
+use crate::auth::accounts::DemoLogins;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::window::china_today;
@@ -23,8 +25,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
-/// Opens the pool, applies migrations, and loads the demo data into an empty database.
-pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
+/// Opens the pool, applies migrations, and loads the demo data into an empty database,
+/// with demo accounts if there are none (their passwords are returned, to be shown once).
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<DemoLogins>)> {
     let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
     let mut conn = pool.get().context("taking a connection from the pool")?;
     let applied = db::run_migrations(&mut conn).context("applying migrations")?;
@@ -35,8 +38,10 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
         let now = Utc::now();
         let report = seed::run(&mut conn, china_today(now), now.naive_utc(), |_, _| {})?;
         tracing::info!(created = ?report.created, "loaded the demo consultations into the empty database");
+        let demo_logins = seed::demo_accounts(&mut conn, now.naive_utc())?;
+        return Ok((pool, demo_logins));
     }
-    Ok(pool)
+    Ok((pool, None))
 }
 
 /// The whole route table.
@@ -45,7 +50,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::health::healthz)
         .service(routes::consultations::index)
         .service(routes::consultations::show)
-        .service(routes::consultations::section);
+        .service(routes::consultations::section)
+        .service(
+            web::scope("/staff")
+                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")).add(("X-Robots-Tag", "noindex")))
+                .service(routes::staff::login::login_form)
+                .service(routes::staff::login::login)
+                .service(routes::staff::login::logout)
+                .service(routes::staff::dashboard::index)
+                .service(routes::staff::consultations::new_form)
+                .service(routes::staff::consultations::create)
+                .service(routes::staff::consultations::show)
+                .service(routes::staff::consultations::update)
+                .service(routes::staff::consultations::publish)
+                .service(routes::staff::consultations::withdraw)
+                .service(routes::staff::drafts::upload_form)
+                .service(routes::staff::drafts::upload)
+                .service(routes::staff::accounts::index)
+                .service(routes::staff::accounts::create)
+                .service(routes::staff::accounts::show)
+                .service(routes::staff::accounts::reset_password)
+                .service(routes::staff::accounts::set_active),
+        );
 }
 
 /// Malformed paths, queries and forms get the standard error pages.
@@ -66,23 +92,26 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
 pub struct Application {
     port: u16,
     server: Server,
+    demo_logins: Option<DemoLogins>,
 }
 
 impl Application {
     /// Prepares the database and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
-        let pool = {
+        let (pool, demo_logins) = {
             let settings = settings.clone();
             web::block(move || prepare_database(&settings)).await??
         };
         let listener = TcpListener::bind(&settings.addr).with_context(|| format!("binding {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState { pool, settings: settings.clone() });
+        let session_settings = settings.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(auth::session::middleware(&session_settings))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -104,11 +133,16 @@ impl Application {
         .workers(settings.workers)
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, demo_logins })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The demo accounts created at this start, if any: for the operator's console only.
+    pub fn demo_logins(&self) -> Option<&DemoLogins> {
+        self.demo_logins.as_ref()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

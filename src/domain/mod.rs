@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod adoption;
+pub mod consultation;
 pub mod contact;
 pub mod fields;
 pub mod masking;

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod consultations;
 pub mod health;
+pub mod staff;
 pub mod views;
 
 use actix_web::HttpResponse;
