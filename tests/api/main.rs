@@ -6,4 +6,5 @@
 
 mod consultations;
 mod helpers;
+mod staff;
 mod storage;
