@@ -73,6 +73,10 @@ pub struct Settings {
     pub upload_max_bytes: usize,
     pub reminder_days_before: i64,
     pub feedback_overdue_days: i64,
+    /// Contacts are erased this many days after a consultation's feedback is published.
+    pub contact_retention_days: i64,
+    /// How often the mail worker looks for due mail (it is also woken when mail is queued).
+    pub mail_poll_ms: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -124,6 +128,8 @@ impl Settings {
             upload_max_bytes: 20 * 1024 * 1024,
             reminder_days_before: 3,
             feedback_overdue_days: 15,
+            contact_retention_days: 180,
+            mail_poll_ms: 5000,
             secret_key: Secret::new(secret_key),
             database_url,
             data_dir,
@@ -182,6 +188,8 @@ impl Settings {
             },
             reminder_days_before: parsed("ZHENGQIU_REMINDER_DAYS", d.reminder_days_before)?,
             feedback_overdue_days: parsed("ZHENGQIU_FEEDBACK_OVERDUE_DAYS", d.feedback_overdue_days)?,
+            contact_retention_days: parsed("ZHENGQIU_CONTACT_RETENTION_DAYS", d.contact_retention_days)?,
+            mail_poll_ms: parsed("ZHENGQIU_MAIL_POLL_MS", d.mail_poll_ms)?,
             public_url: public_url.trim_end_matches('/').to_owned(),
             addr,
             smtp,

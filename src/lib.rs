@@ -1,13 +1,18 @@
 //! zhengqiu: a 征求意见 (public comment) service.
 
 pub mod auth;
+pub mod captcha;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod drafts;
+pub mod emails;
 pub mod error;
 pub mod exports;
+pub mod jobs;
+pub mod mail;
 pub mod models;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod startup;

@@ -144,6 +144,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = settings.database_url.to_string();
     let app = Application::build(settings).await?;
     println!("zhengqiu 已启动：http://{}（数据库：{database}）", app_addr(&app));
+    println!("{}", app.mail_delivery());
     if let Some(logins) = app.demo_logins() {
         // The console, not the log: passwords do not belong in log files.
         println!("{logins}");

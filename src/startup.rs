@@ -9,20 +9,58 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use chrono::Utc;
 
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+
 use crate::auth;
 use crate::auth::accounts::DemoLogins;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::window::china_today;
 use crate::error::AppError;
+use crate::mail::{Mailer, Worker};
 use crate::models::Consultation;
+use crate::rate_limit::Exhausted;
 use crate::routes;
 use crate::seed;
+use crate::text::sensitive::SensitiveWords;
+
+/// The sensitive-word list used when `ZHENGQIU_SENSITIVE_WORDS_FILE` is not set.
+const DEFAULT_SENSITIVE_WORDS: &str = include_str!("../seeds/sensitive-words.txt");
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
+    /// Rate-limit windows this process knows to be used up.
+    pub limits: Exhausted,
+    pub sensitive: SensitiveWords,
+    /// At most one captcha image is drawn per core at a time.
+    pub captcha_slots: Semaphore,
+    /// Wakes the mail worker when mail has been queued.
+    pub mail_wakeup: Arc<Notify>,
+}
+
+fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
+    let list = match &settings.sensitive_words_file {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        None => DEFAULT_SENSITIVE_WORDS.to_owned(),
+    };
+    SensitiveWords::from_lines(&list).map_err(|e| anyhow::anyhow!("the sensitive-word list cannot be used: {e}"))
+}
+
+/// Hides the capability in receipt and reply URLs, so the access log cannot be used
+/// to read opinions or to answer for a department.
+fn loggable_path(path: &str) -> String {
+    for prefix in ["/receipts/", "/replies/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            return format!("{prefix}…");
+        }
+    }
+    path.to_owned()
 }
 
 /// Opens the pool, applies migrations, and loads the demo data into an empty database,
@@ -51,6 +89,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::opinions::new)
+        .service(routes::opinions::create)
+        .service(routes::receipts::lookup)
+        .service(routes::receipts::show)
+        .service(routes::replies::show)
+        .service(routes::replies::submit)
         .service(
             web::scope("/staff")
                 .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")).add(("X-Robots-Tag", "noindex")))
@@ -92,6 +136,7 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
 pub struct Application {
     port: u16,
     server: Server,
+    mail: String,
     demo_logins: Option<DemoLogins>,
 }
 
@@ -105,7 +150,19 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.addr).with_context(|| format!("binding {}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { pool, settings: settings.clone() });
+        let mailer = Arc::new(Mailer::from_settings(&settings)?);
+        let mail = mailer.describe(&settings);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            settings: settings.clone(),
+            limits: Exhausted::default(),
+            sensitive: load_sensitive_words(&settings)?,
+            captcha_slots: Semaphore::new(cores),
+            mail_wakeup: Arc::new(Notify::new()),
+        });
+        let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };
+        actix_web::rt::spawn(worker.run(Duration::from_millis(settings.mail_poll_ms)));
         let session_settings = settings.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -124,20 +181,32 @@ impl Application {
                         )),
                 )
                 // The client address is personal data: it is not logged.
-                .wrap(Logger::new("\"%{method}xi %U\" %s %b %Dms").custom_request_replace("method", |req| {
-                    req.method().to_string()
-                }))
+                .wrap(
+                    Logger::new("\"%{method}xi %{path}xi\" %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string())
+                        .custom_request_replace("path", |req| loggable_path(req.path())),
+                )
                 .configure(routes)
                 .default_service(web::to(routes::not_found))
         })
         .workers(settings.workers)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, demo_logins })
+        Ok(Application { port, server, mail, demo_logins })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server from outside, e.g. when a test ends.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// How mail is delivered, for the start-up message.
+    pub fn mail_delivery(&self) -> &str {
+        &self.mail
     }
 
     /// The demo accounts created at this start, if any: for the operator's console only.

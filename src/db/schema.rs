@@ -75,6 +75,64 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         received_at -> Timestamp,
         created_at -> Timestamp,
+        department_id -> Nullable<Integer>,
+        invitation_id -> Nullable<Integer>,
+        seq -> Nullable<Integer>,
+        attachment_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Integer,
+        name -> Text,
+        emails -> Text,
+        contact_person -> Text,
+        phone -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Integer,
+        consultation_id -> Integer,
+        department_id -> Integer,
+        position -> Integer,
+        deadline -> Date,
+        invited_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+        responded_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        reply -> Nullable<Text>,
+        reply_contact_person -> Nullable<Text>,
+        reply_contact_phone -> Nullable<Text>,
+        overdue_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitation_tokens (id) {
+        id -> Integer,
+        invitation_id -> Integer,
+        token_hash -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Integer,
+        consultation_id -> Integer,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Integer,
+        stored_name -> Text,
+        sha256 -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -131,6 +189,12 @@ diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
 diesel::joinable!(opinions -> consultations (consultation_id));
 diesel::joinable!(opinions -> sections (section_id));
+diesel::joinable!(opinions -> departments (department_id));
+diesel::joinable!(opinions -> invitations (invitation_id));
+diesel::joinable!(opinions -> attachments (attachment_id));
+diesel::joinable!(invitations -> consultations (consultation_id));
+diesel::joinable!(invitations -> departments (department_id));
+diesel::joinable!(invitation_tokens -> invitations (invitation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     consultations,
@@ -140,5 +204,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     captcha_challenges,
     rate_limits,
     outbox,
+    departments,
+    invitations,
+    invitation_tokens,
+    attachments,
     users,
 );

@@ -160,6 +160,11 @@ impl ConsultationWindow {
     }
 }
 
+/// 00:00 China time on `date`, as a UTC timestamp for storage.
+pub fn china_midnight_utc(date: NaiveDate) -> NaiveDateTime {
+    midnight_in_china(date).naive_utc()
+}
+
 fn midnight_in_china(date: NaiveDate) -> DateTime<Utc> {
     date.and_hms_opt(0, 0, 0)
         .expect("midnight exists")

@@ -10,6 +10,7 @@ mod heading;
 mod lines;
 mod markdown;
 mod numeral;
+pub mod refs;
 mod tree;
 
 #[cfg(test)]

@@ -138,6 +138,10 @@ impl Section {
             .load(conn)
     }
 
+    pub fn find(conn: &mut Conn, id: SectionId) -> QueryResult<Section> {
+        sections::table.find(id).select(Section::as_select()).first(conn)
+    }
+
     pub fn find_by_anchor(conn: &mut Conn, draft_id: DraftId, anchor: &str) -> QueryResult<Section> {
         sections::table
             .filter(sections::draft_id.eq(draft_id))
@@ -146,12 +150,17 @@ impl Section {
             .first(conn)
     }
 
-    /// "二、实施创新发展行动" — number and short heading, as a table of contents shows it.
+    /// "二、实施创新发展行动", "第二条 适用范围" — number and short heading, as a table of
+    /// contents shows it. Numbers that end in a word (第X章/节/条, 附件N) are followed by a
+    /// space, as regulations print them; punctuated ones (二、 （一） 1.) are not.
     pub fn title(&self) -> String {
+        let spaced = self.number.ends_with(['章', '节', '条']) || self.number.starts_with("附件");
         match (self.number.is_empty(), self.heading.is_empty()) {
             (true, true) => "前言".to_owned(),
             (true, false) => self.heading.clone(),
-            (false, _) => format!("{}{}", self.number, self.heading),
+            (false, true) => self.number.clone(),
+            (false, false) if spaced => format!("{} {}", self.number, self.heading),
+            (false, false) => format!("{}{}", self.number, self.heading),
         }
     }
 }

@@ -71,3 +71,15 @@ id_type!(
     /// A staff account (administrator or drafter).
     UserId
 );
+id_type!(
+    /// A department in the directory.
+    DepartmentId
+);
+id_type!(
+    /// A department's invitation to comment on one consultation.
+    InvitationId
+);
+id_type!(
+    /// A scanned letter or other file attached to opinions entered by staff.
+    AttachmentId
+);

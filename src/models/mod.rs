@@ -1,13 +1,18 @@
 //! One module per table: the row struct, its insert form, and the queries on it.
 
 pub mod consultation;
+pub mod department;
 pub mod draft;
 pub mod ids;
+pub mod invitation;
+pub mod opinion;
+pub mod outbox;
 pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};
 pub use ids::*;
+pub use opinion::Opinion;
 pub use user::{NewUser, User};
 
 /// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection:

@@ -1,8 +1,12 @@
 //! HTTP handlers, one module per area; the route table itself is in `startup.rs`.
 
 pub mod assets;
+pub mod challenge;
 pub mod consultations;
 pub mod health;
+pub mod opinions;
+pub mod receipts;
+pub mod replies;
 pub mod staff;
 pub mod views;
 

@@ -18,6 +18,8 @@ pub struct ConsultationView {
     pub status_label: &'static str,
     pub status_css: &'static str,
     pub status_note: Option<String>,
+    /// Whether opinions are accepted now.
+    pub open: bool,
     pub opinion_count: i32,
     pub notice: Vec<String>,
     pub how_to: Vec<String>,
@@ -55,6 +57,7 @@ impl ConsultationView {
             status_label: status.label(),
             status_css: status.css(),
             status_note,
+            open: status == Status::Open,
             opinion_count: c.opinion_count,
             notice: paragraphs(&c.notice),
             how_to,
@@ -83,15 +86,39 @@ pub struct DraftView {
     pub title: String,
     pub toc_html: String,
     pub sections: Vec<SectionView>,
+    /// Opinions per section, for the sections that have any.
+    pub chart: Vec<ChartBar>,
+}
+
+/// One bar of a chart drawn with CSS: the numbers are text, the bar only illustrates them.
+pub struct ChartBar {
+    pub label: String,
+    pub href: String,
+    pub count: i32,
+    /// Width relative to the longest bar, in steps of 5 (5–100): the stylesheet has a
+    /// class per step, because the content security policy allows no inline styles.
+    pub percent: i32,
 }
 
 impl DraftView {
     pub fn new(consultation_url: &str, draft: &Draft, sections: &[Section]) -> DraftView {
         let sections = section_views(consultation_url, sections);
+        let max = sections.iter().map(|s| s.opinion_count).max().unwrap_or(0).max(1);
+        let chart = sections
+            .iter()
+            .filter(|s| s.opinion_count > 0)
+            .map(|s| ChartBar {
+                label: s.title.clone(),
+                href: format!("#s-{}", s.anchor),
+                count: s.opinion_count,
+                percent: ((s.opinion_count * 20 + max - 1) / max * 5).clamp(5, 100),
+            })
+            .collect();
         DraftView {
             title: format!("{}（{}）", draft.title, draft.version_label),
             toc_html: toc_html(&sections),
             sections,
+            chart,
         }
     }
 }

@@ -18,6 +18,9 @@ use zhengqiu::startup::Application;
 
 pub struct TestApp {
     pub address: String,
+    server: actix_web::dev::ServerHandle,
+    /// The PostgreSQL database made for this test, dropped with it.
+    pg_database: Option<String>,
     pub client: reqwest::Client,
     pub settings: Arc<Settings>,
     /// The demo accounts created at start-up, if the demo data was loaded.
@@ -38,6 +41,14 @@ pub fn fresh_database(dir: &TempDir) -> DbUrl {
             DbUrl::parse(&format!("{prefix}/{name}")).expect("test database URL")
         }
         _ => DbUrl::parse(&dir.path().join("test.db").to_string_lossy()).expect("sqlite url"),
+    }
+}
+
+fn drop_pg_database(name: &str) {
+    let Ok(server) = std::env::var("ZHENGQIU_TEST_DATABASE_URL") else { return };
+    let Ok(url) = DbUrl::parse(&server) else { return };
+    if let Ok(mut admin) = db::connect(&url) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
     }
 }
 
@@ -62,17 +73,21 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.seed_on_start = false;
     settings.workers = 1;
     settings.pool_size = 4;
+    settings.mail_poll_ms = 100;
     configure(&mut settings);
     let app = Application::build(settings.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let demo_logins = app.demo_logins().cloned();
+    let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
         .expect("http client");
-    TestApp { address, client, settings: Arc::new(settings), demo_logins, _dir: dir }
+    let pg_database =
+        is_postgres().then(|| settings.database_url.as_str().rsplit('/').next().unwrap_or_default().to_owned());
+    TestApp { address, server, pg_database, client, settings: Arc::new(settings), demo_logins, _dir: dir }
 }
 
 /// A page fetched and parsed.
@@ -91,6 +106,11 @@ impl Page {
     /// The text of every element matching `css`, whitespace collapsed.
     pub fn texts(&self, css: &str) -> Vec<String> {
         self.select(css).iter().map(|e| squeeze(&e.text().collect::<String>())).collect()
+    }
+
+    /// The error messages shown beside fields.
+    pub fn errors_shown(&self) -> Vec<String> {
+        self.texts(".error-message")
     }
 
     pub fn text(&self, css: &str) -> String {
@@ -123,7 +143,39 @@ pub fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Each test's server stops with the test, closing its database connections.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent when `stop` is called; its future only waits for completion.
+        drop(self.server.stop(false));
+        // The server's worker threads may outlive the test with their pooled connections;
+        // dropping the test's own database ends those connections on the server side.
+        if let Some(name) = &self.pg_database {
+            drop_pg_database(name);
+        }
+    }
+}
+
 impl TestApp {
+    /// Mail written to the outbox directory (no SMTP configured) for `recipient` whose
+    /// subject contains `subject`, waiting a few seconds for the worker to write it.
+    pub async fn mail_to(&self, recipient: &str, subject: &str) -> mail_parser::Message<'static> {
+        for _ in 0..100 {
+            let files =
+                std::fs::read_dir(&self.settings.outbox_dir).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>());
+            for path in files.unwrap_or_default() {
+                let Ok(raw) = std::fs::read(&path) else { continue };
+                let Some(message) = mail_parser::MessageParser::default().parse(&raw) else { continue };
+                let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned();
+                if to == recipient && message.subject().is_some_and(|s| s.contains(subject)) {
+                    return message.into_owned();
+                }
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {recipient} about {subject}");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -137,10 +189,6 @@ impl TestApp {
         let status = response.status().as_u16();
         let body = response.text().await.expect("body");
         Page { status, html: Html::parse_document(&body), body }
-    }
-
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(form).send().await.expect("request")
     }
 
     /// Posts `form` with the CSRF token from the staff page at `form_page`.
@@ -261,3 +309,61 @@ pub fn china_day(offset: i64) -> NaiveDate {
 }
 
 pub const SMALL_DRAFT: &str = "第一章 总则\n第一条 为了规范测试，制定本办法。\n第二条 本办法适用于测试。\n第二章 附则\n第三条 本办法自发布之日起施行。\n";
+
+/// What a test needs from a rendered opinion form.
+pub struct OpenForm {
+    pub action: String,
+    pub captcha_id: String,
+    pub captcha_kind: String,
+    pub section: String,
+    pub page: Page,
+}
+
+impl TestApp {
+    /// Fetches an opinion form and reads its hidden fields.
+    pub async fn open_form(&self, path: &str) -> OpenForm {
+        let page = self.page(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        form_state(page)
+    }
+
+    /// The answer to a challenge, read from the database as only the server knows it.
+    pub fn captcha_answer(&self, id: &str) -> String {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::captcha_challenges::dsl;
+        dsl::captcha_challenges.filter(dsl::id.eq(id)).select(dsl::answer).first(&mut self.conn()).expect("challenge")
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.expect("post")
+    }
+
+    pub async fn post_page(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self.post_form(path, fields).await;
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        Page { status, html: Html::parse_document(&body), body }
+    }
+}
+
+pub fn form_state(page: Page) -> OpenForm {
+    let hidden = |name: &str| {
+        page.select(&format!("form input[name={name}]"))
+            .first()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    OpenForm {
+        action: page
+            .select("form[method=post]")
+            .first()
+            .and_then(|f| f.value().attr("action"))
+            .unwrap_or_default()
+            .to_owned(),
+        captcha_id: hidden("captcha_id"),
+        captcha_kind: hidden("captcha_kind"),
+        section: hidden("section"),
+        page,
+    }
+}

@@ -5,6 +5,9 @@
 //! each in a database of its own.
 
 mod consultations;
+mod departments;
 mod helpers;
+mod opinions;
+mod smtp;
 mod staff;
 mod storage;

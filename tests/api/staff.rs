@@ -416,11 +416,11 @@ async fn an_uploaded_text_gbk_or_word_draft_shows_its_outline() {
         let outline = page.texts(".outline li");
         let titles: Vec<&str> = outline.iter().map(|t| t.split(" （").next().unwrap()).collect();
         let expected = [
-            "第一章总则",
-            "第一条为了规范养犬行为，制定本办法",
-            "第二条本办法适用于本县城区",
-            "第二章管理",
-            "第三条养犬人应当办理登记",
+            "第一章 总则",
+            "第一条 为了规范养犬行为，制定本办法",
+            "第二条 本办法适用于本县城区",
+            "第二章 管理",
+            "第三条 养犬人应当办理登记",
         ];
         // The title line is kept as a preamble before the first heading.
         assert_eq!(titles[titles.len() - 5..], expected, "{file_name}: {outline:?}");

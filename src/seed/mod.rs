@@ -1,5 +1,9 @@
 //! Demo data: the documents in `seeds/raw` become consultations (idempotent by key).
 
+mod feedback_table;
+
+pub use feedback_table::{FeedbackTable, TableRow, parse_table, split_points};
+
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
@@ -10,17 +14,17 @@ use crate::domain::window::ConsultationWindow;
 use crate::drafts;
 use crate::error::AppError;
 use crate::models::draft::DraftSource;
-use crate::models::{Consultation, Draft, NewConsultation, User};
+use crate::models::{Consultation, Draft, NewConsultation, Section, User};
 
-const MANIFEST: &str = include_str!("../seeds/consultations.toml");
+const MANIFEST: &str = include_str!("../../seeds/consultations.toml");
 
 /// The raw pages, compiled in so that seeding works from any directory.
 const RAW: &[(&str, &str)] = &[
-    ("000_a37cd2dd412c4829.txt", include_str!("../seeds/raw/000_a37cd2dd412c4829.txt")),
-    ("001_efe4233590757977.txt", include_str!("../seeds/raw/001_efe4233590757977.txt")),
-    ("002_b9251b87b0cd542e.txt", include_str!("../seeds/raw/002_b9251b87b0cd542e.txt")),
-    ("003_08dfc49d6e2fc626.txt", include_str!("../seeds/raw/003_08dfc49d6e2fc626.txt")),
-    ("004_3bfee480ff51888f.txt", include_str!("../seeds/raw/004_3bfee480ff51888f.txt")),
+    ("000_a37cd2dd412c4829.txt", include_str!("../../seeds/raw/000_a37cd2dd412c4829.txt")),
+    ("001_efe4233590757977.txt", include_str!("../../seeds/raw/001_efe4233590757977.txt")),
+    ("002_b9251b87b0cd542e.txt", include_str!("../../seeds/raw/002_b9251b87b0cd542e.txt")),
+    ("003_08dfc49d6e2fc626.txt", include_str!("../../seeds/raw/003_08dfc49d6e2fc626.txt")),
+    ("004_3bfee480ff51888f.txt", include_str!("../../seeds/raw/004_3bfee480ff51888f.txt")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +50,8 @@ pub struct SeedConsultation {
     version_label: String,
     draft_after: String,
     draft_until: String,
+    /// The departments' written replies, from a table in the raw page.
+    feedback_table: Option<FeedbackTable>,
 }
 
 /// What a seed run did.
@@ -153,7 +159,12 @@ impl SeedConsultation {
             .insert(conn)?;
             let source =
                 DraftSource { version_label: &self.version_label, title: &self.draft_title, file_name: &self.source };
-            Draft::create(conn, id, &source, &imported, now)?;
+            let draft = Draft::create(conn, id, &source, &imported, now)?;
+            if let Some(table) = &self.feedback_table {
+                let raw = self.raw().map_err(AppError::Internal)?;
+                let sections = Section::for_draft(conn, draft)?;
+                feedback_table::load(conn, table, raw, id, &sections, window.ends_on(), now)?;
+            }
             Ok::<_, AppError>(true)
         })
         .map_err(|e| anyhow::anyhow!("seed {}: {e:#}", self.key))?;

@@ -1,0 +1,212 @@
+//! Captcha challenges: a distorted image or, for people who cannot see it, a question in
+//! Chinese text. Challenges live in the database (any instance can check them), expire,
+//! and are consumed by the first attempt, right or wrong.
+
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::db::Conn;
+use crate::db::schema::captcha_challenges;
+
+/// Characters that are easy to misread (i/l/1, o/0) are never drawn.
+const LOOK_ALIKES: &[char] = &['i', 'I', 'l', 'L', '1', '0', 'o', 'O'];
+const IMAGE_LENGTH: u32 = 5;
+
+/// How the challenge is put to the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeKind {
+    Image,
+    /// A short arithmetic question in Chinese text, readable by a screen reader.
+    Question,
+}
+
+impl ChallengeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChallengeKind::Image => "image",
+            ChallengeKind::Question => "question",
+        }
+    }
+}
+
+/// A freshly drawn challenge, before it is stored.
+pub struct Drawn {
+    pub kind: ChallengeKind,
+    pub answer: String,
+    /// `data:image/png;base64,…` for images.
+    pub image: Option<String>,
+    /// The question text for text challenges.
+    pub question: Option<String>,
+}
+
+/// A stored challenge as a form shows it.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub id: String,
+    pub kind: ChallengeKind,
+    pub image: Option<String>,
+    pub question: Option<String>,
+}
+
+/// Why an answer was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CaptchaFailure {
+    #[error("验证码已失效，请输入新的验证码")]
+    Missing,
+    #[error("验证码已过期，请输入新的验证码")]
+    Expired,
+    #[error("验证码不正确，请重新输入")]
+    Wrong,
+}
+
+/// Draws an image challenge. CPU-bound (a few milliseconds): call it off the async threads.
+pub fn draw_image() -> anyhow::Result<Drawn> {
+    let mut captcha = captcha::Captcha::new();
+    let alphabet: Vec<char> = captcha.supported_chars().into_iter().filter(|c| !LOOK_ALIKES.contains(c)).collect();
+    captcha
+        .set_chars(&alphabet)
+        .add_chars(IMAGE_LENGTH)
+        .apply_filter(captcha::filters::Noise::new(0.2))
+        .apply_filter(captcha::filters::Wave::new(2.0, 12.0))
+        .view(220, 100)
+        .apply_filter(captcha::filters::Dots::new(8));
+    let (answer, png) = captcha.as_tuple().ok_or_else(|| anyhow::anyhow!("the captcha image could not be encoded"))?;
+    let image = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png));
+    Ok(Drawn { kind: ChallengeKind::Image, answer: normalise_answer(&answer), image: Some(image), question: None })
+}
+
+const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+/// Draws a text challenge: "三加五等于几？".
+pub fn draw_question() -> Drawn {
+    let mut rng = rand::rng();
+    let a: usize = rng.random_range(1..=9);
+    let b: usize = rng.random_range(1..=9);
+    let (text, answer) = match ["加", "减", "乘"].choose(&mut rng).copied().unwrap_or("加") {
+        "减" if a >= b => (format!("{}减{}等于几？", DIGITS[a], DIGITS[b]), a - b),
+        "乘" if a * b < 10 => (format!("{}乘以{}等于几？", DIGITS[a], DIGITS[b]), a * b),
+        _ => (format!("{}加{}等于几？", DIGITS[a], DIGITS[b]), a + b),
+    };
+    Drawn {
+        kind: ChallengeKind::Question,
+        answer: answer.to_string(),
+        image: None,
+        question: Some(format!("请回答：{text}（请填写阿拉伯数字，例如 7）")),
+    }
+}
+
+/// Full-width to half-width, trimmed, lower case; Chinese numerals up to 十八 become digits.
+pub fn normalise_answer(given: &str) -> String {
+    let plain: String = given.nfkc().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    chinese_number(&plain).map(|n| n.to_string()).unwrap_or(plain)
+}
+
+fn chinese_number(text: &str) -> Option<usize> {
+    let digit = |c: char| DIGITS.iter().position(|d| d.starts_with(c));
+    let chars: Vec<char> = text.chars().collect();
+    match chars.as_slice() {
+        [c] if *c == '十' => Some(10),
+        [c] => digit(*c),
+        ['十', c] => digit(*c).map(|d| 10 + d),
+        [c, '十'] => digit(*c).map(|d| d * 10),
+        [a, '十', b] => Some(digit(*a)? * 10 + digit(*b)?),
+        _ => None,
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = captcha_challenges)]
+struct NewChallenge<'a> {
+    id: &'a str,
+    kind: &'a str,
+    answer: &'a str,
+    expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+/// Stores a drawn challenge; returns it with its new random id.
+pub fn store(conn: &mut Conn, drawn: Drawn, ttl_secs: i64, now: NaiveDateTime) -> QueryResult<Challenge> {
+    let id = hex::encode(rand::random::<[u8; 16]>());
+    diesel::insert_into(captcha_challenges::table)
+        .values(&NewChallenge {
+            id: &id,
+            kind: drawn.kind.code(),
+            answer: &drawn.answer,
+            expires_at: now + Duration::seconds(ttl_secs),
+            created_at: now,
+        })
+        .execute(conn)?;
+    Ok(Challenge { id, kind: drawn.kind, image: drawn.image, question: drawn.question })
+}
+
+/// Checks an answer and deletes the challenge whatever the outcome, so that each
+/// challenge allows exactly one attempt. Run it outside any transaction that might
+/// roll back, or the attempt would not count.
+pub fn consume(conn: &mut Conn, id: &str, given: &str, now: NaiveDateTime) -> QueryResult<Result<(), CaptchaFailure>> {
+    let target = captcha_challenges::table.filter(captcha_challenges::id.eq(id));
+    let cols = (captcha_challenges::answer, captcha_challenges::expires_at);
+    let row: Option<(String, NaiveDateTime)> = match conn {
+        Conn::Sqlite(c) => diesel::delete(target).returning(cols).get_result(c).optional()?,
+        Conn::Postgres(c) => diesel::delete(target).returning(cols).get_result(c).optional()?,
+    };
+    Ok(match row {
+        None => Err(CaptchaFailure::Missing),
+        Some((_, expires_at)) if expires_at <= now => Err(CaptchaFailure::Expired),
+        Some((answer, _)) if constant_time_eq(answer.as_bytes(), normalise_answer(given).as_bytes()) => Ok(()),
+        Some(_) => Err(CaptchaFailure::Wrong),
+    })
+}
+
+/// Forgets a challenge that was replaced before being answered.
+pub fn discard(conn: &mut Conn, id: &str) -> QueryResult<()> {
+    diesel::delete(captcha_challenges::table.filter(captcha_challenges::id.eq(id))).execute(conn).map(|_| ())
+}
+
+/// Removes expired challenges; returns how many.
+pub fn purge_expired(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(captcha_challenges::table.filter(captcha_challenges::expires_at.le(now))).execute(conn)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_challenge_never_uses_look_alike_characters() {
+        for _ in 0..20 {
+            let drawn = draw_image().unwrap();
+            assert_eq!(drawn.answer.chars().count(), IMAGE_LENGTH as usize);
+            assert!(!drawn.answer.chars().any(|c| LOOK_ALIKES.contains(&c)), "{}", drawn.answer);
+            assert!(drawn.image.unwrap().starts_with("data:image/png;base64,"));
+        }
+    }
+
+    #[test]
+    fn answers_are_compared_without_case_width_or_spaces() {
+        assert_eq!(normalise_answer(" AbC 7 "), "abc7");
+        assert_eq!(normalise_answer("ＡＢＣ７"), "abc7");
+    }
+
+    #[test]
+    fn a_question_accepts_arabic_or_chinese_numerals() {
+        assert_eq!(normalise_answer("八"), "8");
+        assert_eq!(normalise_answer("十二"), "12");
+        assert_eq!(normalise_answer("十"), "10");
+        assert_eq!(normalise_answer("１２"), "12");
+        for _ in 0..50 {
+            let q = draw_question();
+            let text = q.question.unwrap();
+            assert!(text.contains("等于几"), "{text}");
+            let n: usize = q.answer.parse().unwrap();
+            assert!(n <= 18, "{text} = {n}");
+        }
+    }
+}

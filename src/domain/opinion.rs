@@ -1,0 +1,195 @@
+//! An opinion as typed into a form, and the parsed value the rest of the code trusts.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::domain::contact::Contact;
+
+/// Longest suggested wording, original or proposed.
+pub const MAX_WORDING_CHARS: usize = 2000;
+const MAX_NAME_CHARS: usize = 40;
+
+/// The public form exactly as submitted; kept whole so an error never loses what was typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OpinionForm {
+    /// The section's anchor, or empty for the draft as a whole.
+    #[serde(default)]
+    pub section: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub original_text: String,
+    #[serde(default)]
+    pub proposed_text: String,
+    #[serde(default)]
+    pub consent: Option<String>,
+    #[serde(default)]
+    pub captcha_id: String,
+    #[serde(default)]
+    pub captcha_answer: String,
+    /// `image` or `question`: a retry keeps the kind the person was answering.
+    #[serde(default)]
+    pub captcha_kind: String,
+    /// Hidden from people; bots fill it in.
+    #[serde(default)]
+    pub website: String,
+    /// Which button was pressed: send, or ask for another captcha.
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// Messages keyed by field name, shown beside each field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// Records a message for `field`; the first message for a field wins.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// A suggested change of wording: 原文 → 建议修改为. Either side may be empty
+/// (an addition, or a deletion), not both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub original: Option<String>,
+    pub proposed: Option<String>,
+}
+
+/// A parsed opinion: name, contact, text and an optional suggested wording.
+#[derive(Debug, Clone)]
+pub struct OpinionText {
+    pub name: String,
+    pub contact: Contact,
+    pub body: String,
+    pub suggestion: Option<Suggestion>,
+}
+
+/// Trims, turns CRLF into LF and drops control characters other than newline and tab.
+pub fn clean_text(raw: &str) -> String {
+    raw.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+fn optional_wording(raw: &str, field: &'static str, label: &str, errors: &mut FieldErrors) -> Option<String> {
+    let text = clean_text(raw);
+    let count = text.chars().count();
+    if count > MAX_WORDING_CHARS {
+        errors.add(field, format!("{label}不能超过{MAX_WORDING_CHARS}字（当前{count}字）"));
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+impl OpinionText {
+    /// Parses every field, collecting a message for each one that is wrong.
+    pub fn parse(form: &OpinionForm, max_chars: usize) -> Result<OpinionText, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = clean_text(&form.name).replace('\n', " ");
+        let name_chars = name.chars().count();
+        if name.is_empty() {
+            errors.add("name", "请填写您的姓名");
+        } else if name_chars > MAX_NAME_CHARS {
+            errors.add("name", format!("姓名不能超过{MAX_NAME_CHARS}个字"));
+        }
+        let contact = Contact::parse(&form.contact).map_err(|e| errors.add("contact", e.to_string())).ok();
+        let body = clean_text(&form.body);
+        let body_chars = body.chars().count();
+        if body.is_empty() {
+            errors.add("body", "请填写您的意见");
+        } else if body_chars > max_chars {
+            errors.add("body", format!("意见不能超过{max_chars}字（当前{body_chars}字），请精简后再提交"));
+        }
+        let original = optional_wording(&form.original_text, "original_text", "原文", &mut errors);
+        let proposed = optional_wording(&form.proposed_text, "proposed_text", "建议修改为", &mut errors);
+        if form.consent.is_none() {
+            errors.add("consent", "请阅读并同意个人信息处理说明后再提交");
+        }
+        match contact {
+            Some(contact) if errors.is_empty() => Ok(OpinionText {
+                name,
+                contact,
+                body,
+                suggestion: (original.is_some() || proposed.is_some()).then_some(Suggestion { original, proposed }),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> OpinionForm {
+        OpinionForm {
+            name: "张三丰".into(),
+            contact: "138 1234 5678".into(),
+            body: "建议增加责任单位。".into(),
+            consent: Some("on".into()),
+            ..OpinionForm::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses_with_a_canonical_contact() {
+        let parsed = OpinionText::parse(&form(), 5000).unwrap();
+        assert_eq!(parsed.name, "张三丰");
+        assert_eq!(parsed.contact.as_str(), "13812345678");
+        assert!(parsed.suggestion.is_none());
+    }
+
+    #[test]
+    fn every_missing_field_gets_its_own_message() {
+        let errors = OpinionText::parse(&OpinionForm::default(), 5000).unwrap_err();
+        assert_eq!(errors.get("name"), Some("请填写您的姓名"));
+        assert!(errors.get("contact").is_some());
+        assert_eq!(errors.get("body"), Some("请填写您的意见"));
+        assert!(errors.get("consent").is_some());
+    }
+
+    #[test]
+    fn an_opinion_over_the_limit_says_how_long_it_is() {
+        let long = OpinionForm { body: "字".repeat(11), ..form() };
+        let errors = OpinionText::parse(&long, 10).unwrap_err();
+        assert_eq!(errors.get("body"), Some("意见不能超过10字（当前11字），请精简后再提交"));
+    }
+
+    #[test]
+    fn a_suggested_wording_may_be_an_addition_without_original_text() {
+        let with = OpinionForm { proposed_text: " 增加食品安全 ".into(), ..form() };
+        let parsed = OpinionText::parse(&with, 5000).unwrap();
+        assert_eq!(parsed.suggestion, Some(Suggestion { original: None, proposed: Some("增加食品安全".into()) }));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_and_line_breaks_kept() {
+        assert_eq!(clean_text("  第一行\r\n第二行\u{0}\u{7} "), "第一行\n第二行");
+    }
+}

@@ -1,0 +1,143 @@
+//! The e-mails the service sends, as plain-text askama templates under `templates/emails/`.
+
+use askama::Template;
+
+use crate::models::outbox::NewMail;
+
+/// The receipt a citizen gets when the contact they left is an e-mail address.
+#[derive(Template)]
+#[template(path = "emails/receipt.txt", escape = "none")]
+pub struct ReceiptMail<'a> {
+    pub name: &'a str,
+    pub consultation_title: &'a str,
+    pub issuer: &'a str,
+    pub section_title: &'a str,
+    pub received_at: &'a str,
+    pub receipt: &'a str,
+    pub summary: &'a str,
+    pub lookup_url: &'a str,
+}
+
+impl ReceiptMail<'_> {
+    pub fn to_mail(&self, recipient: &str) -> Result<NewMail, askama::Error> {
+        Ok(NewMail {
+            kind: "receipt",
+            recipient: recipient.to_owned(),
+            subject: format!("【意见征集】您的意见已收到（回执编号 {}）", self.receipt),
+            body: self.render()?,
+        })
+    }
+}
+
+/// 征求意见函: the letter inviting a department to comment.
+#[derive(Template)]
+#[template(path = "emails/invitation.txt", escape = "none")]
+pub struct InvitationMail<'a> {
+    pub department: &'a str,
+    pub title: &'a str,
+    pub issuer: &'a str,
+    pub deadline: &'a str,
+    pub link: &'a str,
+    pub date: &'a str,
+}
+
+/// The one reminder sent before the deadline to departments that have not answered.
+#[derive(Template)]
+#[template(path = "emails/reminder.txt", escape = "none")]
+pub struct ReminderMail<'a> {
+    pub department: &'a str,
+    pub title: &'a str,
+    pub issuer: &'a str,
+    pub deadline: &'a str,
+    pub link: &'a str,
+    pub date: &'a str,
+}
+
+/// One mail per address of the department.
+fn to_each(kind: &'static str, recipients: &[&str], subject: String, body: String) -> Vec<NewMail> {
+    recipients
+        .iter()
+        .map(|r| NewMail { kind, recipient: (*r).to_owned(), subject: subject.clone(), body: body.clone() })
+        .collect()
+}
+
+impl InvitationMail<'_> {
+    pub fn to_mails(&self, recipients: &[&str]) -> Result<Vec<NewMail>, askama::Error> {
+        let subject = format!("【征求意见函】关于征求《{}》意见的函", self.title);
+        Ok(to_each("invitation", recipients, subject, self.render()?))
+    }
+}
+
+impl ReminderMail<'_> {
+    pub fn to_mails(&self, recipients: &[&str]) -> Result<Vec<NewMail>, askama::Error> {
+        let subject = format!("【提醒】请于{}前反馈对《{}》的意见", self.deadline, self.title);
+        Ok(to_each("reminder", recipients, subject, self.render()?))
+    }
+}
+
+/// Composes the 征求意见函 for each department of an invitation round.
+pub fn invitation_letters<'a>(
+    title: &'a str,
+    issuer: &'a str,
+    deadline: chrono::NaiveDate,
+    public_url: &'a str,
+    today: chrono::NaiveDate,
+) -> impl Fn(&crate::models::department::Department, &str) -> Vec<NewMail> + 'a {
+    move |department, token| {
+        let letter = InvitationMail {
+            department: &department.name,
+            title,
+            issuer,
+            deadline: &deadline.to_string(),
+            link: &crate::models::invitation::reply_url(public_url, token),
+            date: &today.to_string(),
+        };
+        letter.to_mails(&department.email_list()).unwrap_or_else(|err| {
+            tracing::error!(error = %err, "an invitation letter could not be rendered");
+            Vec::new()
+        })
+    }
+}
+
+/// Replaces the capability links a delivered mail held (department reply links and
+/// receipt codes), so the outbox does not keep working links once they are sent.
+pub fn redact_links(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = ["/replies/", "/receipts/"].iter().filter_map(|p| rest.find(p).map(|i| (i, *p))).min() {
+        let (index, prefix) = at;
+        out.push_str(&rest[..index + prefix.len()]);
+        rest = &rest[index + prefix.len()..];
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
+        if end > 0 {
+            out.push_str("（已隐去）");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The first `max` characters of a text, with "……" when cut.
+pub fn summary(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        out.push_str("……");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivered_mail_keeps_no_working_link() {
+        let body = "链接：http://x.cn/replies/AbC-123_x\n回执：http://x.cn/receipts/ABCDEFGHJK。谢谢";
+        assert_eq!(
+            redact_links(body),
+            "链接：http://x.cn/replies/（已隐去）\n回执：http://x.cn/receipts/（已隐去）。谢谢"
+        );
+        assert_eq!(redact_links("no links"), "no links");
+    }
+}

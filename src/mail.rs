@@ -1,0 +1,198 @@
+//! Delivering the outbox: SMTP when configured, otherwise `.eml` files; a background
+//! worker sends due mail with retries, and tidies expired captchas and rate counters.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{FileTransport, Message, SmtpTransport, Transport};
+use tokio::sync::Notify;
+
+use crate::config::{Settings, SmtpSecurity};
+use crate::db::{self, Pool};
+use crate::models::outbox::{MailStatus, OutboxMail};
+
+enum Delivery {
+    Smtp(Box<SmtpTransport>),
+    Files(FileTransport, PathBuf),
+}
+
+/// Sends one message at a time, blocking; run it off the async threads.
+pub struct Mailer {
+    delivery: Delivery,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
+        let from: Mailbox = settings
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("ZHENGQIU_MAIL_FROM={:?} is not a mail address: {e}", settings.mail_from))?;
+        let delivery = match &settings.smtp {
+            Some(smtp) => {
+                let builder = match smtp.security {
+                    SmtpSecurity::None => SmtpTransport::builder_dangerous(&smtp.host),
+                    SmtpSecurity::StartTls => SmtpTransport::starttls_relay(&smtp.host)?,
+                    SmtpSecurity::Tls => SmtpTransport::relay(&smtp.host)?,
+                };
+                let mut builder = builder.port(smtp.port).timeout(Some(Duration::from_secs(20)));
+                if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.expose().clone()));
+                }
+                Delivery::Smtp(Box::new(builder.build()))
+            }
+            None => {
+                std::fs::create_dir_all(&settings.outbox_dir)
+                    .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", settings.outbox_dir.display()))?;
+                Delivery::Files(FileTransport::new(&settings.outbox_dir), settings.outbox_dir.clone())
+            }
+        };
+        Ok(Mailer { delivery, from })
+    }
+
+    /// One line for the start-up message.
+    pub fn describe(&self, settings: &Settings) -> String {
+        match &self.delivery {
+            Delivery::Smtp(_) => {
+                let smtp = settings.smtp.as_ref().map(|s| format!("{}:{}", s.host, s.port)).unwrap_or_default();
+                format!("邮件经 SMTP 服务器 {smtp} 发送")
+            }
+            Delivery::Files(_, dir) => {
+                format!(
+                    "未配置 SMTP（ZHENGQIU_SMTP_HOST）：邮件不会发出，而是写入 {} 目录下的 .eml 文件",
+                    dir.display()
+                )
+            }
+        }
+    }
+
+    /// Sends one queued mail. The error text is kept on the outbox row for staff to read.
+    pub fn send(&self, mail: &OutboxMail) -> Result<(), String> {
+        let to: Mailbox = mail.recipient.parse().map_err(|e| format!("收件地址无效：{e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| format!("邮件无法生成：{e}"))?;
+        match &self.delivery {
+            Delivery::Smtp(smtp) => smtp.send(&message).map(|_| ()).map_err(|e| format!("SMTP：{e}")),
+            Delivery::Files(files, _) => files.send(&message).map(|_| ()).map_err(|e| format!("写入文件失败：{e}")),
+        }
+    }
+}
+
+/// Background work of one instance: mail delivery, and cleaning up expired rows.
+pub struct Worker {
+    pub pool: Pool,
+    pub mailer: Arc<Mailer>,
+    pub settings: Arc<Settings>,
+    /// Woken when mail is queued, so that it goes out without waiting for the next poll.
+    pub wakeup: Arc<Notify>,
+}
+
+impl Worker {
+    pub async fn run(self, poll: Duration) {
+        let mut last_cleanup = std::time::Instant::now() - Duration::from_secs(3600);
+        loop {
+            if let Err(err) = self.deliver_due().await {
+                tracing::warn!(error = format!("{err:#}"), "mail delivery round failed; will retry");
+            }
+            if last_cleanup.elapsed() >= Duration::from_secs(60) {
+                last_cleanup = std::time::Instant::now();
+                if let Err(err) = self.clean_up().await {
+                    tracing::warn!(error = format!("{err:#}"), "clean-up failed; will retry");
+                }
+            }
+            tokio::select! {
+                _ = self.wakeup.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+
+    /// Sends every due mail once; returns how many were sent.
+    pub async fn deliver_due(&self) -> anyhow::Result<usize> {
+        let mut sent = 0;
+        loop {
+            let batch =
+                db::run(&self.pool, |conn| Ok(OutboxMail::claim_due(conn, Utc::now().naive_utc(), 20)?)).await?;
+            if batch.is_empty() {
+                return Ok(sent);
+            }
+            for mail in batch {
+                let mailer = self.mailer.clone();
+                let to_send = mail.clone();
+                let outcome = actix_web::web::block(move || mailer.send(&to_send)).await?;
+                let max_attempts = self.settings.mail_max_attempts;
+                match outcome {
+                    Ok(()) => {
+                        sent += 1;
+                        db::run(&self.pool, move |conn| {
+                            Ok(OutboxMail::mark_sent(conn, &mail, Utc::now().naive_utc())?)
+                        })
+                        .await?;
+                    }
+                    Err(error) => {
+                        // The recipient is personal data: log the mail's id and kind only.
+                        tracing::warn!(mail_id = %mail.id, kind = %mail.kind, attempt = mail.attempts + 1, %error, "mail not delivered");
+                        let status = db::run(&self.pool, move |conn| {
+                            Ok(OutboxMail::mark_attempt_failed(
+                                conn,
+                                &mail,
+                                &error,
+                                Utc::now().naive_utc(),
+                                max_attempts,
+                            )?)
+                        })
+                        .await?;
+                        if status == MailStatus::Failed {
+                            tracing::error!(
+                                "a mail failed for good after {max_attempts} attempts; staff can resend it"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn clean_up(&self) -> anyhow::Result<()> {
+        let reminder_days = self.settings.reminder_days_before;
+        let public_url = self.settings.public_url.clone();
+        let report =
+            db::run(&self.pool, move |conn| crate::jobs::run_due(conn, Utc::now(), reminder_days, &public_url)).await?;
+        if report.reminders + report.overdue > 0 {
+            tracing::info!(
+                reminders = report.reminders,
+                overdue = report.overdue,
+                "review round: reminders queued, silence recorded"
+            );
+            self.wakeup.notify_one();
+        }
+        let retention = self.settings.contact_retention_days;
+        let (captchas, counters, contacts, mails) = db::run(&self.pool, move |conn| {
+            let now = Utc::now();
+            Ok((
+                crate::captcha::purge_expired(conn, now.naive_utc())?,
+                crate::rate_limit::purge_expired(conn, now)?,
+                crate::models::Opinion::erase_expired_contacts(conn, now.naive_utc(), retention)?,
+                OutboxMail::purge_delivered(conn, now.naive_utc(), retention)?,
+            ))
+        })
+        .await?;
+        if captchas + counters > 0 {
+            tracing::debug!(captchas, counters, "removed expired captchas and rate counters");
+        }
+        if contacts + mails > 0 {
+            tracing::info!(contacts, mails, "erased contacts and delivered mail past the retention period");
+        }
+        Ok(())
+    }
+}

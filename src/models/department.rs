@@ -1,0 +1,91 @@
+//! The department directory (单位/部门): who can be consulted in writing.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::Conn;
+use crate::db::schema::departments;
+use crate::models::DepartmentId;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = departments)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub name: String,
+    /// Addresses separated by commas, semicolons or spaces.
+    pub emails: String,
+    pub contact_person: String,
+    pub phone: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable, AsChangeset, Debug)]
+#[diesel(table_name = departments)]
+pub struct DepartmentForm<'a> {
+    pub name: &'a str,
+    pub emails: &'a str,
+    pub contact_person: &'a str,
+    pub phone: &'a str,
+    pub active: bool,
+}
+
+impl Department {
+    /// The e-mail addresses, in the order given.
+    pub fn email_list(&self) -> Vec<&str> {
+        split_emails(&self.emails)
+    }
+
+    pub fn all(conn: &mut Conn) -> QueryResult<Vec<Department>> {
+        departments::table.order(departments::name.asc()).select(Department::as_select()).load(conn)
+    }
+
+    pub fn active(conn: &mut Conn) -> QueryResult<Vec<Department>> {
+        departments::table
+            .filter(departments::active.eq(true))
+            .order(departments::name.asc())
+            .select(Department::as_select())
+            .load(conn)
+    }
+
+    pub fn find(conn: &mut Conn, id: DepartmentId) -> QueryResult<Department> {
+        departments::table.find(id).select(Department::as_select()).first(conn)
+    }
+
+    pub fn find_by_name(conn: &mut Conn, name: &str) -> QueryResult<Option<Department>> {
+        departments::table.filter(departments::name.eq(name)).select(Department::as_select()).first(conn).optional()
+    }
+
+    pub fn create(conn: &mut Conn, form: &DepartmentForm<'_>, now: NaiveDateTime) -> QueryResult<DepartmentId> {
+        crate::insert_returning!(
+            conn,
+            departments::table,
+            (form, departments::created_at.eq(now), departments::updated_at.eq(now)),
+            departments::id
+        )
+    }
+
+    pub fn update(conn: &mut Conn, id: DepartmentId, form: &DepartmentForm<'_>, now: NaiveDateTime) -> QueryResult<()> {
+        diesel::update(departments::table.find(id))
+            .set((form, departments::updated_at.eq(now)))
+            .execute(conn)
+            .map(|_| ())
+    }
+}
+
+/// Splits a list of addresses typed with any of the usual separators.
+pub fn split_emails(list: &str) -> Vec<&str> {
+    list.split([',', ';', '，', '；', ' ', '\n', '、']).map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_lists_split_on_chinese_and_latin_separators() {
+        assert_eq!(split_emails("a@x.cn， b@x.cn;c@x.cn 、d@x.cn"), ["a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn"]);
+        assert!(split_emails("  ").is_empty());
+    }
+}

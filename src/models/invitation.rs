@@ -1,0 +1,287 @@
+//! A department's invitation to comment on a consultation (征求意见函), its link tokens
+//! (stored only as hashes) and its reply: opinions, 无意见, or silence past the deadline.
+
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::{departments, invitation_tokens, invitations, opinions};
+use crate::db::{Conn, write_tx};
+use crate::domain::department_reply::{DepartmentReply, ReplyContent};
+use crate::domain::window::china_today;
+use crate::error::AppError;
+use crate::models::department::Department;
+use crate::models::opinion::{Channel, NewOpinion, Opinion, Source};
+use crate::models::outbox::NewMail;
+use crate::models::{ConsultationId, DepartmentId, InvitationId};
+use crate::text::normalise::fingerprint;
+
+/// Where a department's reply stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyState {
+    /// 未反馈 (the deadline has not passed).
+    Pending,
+    /// 已反馈意见
+    Opinions,
+    /// 无意见
+    NoOpinion,
+    /// 逾期未反馈（视为无意见）
+    Overdue,
+}
+
+impl ReplyState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReplyState::Pending => "未反馈",
+            ReplyState::Opinions => "已反馈意见",
+            ReplyState::NoOpinion => "无意见",
+            ReplyState::Overdue => "逾期未反馈（视为无意见）",
+        }
+    }
+
+    pub fn css(self) -> &'static str {
+        match self {
+            ReplyState::Pending => "scheduled",
+            ReplyState::Opinions => "open",
+            ReplyState::NoOpinion => "feedback",
+            ReplyState::Overdue => "closed",
+        }
+    }
+
+    /// Whether this counts as an answer (无意见 and silence count as no comment).
+    pub fn answered(self) -> bool {
+        matches!(self, ReplyState::Opinions | ReplyState::NoOpinion)
+    }
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub consultation_id: ConsultationId,
+    pub department_id: DepartmentId,
+    pub position: i32,
+    pub deadline: NaiveDate,
+    pub invited_at: NaiveDateTime,
+    pub reminded_at: Option<NaiveDateTime>,
+    pub responded_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub reply: Option<String>,
+    pub reply_contact_person: Option<String>,
+    pub reply_contact_phone: Option<String>,
+    pub overdue_at: Option<NaiveDateTime>,
+}
+
+/// Why a token was issued.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenPurpose {
+    Invitation,
+    Reminder,
+    Resend,
+}
+
+impl TokenPurpose {
+    fn code(self) -> &'static str {
+        match self {
+            TokenPurpose::Invitation => "invitation",
+            TokenPurpose::Reminder => "reminder",
+            TokenPurpose::Resend => "resend",
+        }
+    }
+}
+
+/// A new link token: the raw value goes into the mail, only its hash is stored.
+pub fn new_token() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+pub fn hash_token(raw: &str) -> String {
+    hex::encode(Sha256::digest(raw.as_bytes()))
+}
+
+/// The link a department uses to reply.
+pub fn reply_url(public_url: &str, token: &str) -> String {
+    format!("{public_url}/replies/{token}")
+}
+
+impl Invitation {
+    pub fn state(&self) -> ReplyState {
+        match self.reply.as_deref() {
+            Some("opinions") => ReplyState::Opinions,
+            Some("no_opinion") => ReplyState::NoOpinion,
+            _ if self.overdue_at.is_some() => ReplyState::Overdue,
+            _ => ReplyState::Pending,
+        }
+    }
+
+    /// Replies are accepted until the end of the deadline day, China time.
+    pub fn accepts_replies(&self, now: DateTime<Utc>) -> bool {
+        china_today(now) <= self.deadline
+    }
+
+    pub fn find(conn: &mut Conn, id: InvitationId) -> QueryResult<Invitation> {
+        invitations::table.find(id).select(Invitation::as_select()).first(conn)
+    }
+
+    /// The invitation a link token belongs to.
+    pub fn find_by_token(conn: &mut Conn, raw: &str) -> QueryResult<Option<Invitation>> {
+        invitations::table
+            .inner_join(invitation_tokens::table)
+            .filter(invitation_tokens::token_hash.eq(hash_token(raw)))
+            .select(Invitation::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A consultation's invitations with their departments, in invitation order.
+    pub fn with_departments(conn: &mut Conn, id: ConsultationId) -> QueryResult<Vec<(Invitation, Department)>> {
+        invitations::table
+            .inner_join(departments::table)
+            .filter(invitations::consultation_id.eq(id))
+            .order((invitations::position.asc(), invitations::id.asc()))
+            .select((Invitation::as_select(), Department::as_select()))
+            .load(conn)
+    }
+
+    /// The opinions of this reply, in their numbered order.
+    pub fn opinions(&self, conn: &mut Conn) -> QueryResult<Vec<Opinion>> {
+        opinions::table
+            .filter(opinions::invitation_id.eq(self.id))
+            .order((opinions::seq.asc(), opinions::id.asc()))
+            .select(Opinion::as_select())
+            .load(conn)
+    }
+
+    /// Stores a new link token for this invitation (in the caller's transaction).
+    pub fn add_token(
+        conn: &mut Conn,
+        id: InvitationId,
+        purpose: TokenPurpose,
+        now: NaiveDateTime,
+    ) -> QueryResult<String> {
+        let raw = new_token();
+        diesel::insert_into(invitation_tokens::table)
+            .values((
+                invitation_tokens::invitation_id.eq(id),
+                invitation_tokens::token_hash.eq(hash_token(&raw)),
+                invitation_tokens::purpose.eq(purpose.code()),
+                invitation_tokens::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(raw)
+    }
+
+    /// Invites each department not yet invited: an invitation, a link token and the
+    /// letter to every address of the department, all in one transaction. `letter`
+    /// composes the mail for a department and its link. Returns the new invitations.
+    pub fn invite(
+        conn: &mut Conn,
+        consultation_id: ConsultationId,
+        departments: &[Department],
+        deadline: NaiveDate,
+        now: NaiveDateTime,
+        letter: impl Fn(&Department, &str) -> Vec<NewMail>,
+    ) -> Result<Vec<InvitationId>, AppError> {
+        write_tx(conn, |conn| {
+            let already: Vec<DepartmentId> = invitations::table
+                .filter(invitations::consultation_id.eq(consultation_id))
+                .select(invitations::department_id)
+                .load(conn)?;
+            let mut created = Vec::new();
+            let new = departments.iter().filter(|d| !already.contains(&d.id));
+            for (position, department) in (already.len() as i32..).zip(new) {
+                let id: InvitationId = crate::insert_returning!(
+                    conn,
+                    invitations::table,
+                    (
+                        invitations::consultation_id.eq(consultation_id),
+                        invitations::department_id.eq(department.id),
+                        invitations::position.eq(position),
+                        invitations::deadline.eq(deadline),
+                        invitations::invited_at.eq(now),
+                        invitations::updated_at.eq(now),
+                    ),
+                    invitations::id
+                )?;
+                let token = Invitation::add_token(conn, id, TokenPurpose::Invitation, now)?;
+                for mail in letter(department, &token) {
+                    mail.enqueue(conn, now)?;
+                }
+                created.push(id);
+            }
+            Ok(created)
+        })
+    }
+
+    /// Records a department's reply, replacing its earlier one. Opinions are kept by
+    /// number: an unchanged one keeps its id and any decision already made on it; a
+    /// changed one loses its decision; surplus ones are removed.
+    pub fn record_reply(
+        conn: &mut Conn,
+        invitation: &Invitation,
+        department: &Department,
+        reply: &DepartmentReply,
+        channel: Channel,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        write_tx(conn, |conn| {
+            let existing = invitation.opinions(conn)?;
+            let points = match &reply.content {
+                ReplyContent::Opinions(points) => points.as_slice(),
+                ReplyContent::NoOpinion => &[],
+            };
+            for (index, point) in points.iter().enumerate() {
+                let seq = index as i32 + 1;
+                let new = NewOpinion {
+                    consultation_id: invitation.consultation_id,
+                    section_id: point.section_id,
+                    source: Source::Department.code(),
+                    channel: channel.code(),
+                    author_name: &department.name,
+                    contact: Some(reply.contact_phone.as_str()),
+                    contact_kind: Some(crate::models::opinion::contact_kind_code(reply.contact_phone.kind())),
+                    body: &point.body,
+                    original_text: point.original.as_deref(),
+                    proposed_text: point.proposed.as_deref(),
+                    receipt_code: None,
+                    client_hash: None,
+                    dedupe_key: None,
+                    fingerprint: &fingerprint(&point.body),
+                    flagged: false,
+                    flag_reason: None,
+                    received_at: now,
+                    created_at: now,
+                    department_id: Some(department.id),
+                    invitation_id: Some(invitation.id),
+                    seq: Some(seq),
+                    attachment_id: None,
+                };
+                match existing.iter().find(|o| o.seq == Some(seq)) {
+                    Some(old) if old.same_content(&new) => {}
+                    Some(old) => old.replace_content(conn, &new)?,
+                    None => {
+                        new.insert_counted(conn)?;
+                    }
+                }
+            }
+            for surplus in existing.iter().filter(|o| o.seq.is_none_or(|s| s as usize > points.len())) {
+                surplus.delete_counted(conn)?;
+            }
+            let kind = match reply.content {
+                ReplyContent::Opinions(_) => "opinions",
+                ReplyContent::NoOpinion => "no_opinion",
+            };
+            diesel::update(invitations::table.find(invitation.id))
+                .set((
+                    invitations::reply.eq(kind),
+                    invitations::reply_contact_person.eq(&reply.contact_person),
+                    invitations::reply_contact_phone.eq(reply.contact_phone.as_str()),
+                    invitations::responded_at.eq(invitation.responded_at.unwrap_or(now)),
+                    invitations::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+}

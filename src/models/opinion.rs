@@ -1,0 +1,384 @@
+//! Opinions (意见) from every source: citizens online, departments, and letters entered by staff.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::db::schema::{consultations, opinions, sections};
+use crate::db::{Conn, write_tx};
+use crate::domain::adoption::AdoptionStatus;
+use crate::domain::contact::ContactKind;
+use crate::domain::opinion::OpinionText;
+use crate::domain::receipt::ReceiptCode;
+use crate::error::AppError;
+use crate::models::outbox::NewMail;
+use crate::models::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
+use crate::rate_limit::ClientKey;
+use crate::text::normalise::fingerprint;
+
+/// A resend of the same opinion within this time returns the first receipt.
+pub const DUPLICATE_WINDOW_MINUTES: i64 = 10;
+
+/// Who an opinion came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Public,
+    Department,
+    Offline,
+}
+
+impl Source {
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Public => "public",
+            Source::Department => "department",
+            Source::Offline => "offline",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Public => "公众",
+            Source::Department => "部门",
+            Source::Offline => "线下收集",
+        }
+    }
+}
+
+/// How an opinion reached the drafters; the label is what tables print in 备注.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Online,
+    DepartmentLink,
+    Letter,
+    Fax,
+    Email,
+    Meeting,
+    Phone,
+    Other,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 8] = [
+        Channel::Online,
+        Channel::DepartmentLink,
+        Channel::Letter,
+        Channel::Fax,
+        Channel::Email,
+        Channel::Meeting,
+        Channel::Phone,
+        Channel::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Online => "online",
+            Channel::DepartmentLink => "department_link",
+            Channel::Letter => "letter",
+            Channel::Fax => "fax",
+            Channel::Email => "email",
+            Channel::Meeting => "meeting",
+            Channel::Phone => "phone",
+            Channel::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Online => "平台反馈",
+            Channel::DepartmentLink => "书面反馈",
+            Channel::Letter => "信函",
+            Channel::Fax => "传真",
+            Channel::Email => "电子邮件",
+            Channel::Meeting => "座谈会",
+            Channel::Phone => "电话",
+            Channel::Other => "其他",
+        }
+    }
+}
+
+pub fn contact_kind_code(kind: ContactKind) -> &'static str {
+    match kind {
+        ContactKind::Mobile => "mobile",
+        ContactKind::Landline => "landline",
+        ContactKind::Email => "email",
+    }
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = opinions)]
+pub struct Opinion {
+    pub id: OpinionId,
+    pub consultation_id: ConsultationId,
+    pub section_id: Option<SectionId>,
+    pub source: String,
+    pub channel: String,
+    pub author_name: String,
+    pub contact: Option<String>,
+    pub contact_kind: Option<String>,
+    pub body: String,
+    pub original_text: Option<String>,
+    pub proposed_text: Option<String>,
+    pub receipt_code: Option<String>,
+    pub client_hash: Option<String>,
+    pub dedupe_key: Option<String>,
+    pub fingerprint: String,
+    pub flagged: bool,
+    pub flag_reason: Option<String>,
+    pub decision: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub received_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub department_id: Option<DepartmentId>,
+    pub invitation_id: Option<InvitationId>,
+    /// The opinion's number within a department's reply.
+    pub seq: Option<i32>,
+    pub attachment_id: Option<AttachmentId>,
+}
+
+impl Opinion {
+    pub fn decision(&self) -> Option<AdoptionStatus> {
+        self.decision.as_deref().and_then(AdoptionStatus::from_code)
+    }
+
+    pub fn channel(&self) -> Option<Channel> {
+        Channel::from_code(&self.channel)
+    }
+
+    pub fn find_by_receipt(conn: &mut Conn, code: &ReceiptCode) -> QueryResult<Option<Opinion>> {
+        opinions::table
+            .filter(opinions::receipt_code.eq(code.as_str()))
+            .select(Opinion::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Whether `new` says the same as this opinion (same section, text and wording).
+    pub fn same_content(&self, new: &NewOpinion<'_>) -> bool {
+        self.section_id == new.section_id
+            && self.body == new.body
+            && self.original_text.as_deref() == new.original_text
+            && self.proposed_text.as_deref() == new.proposed_text
+    }
+
+    /// Replaces what the opinion says, in the caller's transaction. A decision taken
+    /// on the old text no longer applies and is cleared; the section counters follow.
+    pub fn replace_content(&self, conn: &mut Conn, new: &NewOpinion<'_>) -> Result<(), AppError> {
+        diesel::update(opinions::table.find(self.id))
+            .set((
+                opinions::section_id.eq(new.section_id),
+                opinions::body.eq(new.body),
+                opinions::original_text.eq(new.original_text),
+                opinions::proposed_text.eq(new.proposed_text),
+                opinions::fingerprint.eq(new.fingerprint),
+                opinions::contact.eq(new.contact),
+                opinions::contact_kind.eq(new.contact_kind),
+                opinions::received_at.eq(new.received_at),
+                opinions::decision.eq(None::<String>),
+                opinions::decision_reason.eq(None::<String>),
+                opinions::decided_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        if self.section_id != new.section_id {
+            count_on_section(conn, self.section_id, -1)?;
+            count_on_section(conn, new.section_id, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the opinion and uncounts it, in the caller's transaction.
+    pub fn delete_counted(&self, conn: &mut Conn) -> Result<(), AppError> {
+        diesel::delete(opinions::table.find(self.id)).execute(conn)?;
+        diesel::update(consultations::table.find(self.consultation_id))
+            .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
+            .execute(conn)?;
+        count_on_section(conn, self.section_id, -1)?;
+        Ok(())
+    }
+
+    /// Erases the contacts of opinions whose consultation published its feedback more
+    /// than `retention_days` ago (the retention the form promises). Returns how many.
+    pub fn erase_expired_contacts(conn: &mut Conn, now: NaiveDateTime, retention_days: i64) -> QueryResult<usize> {
+        let cutoff = now - Duration::days(retention_days);
+        let done =
+            consultations::table.filter(consultations::feedback_published_at.lt(cutoff)).select(consultations::id);
+        diesel::update(
+            opinions::table.filter(opinions::contact.is_not_null()).filter(opinions::consultation_id.eq_any(done)),
+        )
+        .set((opinions::contact.eq(None::<String>), opinions::contact_kind.eq(None::<String>)))
+        .execute(conn)
+    }
+
+    fn recent_duplicate(conn: &mut Conn, dedupe_key: &str, since: NaiveDateTime) -> QueryResult<Option<Opinion>> {
+        opinions::table
+            .filter(opinions::dedupe_key.eq(dedupe_key))
+            .filter(opinions::created_at.ge(since))
+            .order(opinions::id.asc())
+            .select(Opinion::as_select())
+            .first(conn)
+            .optional()
+    }
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = opinions)]
+pub struct NewOpinion<'a> {
+    pub consultation_id: ConsultationId,
+    pub section_id: Option<SectionId>,
+    pub source: &'a str,
+    pub channel: &'a str,
+    pub author_name: &'a str,
+    pub contact: Option<&'a str>,
+    pub contact_kind: Option<&'a str>,
+    pub body: &'a str,
+    pub original_text: Option<&'a str>,
+    pub proposed_text: Option<&'a str>,
+    pub receipt_code: Option<&'a str>,
+    pub client_hash: Option<&'a str>,
+    pub dedupe_key: Option<&'a str>,
+    pub fingerprint: &'a str,
+    pub flagged: bool,
+    pub flag_reason: Option<&'a str>,
+    pub received_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub department_id: Option<DepartmentId>,
+    pub invitation_id: Option<InvitationId>,
+    pub seq: Option<i32>,
+    pub attachment_id: Option<AttachmentId>,
+}
+
+impl NewOpinion<'_> {
+    /// Inserts the opinion and counts it on its consultation and section, in the
+    /// caller's transaction: the counters are what keep page renders independent of
+    /// how many opinions there are.
+    pub fn insert_counted(&self, conn: &mut Conn) -> Result<OpinionId, AppError> {
+        let id = crate::insert_returning!(conn, opinions::table, self, opinions::id)?;
+        diesel::update(consultations::table.find(self.consultation_id))
+            .set(consultations::opinion_count.eq(consultations::opinion_count + 1))
+            .execute(conn)?;
+        count_on_section(conn, self.section_id, 1)?;
+        Ok(id)
+    }
+}
+
+fn count_on_section(conn: &mut Conn, section: Option<SectionId>, delta: i32) -> QueryResult<()> {
+    if let Some(section_id) = section {
+        diesel::update(sections::table.find(section_id))
+            .set(sections::opinion_count.eq(sections::opinion_count + delta))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A citizen's opinion ready to be stored.
+pub struct PublicSubmission<'a> {
+    pub consultation_id: ConsultationId,
+    pub section_id: Option<SectionId>,
+    pub text: &'a OpinionText,
+    pub client: &'a ClientKey,
+    /// Sensitive words found, if any: the opinion is flagged for review but kept.
+    pub flag_reason: Option<String>,
+    pub now: NaiveDateTime,
+}
+
+/// The outcome of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    New(ReceiptCode),
+    /// The same opinion was sent within the last ten minutes: its first receipt.
+    Duplicate(ReceiptCode),
+}
+
+impl Submitted {
+    pub fn receipt(&self) -> &ReceiptCode {
+        match self {
+            Submitted::New(code) | Submitted::Duplicate(code) => code,
+        }
+    }
+}
+
+impl PublicSubmission<'_> {
+    /// Same consultation, section, contact and text (ignoring layout and punctuation).
+    fn dedupe_key(&self, secret: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+        let section = self.section_id.map_or(-1, |s| s.0);
+        mac.update(format!("{}|{section}|{}|", self.consultation_id, self.text.contact.as_str()).as_bytes());
+        mac.update(fingerprint(&self.text.body).as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Stores the opinion with a new receipt code and, when the contact is an e-mail
+    /// address, queues the receipt mail in the same transaction. A resend within ten
+    /// minutes returns the first receipt instead.
+    pub fn submit(
+        &self,
+        conn: &mut Conn,
+        secret: &[u8],
+        receipt_mail: impl FnOnce(&ReceiptCode) -> Option<NewMail>,
+    ) -> Result<Submitted, AppError> {
+        let dedupe_key = self.dedupe_key(secret);
+        write_tx(conn, |conn| {
+            if let Conn::Postgres(pg) = conn {
+                // Two identical submissions racing each other: let one wait for the other.
+                let lock = i64::from_str_radix(&dedupe_key[..15], 16).unwrap_or_default();
+                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({lock})")).execute(pg)?;
+            }
+            let since = self.now - Duration::minutes(DUPLICATE_WINDOW_MINUTES);
+            if let Some(first) = Opinion::recent_duplicate(conn, &dedupe_key, since)? {
+                let code = first.receipt_code.as_deref().and_then(|c| ReceiptCode::parse(c).ok());
+                if let Some(code) = code {
+                    return Ok(Submitted::Duplicate(code));
+                }
+            }
+            let code = unused_receipt_code(conn)?;
+            let suggestion = self.text.suggestion.as_ref();
+            NewOpinion {
+                consultation_id: self.consultation_id,
+                section_id: self.section_id,
+                source: Source::Public.code(),
+                channel: Channel::Online.code(),
+                author_name: &self.text.name,
+                contact: Some(self.text.contact.as_str()),
+                contact_kind: Some(contact_kind_code(self.text.contact.kind())),
+                body: &self.text.body,
+                original_text: suggestion.and_then(|s| s.original.as_deref()),
+                proposed_text: suggestion.and_then(|s| s.proposed.as_deref()),
+                receipt_code: Some(code.as_str()),
+                client_hash: Some(self.client.as_str()),
+                dedupe_key: Some(&dedupe_key),
+                fingerprint: &fingerprint(&self.text.body),
+                flagged: self.flag_reason.is_some(),
+                flag_reason: self.flag_reason.as_deref(),
+                received_at: self.now,
+                created_at: self.now,
+                department_id: None,
+                invitation_id: None,
+                seq: None,
+                attachment_id: None,
+            }
+            .insert_counted(conn)?;
+            if let Some(mail) = receipt_mail(&code) {
+                mail.enqueue(conn, self.now)?;
+            }
+            Ok(Submitted::New(code))
+        })
+    }
+}
+
+/// A receipt code no opinion has yet (a collision is astronomically unlikely, but cheap to rule out).
+fn unused_receipt_code(conn: &mut Conn) -> Result<ReceiptCode, AppError> {
+    for _ in 0..8 {
+        let code = ReceiptCode::generate(&mut rand::rng());
+        let taken: i64 = opinions::table.filter(opinions::receipt_code.eq(code.as_str())).count().get_result(conn)?;
+        if taken == 0 {
+            return Ok(code);
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!("could not find an unused receipt code")))
+}

@@ -1,0 +1,186 @@
+//! Per-client rate limits in fixed one-minute windows, counted in the database so that
+//! they hold across instances. Client addresses are only ever stored as a keyed hash.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use actix_web::HttpRequest;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::config::Settings;
+use crate::db::Conn;
+use crate::db::schema::rate_limits;
+
+/// What is being limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Captcha,
+    Submit,
+    Lookup,
+    Login,
+}
+
+impl Scope {
+    fn code(self) -> &'static str {
+        match self {
+            Scope::Captcha => "captcha",
+            Scope::Submit => "submit",
+            Scope::Lookup => "lookup",
+            Scope::Login => "login",
+        }
+    }
+
+    /// The message a person sees when over the limit.
+    pub fn message(self) -> &'static str {
+        match self {
+            Scope::Captcha => "获取验证码过于频繁，请稍候一分钟再试。",
+            Scope::Submit => "提交意见过于频繁，请稍候一分钟再试。您已填写的内容不会丢失，请返回上一页。",
+            Scope::Lookup => "查询过于频繁，请稍候一分钟再试。",
+            Scope::Login => "登录尝试过于频繁，请稍候一分钟再试。",
+        }
+    }
+}
+
+/// A client's address as a keyed hash (HMAC-SHA256 with the secret key). IPv6 clients
+/// are keyed by their /64 network, which one household or device usually owns whole.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientKey(String);
+
+impl ClientKey {
+    pub fn from_request(req: &HttpRequest, settings: &Settings) -> ClientKey {
+        let forwarded = settings
+            .trust_proxy
+            .then(|| req.headers().get("X-Forwarded-For").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .and_then(|first| first.trim().parse::<IpAddr>().ok());
+        let ip = forwarded.or_else(|| req.peer_addr().map(|a| a.ip()));
+        ClientKey::from_ip(ip, settings.secret_key.expose())
+    }
+
+    pub fn from_ip(ip: Option<IpAddr>, secret: &[u8]) -> ClientKey {
+        let network = match ip {
+            Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+            Some(IpAddr::V4(v4)) => v4.to_string(),
+            None => "unknown".to_owned(),
+        };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+        mac.update(b"client-address:");
+        mac.update(network.as_bytes());
+        ClientKey(hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Windows this process already knows to be exhausted, so that a flood from one client
+/// is turned away without a database write per request. Counters only grow within a
+/// window, so remembering "over the limit" is never wrong.
+#[derive(Default, Clone)]
+pub struct Exhausted {
+    windows: Arc<Mutex<HashMap<String, i64>>>,
+}
+
+fn bucket(scope: Scope, client: &ClientKey, window: i64) -> String {
+    format!("{}:{}:{window}", scope.code(), client.0)
+}
+
+fn window_of(now: DateTime<Utc>) -> i64 {
+    now.timestamp().div_euclid(60)
+}
+
+impl Exhausted {
+    /// Whether this process already knows the client is over the limit this minute.
+    pub fn known_exhausted(&self, scope: Scope, client: &ClientKey, now: DateTime<Utc>) -> bool {
+        self.contains(&bucket(scope, client, window_of(now)))
+    }
+
+    fn contains(&self, bucket: &str) -> bool {
+        self.windows.lock().map(|w| w.contains_key(bucket)).unwrap_or(false)
+    }
+
+    fn insert(&self, bucket: String, window: i64) {
+        if let Ok(mut w) = self.windows.lock() {
+            // Forget windows that have passed; the map stays small.
+            w.retain(|_, win| *win >= window);
+            w.insert(bucket, window);
+        }
+    }
+}
+
+/// Counts one request; `Ok(false)` when the client is over `limit` in this minute.
+pub fn hit(
+    conn: &mut Conn,
+    exhausted: &Exhausted,
+    scope: Scope,
+    client: &ClientKey,
+    limit: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let window = window_of(now);
+    let bucket = bucket(scope, client, window);
+    if exhausted.contains(&bucket) {
+        return Ok(false);
+    }
+    let expires_at = (DateTime::from_timestamp((window + 1) * 60, 0).unwrap_or(now) + Duration::minutes(1)).naive_utc();
+    let row = (rate_limits::bucket.eq(&bucket), rate_limits::hits.eq(1), rate_limits::expires_at.eq(expires_at));
+    let hits: i32 = match conn {
+        Conn::Sqlite(c) => diesel::insert_into(rate_limits::table)
+            .values(row)
+            .on_conflict(rate_limits::bucket)
+            .do_update()
+            .set(rate_limits::hits.eq(rate_limits::hits + 1))
+            .returning(rate_limits::hits)
+            .get_result(c)?,
+        Conn::Postgres(c) => diesel::insert_into(rate_limits::table)
+            .values(row)
+            .on_conflict(rate_limits::bucket)
+            .do_update()
+            .set(rate_limits::hits.eq(rate_limits::hits + 1))
+            .returning(rate_limits::hits)
+            .get_result(c)?,
+    };
+    if hits > limit {
+        exhausted.insert(bucket, window);
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Removes counters of past windows; returns how many.
+pub fn purge_expired(conn: &mut Conn, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(rate_limits::table.filter(rate_limits::expires_at.le(now.naive_utc()))).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_key_is_a_keyed_hash_not_the_address() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let key = ClientKey::from_ip(Some(ip), b"secret one");
+        assert!(!key.as_str().contains("203"));
+        assert_eq!(key.as_str().len(), 32);
+        assert_ne!(key, ClientKey::from_ip(Some(ip), b"secret two"), "the key depends on the secret");
+    }
+
+    #[test]
+    fn ipv6_clients_in_one_slash_64_share_a_key() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(ClientKey::from_ip(Some(a), b"k"), ClientKey::from_ip(Some(b), b"k"));
+        assert_ne!(ClientKey::from_ip(Some(a), b"k"), ClientKey::from_ip(Some(c), b"k"));
+    }
+}

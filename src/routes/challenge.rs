@@ -1,0 +1,39 @@
+//! Issuing captcha challenges under the per-client rate limit, with image drawing
+//! bounded to one per core so that a flood cannot take the CPU from page rendering.
+
+use actix_web::web;
+use chrono::Utc;
+
+use crate::captcha::{self, Challenge, ChallengeKind};
+use crate::db::{self, write_tx};
+use crate::error::AppError;
+use crate::rate_limit::{self, ClientKey, Scope};
+use crate::startup::AppState;
+
+/// A new challenge of `kind`, counted against the client's captcha limit.
+pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) -> Result<Challenge, AppError> {
+    let now = Utc::now();
+    if state.limits.known_exhausted(Scope::Captcha, client, now) {
+        return Err(AppError::TooManyRequests(Scope::Captcha.message().to_owned()));
+    }
+    let drawn = match kind {
+        ChallengeKind::Question => captcha::draw_question(),
+        ChallengeKind::Image => {
+            let _slot = state.captcha_slots.acquire().await.map_err(AppError::internal)?;
+            web::block(captcha::draw_image).await.map_err(AppError::internal)?.map_err(AppError::Internal)?
+        }
+    };
+    let limit = state.settings.rate_captcha_per_minute;
+    let ttl = state.settings.captcha_ttl_secs;
+    let client = client.clone();
+    let state_limits = state.limits.clone();
+    db::run(&state.pool, move |conn| {
+        write_tx(conn, |conn| {
+            if !rate_limit::hit(conn, &state_limits, Scope::Captcha, &client, limit, now)? {
+                return Err(AppError::TooManyRequests(Scope::Captcha.message().to_owned()));
+            }
+            Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?)
+        })
+    })
+    .await
+}
