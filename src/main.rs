@@ -1,5 +1,6 @@
-//! Command line: serve, migrate, seed, import.
+//! Command line: serve, migrate, seed, import, user.
 
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -7,12 +8,13 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use zhengqiu::auth::accounts::add_user;
 use zhengqiu::config::Settings;
 use zhengqiu::db;
 use zhengqiu::domain::window::{ConsultationWindow, china_today};
 use zhengqiu::drafts;
 use zhengqiu::models::draft::DraftSource;
-use zhengqiu::models::{Draft, NewConsultation};
+use zhengqiu::models::{Draft, NewConsultation, User};
 use zhengqiu::startup::Application;
 
 #[derive(Parser)]
@@ -77,6 +79,32 @@ enum Command {
         #[arg(long)]
         short_period_reason: Option<String>,
     },
+    /// Staff accounts: `user add` creates one (the first administrator, say), `user list` lists them.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        /// Login name: 2–32 lower-case letters, digits, or . _ -
+        #[arg(long)]
+        username: String,
+        /// The name other staff see, e.g. "区司法局 张三".
+        #[arg(long)]
+        display_name: String,
+        /// admin (manages accounts and every consultation) or drafter (their own consultations).
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input (at least 10 characters).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -107,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         Command::Export { consultation, layout, format, grouping, staff, output } => {
             export(&settings, consultation, &layout, &format, grouping.as_deref(), staff, &output)
         }
+        Command::User { command } => user(&settings, command),
         Command::Import { file, create, title, issuer, starts_on, ends_on, short_period_reason } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -141,6 +170,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     println!("zhengqiu 已启动：http://{}（数据库：{database}）", app_addr(&app));
     println!("{}", app.mail_delivery());
+    if let Some(logins) = app.demo_logins() {
+        // The console, not the log: passwords do not belong in log files.
+        println!("{logins}");
+        println!("工作人员登录：http://{}/staff/login", app_addr(&app));
+    }
     app.run_until_stopped().await?;
     Ok(())
 }
@@ -168,7 +202,43 @@ fn seed(settings: &Settings) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     println!("演示数据：新建 {} 个意见征集，跳过已存在的 {} 个。", report.created.len(), report.skipped.len());
+    if let Some(logins) = zhengqiu::seed::demo_accounts(&mut conn, now.naive_utc())? {
+        println!("{logins}");
+    }
     Ok(())
+}
+
+fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    let mut conn =
+        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
+    db::run_migrations(&mut conn)?;
+    match command {
+        UserCommand::Add { username, display_name, role, password_stdin } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let now = Utc::now().naive_utc();
+            let added = add_user(&mut conn, &username, &display_name, &role, password.as_deref(), now)?;
+            let user = &added.user;
+            println!("已创建账号 {}（{}，{}）", user.username, user.display_name, user.role().label());
+            if let Some(password) = added.generated_password {
+                println!("初始密码：{}", password.expose());
+                println!("此密码只显示这一次，请妥善转交本人。");
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            for u in User::list(&mut conn)? {
+                let state = if u.active { "启用" } else { "已停用" };
+                println!("{}\t{}\t{}\t{state}", u.username, u.display_name, u.role().label());
+            }
+            Ok(())
+        }
+    }
 }
 
 fn print_outline(imported: &drafts::ImportedDraft) {
@@ -207,6 +277,7 @@ fn create_consultation(
             published_at: None,
             created_at: now,
             updated_at: now,
+            owner_id: None,
         }
         .insert(conn)?;
         let source = DraftSource { version_label: "征求意见稿", title, file_name };

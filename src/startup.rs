@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
 
+use crate::auth;
+use crate::auth::accounts::DemoLogins;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::window::china_today;
@@ -61,8 +63,9 @@ fn loggable_path(path: &str) -> String {
     path.to_owned()
 }
 
-/// Opens the pool, applies migrations, and loads the demo data into an empty database.
-pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
+/// Opens the pool, applies migrations, and loads the demo data into an empty database,
+/// with demo accounts if there are none (their passwords are returned, to be shown once).
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<DemoLogins>)> {
     let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
     let mut conn = pool.get().context("taking a connection from the pool")?;
     let applied = db::run_migrations(&mut conn).context("applying migrations")?;
@@ -73,8 +76,10 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
         let now = Utc::now();
         let report = seed::run(&mut conn, china_today(now), now.naive_utc(), |_, _| {})?;
         tracing::info!(created = ?report.created, "loaded the demo consultations into the empty database");
+        let demo_logins = seed::demo_accounts(&mut conn, now.naive_utc())?;
+        return Ok((pool, demo_logins));
     }
-    Ok(pool)
+    Ok((pool, None))
 }
 
 /// The whole route table.
@@ -91,7 +96,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::receipts::lookup)
         .service(routes::receipts::show)
         .service(routes::replies::show)
-        .service(routes::replies::submit);
+        .service(routes::replies::submit)
+        .service(
+            web::scope("/staff")
+                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")).add(("X-Robots-Tag", "noindex")))
+                .service(routes::staff::login::login_form)
+                .service(routes::staff::login::login)
+                .service(routes::staff::login::logout)
+                .service(routes::staff::dashboard::index)
+                .service(routes::staff::consultations::new_form)
+                .service(routes::staff::consultations::create)
+                .service(routes::staff::consultations::show)
+                .service(routes::staff::consultations::update)
+                .service(routes::staff::consultations::publish)
+                .service(routes::staff::consultations::withdraw)
+                .service(routes::staff::drafts::upload_form)
+                .service(routes::staff::drafts::upload)
+                .service(routes::staff::accounts::index)
+                .service(routes::staff::accounts::create)
+                .service(routes::staff::accounts::show)
+                .service(routes::staff::accounts::reset_password)
+                .service(routes::staff::accounts::set_active),
+        );
 }
 
 /// Malformed paths, queries and forms get the standard error pages.
@@ -113,13 +139,14 @@ pub struct Application {
     port: u16,
     server: Server,
     mail: String,
+    demo_logins: Option<DemoLogins>,
 }
 
 impl Application {
     /// Prepares the database and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
-        let pool = {
+        let (pool, demo_logins) = {
             let settings = settings.clone();
             web::block(move || prepare_database(&settings)).await??
         };
@@ -138,10 +165,12 @@ impl Application {
         });
         let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };
         actix_web::rt::spawn(worker.run(Duration::from_millis(settings.mail_poll_ms)));
+        let session_settings = settings.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(auth::session::middleware(&session_settings))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -165,7 +194,7 @@ impl Application {
         .workers(settings.workers)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, mail })
+        Ok(Application { port, server, mail, demo_logins })
     }
 
     pub fn port(&self) -> u16 {
@@ -180,6 +209,11 @@ impl Application {
     /// How mail is delivered, for the start-up message.
     pub fn mail_delivery(&self) -> &str {
         &self.mail
+    }
+
+    /// The demo accounts created at this start, if any: for the operator's console only.
+    pub fn demo_logins(&self) -> Option<&DemoLogins> {
+        self.demo_logins.as_ref()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

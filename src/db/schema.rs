@@ -17,6 +17,7 @@ diesel::table! {
         opinion_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        owner_id -> Nullable<Integer>,
     }
 }
 
@@ -184,6 +185,22 @@ diesel::table! {
 }
 
 diesel::joinable!(decision_log -> opinions (opinion_id));
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(consultations -> users (owner_id));
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
 diesel::joinable!(opinions -> consultations (consultation_id));
@@ -208,4 +225,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitation_tokens,
     attachments,
     decision_log,
+    users,
 );

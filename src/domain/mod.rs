@@ -1,9 +1,12 @@
 //! Domain values that parse their input; the rest of the code trusts them.
 
+pub mod account;
 pub mod adoption;
+pub mod consultation;
 pub mod contact;
 pub mod decision;
 pub mod department_reply;
+pub mod fields;
 pub mod masking;
 pub mod opinion;
 pub mod receipt;

@@ -1,10 +1,9 @@
 //! An opinion as typed into a form, and the parsed value the rest of the code trusts.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 use crate::domain::contact::Contact;
+pub use crate::domain::fields::FieldErrors;
 
 /// Longest suggested wording, original or proposed.
 pub const MAX_WORDING_CHARS: usize = 2000;
@@ -41,33 +40,6 @@ pub struct OpinionForm {
     /// Which button was pressed: send, or ask for another captcha.
     #[serde(default)]
     pub action: Option<String>,
-}
-
-/// Messages keyed by field name, shown beside each field.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<String, String>);
-
-impl FieldErrors {
-    /// Records a message for `field`; the first message for a field wins.
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.entry(field.into()).or_insert_with(|| message.into());
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
 }
 
 /// A suggested change of wording: 原文 → 建议修改为. Either side may be empty

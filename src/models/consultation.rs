@@ -3,10 +3,12 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::Conn;
-use crate::db::schema::consultations;
+use crate::db::schema::{consultations, users};
+use crate::db::{Conn, write_tx};
+use crate::domain::consultation::ConsultationDetails;
 use crate::domain::window::{ConsultationWindow, Status};
-use crate::models::ConsultationId;
+use crate::error::AppError;
+use crate::models::{ConsultationId, Draft, User, UserId};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = consultations)]
@@ -26,6 +28,8 @@ pub struct Consultation {
     pub opinion_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The drafter who manages it; `None` until an administrator assigns one.
+    pub owner_id: Option<UserId>,
 }
 
 #[derive(Insertable, Debug)]
@@ -42,6 +46,7 @@ pub struct NewConsultation<'a> {
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub owner_id: Option<UserId>,
 }
 
 impl NewConsultation<'_> {
@@ -98,5 +103,102 @@ impl Consultation {
 
     pub fn count(conn: &mut Conn) -> QueryResult<i64> {
         consultations::table.count().get_result(conn)
+    }
+
+    /// The consultations `user` manages, newest first, each with its owner's name:
+    /// all of them for an administrator, those assigned to them for a drafter.
+    pub fn list_managed_by(conn: &mut Conn, user: &User) -> QueryResult<Vec<(Consultation, Option<String>)>> {
+        let order = (consultations::starts_on.desc(), consultations::id.desc());
+        let select = (Consultation::as_select(), users::display_name.nullable());
+        if user.is_admin() {
+            consultations::table.left_join(users::table).order(order).select(select).load(conn)
+        } else {
+            consultations::table
+                .left_join(users::table)
+                .filter(consultations::owner_id.eq(user.id))
+                .order(order)
+                .select(select)
+                .load(conn)
+        }
+    }
+
+    /// Stores a new, unpublished consultation.
+    pub fn create(
+        conn: &mut Conn,
+        details: &ConsultationDetails,
+        owner: Option<UserId>,
+        now: NaiveDateTime,
+    ) -> QueryResult<ConsultationId> {
+        NewConsultation {
+            seed_key: None,
+            title: &details.title,
+            issuer: &details.issuer,
+            notice: &details.notice,
+            how_to_comment: &details.how_to_comment,
+            starts_on: details.window.starts_on(),
+            ends_on: details.window.ends_on(),
+            short_period_reason: details.short_period_reason.as_deref(),
+            published_at: None,
+            created_at: now,
+            updated_at: now,
+            owner_id: owner,
+        }
+        .insert(conn)
+    }
+
+    pub fn update_details(
+        conn: &mut Conn,
+        id: ConsultationId,
+        details: &ConsultationDetails,
+        owner: Option<UserId>,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(consultations::table.find(id))
+            .set((
+                consultations::title.eq(&details.title),
+                consultations::issuer.eq(&details.issuer),
+                consultations::notice.eq(&details.notice),
+                consultations::how_to_comment.eq(&details.how_to_comment),
+                consultations::starts_on.eq(details.window.starts_on()),
+                consultations::ends_on.eq(details.window.ends_on()),
+                consultations::short_period_reason.eq(details.short_period_reason.as_deref()),
+                consultations::owner_id.eq(owner),
+                consultations::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Makes the consultation public, if it has a draft to show. Returns whether it is
+    /// published now (already published counts); `false` means there is no draft yet.
+    pub fn publish(conn: &mut Conn, id: ConsultationId, now: NaiveDateTime) -> Result<bool, AppError> {
+        write_tx(conn, |conn| {
+            if Draft::current_for(conn, id)?.is_none() {
+                return Ok(false);
+            }
+            diesel::update(consultations::table.find(id).filter(consultations::published_at.is_null()))
+                .set((consultations::published_at.eq(now), consultations::updated_at.eq(now)))
+                .execute(conn)?;
+            Ok(true)
+        })
+    }
+
+    /// Takes the consultation off the public site again; what it received is kept.
+    pub fn withdraw(conn: &mut Conn, id: ConsultationId, now: NaiveDateTime) -> QueryResult<()> {
+        diesel::update(consultations::table.find(id))
+            .set((consultations::published_at.eq(None::<NaiveDateTime>), consultations::updated_at.eq(now)))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Gives every demo consultation that has no owner to `owner`.
+    pub fn assign_unowned_demo_consultations(conn: &mut Conn, owner: UserId) -> QueryResult<usize> {
+        diesel::update(
+            consultations::table
+                .filter(consultations::seed_key.is_not_null())
+                .filter(consultations::owner_id.is_null()),
+        )
+        .set(consultations::owner_id.eq(owner))
+        .execute(conn)
     }
 }

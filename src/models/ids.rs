@@ -68,6 +68,10 @@ id_type!(
     OutboxId
 );
 id_type!(
+    /// A staff account (administrator or drafter).
+    UserId
+);
+id_type!(
     /// A department in the directory.
     DepartmentId
 );

@@ -10,11 +10,13 @@ pub mod ids;
 pub mod invitation;
 pub mod opinion;
 pub mod outbox;
+pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};
 pub use ids::*;
 pub use opinion::Opinion;
+pub use user::{NewUser, User};
 
 /// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection:
 /// the same statement is written for each inner connection.

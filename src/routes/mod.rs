@@ -8,6 +8,7 @@ pub mod health;
 pub mod opinions;
 pub mod receipts;
 pub mod replies;
+pub mod staff;
 pub mod views;
 
 use actix_web::HttpResponse;

@@ -7,12 +7,14 @@ pub use feedback_table::{FeedbackTable, TableRow, parse_table, split_points};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
+use crate::auth::accounts::{self, DEMO_ADMIN, DEMO_DRAFTER, DemoLogins};
 use crate::db::{Conn, write_tx};
+use crate::domain::account::{DisplayName, NewPassword, Role, Username};
 use crate::domain::window::ConsultationWindow;
 use crate::drafts;
 use crate::error::AppError;
 use crate::models::draft::DraftSource;
-use crate::models::{Consultation, Draft, NewConsultation, Section};
+use crate::models::{Consultation, Draft, NewConsultation, Section, User};
 
 const MANIFEST: &str = include_str!("../../seeds/consultations.toml");
 
@@ -152,6 +154,7 @@ impl SeedConsultation {
                 published_at: Some(now),
                 created_at: now,
                 updated_at: now,
+                owner_id: None,
             }
             .insert(conn)?;
             let source =
@@ -187,6 +190,33 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// Demo accounts for a database without any: an administrator `admin`, and a drafter
+/// `drafter` who is given every demo consultation. Returns their (random) passwords, or
+/// `None` when accounts exist already, so running it again creates nothing.
+pub fn demo_accounts(conn: &mut Conn, now: NaiveDateTime) -> anyhow::Result<Option<DemoLogins>> {
+    let mut rng = rand::rng();
+    let logins = DemoLogins {
+        admin_password: NewPassword::generate(&mut rng),
+        drafter_password: NewPassword::generate(&mut rng),
+    };
+    let account = |name: &str, display: &str| -> anyhow::Result<(Username, DisplayName)> {
+        Ok((Username::parse(name)?, DisplayName::parse(display)?))
+    };
+    let (admin, admin_name) = account(DEMO_ADMIN, "演示管理员")?;
+    let (drafter, drafter_name) = account(DEMO_DRAFTER, "演示起草人员")?;
+    let created = write_tx(conn, |conn| {
+        if User::count(conn)? > 0 {
+            return Ok(false);
+        }
+        accounts::create(conn, &admin, &admin_name, Role::Admin, &logins.admin_password, now)?;
+        let drafter = accounts::create(conn, &drafter, &drafter_name, Role::Drafter, &logins.drafter_password, now)?;
+        Consultation::assign_unowned_demo_consultations(conn, drafter.id)?;
+        Ok(true)
+    })
+    .map_err(|e| anyhow::anyhow!("demo accounts: {e:#}"))?;
+    Ok(created.then_some(logins))
 }
 
 #[cfg(test)]

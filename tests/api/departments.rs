@@ -12,7 +12,7 @@ use zhengqiu::models::department::{Department, DepartmentForm};
 use zhengqiu::models::invitation::Invitation;
 use zhengqiu::models::{Consultation, ConsultationId, InvitationId};
 
-use crate::helpers::{SMALL_DRAFT, TestApp, china_day, spawn_app, spawn_app_with, spawn_seeded_app};
+use crate::helpers::{SMALL_DRAFT, TestApp, china_day, spawn_app, spawn_app_with, spawn_seeded_app, with_smtp};
 use crate::smtp::SmtpServer;
 
 fn department(app: &TestApp, name: &str, emails: &str) -> Department {
@@ -53,17 +53,7 @@ fn reply_state(app: &TestApp, id: InvitationId) -> &'static str {
 async fn the_full_round_from_invitation_mail_to_opinions_and_no_opinion() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let app = spawn_app_with(move |s| {
-        s.mail_poll_ms = 100;
-        s.smtp = Some(zhengqiu::config::SmtpSettings {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            security: zhengqiu::config::SmtpSecurity::None,
-        });
-    })
-    .await;
+    let app = spawn_app_with(with_smtp(port)).await;
     let id = app.create_consultation("关于测试办法公开征求意见", china_day(-1), china_day(28), SMALL_DRAFT);
     let hr = department(&app, "区人社局", "rsj@tg.gov.cn");
     let sq = department(&app, "社区办", "sqb@tg.gov.cn, sqb2@tg.gov.cn");

@@ -7,11 +7,13 @@ use diesel::RunQueryDsl;
 use scraper::{Html, Selector};
 use tempfile::TempDir;
 
+use zhengqiu::auth::accounts::DemoLogins;
 use zhengqiu::config::Settings;
 use zhengqiu::db::{self, DbUrl};
+use zhengqiu::domain::account::{DisplayName, NewPassword, Role, Username};
 use zhengqiu::drafts;
 use zhengqiu::models::draft::DraftSource;
-use zhengqiu::models::{ConsultationId, Draft, NewConsultation};
+use zhengqiu::models::{ConsultationId, Draft, NewConsultation, NewUser, UserId};
 use zhengqiu::startup::Application;
 
 pub struct TestApp {
@@ -21,6 +23,8 @@ pub struct TestApp {
     pg_database: Option<String>,
     pub client: reqwest::Client,
     pub settings: Arc<Settings>,
+    /// The demo accounts created at start-up, if the demo data was loaded.
+    pub demo_logins: Option<DemoLogins>,
     pub _dir: TempDir,
 }
 
@@ -73,6 +77,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let app = Application::build(settings.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let demo_logins = app.demo_logins().cloned();
     let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -82,7 +87,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("http client");
     let pg_database =
         is_postgres().then(|| settings.database_url.as_str().rsplit('/').next().unwrap_or_default().to_owned());
-    TestApp { address, server, pg_database, client, settings: Arc::new(settings), _dir: dir }
+    TestApp { address, server, pg_database, client, settings: Arc::new(settings), demo_logins, _dir: dir }
 }
 
 /// A page fetched and parsed.
@@ -110,6 +115,27 @@ impl Page {
 
     pub fn text(&self, css: &str) -> String {
         self.texts(css).into_iter().next().unwrap_or_else(|| panic!("nothing matches {css}"))
+    }
+}
+
+impl Page {
+    pub async fn from_response(response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        Page { status, html: Html::parse_document(&body), body }
+    }
+
+    /// The value of the form field named `name` (input, or the selected option of a select).
+    pub fn field_value(&self, name: &str) -> Option<String> {
+        if let Some(input) = self.select(&format!("input[name='{name}']")).first() {
+            return input.value().attr("value").map(str::to_owned);
+        }
+        if let Some(area) = self.select(&format!("textarea[name='{name}']")).first() {
+            return Some(area.text().collect());
+        }
+        self.select(&format!("select[name='{name}'] option[selected]"))
+            .first()
+            .map(|o| o.value().attr("value").unwrap_or_default().to_owned())
     }
 }
 
@@ -165,6 +191,50 @@ impl TestApp {
         Page { status, html: Html::parse_document(&body), body }
     }
 
+    /// Posts `form` with the CSRF token from the staff page at `form_page`.
+    pub async fn post_with_csrf(&self, form_page: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token(form_page).await;
+        let mut fields = form.to_vec();
+        fields.push(("csrf", &token));
+        self.post_form(path, &fields).await
+    }
+
+    /// The CSRF token in the forms of the staff page at `path`.
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let page = self.page(path).await;
+        assert_eq!(page.status, 200, "{path} to read a CSRF token from: {}", page.body);
+        page.field_value("csrf").unwrap_or_else(|| panic!("no csrf field on {path}"))
+    }
+
+    /// Where a 303 points, and the page there.
+    pub async fn follow(&self, response: reqwest::Response) -> Page {
+        assert_eq!(response.status().as_u16(), 303, "expected a redirect from {}", response.url());
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        self.page(&location).await
+    }
+
+    /// A staff account with `password`, created directly through the model.
+    pub fn create_user_with(&self, username: &str, display_name: &str, role: Role, password: &str) -> UserId {
+        let mut conn = self.conn();
+        let username = Username::parse(username).expect("test user name");
+        let display_name = DisplayName::parse(display_name).expect("test display name");
+        let hash = zhengqiu::auth::password::hash(&NewPassword::parse(password).expect("test password")).unwrap();
+        let now = Utc::now().naive_utc();
+        NewUser::new(&username, &display_name, role, &hash, now).insert(&mut conn).expect("insert user")
+    }
+
+    /// A staff account whose password is [`STAFF_PASSWORD`].
+    pub fn create_user(&self, username: &str, role: Role) -> UserId {
+        self.create_user_with(username, &format!("测试{}", role.label()), role, STAFF_PASSWORD)
+    }
+
+    /// Assigns a consultation to a drafter (or to nobody).
+    pub fn set_owner(&self, id: ConsultationId, owner: Option<UserId>) {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::consultations::dsl;
+        diesel::update(dsl::consultations.find(id)).set(dsl::owner_id.eq(owner)).execute(&mut self.conn()).unwrap();
+    }
+
     pub fn conn(&self) -> db::Conn {
         db::connect(&self.settings.database_url).expect("test connection")
     }
@@ -202,6 +272,7 @@ impl TestApp {
             published_at: published.then_some(now),
             created_at: now,
             updated_at: now,
+            owner_id: None,
         }
         .insert(&mut conn)
         .expect("insert consultation");
@@ -210,6 +281,26 @@ impl TestApp {
         Draft::create(&mut conn, id, &source, &imported, now).expect("store draft");
         id
     }
+}
+
+/// The password [`TestApp::create_user`] gives.
+pub const STAFF_PASSWORD: &str = "correct-horse-battery";
+
+/// Logs the app's client in through the login form (the session cookie stays in the
+/// client); returns the form's answer (303 on success).
+pub async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    // Someone already logged in is sent on from the login page; their pages carry the token too.
+    let token = match app.page("/staff/login").await.field_value("csrf") {
+        Some(token) => token,
+        None => app.csrf_token("/staff").await,
+    };
+    app.post_form("/staff/login", &[("username", username), ("password", password), ("csrf", &token)]).await
+}
+
+/// Logs in and checks that it worked.
+pub async fn login_ok(app: &TestApp, username: &str) {
+    let response = login(app, username, STAFF_PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 303, "login as {username}: {}", response.text().await.unwrap_or_default());
 }
 
 /// Today in China, and days around it.
@@ -274,5 +365,18 @@ pub fn form_state(page: Page) -> OpenForm {
         captcha_kind: hidden("captcha_kind"),
         section: hidden("section"),
         page,
+    }
+}
+
+/// Settings that send mail through the test SMTP server on `port`.
+pub fn with_smtp(port: u16) -> impl FnOnce(&mut Settings) {
+    move |s| {
+        s.smtp = Some(zhengqiu::config::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            security: zhengqiu::config::SmtpSecurity::None,
+        });
     }
 }

@@ -9,4 +9,5 @@ mod departments;
 mod helpers;
 mod opinions;
 mod smtp;
+mod staff;
 mod storage;

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use zhengqiu::db::schema::{captcha_challenges, consultations, opinions, outbox, sections};
 
-use crate::helpers::{OpenForm, SMALL_DRAFT, TestApp, china_day, form_state, spawn_app, spawn_app_with};
+use crate::helpers::{OpenForm, SMALL_DRAFT, TestApp, china_day, form_state, spawn_app, spawn_app_with, with_smtp};
 use crate::smtp::SmtpServer;
 
 /// An open consultation with the small test draft.
@@ -461,17 +461,7 @@ async fn a_phone_contact_queues_no_mail() {
 async fn the_receipt_mail_is_delivered_over_smtp_with_a_chinese_subject() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let app = spawn_app_with(move |s| {
-        s.mail_poll_ms = 100;
-        s.smtp = Some(zhengqiu::config::SmtpSettings {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            security: zhengqiu::config::SmtpSecurity::None,
-        });
-    })
-    .await;
+    let app = spawn_app_with(with_smtp(port)).await;
     let id = open_consultation(&app);
     let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
     let response = send(&app, &form, &[("contact", "citizen@example.com")]).await;
@@ -492,17 +482,7 @@ async fn a_failing_mail_server_never_loses_or_rejects_the_opinion() {
     let smtp = SmtpServer::start().await;
     smtp.set_failing(true);
     let port = smtp.port;
-    let app = spawn_app_with(move |s| {
-        s.mail_poll_ms = 100;
-        s.smtp = Some(zhengqiu::config::SmtpSettings {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            security: zhengqiu::config::SmtpSecurity::None,
-        });
-    })
-    .await;
+    let app = spawn_app_with(with_smtp(port)).await;
     let id = open_consultation(&app);
     let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
     let response = send(&app, &form, &[("contact", "citizen@example.com")]).await;

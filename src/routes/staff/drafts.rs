@@ -1,0 +1,130 @@
+//! Uploading a consultation's draft: .txt, .md or .docx, split into numbered sections.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use chrono::Utc;
+
+use super::{StaffChrome, render_invalid, see_other};
+use crate::auth::{CsrfUpload, StaffUser};
+use crate::db;
+use crate::domain::consultation::VersionLabel;
+use crate::domain::window::format_china;
+use crate::drafts;
+use crate::error::AppError;
+use crate::models::draft::DraftSource;
+use crate::models::{Consultation, ConsultationId, Draft};
+use crate::routes::render;
+use crate::startup::AppState;
+
+pub struct VersionOption {
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/draft.html")]
+struct DraftPage {
+    staff: StaffChrome,
+    title: String,
+    manage_url: String,
+    /// "修订稿 · draft.docx · 2026-11-22 10:00"
+    current: Option<String>,
+    versions: Vec<VersionOption>,
+    error: Option<String>,
+    max_mb: usize,
+}
+
+impl DraftPage {
+    fn new(
+        staff: &StaffUser,
+        c: &Consultation,
+        current: Option<&Draft>,
+        chosen: VersionLabel,
+        error: Option<String>,
+        max_bytes: usize,
+    ) -> DraftPage {
+        DraftPage {
+            staff: StaffChrome::new(staff),
+            title: c.title.clone(),
+            manage_url: format!("/staff/consultations/{}", c.id),
+            current: current
+                .map(|d| format!("{} · {} · {}", d.version_label, d.source_name, format_china(d.created_at))),
+            versions: VersionLabel::ALL
+                .into_iter()
+                .map(|v| VersionOption { label: v.label(), selected: v == chosen })
+                .collect(),
+            error,
+            max_mb: max_bytes.div_ceil(1024 * 1024),
+        }
+    }
+}
+
+async fn current_draft(state: &AppState, c: &Consultation) -> Result<Option<Draft>, AppError> {
+    let id = c.id;
+    db::run(&state.pool, move |conn| Ok(Draft::current_for(conn, id)?)).await
+}
+
+#[get("/consultations/{id}/draft")]
+pub async fn upload_form(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let current = current_draft(&state, &c).await?;
+    // A first upload is the version for comment; later ones are usually revisions.
+    let chosen = if current.is_some() { VersionLabel::Revised } else { VersionLabel::ForComment };
+    render(&DraftPage::new(&staff, &c, current.as_ref(), chosen, None, state.settings.upload_max_bytes))
+}
+
+/// The file's own name, without any folder a browser may have sent with it.
+fn base_name(file_name: &str) -> String {
+    let name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    name.chars().take(200).collect()
+}
+
+#[post("/consultations/{id}/draft")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    upload: CsrfUpload,
+) -> Result<HttpResponse, AppError> {
+    let staff = &upload.user;
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let version = upload.field("version_label").and_then(VersionLabel::parse).unwrap_or(VersionLabel::ForComment);
+    let refuse = |message: String, current: Option<Draft>| {
+        let max = state.settings.upload_max_bytes;
+        render_invalid(&DraftPage::new(staff, &c, current.as_ref(), version, Some(message), max))
+    };
+    let Some(file) = upload.file.as_ref() else {
+        return refuse("请选择要上传的文件（.txt、.md 或 .docx）。".to_owned(), current_draft(&state, &c).await?);
+    };
+    let file_name = base_name(&file.file_name);
+    let (bytes, name) = (file.bytes.clone(), file_name.clone());
+    let imported = match web::block(move || drafts::import(&bytes, &name)).await.map_err(AppError::internal)? {
+        Ok(imported) => imported,
+        Err(err) => return refuse(format!("无法导入“{file_name}”：{err}"), current_draft(&state, &c).await?),
+    };
+    let (id, parts) = (c.id, imported.sections.len());
+    let title = imported.title.clone().unwrap_or_else(|| c.title.clone());
+    let now = Utc::now().naive_utc();
+    db::run(&state.pool, move |conn| {
+        let source = DraftSource { version_label: version.label(), title: &title, file_name: &file_name };
+        Draft::create(conn, id, &source, &imported, now)
+    })
+    .await?;
+    staff.session.flash(false, format!("已上传{}，共 {parts} 个部分。请核对下面的目录。", version.label()))?;
+    Ok(see_other(&format!("/staff/consultations/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_name;
+
+    #[test]
+    fn only_the_file_name_is_kept_from_an_uploaded_path() {
+        assert_eq!(base_name("C:\\Users\\张三\\草案.docx"), "草案.docx");
+        assert_eq!(base_name("/tmp/draft.txt"), "draft.txt");
+        assert_eq!(base_name("draft.md"), "draft.md");
+    }
+}

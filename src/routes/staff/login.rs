@@ -1,0 +1,86 @@
+//! Logging in and out.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{render_invalid, see_other};
+use crate::auth::accounts::check_login;
+use crate::auth::{Anonymous, CsrfForm, NoFields, StaffSession, safe_next};
+use crate::db;
+use crate::error::AppError;
+use crate::models::User;
+use crate::routes::render;
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    csrf: String,
+    /// As typed; the password is never sent back.
+    username: String,
+    next: String,
+    error: Option<&'static str>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    done: Option<String>,
+}
+
+#[get("/login")]
+pub async fn login_form(req: HttpRequest, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
+    let session = StaffSession::of(&req);
+    let next = safe_next(query.next.as_deref());
+    if session.user(Utc::now())?.is_some() {
+        return Ok(see_other(&next));
+    }
+    let notice = (query.done.as_deref() == Some("logout")).then_some("您已退出登录。");
+    render(&LoginPage { csrf: session.csrf_token()?, username: String::new(), next, error: None, notice })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The same message for an unknown name and a wrong password, so that the form does
+/// not tell which accounts exist.
+const WRONG_CREDENTIALS: &str = "用户名或密码错误。";
+const DEACTIVATED: &str = "该账号已停用，请联系管理员。";
+
+#[post("/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    posted: CsrfForm<LoginForm, Anonymous>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { user: Anonymous(session), form } = posted;
+    let next = safe_next(Some(&form.next));
+    let error = match check_login(&state.pool, &form.username, form.password).await? {
+        Some(user) if user.active => {
+            session.begin(&user, Utc::now())?;
+            tracing::info!(user_id = %user.id, "staff login");
+            db::run(&state.pool, move |conn| Ok(User::record_login(conn, user.id, Utc::now().naive_utc())?)).await?;
+            return Ok(see_other(&next));
+        }
+        Some(_) => DEACTIVATED,
+        None => WRONG_CREDENTIALS,
+    };
+    tracing::info!("refused a staff login");
+    let username = form.username.trim().to_owned();
+    render_invalid(&LoginPage { csrf: session.csrf_token()?, username, next, error: Some(error), notice: None })
+}
+
+#[post("/logout")]
+pub async fn logout(posted: CsrfForm<NoFields, Anonymous>) -> HttpResponse {
+    posted.user.0.end();
+    see_other("/staff/login?done=logout")
+}

@@ -1,0 +1,49 @@
+//! Staff pages (工作人员): login, the dashboard, consultations and their drafts, accounts.
+
+pub mod accounts;
+pub mod consultations;
+pub mod dashboard;
+pub mod drafts;
+pub mod login;
+
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
+use askama::Template;
+
+use crate::auth::{Flash, StaffUser};
+use crate::error::AppError;
+
+/// What every staff page shows around its content: who is logged in, the staff
+/// navigation, a one-time message, and the CSRF token for its forms.
+pub struct StaffChrome {
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+}
+
+impl StaffChrome {
+    /// Takes the session's one-time message, if any: it is shown on this page only.
+    pub fn new(staff: &StaffUser) -> StaffChrome {
+        StaffChrome {
+            display_name: staff.user.display_name.clone(),
+            role_label: staff.user.role().label(),
+            is_admin: staff.user.is_admin(),
+            csrf: staff.csrf.clone(),
+            flash: staff.session.take_flash(),
+        }
+    }
+}
+
+/// 303 See Other: where a form submission goes next (post/redirect/get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// A form shown again with its errors (422), the typed values kept.
+pub fn render_invalid<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
