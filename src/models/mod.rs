@@ -10,6 +10,7 @@ pub mod ids;
 pub mod invitation;
 pub mod opinion;
 pub mod outbox;
+pub mod review;
 pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};

@@ -4,7 +4,12 @@ pub mod accounts;
 pub mod consultations;
 pub mod dashboard;
 pub mod drafts;
+pub mod feedback;
+pub mod groups;
 pub mod login;
+pub mod opinion;
+pub mod opinion_view;
+pub mod review;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
