@@ -86,7 +86,8 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
 
 /// The whole route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(routes::assets::site_css)
+    cfg.configure(routes::api::routes)
+        .service(routes::assets::site_css)
         .service(routes::health::healthz)
         .service(routes::consultations::index)
         .service(routes::consultations::show)
@@ -131,18 +132,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Malformed paths, queries and forms get the standard error pages.
+/// An error as the client expects it: problem+json under /api/, a page elsewhere.
+fn error_for(req: &actix_web::HttpRequest, err: AppError) -> actix_web::Error {
+    if req.path().starts_with("/api/") { crate::error::ApiError(err).into() } else { err.into() }
+}
+
+/// Malformed paths, queries, forms and JSON bodies get the standard errors.
 fn extractor_config(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+    cfg.app_data(web::PathConfig::default().error_handler(|_, req| error_for(req, AppError::NotFound)))
         .app_data(
             web::QueryConfig::default()
-                .error_handler(|_, _| AppError::BadRequest("链接中的参数有误。".to_owned()).into()),
+                .error_handler(|_, req| error_for(req, AppError::BadRequest("链接中的参数有误。".to_owned()))),
         )
-        .app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|err, _| match err {
-            actix_web::error::UrlencodedError::Overflow { .. } => {
-                AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned()).into()
-            }
-            _ => AppError::BadRequest("提交的表单格式有误，请返回重新填写。".to_owned()).into(),
+        .app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|err, req| {
+            let err = match err {
+                actix_web::error::UrlencodedError::Overflow { .. } => {
+                    AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned())
+                }
+                _ => AppError::BadRequest("提交的表单格式有误，请返回重新填写。".to_owned()),
+            };
+            error_for(req, err)
+        }))
+        .app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(|err, req| {
+            let err = match err {
+                actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                    AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned())
+                }
+                other => AppError::BadRequest(format!("请求内容不是有效的 JSON：{other}")),
+            };
+            error_for(req, err)
         }));
 }
 

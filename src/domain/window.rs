@@ -27,7 +27,7 @@ pub fn china_today(now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Where a consultation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 未开始

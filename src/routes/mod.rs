@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per area; the route table itself is in `startup.rs`.
 
+pub mod api;
 pub mod assets;
 pub mod challenge;
 pub mod consultations;
@@ -22,7 +23,10 @@ pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
-/// Fallback for every unknown URL.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
+/// Fallback for every unknown URL (problem+json under /api/).
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if req.path().starts_with("/api/") {
+        return Err(crate::error::ApiError(AppError::NotFound).into());
+    }
+    Err(AppError::NotFound.into())
 }

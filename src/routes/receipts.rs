@@ -69,6 +69,35 @@ pub async fn lookup(query: web::Query<LookupQuery>) -> Result<HttpResponse, AppE
     }
 }
 
+/// An opinion with its consultation and section, by receipt code (rate limited per client).
+pub type Found = Option<(Opinion, Consultation, Option<Section>)>;
+
+pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Result<Found, AppError> {
+    let limit = state.settings.rate_submit_per_minute * 3;
+    let limits = state.limits.clone();
+    db::run(&state.pool, move |conn| {
+        if !rate_limit::hit(conn, &limits, Scope::Lookup, &client, limit, Utc::now())? {
+            return Err(AppError::TooManyRequests(Scope::Lookup.message().to_owned()));
+        }
+        let Some(opinion) = Opinion::find_by_receipt(conn, &code)? else { return Ok(None) };
+        let consultation = Consultation::find(conn, opinion.consultation_id)?;
+        let section = match opinion.section_id {
+            Some(id) => Some(Section::find(conn, id)?),
+            None => None,
+        };
+        Ok(Some((opinion, consultation, section)))
+    })
+    .await
+}
+
+/// Decisions become visible to the citizen only once the feedback is published.
+pub fn visible_decision(
+    opinion: &Opinion,
+    consultation: &Consultation,
+) -> Option<crate::domain::adoption::AdoptionStatus> {
+    opinion.decision().filter(|_| consultation.feedback_published_at.is_some())
+}
+
 #[derive(Deserialize)]
 pub struct ReceiptQuery {
     #[serde(default)]
@@ -92,27 +121,12 @@ pub async fn show(
         Err(err) => return not_found(typed, err.to_string()),
     };
     let client = ClientKey::from_request(&req, &state.settings);
-    let limit = state.settings.rate_submit_per_minute * 3;
-    let limits = state.limits.clone();
-    let found = db::run(&state.pool, move |conn| {
-        if !rate_limit::hit(conn, &limits, Scope::Lookup, &client, limit, Utc::now())? {
-            return Err(AppError::TooManyRequests(Scope::Lookup.message().to_owned()));
-        }
-        let Some(opinion) = Opinion::find_by_receipt(conn, &code)? else { return Ok(None) };
-        let consultation = Consultation::find(conn, opinion.consultation_id)?;
-        let section = match opinion.section_id {
-            Some(id) => Some(Section::find(conn, id)?),
-            None => None,
-        };
-        Ok(Some((opinion, consultation, section)))
-    })
-    .await?;
+    let found = find(&state, client, code).await?;
     let Some((opinion, consultation, section)) = found else {
         return not_found(typed, "未找到该回执编号对应的意见，请核对后重新输入。".to_owned());
     };
-    // Decisions become visible to the citizen only once the feedback is published.
     let feedback_published = consultation.feedback_published_at.is_some();
-    let decision = opinion.decision().filter(|_| feedback_published);
+    let decision = visible_decision(&opinion, &consultation);
     let page = ReceiptPage {
         code: ReceiptCode::parse(opinion.receipt_code.as_deref().unwrap_or_default())
             .map(|c| c.to_string())

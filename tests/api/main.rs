@@ -7,6 +7,7 @@
 mod consultations;
 mod departments;
 mod helpers;
+mod json_api;
 mod opinions;
 mod review;
 mod smtp;

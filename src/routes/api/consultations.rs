@@ -1,0 +1,196 @@
+//! Consultations, their drafts by section, and their published feedback, as JSON.
+
+use actix_web::{get, web};
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db;
+use crate::domain::window::{Status, format_china};
+use crate::error::{ApiError, AppError};
+use crate::models::feedback::FeedbackCounts;
+use crate::models::{Consultation, ConsultationId, Draft, Section};
+use crate::routes::views::section_views;
+use crate::startup::AppState;
+
+/// A consultation as the list shows it.
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationSummary {
+    pub id: i32,
+    pub title: String,
+    pub issuer: String,
+    /// First day of the window (China time), `YYYY-MM-DD`.
+    pub starts_on: String,
+    /// Last day of the window, inclusive.
+    pub ends_on: String,
+    /// `scheduled`, `open`, `closed` or `feedback_published`.
+    pub status: Status,
+    /// 未开始 / 征集中 / 已结束 / 已反馈
+    pub status_label: String,
+    pub opinion_count: i32,
+    pub url: String,
+}
+
+impl ConsultationSummary {
+    fn new(c: &Consultation) -> ConsultationSummary {
+        let status = c.status(Utc::now());
+        ConsultationSummary {
+            id: c.id.0,
+            title: c.title.clone(),
+            issuer: c.issuer.clone(),
+            starts_on: c.starts_on.to_string(),
+            ends_on: c.ends_on.to_string(),
+            status,
+            status_label: status.label().to_owned(),
+            opinion_count: c.opinion_count,
+            url: format!("/consultations/{}", c.id),
+        }
+    }
+}
+
+/// One section of a draft.
+#[derive(Serialize, ToSchema)]
+pub struct SectionDoc {
+    /// Stable within the draft version; the section's page is `url`.
+    pub anchor: String,
+    pub parent: Option<String>,
+    /// 1 for top-level sections.
+    pub depth: usize,
+    /// "二、实施创新发展行动"
+    pub title: String,
+    /// The section's own text (its heading line included), without its subsections.
+    pub text: String,
+    pub opinion_count: i32,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DraftDoc {
+    pub title: String,
+    /// 征求意见稿, 修订稿 …
+    pub version_label: String,
+    pub sections: Vec<SectionDoc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationDetail {
+    #[serde(flatten)]
+    pub summary: ConsultationSummary,
+    /// 公告
+    pub notice: String,
+    pub how_to_comment: String,
+    pub draft: Option<DraftDoc>,
+}
+
+/// Published consultations.
+#[utoipa::path(get, path = "/api/v1/consultations", responses((status = 200, body = [ConsultationSummary])))]
+#[get("/api/v1/consultations")]
+pub async fn list(state: web::Data<AppState>) -> Result<web::Json<Vec<ConsultationSummary>>, ApiError> {
+    let all = db::run(&state.pool, |conn| Ok(Consultation::list_published(conn)?)).await?;
+    Ok(web::Json(all.iter().map(ConsultationSummary::new).collect()))
+}
+
+/// A consultation with its notice and its current draft, section by section.
+#[utoipa::path(
+    get,
+    path = "/api/v1/consultations/{id}",
+    params(("id" = i32, Path, description = "The consultation's id")),
+    responses((status = 200, body = ConsultationDetail), (status = 404, body = crate::routes::api::Problem))
+)]
+#[get("/api/v1/consultations/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+) -> Result<web::Json<ConsultationDetail>, ApiError> {
+    let id = id.into_inner();
+    let (c, draft) = db::run(&state.pool, move |conn| {
+        let c = Consultation::find_published(conn, id)?;
+        let draft = match Draft::current_for(conn, id)? {
+            Some(d) => {
+                let sections = Section::for_draft(conn, d.id)?;
+                Some((d, sections))
+            }
+            None => None,
+        };
+        Ok((c, draft))
+    })
+    .await?;
+    let url = format!("/consultations/{id}");
+    let draft = draft.map(|(d, sections)| {
+        let views = section_views(&url, &sections);
+        DraftDoc {
+            title: d.title,
+            version_label: d.version_label,
+            sections: sections
+                .iter()
+                .zip(views)
+                .map(|(s, v)| SectionDoc {
+                    parent: s.parent_id.and_then(|p| sections.iter().find(|x| x.id == p)).map(|p| p.anchor.clone()),
+                    anchor: v.anchor,
+                    depth: v.depth,
+                    title: v.title,
+                    text: s.body.clone(),
+                    opinion_count: s.opinion_count,
+                    url: v.url,
+                })
+                .collect(),
+        }
+    });
+    Ok(web::Json(ConsultationDetail {
+        summary: ConsultationSummary::new(&c),
+        notice: c.notice,
+        how_to_comment: c.how_to_comment,
+        draft,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeedbackDoc {
+    /// When the feedback was published (China time).
+    pub published_at: String,
+    pub text: String,
+    pub received: i64,
+    pub adopted: i64,
+    pub partly_adopted: i64,
+    pub not_adopted: i64,
+    pub explained: i64,
+    pub undecided: i64,
+    pub departments_consulted: i64,
+    pub departments_answered: i64,
+    /// The adoption table (names masked, no contacts) as JSON; also `.csv`, `.xlsx`, `.docx`.
+    pub table_url: String,
+}
+
+/// The published 意见反馈 of a consultation (404 until it is published).
+#[utoipa::path(
+    get,
+    path = "/api/v1/consultations/{id}/feedback",
+    params(("id" = i32, Path, description = "The consultation's id")),
+    responses((status = 200, body = FeedbackDoc), (status = 404, body = crate::routes::api::Problem))
+)]
+#[get("/api/v1/consultations/{id}/feedback")]
+pub async fn feedback(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+) -> Result<web::Json<FeedbackDoc>, ApiError> {
+    let id = id.into_inner();
+    let (c, counts) = db::run(&state.pool, move |conn| {
+        let c = Consultation::find_published(conn, id)?;
+        Ok((c, FeedbackCounts::load(conn, id)?))
+    })
+    .await?;
+    let published_at = c.feedback_published_at.ok_or(AppError::NotFound)?;
+    Ok(web::Json(FeedbackDoc {
+        published_at: format_china(published_at),
+        text: c.feedback_text.unwrap_or_default(),
+        received: counts.received,
+        adopted: counts.adopted,
+        partly_adopted: counts.partly_adopted,
+        not_adopted: counts.not_adopted,
+        explained: counts.explained,
+        undecided: counts.undecided,
+        departments_consulted: counts.departments_consulted,
+        departments_answered: counts.departments_answered,
+        table_url: format!("/consultations/{id}/feedback/table.json"),
+    }))
+}

@@ -1,0 +1,139 @@
+//! The JSON API: the same operations as the public pages, with problem+json errors.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{SMALL_DRAFT, TestApp, china_day, spawn_app, spawn_seeded_app};
+
+async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn post_json(app: &TestApp, path: &str, body: &Value) -> (u16, String, Value) {
+    let response = app.client.post(app.url(path)).json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, kind, response.json().await.unwrap_or(Value::Null))
+}
+
+fn opinion(captcha_id: &str, answer: &str) -> Value {
+    json!({
+        "section": "1-1", "name": "张三丰", "contact": "zhang@example.com", "body": "建议写明依据。",
+        "consent": true, "captcha_id": captcha_id, "captcha_answer": answer
+    })
+}
+
+#[actix_web::test]
+async fn consultations_and_their_drafts_can_be_read_as_json() {
+    let app = spawn_seeded_app().await;
+    let (status, list) = get_json(&app, "/api/v1/consultations").await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    let (status, tongguan) = get_json(&app, "/api/v1/consultations/1").await;
+    assert_eq!(status, 200);
+    assert_eq!(tongguan["status"], "closed");
+    assert_eq!(tongguan["status_label"], "已结束");
+    assert_eq!(tongguan["starts_on"], "2018-01-08");
+    let sections = tongguan["draft"]["sections"].as_array().unwrap();
+    let item = sections.iter().find(|s| s["anchor"] == "5-1").unwrap();
+    assert_eq!(item["title"], "11.加快大开放平台建设");
+    assert_eq!(item["parent"], "5");
+    assert_eq!(item["depth"], 2);
+}
+
+#[actix_web::test]
+async fn an_opinion_is_sent_with_a_captcha_and_its_receipt_looked_up() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("接口测试", china_day(-1), china_day(28), SMALL_DRAFT);
+    let (status, _, captcha) = post_json(&app, "/api/v1/captchas", &json!({"kind": "question"})).await;
+    assert_eq!(status, 201);
+    assert!(captcha["question"].as_str().unwrap().contains("等于几"));
+    let captcha_id = captcha["id"].as_str().unwrap();
+    let answer = app.captcha_answer(captcha_id);
+    let (status, _, receipt) =
+        post_json(&app, &format!("/api/v1/consultations/{id}/opinions"), &opinion(captcha_id, &answer)).await;
+    assert_eq!(status, 201, "{receipt}");
+    let code = receipt["receipt_code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 11);
+    assert_eq!(receipt["duplicate"], false);
+    // The same opinion again returns its first receipt.
+    let (_, _, image) = post_json(&app, "/api/v1/captchas", &json!({})).await;
+    assert!(image["image"].as_str().unwrap().starts_with("data:image/png;base64,"));
+    let second = image["id"].as_str().unwrap();
+    let answer = app.captcha_answer(second);
+    let (status, _, again) =
+        post_json(&app, &format!("/api/v1/consultations/{id}/opinions"), &opinion(second, &answer)).await;
+    assert_eq!(
+        (status, again["receipt_code"].as_str().unwrap(), again["duplicate"].as_bool()),
+        (200, code.as_str(), Some(true))
+    );
+    let (status, looked_up) = get_json(&app, &format!("/api/v1/receipts/{}", code.to_lowercase())).await;
+    assert_eq!(status, 200);
+    assert_eq!(looked_up["status"], "received");
+    assert_eq!(looked_up["section"], "第一条 为了规范测试，制定本办法");
+    assert!(looked_up.get("contact").is_none());
+}
+
+#[actix_web::test]
+async fn wrong_fields_and_captchas_come_back_as_problems_by_field() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("接口校验", china_day(-1), china_day(28), SMALL_DRAFT);
+    let (_, _, captcha) = post_json(&app, "/api/v1/captchas", &json!({})).await;
+    let mut body = opinion(captcha["id"].as_str().unwrap(), "WRONG");
+    body["contact"] = json!("12345");
+    body["consent"] = json!(false);
+    let (status, kind, problem) = post_json(&app, &format!("/api/v1/consultations/{id}/opinions"), &body).await;
+    assert_eq!(status, 422);
+    assert_eq!(kind, "application/problem+json");
+    assert_eq!(problem["errors"]["captcha_answer"], "验证码不正确，请重新输入");
+    assert_eq!(problem["errors"]["contact"], "手机号码应为11位数字，以1开头");
+    assert_eq!(problem["errors"]["consent"], "请阅读并同意个人信息处理说明后再提交");
+    let (status, _, problem) =
+        post_json(&app, &format!("/api/v1/consultations/{id}/opinions"), &json!({"name": 1})).await;
+    assert_eq!(status, 400);
+    assert!(problem["detail"].as_str().unwrap().contains("JSON"));
+}
+
+#[actix_web::test]
+async fn a_closed_consultation_and_unknown_things_answer_in_problem_json() {
+    let app = spawn_app().await;
+    let closed = app.create_consultation("已结束", china_day(-40), china_day(-11), SMALL_DRAFT);
+    let (_, _, captcha) = post_json(&app, "/api/v1/captchas", &json!({})).await;
+    let id = captcha["id"].as_str().unwrap();
+    let (status, kind, problem) =
+        post_json(&app, &format!("/api/v1/consultations/{closed}/opinions"), &opinion(id, &app.captcha_answer(id)))
+            .await;
+    assert_eq!((status, kind.as_str()), (409, "application/problem+json"));
+    assert!(problem["detail"].as_str().unwrap().contains("不再接收意见"));
+    for path in [
+        "/api/v1/consultations/999",
+        "/api/v1/consultations/abc",
+        "/api/v1/nothing",
+        &format!("/api/v1/consultations/{closed}/feedback"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_describes_every_operation() {
+    let app = spawn_app().await;
+    let (status, doc) = get_json(&app, "/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/consultations",
+        "/api/v1/consultations/{id}",
+        "/api/v1/consultations/{id}/feedback",
+        "/api/v1/captchas",
+        "/api/v1/consultations/{id}/opinions",
+        "/api/v1/receipts/{code}",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["OpinionRequest"]["properties"]["captcha_answer"].is_object());
+}
