@@ -77,6 +77,8 @@ pub struct Settings {
     pub contact_retention_days: i64,
     /// How often the mail worker looks for due mail (it is also woken when mail is queued).
     pub mail_poll_ms: u64,
+    /// How long a rendered public page may be served again (0 renders every request).
+    pub page_cache_ms: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -130,6 +132,7 @@ impl Settings {
             feedback_overdue_days: 15,
             contact_retention_days: 180,
             mail_poll_ms: 5000,
+            page_cache_ms: 1000,
             secret_key: Secret::new(secret_key),
             database_url,
             data_dir,
@@ -190,6 +193,7 @@ impl Settings {
             feedback_overdue_days: parsed("ZHENGQIU_FEEDBACK_OVERDUE_DAYS", d.feedback_overdue_days)?,
             contact_retention_days: parsed("ZHENGQIU_CONTACT_RETENTION_DAYS", d.contact_retention_days)?,
             mail_poll_ms: parsed("ZHENGQIU_MAIL_POLL_MS", d.mail_poll_ms)?,
+            page_cache_ms: parsed("ZHENGQIU_PAGE_CACHE_MS", d.page_cache_ms)?,
             public_url: public_url.trim_end_matches('/').to_owned(),
             addr,
             smtp,

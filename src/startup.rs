@@ -40,6 +40,8 @@ pub struct AppState {
     pub captcha_slots: Semaphore,
     /// Wakes the mail worker when mail has been queued.
     pub mail_wakeup: Arc<Notify>,
+    /// Rendered public pages, kept for a moment.
+    pub pages: crate::routes::page_cache::PageCache,
     /// Finds groups of similar opinions; built on first use (it loads a dictionary).
     pub grouper: std::sync::OnceLock<Arc<crate::text::similar::Grouper>>,
 }
@@ -193,6 +195,7 @@ impl Application {
             captcha_slots: Semaphore::new(cores),
             mail_wakeup: Arc::new(Notify::new()),
             grouper: std::sync::OnceLock::new(),
+            pages: crate::routes::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),
         });
         let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };
         actix_web::rt::spawn(worker.run(Duration::from_millis(settings.mail_poll_ms)));

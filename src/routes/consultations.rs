@@ -1,6 +1,6 @@
 //! Public pages: the list of consultations, a consultation with its draft, one section.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::Utc;
 
@@ -8,7 +8,6 @@ use crate::db;
 use crate::domain::window::Status;
 use crate::error::AppError;
 use crate::models::{Consultation, ConsultationId, Draft, Section};
-use crate::routes::render;
 use crate::routes::views::{ConsultationView, DraftView, SectionView, section_views};
 use crate::startup::AppState;
 
@@ -19,7 +18,10 @@ struct ListPage {
 }
 
 #[get("/")]
-pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn index(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(hit) = state.pages.get(req.path()) {
+        return Ok(hit.respond(&req));
+    }
     let consultations = db::run(&state.pool, |conn| Ok(Consultation::list_published(conn)?)).await?;
     let now = Utc::now();
     let mut items: Vec<ConsultationView> = consultations.iter().map(|c| ConsultationView::new(c, now)).collect();
@@ -29,7 +31,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
         Status::Scheduled => 1,
         Status::Closed | Status::FeedbackPublished => 2,
     });
-    render(&ListPage { items })
+    Ok(state.pages.put(req.path(), ListPage { items }.render()?).respond(&req))
 }
 
 #[derive(Template)]
@@ -57,12 +59,19 @@ fn load_published(conn: &mut db::Conn, id: ConsultationId) -> Result<(Consultati
 }
 
 #[get("/consultations/{id}")]
-pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(hit) = state.pages.get(req.path()) {
+        return Ok(hit.respond(&req));
+    }
     let id = id.into_inner();
     let (consultation, draft) = db::run(&state.pool, move |conn| load_published(conn, id)).await?;
     let c = ConsultationView::new(&consultation, Utc::now());
     let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
-    render(&ShowPage { c, draft })
+    Ok(state.pages.put(req.path(), ShowPage { c, draft }.render()?).respond(&req))
 }
 
 #[derive(Template)]
@@ -79,8 +88,12 @@ struct SectionPage {
 #[get("/consultations/{id}/sections/{anchor}")]
 pub async fn section(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<(ConsultationId, String)>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(hit) = state.pages.get(req.path()) {
+        return Ok(hit.respond(&req));
+    }
     let (id, anchor) = path.into_inner();
     let (consultation, draft) = db::run(&state.pool, move |conn| load_published(conn, id)).await?;
     let (_, sections) = draft.ok_or(AppError::NotFound)?;
@@ -104,5 +117,5 @@ pub async fn section(
         ancestors,
         c,
     };
-    render(&page)
+    Ok(state.pages.put(req.path(), page.render()?).respond(&req))
 }

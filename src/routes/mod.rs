@@ -7,6 +7,7 @@ pub mod consultations;
 pub mod feedback;
 pub mod health;
 pub mod opinions;
+pub mod page_cache;
 pub mod receipts;
 pub mod replies;
 pub mod staff;

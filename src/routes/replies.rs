@@ -233,6 +233,7 @@ pub async fn submit(
         ReplyContent::NoOpinion => "no_opinion",
     };
     let Loaded { invitation, department, .. } = loaded;
+    state.pages.forget_consultation(invitation.consultation_id);
     db::run(&state.pool, move |conn| {
         Invitation::record_reply(
             conn,

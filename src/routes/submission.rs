@@ -106,6 +106,7 @@ pub async fn submit(
     match (parsed, captcha_result) {
         (Ok(text), Ok(())) => {
             let submitted = store(state, target, section_id, text, client.clone()).await?;
+            state.pages.forget_consultation(target.consultation.id);
             state.mail_wakeup.notify_one();
             Ok(Ok(submitted))
         }

@@ -150,3 +150,47 @@ async fn a_database_fault_gets_a_503_page_without_details() {
     assert!(!page.body.contains("sections"), "no SQL or table names leak: {}", page.body);
     assert_eq!(app.get("/healthz").await.status(), 200, "the database itself still answers");
 }
+
+#[actix_web::test]
+async fn pages_are_revalidated_with_an_etag_and_sent_compressed_when_asked() {
+    let app = spawn_seeded_app().await;
+    let first = app.get("/consultations/1").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let plain = first.bytes().await.unwrap();
+    let again = app.client.get(app.url("/consultations/1")).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    let gzipped = app.client.get(app.url("/consultations/1")).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let packed = gzipped.bytes().await.unwrap();
+    assert!(packed.len() * 3 < plain.len(), "{} vs {}", packed.len(), plain.len());
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, plain);
+}
+
+#[actix_web::test]
+async fn a_new_opinion_shows_at_once_although_pages_are_kept_for_a_moment() {
+    let app = crate::helpers::spawn_app_with(|s| s.page_cache_ms = 60_000).await;
+    let id = app.create_consultation("缓存测试", china_day(-1), china_day(28), SMALL_DRAFT);
+    let before = app.page(&format!("/consultations/{id}")).await;
+    assert!(before.texts(".facts div").contains(&"已收到意见0 条".to_owned()));
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let answer = app.captcha_answer(&form.captcha_id);
+    let sent = app
+        .post_form(
+            &form.action,
+            &[
+                ("captcha_id", form.captcha_id.as_str()),
+                ("captcha_answer", &answer),
+                ("name", "张三"),
+                ("contact", "13812345678"),
+                ("body", "意见"),
+                ("consent", "yes"),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status(), 303);
+    let after = app.page(&format!("/consultations/{id}")).await;
+    assert!(after.texts(".facts div").contains(&"已收到意见1 条".to_owned()), "{:?}", after.texts(".facts div"));
+}

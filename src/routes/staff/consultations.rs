@@ -241,6 +241,7 @@ pub async fn update(
     let id = overview.consultation.id;
     let now = Utc::now().naive_utc();
     db::run(&state.pool, move |conn| Ok(Consultation::update_details(conn, id, &details, owner, now)?)).await?;
+    state.pages.forget_all();
     staff.session.flash(false, "已保存修改。")?;
     Ok(see_other(&format!("/staff/consultations/{id}")))
 }
@@ -254,7 +255,9 @@ pub async fn publish(
     let staff = posted.user;
     let id = staff.consultation(&state, id.into_inner()).await?.id;
     let now = Utc::now().naive_utc();
-    if db::run(&state.pool, move |conn| Consultation::publish(conn, id, now)).await? {
+    let published = db::run(&state.pool, move |conn| Consultation::publish(conn, id, now)).await?;
+    state.pages.forget_all();
+    if published {
         staff.session.flash(false, "已发布：公众现在可以在意见征集首页看到它。")?;
     } else {
         staff.session.flash(true, "尚未上传征求意见稿，不能发布。请先上传征求意见稿。")?;
@@ -272,6 +275,7 @@ pub async fn withdraw(
     let id = staff.consultation(&state, id.into_inner()).await?.id;
     let now = Utc::now().naive_utc();
     db::run(&state.pool, move |conn| Ok(Consultation::withdraw(conn, id, now)?)).await?;
+    state.pages.forget_all();
     staff.session.flash(false, "已撤回：公众不再能看到此意见征集，已收到的意见仍然保留。")?;
     Ok(see_other(&format!("/staff/consultations/{id}")))
 }

@@ -113,6 +113,7 @@ pub async fn upload(
         Draft::create(conn, id, &source, &imported, now)
     })
     .await?;
+    state.pages.forget_all();
     staff.session.flash(false, format!("已上传{}，共 {parts} 个部分。请核对下面的目录。", version.label()))?;
     Ok(see_other(&format!("/staff/consultations/{id}")))
 }

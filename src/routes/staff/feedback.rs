@@ -163,6 +163,7 @@ pub async fn publish_feedback(
         publish(conn, &consultation, &text, &public_url, Utc::now())
     })
     .await?;
+    state.pages.forget_all();
     state.mail_wakeup.notify_one();
     let message = match notices {
         0 => "意见反馈已公布。".to_owned(),

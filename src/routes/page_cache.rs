@@ -1,0 +1,152 @@
+//! A short-lived cache of rendered public pages. The database stays the truth: an entry
+//! lives at most `ttl` (one second by default), and this process drops a consultation's
+//! pages at once when it records an opinion or staff change the consultation, so an
+//! instance shows its own writes immediately and others' within the ttl. Each entry
+//! keeps its gzip form and an ETag, so a hit costs a hash lookup and a copy of bytes.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use crate::models::ConsultationId;
+
+/// More entries than this and the cache starts again from empty (pages are cheap to redo).
+const MAX_ENTRIES: usize = 2000;
+
+#[derive(Clone)]
+pub struct CachedPage {
+    created: Instant,
+    body: Bytes,
+    gzip: Bytes,
+    etag: String,
+}
+
+pub struct PageCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, CachedPage>>,
+}
+
+impl PageCache {
+    pub fn new(ttl: Duration) -> PageCache {
+        PageCache { ttl, entries: RwLock::new(HashMap::new()) }
+    }
+
+    /// A fresh entry for `key` (the request path), if any.
+    pub fn get(&self, key: &str) -> Option<CachedPage> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.read().ok()?;
+        entries.get(key).filter(|e| e.created.elapsed() < self.ttl).cloned()
+    }
+
+    /// Stores a rendered page and returns it as an entry.
+    pub fn put(&self, key: &str, html: String) -> CachedPage {
+        let page = CachedPage::new(html);
+        if !self.ttl.is_zero()
+            && let Ok(mut entries) = self.entries.write()
+        {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key.to_owned(), page.clone());
+        }
+        page
+    }
+
+    /// Drops the list and every page of the consultation.
+    pub fn forget_consultation(&self, id: ConsultationId) {
+        let prefix = format!("/consultations/{id}");
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|key, _| key != "/" && !(key == &prefix || key.starts_with(&format!("{prefix}/"))));
+        }
+    }
+
+    /// Drops everything (after changes that may touch any page, e.g. publishing).
+    pub fn forget_all(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
+}
+
+impl CachedPage {
+    fn new(html: String) -> CachedPage {
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(html.as_bytes())[..12]));
+        let mut encoder =
+            flate2::write::GzEncoder::new(Vec::with_capacity(html.len() / 4), flate2::Compression::default());
+        let gzip = encoder.write_all(html.as_bytes()).and_then(|_| encoder.finish()).unwrap_or_default();
+        CachedPage { created: Instant::now(), body: Bytes::from(html), gzip: Bytes::from(gzip), etag }
+    }
+
+    /// The page for this request: 304 when the browser has it, gzip when it accepts it.
+    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let headers = req.headers();
+        if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&self.etag)) {
+            return HttpResponse::NotModified().insert_header((header::ETAG, self.etag.clone())).finish();
+        }
+        let gzip_ok = !self.gzip.is_empty()
+            && headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        let mut response = HttpResponse::Ok();
+        response
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::ETAG, self.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::VARY, "Accept-Encoding"));
+        if gzip_ok {
+            // Already compressed: the compression middleware leaves encoded responses alone.
+            response.insert_header((header::CONTENT_ENCODING, "gzip")).body(self.gzip.clone())
+        } else {
+            response.body(self.body.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consultations_pages_are_forgotten_but_not_anothers() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        for key in ["/", "/consultations/1", "/consultations/1/sections/2", "/consultations/12", "/consultations/2"] {
+            cache.put(key, key.to_owned());
+        }
+        cache.forget_consultation(ConsultationId(1));
+        assert!(cache.get("/consultations/1").is_none());
+        assert!(cache.get("/consultations/1/sections/2").is_none());
+        assert!(cache.get("/").is_none(), "the list shows counts too");
+        assert!(cache.get("/consultations/12").is_some(), "12 is not 1");
+        assert!(cache.get("/consultations/2").is_some());
+    }
+
+    #[test]
+    fn entries_expire_and_a_zero_ttl_caches_nothing() {
+        let cache = PageCache::new(Duration::from_millis(20));
+        cache.put("/", "x".into());
+        assert!(cache.get("/").is_some());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(cache.get("/").is_none());
+        let off = PageCache::new(Duration::ZERO);
+        off.put("/", "x".into());
+        assert!(off.get("/").is_none());
+    }
+
+    #[test]
+    fn the_gzip_form_unpacks_to_the_page() {
+        let page = CachedPage::new("<p>征求意见</p>".repeat(100));
+        let mut decoder = flate2::read::GzDecoder::new(&page.gzip[..]);
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut decoder, &mut out).unwrap();
+        assert_eq!(out, "<p>征求意见</p>".repeat(100));
+    }
+}
