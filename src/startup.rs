@@ -116,7 +116,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::accounts::create)
                 .service(routes::staff::accounts::show)
                 .service(routes::staff::accounts::reset_password)
-                .service(routes::staff::accounts::set_active),
+                .service(routes::staff::accounts::set_active)
+                .service(routes::staff::departments::index)
+                .service(routes::staff::departments::create)
+                .service(routes::staff::departments::edit)
+                .service(routes::staff::departments::update)
+                .service(routes::staff::departments::set_active)
+                .service(routes::staff::invitations::show)
+                .service(routes::staff::invitations::invite)
+                .service(routes::staff::invitations::renew_link)
+                .service(routes::staff::intake::form)
+                .service(routes::staff::intake::create)
+                .service(routes::staff::attachments::show)
+                .service(routes::staff::mail::index)
+                .service(routes::staff::mail::retry),
         );
 }
 

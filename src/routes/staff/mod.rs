@@ -1,10 +1,16 @@
-//! Staff pages (工作人员): login, the dashboard, consultations and their drafts, accounts.
+//! Staff pages (工作人员): login, the dashboard, consultations and their drafts, accounts,
+//! the department directory, the review round, offline intake and the mail outbox.
 
 pub mod accounts;
+pub mod attachments;
 pub mod consultations;
 pub mod dashboard;
+pub mod departments;
 pub mod drafts;
+pub mod intake;
+pub mod invitations;
 pub mod login;
+pub mod mail;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
