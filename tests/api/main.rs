@@ -10,4 +10,7 @@ mod helpers;
 mod opinions;
 mod smtp;
 mod staff;
+mod staff_departments;
+mod staff_intake;
+mod staff_mail;
 mod storage;
