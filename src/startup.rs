@@ -40,6 +40,8 @@ pub struct AppState {
     pub captcha_slots: Semaphore,
     /// Wakes the mail worker when mail has been queued.
     pub mail_wakeup: Arc<Notify>,
+    /// Finds groups of similar opinions; built on first use (it loads a dictionary).
+    pub grouper: std::sync::OnceLock<Arc<crate::text::similar::Grouper>>,
 }
 
 fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
@@ -117,6 +119,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::accounts::show)
                 .service(routes::staff::accounts::reset_password)
                 .service(routes::staff::accounts::set_active)
+                .service(routes::staff::review::list)
+                .service(routes::staff::review::decide_many)
+                .service(routes::staff::opinion::show)
+                .service(routes::staff::opinion::save)
+                .service(routes::staff::groups::list)
+                .service(routes::staff::feedback::exports)
+                .service(routes::staff::feedback::export)
+                .service(routes::staff::feedback::feedback_form)
+                .service(routes::staff::feedback::publish_feedback)
                 .service(routes::staff::departments::index)
                 .service(routes::staff::departments::create)
                 .service(routes::staff::departments::edit)
@@ -175,6 +186,7 @@ impl Application {
             sensitive: load_sensitive_words(&settings)?,
             captcha_slots: Semaphore::new(cores),
             mail_wakeup: Arc::new(Notify::new()),
+            grouper: std::sync::OnceLock::new(),
         });
         let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };
         actix_web::rt::spawn(worker.run(Duration::from_millis(settings.mail_poll_ms)));

@@ -4,7 +4,7 @@ mod connection;
 mod migrate;
 pub mod schema;
 
-pub use connection::{Backend, Conn, DbUrl, Pool, build_pool, connect, write_tx};
+pub use connection::{Backend, Conn, DbUrl, MultiBackend, Pool, build_pool, connect, write_tx};
 pub use migrate::run_migrations;
 
 use crate::error::AppError;

@@ -12,6 +12,7 @@ pub mod invitation;
 pub mod offline;
 pub mod opinion;
 pub mod outbox;
+pub mod review;
 pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};

@@ -151,6 +151,10 @@ impl Opinion {
         Channel::from_code(&self.channel)
     }
 
+    pub fn find(conn: &mut Conn, id: OpinionId) -> QueryResult<Opinion> {
+        opinions::table.find(id).select(Opinion::as_select()).first(conn)
+    }
+
     pub fn find_by_receipt(conn: &mut Conn, code: &ReceiptCode) -> QueryResult<Option<Opinion>> {
         opinions::table
             .filter(opinions::receipt_code.eq(code.as_str()))

@@ -9,6 +9,7 @@ pub mod opinions;
 pub mod receipts;
 pub mod replies;
 pub mod staff;
+pub mod submission;
 pub mod views;
 
 use actix_web::HttpResponse;

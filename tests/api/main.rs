@@ -8,6 +8,7 @@ mod consultations;
 mod departments;
 mod helpers;
 mod opinions;
+mod review;
 mod smtp;
 mod staff;
 mod staff_departments;

@@ -7,10 +7,15 @@ pub mod consultations;
 pub mod dashboard;
 pub mod departments;
 pub mod drafts;
+pub mod feedback;
+pub mod groups;
 pub mod intake;
 pub mod invitations;
 pub mod login;
 pub mod mail;
+pub mod opinion;
+pub mod opinion_view;
+pub mod review;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};

@@ -1,0 +1,141 @@
+//! The drafters' review list: a consultation's opinions from every source, filtered by
+//! section, source, decision (including 未处理), flag and text, in keyset pages by id
+//! (each page is one indexed range scan, however far into 100,000 opinions it is).
+
+use diesel::prelude::*;
+
+use crate::db::Conn;
+use crate::db::schema::opinions;
+use crate::domain::adoption::AdoptionStatus;
+use crate::models::opinion::Source;
+use crate::models::{ConsultationId, Opinion, OpinionId, SectionId};
+
+/// Which part of the draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SectionFilter {
+    #[default]
+    Any,
+    /// Opinions on the draft as a whole.
+    Whole,
+    Section(SectionId),
+}
+
+/// Which decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecisionFilter {
+    #[default]
+    Any,
+    /// 未处理
+    Undecided,
+    Is(AdoptionStatus),
+}
+
+/// A review list's filter, as parsed from its query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewFilter {
+    pub section: SectionFilter,
+    pub source: Option<Source>,
+    pub decision: DecisionFilter,
+    pub flagged_only: bool,
+    /// Text the opinion or its author's name contains.
+    pub text: Option<String>,
+}
+
+/// One page of the list.
+pub struct ReviewPage {
+    pub opinions: Vec<Opinion>,
+    /// The id to continue after, when there are more.
+    pub next_after: Option<OpinionId>,
+}
+
+/// `%` and `_` typed by a person are meant literally.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl ReviewFilter {
+    fn query<'a>(&'a self, consultation: ConsultationId) -> opinions::BoxedQuery<'a, crate::db::MultiBackend> {
+        let mut query = opinions::table.filter(opinions::consultation_id.eq(consultation)).into_boxed();
+        query = match self.section {
+            SectionFilter::Any => query,
+            SectionFilter::Whole => query.filter(opinions::section_id.is_null()),
+            SectionFilter::Section(id) => query.filter(opinions::section_id.eq(id)),
+        };
+        if let Some(source) = self.source {
+            query = query.filter(opinions::source.eq(source.code()));
+        }
+        query = match self.decision {
+            DecisionFilter::Any => query,
+            DecisionFilter::Undecided => query.filter(opinions::decision.is_null()),
+            DecisionFilter::Is(status) => query.filter(opinions::decision.eq(status.code())),
+        };
+        if self.flagged_only {
+            query = query.filter(opinions::flagged.eq(true));
+        }
+        if let Some(text) = &self.text {
+            let pattern = like_pattern(text);
+            query = query.filter(
+                opinions::body.like(pattern.clone()).escape('\\').or(opinions::author_name.like(pattern).escape('\\')),
+            );
+        }
+        query
+    }
+
+    /// Up to `limit` opinions after `after` (by id), oldest first.
+    pub fn page(
+        &self,
+        conn: &mut Conn,
+        consultation: ConsultationId,
+        after: Option<OpinionId>,
+        limit: i64,
+    ) -> QueryResult<ReviewPage> {
+        let mut query = self.query(consultation);
+        if let Some(after) = after {
+            query = query.filter(opinions::id.gt(after));
+        }
+        let mut rows: Vec<Opinion> =
+            query.order(opinions::id.asc()).limit(limit + 1).select(Opinion::as_select()).load(conn)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_after = if more { rows.last().map(|o| o.id) } else { None };
+        Ok(ReviewPage { opinions: rows, next_after })
+    }
+
+    /// The first undecided opinion matching the filter after `after`: what to review next.
+    pub fn next_undecided(
+        &self,
+        conn: &mut Conn,
+        consultation: ConsultationId,
+        after: OpinionId,
+    ) -> QueryResult<Option<OpinionId>> {
+        self.query(consultation)
+            .filter(opinions::decision.is_null())
+            .filter(opinions::id.gt(after))
+            .order(opinions::id.asc())
+            .select(opinions::id)
+            .first(conn)
+            .optional()
+    }
+}
+
+/// Opinions of the consultation with exactly this text (after normalising layout and
+/// punctuation): copies of one another.
+pub fn copies_of(conn: &mut Conn, consultation: ConsultationId, fingerprint: &str) -> QueryResult<Vec<OpinionId>> {
+    opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .filter(opinions::fingerprint.eq(fingerprint))
+        .order(opinions::id.asc())
+        .select(opinions::id)
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_and_underscore_are_searched_literally() {
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}

@@ -1,0 +1,173 @@
+//! Exporting the adoption table (public, or in full with contacts) and publishing the 意见反馈.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{StaffChrome, render_invalid, see_other};
+use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
+use crate::db;
+use crate::domain::fields::FieldErrors;
+use crate::domain::opinion::clean_text;
+use crate::domain::window::Status;
+use crate::error::AppError;
+use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, layout, layout_list};
+use crate::models::feedback::{FeedbackCounts, publish};
+use crate::models::{Consultation, ConsultationId, adoption_table};
+use crate::routes::feedback::file_response;
+use crate::routes::render;
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "staff/exports.html")]
+struct ExportsPage {
+    staff: StaffChrome,
+    consultation: Consultation,
+    layouts: Vec<LayoutInfo>,
+    counts: FeedbackCounts,
+}
+
+#[get("/consultations/{id}/exports")]
+pub async fn exports(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    let consultation = staff.consultation(&state, id.into_inner()).await?;
+    let cid = consultation.id;
+    let counts = db::run(&state.pool, move |conn| Ok(FeedbackCounts::load(conn, cid)?)).await?;
+    render(&ExportsPage { staff: StaffChrome::new(&staff), consultation, layouts: layout_list(), counts })
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    layout: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    grouping: String,
+    /// `staff`: full names and contacts, for internal use.
+    #[serde(default)]
+    audience: String,
+}
+
+#[get("/consultations/{id}/export")]
+pub async fn export(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let unknown = |what: &str| AppError::BadRequest(format!("没有这种{what}，请返回重新选择。"));
+    let layout = layout(&query.layout).ok_or_else(|| unknown("版式"))?;
+    let format: Format = query.format.parse().map_err(|_| unknown("文件格式"))?;
+    let grouping = match query.grouping.as_str() {
+        "" => None,
+        "per_author" => Some(Grouping::PerAuthor),
+        "per_opinion" => Some(Grouping::PerOpinion),
+        _ => return Err(unknown("分行方式")),
+    };
+    let audience = if query.audience == "staff" { Audience::Staff } else { Audience::Public };
+    let consultation = staff.consultation(&state, id.into_inner()).await?;
+    let opts = ExportOptions { grouping, audience };
+    let title = consultation.title.clone();
+    let bytes = db::run(&state.pool, move |conn| {
+        let mut bytes = Vec::new();
+        adoption_table::export(conn, &consultation, &layout, &opts, format, &mut bytes, |_| {}, || {})?;
+        Ok(bytes)
+    })
+    .await?;
+    let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
+    Ok(file_response(&format!("{title}意见采纳情况{suffix}"), format, bytes))
+}
+
+#[derive(Template)]
+#[template(path = "staff/feedback.html")]
+struct FeedbackPage {
+    staff: StaffChrome,
+    consultation: Consultation,
+    counts: FeedbackCounts,
+    closed_message: Option<String>,
+    text: String,
+    errors: FieldErrors,
+}
+
+/// A first text for the 意见反馈, from the counts; the drafter edits it.
+fn suggested_text(c: &Consultation, counts: &FeedbackCounts) -> String {
+    if counts.received == 0 {
+        return format!("{}至{}，我们就《{}》公开征求意见，征求意见期间未收到意见。", c.starts_on, c.ends_on, c.title);
+    }
+    let mut text = format!(
+        "{}至{}，我们就《{}》公开征求意见，共收到意见{}条。经认真研究，采纳{}条，部分采纳{}条，不予采纳{}条",
+        c.starts_on, c.ends_on, c.title, counts.received, counts.adopted, counts.partly_adopted, counts.not_adopted
+    );
+    if counts.explained > 0 {
+        text.push_str(&format!("，解释说明{}条", counts.explained));
+    }
+    text.push_str("。未采纳的意见，理由见下表。感谢社会各界的关心和支持。");
+    text
+}
+
+async fn feedback_page(
+    state: &AppState,
+    staff: &StaffUser,
+    id: ConsultationId,
+    text: Option<String>,
+    errors: FieldErrors,
+) -> Result<FeedbackPage, AppError> {
+    let consultation = staff.consultation(state, id).await?;
+    let counts = db::run(&state.pool, move |conn| Ok(FeedbackCounts::load(conn, id)?)).await?;
+    let status = consultation.status(Utc::now());
+    let closed_message = matches!(status, Status::Open | Status::Scheduled)
+        .then(|| format!("征集期至 {} 结束，结束后方可公布意见反馈。", consultation.ends_on));
+    let text =
+        text.or_else(|| consultation.feedback_text.clone()).unwrap_or_else(|| suggested_text(&consultation, &counts));
+    Ok(FeedbackPage { staff: StaffChrome::new(staff), closed_message, counts, text, errors, consultation })
+}
+
+#[get("/consultations/{id}/feedback")]
+pub async fn feedback_form(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    render(&feedback_page(&state, &staff, id.into_inner(), None, FieldErrors::new()).await?)
+}
+
+#[derive(Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    text: String,
+}
+
+#[post("/consultations/{id}/feedback")]
+pub async fn publish_feedback(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    posted: CsrfForm<PublishForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let CsrfForm { user: staff, form } = posted;
+    let text = clean_text(&form.text);
+    if text.is_empty() || text.chars().count() > 20_000 {
+        let errors = FieldErrors::one("text", "请填写意见反馈说明（不超过20000字）");
+        return render_invalid(&feedback_page(&state, &staff, id, Some(form.text), errors).await?);
+    }
+    let user = staff.user.clone();
+    let public_url = state.settings.public_url.clone();
+    let notices = db::run(&state.pool, move |conn| {
+        let consultation = Consultation::find(conn, id)?;
+        ensure_can_manage(&user, &consultation)?;
+        publish(conn, &consultation, &text, &public_url, Utc::now())
+    })
+    .await?;
+    state.mail_wakeup.notify_one();
+    let message = match notices {
+        0 => "意见反馈已公布。".to_owned(),
+        n => format!("意见反馈已公布，已向 {n} 位留下电子邮箱的公众发送处理结果通知。"),
+    };
+    staff.session.flash(false, message)?;
+    Ok(see_other(&format!("/staff/consultations/{id}/feedback")))
+}

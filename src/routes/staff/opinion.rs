@@ -1,0 +1,185 @@
+//! One opinion for a drafter: everything about it, its history, and the decision form.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::opinion_view::{OpinionRow, SectionTitles};
+use super::review::{Choice, ReviewQuery};
+use super::{StaffChrome, render_invalid, see_other};
+use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
+use crate::db;
+use crate::domain::adoption::AdoptionStatus;
+use crate::domain::decision::Decision;
+use crate::domain::fields::FieldErrors;
+use crate::domain::receipt::ReceiptCode;
+use crate::domain::window::format_china;
+use crate::error::AppError;
+use crate::models::decision::{Actor, DecisionChange, decide};
+use crate::models::review::copies_of;
+use crate::models::{Consultation, ConsultationId, Opinion, OpinionId};
+use crate::startup::AppState;
+
+/// A line of the decision history.
+pub struct HistoryLine {
+    pub at: String,
+    pub actor: String,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/opinion.html")]
+struct OpinionPage {
+    staff: StaffChrome,
+    consultation: Consultation,
+    row: OpinionRow,
+    full_contact: Option<String>,
+    receipt: Option<String>,
+    copies: usize,
+    history: Vec<HistoryLine>,
+    statuses: Vec<Choice>,
+    status: String,
+    reason: String,
+    errors: FieldErrors,
+    filter_string: String,
+    list_url: String,
+}
+
+struct Loaded {
+    consultation: Consultation,
+    opinion: Opinion,
+    titles: SectionTitles,
+    copies: usize,
+    history: Vec<DecisionChange>,
+}
+
+async fn load(state: &AppState, staff: &StaffUser, cid: ConsultationId, oid: OpinionId) -> Result<Loaded, AppError> {
+    let user = staff.user.clone();
+    db::run(&state.pool, move |conn| {
+        let consultation = Consultation::find(conn, cid)?;
+        ensure_can_manage(&user, &consultation)?;
+        let opinion = Opinion::find(conn, oid)?;
+        if opinion.consultation_id != cid {
+            return Err(AppError::NotFound);
+        }
+        let titles = SectionTitles::load(conn, cid)?;
+        let copies = copies_of(conn, cid, &opinion.fingerprint)?.len();
+        let history = DecisionChange::for_opinions(conn, &[oid])?;
+        Ok(Loaded { consultation, opinion, titles, copies, history })
+    })
+    .await
+}
+
+impl Loaded {
+    fn page(
+        self,
+        staff: &StaffUser,
+        query: &ReviewQuery,
+        status: String,
+        reason: String,
+        errors: FieldErrors,
+    ) -> OpinionPage {
+        let filter_string = query.filter_string();
+        OpinionPage {
+            staff: StaffChrome::new(staff),
+            row: OpinionRow::new(&self.opinion, &self.titles, &filter_string),
+            full_contact: self.opinion.contact.clone(),
+            receipt: self
+                .opinion
+                .receipt_code
+                .as_deref()
+                .and_then(|c| ReceiptCode::parse(c).ok())
+                .map(|c| c.to_string()),
+            copies: self.copies,
+            history: self
+                .history
+                .iter()
+                .map(|h| HistoryLine {
+                    at: format_china(h.created_at),
+                    actor: h.actor_name.clone(),
+                    from: h.from_label(),
+                    to: h.to_label(),
+                    reason: h.to_reason.clone(),
+                })
+                .collect(),
+            statuses: std::iter::once(Choice { value: "undecided".into(), label: "未处理".into() })
+                .chain(AdoptionStatus::ALL.iter().map(|s| Choice { value: s.code().into(), label: s.label().into() }))
+                .collect(),
+            status,
+            reason,
+            errors,
+            list_url: format!("/staff/consultations/{}/review?{filter_string}", self.consultation.id),
+            filter_string,
+            consultation: self.consultation,
+        }
+    }
+}
+
+#[get("/consultations/{cid}/opinions/{oid}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<(ConsultationId, OpinionId)>,
+    query: web::Query<ReviewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (cid, oid) = path.into_inner();
+    let loaded = load(&state, &staff, cid, oid).await?;
+    let status = loaded.opinion.decision.clone().unwrap_or_else(|| "undecided".to_owned());
+    let reason = loaded.opinion.decision_reason.clone().unwrap_or_default();
+    crate::routes::render(&loaded.page(&staff, &query, status, reason, FieldErrors::new()))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+    /// `next`: go on to the next undecided opinion of the list.
+    #[serde(default)]
+    action: String,
+    #[serde(flatten)]
+    query: ReviewQuery,
+}
+
+#[post("/consultations/{cid}/opinions/{oid}/decision")]
+pub async fn save(
+    state: web::Data<AppState>,
+    path: web::Path<(ConsultationId, OpinionId)>,
+    posted: CsrfForm<DecisionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (cid, oid) = path.into_inner();
+    let CsrfForm { user: staff, form } = posted;
+    let decision = match Decision::parse(&form.status, &form.reason) {
+        Ok(decision) => decision,
+        Err(errors) => {
+            let loaded = load(&state, &staff, cid, oid).await?;
+            return render_invalid(&loaded.page(&staff, &form.query, form.status, form.reason, errors));
+        }
+    };
+    let actor = Actor { id: Some(staff.user.id.0), name: staff.user.display_name.clone() };
+    let user = staff.user.clone();
+    let query = form.query.clone();
+    let next = db::run(&state.pool, move |conn| {
+        let consultation = Consultation::find(conn, cid)?;
+        ensure_can_manage(&user, &consultation)?;
+        decide(conn, cid, &[oid], decision.as_ref(), &actor, Utc::now().naive_utc())?;
+        let titles = SectionTitles::load(conn, cid)?;
+        Ok(query.filter(&titles).next_undecided(conn, cid, oid)?)
+    })
+    .await?;
+    let filter_string = form.query.filter_string();
+    staff.session.flash(false, "已保存采纳情况。")?;
+    let location = match (form.action.as_str(), next) {
+        ("next", Some(next)) => format!("/staff/consultations/{cid}/opinions/{next}?{filter_string}"),
+        ("next", None) => {
+            staff.session.flash(false, "已保存。当前筛选条件下已没有未处理的意见。")?;
+            format!("/staff/consultations/{cid}/review?{filter_string}")
+        }
+        _ => format!("/staff/consultations/{cid}/opinions/{oid}?{filter_string}"),
+    };
+    Ok(see_other(&location))
+}
