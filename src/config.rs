@@ -66,6 +66,8 @@ pub struct Settings {
     pub captcha_ttl_secs: i64,
     pub rate_captcha_per_minute: i32,
     pub rate_submit_per_minute: i32,
+    /// Staff login attempts per client address, and per account name, in a minute.
+    pub rate_login_per_minute: i32,
     pub sensitive_words_file: Option<PathBuf>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
@@ -124,6 +126,7 @@ impl Settings {
             captcha_ttl_secs: 300,
             rate_captcha_per_minute: 30,
             rate_submit_per_minute: 10,
+            rate_login_per_minute: 20,
             sensitive_words_file: None,
             trust_proxy: false,
             upload_dir: data_dir.join("uploads"),
@@ -182,6 +185,7 @@ impl Settings {
             captcha_ttl_secs: parsed("ZHENGQIU_CAPTCHA_TTL_SECS", d.captcha_ttl_secs)?,
             rate_captcha_per_minute: parsed("ZHENGQIU_RATE_CAPTCHA_PER_MINUTE", d.rate_captcha_per_minute)?,
             rate_submit_per_minute: parsed("ZHENGQIU_RATE_SUBMIT_PER_MINUTE", d.rate_submit_per_minute)?,
+            rate_login_per_minute: parsed("ZHENGQIU_RATE_LOGIN_PER_MINUTE", d.rate_login_per_minute)?,
             sensitive_words_file: var("ZHENGQIU_SENSITIVE_WORDS_FILE").map(PathBuf::from),
             trust_proxy: flag("ZHENGQIU_TRUST_PROXY", d.trust_proxy)?,
             upload_dir: var("ZHENGQIU_UPLOAD_DIR").map(PathBuf::from).unwrap_or(d.upload_dir),

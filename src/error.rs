@@ -109,6 +109,10 @@ impl ResponseError for AppError {
         if matches!(self, AppError::TooManyRequests(_) | AppError::Unavailable(_)) {
             response.insert_header(("Retry-After", "30"));
         }
+        if matches!(self, AppError::PayloadTooLarge(_)) {
+            // The rest of the body is left unread: the connection cannot carry another request.
+            response.force_close();
+        }
         response.body(body)
     }
 }

@@ -1,7 +1,6 @@
 //! Delivering the outbox: SMTP when configured, otherwise `.eml` files; a background
 //! worker sends due mail with retries, and tidies expired captchas and rate counters.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use crate::models::outbox::{MailStatus, OutboxMail};
 
 enum Delivery {
     Smtp(Box<SmtpTransport>),
-    Files(FileTransport, PathBuf),
+    Files(FileTransport),
 }
 
 /// Sends one message at a time, blocking; run it off the async threads.
@@ -49,7 +48,7 @@ impl Mailer {
             None => {
                 std::fs::create_dir_all(&settings.outbox_dir)
                     .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", settings.outbox_dir.display()))?;
-                Delivery::Files(FileTransport::new(&settings.outbox_dir), settings.outbox_dir.clone())
+                Delivery::Files(FileTransport::new(&settings.outbox_dir))
             }
         };
         Ok(Mailer { delivery, from })
@@ -57,18 +56,7 @@ impl Mailer {
 
     /// One line for the start-up message.
     pub fn describe(&self, settings: &Settings) -> String {
-        match &self.delivery {
-            Delivery::Smtp(_) => {
-                let smtp = settings.smtp.as_ref().map(|s| format!("{}:{}", s.host, s.port)).unwrap_or_default();
-                format!("邮件经 SMTP 服务器 {smtp} 发送")
-            }
-            Delivery::Files(_, dir) => {
-                format!(
-                    "未配置 SMTP（ZHENGQIU_SMTP_HOST）：邮件不会发出，而是写入 {} 目录下的 .eml 文件",
-                    dir.display()
-                )
-            }
-        }
+        delivery_description(settings)
     }
 
     /// Sends one queued mail. The error text is kept on the outbox row for staff to read.
@@ -83,8 +71,20 @@ impl Mailer {
             .map_err(|e| format!("邮件无法生成：{e}"))?;
         match &self.delivery {
             Delivery::Smtp(smtp) => smtp.send(&message).map(|_| ()).map_err(|e| format!("SMTP：{e}")),
-            Delivery::Files(files, _) => files.send(&message).map(|_| ()).map_err(|e| format!("写入文件失败：{e}")),
+            Delivery::Files(files) => files.send(&message).map(|_| ()).map_err(|e| format!("写入文件失败：{e}")),
         }
+    }
+}
+
+/// How mail is delivered with these settings, in Chinese, for the start-up message and
+/// the staff mail page.
+pub fn delivery_description(settings: &Settings) -> String {
+    match &settings.smtp {
+        Some(smtp) => format!("邮件经 SMTP 服务器 {}:{} 发送", smtp.host, smtp.port),
+        None => format!(
+            "未配置 SMTP（ZHENGQIU_SMTP_HOST）：邮件不会发出，而是写入 {} 目录下的 .eml 文件",
+            settings.outbox_dir.display()
+        ),
     }
 }
 

@@ -78,6 +78,15 @@ impl ClientKey {
         ClientKey(hex::encode(&mac.finalize().into_bytes()[..16]))
     }
 
+    /// A login name as a keyed hash, so that guessing one account's password from many
+    /// addresses is limited too.
+    pub fn for_account(username: &str, secret: &[u8]) -> ClientKey {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+        mac.update(b"login-account:");
+        mac.update(username.trim().to_lowercase().as_bytes());
+        ClientKey(hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

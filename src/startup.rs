@@ -130,7 +130,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::feedback::exports)
                 .service(routes::staff::feedback::export)
                 .service(routes::staff::feedback::feedback_form)
-                .service(routes::staff::feedback::publish_feedback),
+                .service(routes::staff::feedback::publish_feedback)
+                .service(routes::staff::departments::index)
+                .service(routes::staff::departments::create)
+                .service(routes::staff::departments::edit)
+                .service(routes::staff::departments::update)
+                .service(routes::staff::departments::set_active)
+                .service(routes::staff::invitations::show)
+                .service(routes::staff::invitations::invite)
+                .service(routes::staff::invitations::renew_link)
+                .service(routes::staff::intake::form)
+                .service(routes::staff::intake::create)
+                .service(routes::staff::attachments::show)
+                .service(routes::staff::mail::index)
+                .service(routes::staff::mail::retry),
         );
 }
 

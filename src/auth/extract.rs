@@ -245,7 +245,13 @@ fn malformed() -> AppError {
     AppError::BadRequest("上传的表单不完整，请返回重新选择文件后提交。".to_owned())
 }
 
-/// Reads every part of `multipart`; stops as soon as the file passes `limit` bytes.
+/// An upload up to this much over the limit is read to its end before it is refused:
+/// a server that stops reading mid-upload looks to the browser like a broken connection,
+/// and the person never sees why. Beyond this the connection is simply cut.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Reads every part of `multipart`. A file past `limit` bytes is not kept: the rest of
+/// the body is read and thrown away (up to [`DRAIN_LIMIT`]), then the upload is refused.
 async fn read_parts(
     mut multipart: Multipart,
     limit: usize,
@@ -253,6 +259,7 @@ async fn read_parts(
     let mut fields = Vec::new();
     let mut file = None;
     let mut text_bytes = 0usize;
+    let mut discarded: Option<usize> = None;
     while let Some(part) = multipart.next().await {
         let mut part = part.map_err(|_| malformed())?;
         let name = part.name().unwrap_or_default().to_owned();
@@ -260,15 +267,24 @@ async fn read_parts(
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|_| malformed())?;
+            if let Some(thrown_away) = discarded.as_mut() {
+                *thrown_away += chunk.len();
+                if *thrown_away > DRAIN_LIMIT {
+                    return Err(too_large(limit));
+                }
+                continue;
+            }
             bytes.extend_from_slice(&chunk);
             if file_name.is_some() && bytes.len() > limit {
-                return Err(too_large(limit));
+                discarded = Some(bytes.len());
+                bytes = Vec::new();
             }
             if file_name.is_none() && text_bytes + bytes.len() > TEXT_FIELDS_LIMIT {
                 return Err(malformed());
             }
         }
         match file_name {
+            _ if discarded.is_some() => {}
             Some(file_name) if file.is_none() && !(file_name.is_empty() && bytes.is_empty()) => {
                 file = Some(UploadedFile { file_name, bytes });
             }
@@ -279,7 +295,10 @@ async fn read_parts(
             }
         }
     }
-    Ok((fields, file))
+    match discarded {
+        Some(_) => Err(too_large(limit)),
+        None => Ok((fields, file)),
+    }
 }
 
 impl<U: Authenticated> FromRequest for CsrfUpload<U> {
@@ -296,7 +315,7 @@ impl<U: Authenticated> FromRequest for CsrfUpload<U> {
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
-            if declared.is_some_and(|len| len > limit + TEXT_FIELDS_LIMIT) {
+            if declared.is_some_and(|len| len > limit + TEXT_FIELDS_LIMIT + DRAIN_LIMIT) {
                 return Err(too_large(limit).into());
             }
             let (fields, file) = read_parts(multipart, limit).await?;

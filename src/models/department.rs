@@ -2,9 +2,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::Conn;
 use crate::db::schema::departments;
+use crate::domain::department::DepartmentDetails;
+use crate::error::AppError;
 use crate::models::DepartmentId;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -71,6 +74,61 @@ impl Department {
             .set((form, departments::updated_at.eq(now)))
             .execute(conn)
             .map(|_| ())
+    }
+}
+
+/// Why a directory entry could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveDepartmentError {
+    #[error("名录中已有名为“{0}”的单位")]
+    NameTaken(String),
+    #[error(transparent)]
+    Db(#[from] AppError),
+}
+
+impl Department {
+    /// Adds a department from the staff form (active), or updates the details of
+    /// `existing` (its active flag is left as it is).
+    pub fn save(
+        conn: &mut Conn,
+        existing: Option<DepartmentId>,
+        details: &DepartmentDetails,
+        now: NaiveDateTime,
+    ) -> Result<DepartmentId, SaveDepartmentError> {
+        let form = DepartmentForm {
+            name: &details.name,
+            emails: &details.emails,
+            contact_person: &details.contact_person,
+            phone: &details.phone,
+            active: true,
+        };
+        let saved = match existing {
+            None => Department::create(conn, &form, now),
+            Some(id) => diesel::update(departments::table.find(id))
+                .set((
+                    departments::name.eq(form.name),
+                    departments::emails.eq(form.emails),
+                    departments::contact_person.eq(form.contact_person),
+                    departments::phone.eq(form.phone),
+                    departments::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .and_then(|n| if n == 0 { Err(DieselError::NotFound) } else { Ok(id) }),
+        };
+        saved.map_err(|err| match err {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                SaveDepartmentError::NameTaken(details.name.clone())
+            }
+            other => SaveDepartmentError::Db(other.into()),
+        })
+    }
+
+    /// Deactivated departments stay on earlier invitations but are not offered again.
+    pub fn set_active(conn: &mut Conn, id: DepartmentId, active: bool, now: NaiveDateTime) -> QueryResult<()> {
+        let n = diesel::update(departments::table.find(id))
+            .set((departments::active.eq(active), departments::updated_at.eq(now)))
+            .execute(conn)?;
+        if n == 0 { Err(DieselError::NotFound) } else { Ok(()) }
     }
 }
 

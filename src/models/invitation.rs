@@ -226,13 +226,24 @@ impl Invitation {
         now: NaiveDateTime,
     ) -> Result<(), AppError> {
         write_tx(conn, |conn| {
-            let existing = invitation.opinions(conn)?;
+            // The form manages the opinions sent through it; opinions staff entered from
+            // the department's letters stay as they are, numbered after the others.
+            let all = invitation.opinions(conn)?;
+            let (existing, others): (Vec<Opinion>, Vec<Opinion>) =
+                all.iter().cloned().partition(|o| o.channel == channel.code());
+            let mut next_seq = all.iter().filter_map(|o| o.seq).max().unwrap_or(0) + 1;
             let points = match &reply.content {
                 ReplyContent::Opinions(points) => points.as_slice(),
                 ReplyContent::NoOpinion => &[],
             };
             for (index, point) in points.iter().enumerate() {
-                let seq = index as i32 + 1;
+                let seq = match existing.get(index).and_then(|o| o.seq) {
+                    Some(seq) => seq,
+                    None => {
+                        next_seq += 1;
+                        next_seq - 1
+                    }
+                };
                 let new = NewOpinion {
                     consultation_id: invitation.consultation_id,
                     section_id: point.section_id,
@@ -257,7 +268,7 @@ impl Invitation {
                     seq: Some(seq),
                     attachment_id: None,
                 };
-                match existing.iter().find(|o| o.seq == Some(seq)) {
+                match existing.get(index) {
                     Some(old) if old.same_content(&new) => {}
                     Some(old) => old.replace_content(conn, &new)?,
                     None => {
@@ -265,13 +276,10 @@ impl Invitation {
                     }
                 }
             }
-            for surplus in existing.iter().filter(|o| o.seq.is_none_or(|s| s as usize > points.len())) {
+            for surplus in existing.iter().skip(points.len()) {
                 surplus.delete_counted(conn)?;
             }
-            let kind = match reply.content {
-                ReplyContent::Opinions(_) => "opinions",
-                ReplyContent::NoOpinion => "no_opinion",
-            };
+            let kind = if points.is_empty() && others.is_empty() { "no_opinion" } else { "opinions" };
             diesel::update(invitations::table.find(invitation.id))
                 .set((
                     invitations::reply.eq(kind),
@@ -282,6 +290,108 @@ impl Invitation {
                 ))
                 .execute(conn)?;
             Ok(())
+        })
+    }
+}
+
+/// A consultation's invitation as the staff dashboard shows it.
+#[derive(Debug, Clone)]
+pub struct InvitationStatus {
+    pub invitation: Invitation,
+    pub department: Department,
+    /// Opinions on record for this department's reply, from every channel.
+    pub opinions: i64,
+}
+
+/// The counts above the dashboard's table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundCounts {
+    pub consulted: usize,
+    pub opinions: usize,
+    pub no_opinion: usize,
+    pub pending: usize,
+    pub overdue: usize,
+}
+
+impl RoundCounts {
+    pub fn of(rows: &[InvitationStatus]) -> RoundCounts {
+        let mut counts = RoundCounts { consulted: rows.len(), ..RoundCounts::default() };
+        for row in rows {
+            match row.invitation.state() {
+                ReplyState::Opinions => counts.opinions += 1,
+                ReplyState::NoOpinion => counts.no_opinion += 1,
+                ReplyState::Pending => counts.pending += 1,
+                ReplyState::Overdue => counts.overdue += 1,
+            }
+        }
+        counts
+    }
+}
+
+/// Composes the letter to a department for a link token.
+pub type Letter<'a> = &'a dyn Fn(&str) -> Vec<NewMail>;
+
+/// Staff-side queries and actions of the review round.
+impl Invitation {
+    /// Every invitation of a consultation with its department and its number of opinions.
+    pub fn statuses(conn: &mut Conn, id: ConsultationId) -> QueryResult<Vec<InvitationStatus>> {
+        let counts: Vec<(Option<InvitationId>, i64)> = opinions::table
+            .filter(opinions::consultation_id.eq(id))
+            .filter(opinions::invitation_id.is_not_null())
+            .group_by(opinions::invitation_id)
+            .select((opinions::invitation_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        Ok(Invitation::with_departments(conn, id)?
+            .into_iter()
+            .map(|(invitation, department)| {
+                let opinions = counts.iter().find(|(i, _)| *i == Some(invitation.id)).map_or(0, |(_, n)| *n);
+                InvitationStatus { invitation, department, opinions }
+            })
+            .collect())
+    }
+
+    /// The department's invitation to this consultation, if it was invited.
+    pub fn for_department(
+        conn: &mut Conn,
+        consultation: ConsultationId,
+        department: DepartmentId,
+    ) -> QueryResult<Option<Invitation>> {
+        invitations::table
+            .filter(invitations::consultation_id.eq(consultation))
+            .filter(invitations::department_id.eq(department))
+            .select(Invitation::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// How many departments have not answered yet (and are not past their deadline),
+    /// per consultation that has any.
+    pub fn pending_counts(conn: &mut Conn) -> QueryResult<Vec<(ConsultationId, i64)>> {
+        invitations::table
+            .filter(invitations::responded_at.is_null())
+            .filter(invitations::overdue_at.is_null())
+            .group_by(invitations::consultation_id)
+            .select((invitations::consultation_id, diesel::dsl::count_star()))
+            .load(conn)
+    }
+
+    /// A new link for this invitation (earlier links keep working). With `letter`, the
+    /// 征求意见函 is queued again to the department's addresses with the new link, in
+    /// the same transaction. Returns the link's token, which is stored only as a hash.
+    pub fn issue_link(
+        conn: &mut Conn,
+        invitation: &Invitation,
+        letter: Option<Letter<'_>>,
+        now: NaiveDateTime,
+    ) -> Result<String, AppError> {
+        write_tx(conn, |conn| {
+            let token = Invitation::add_token(conn, invitation.id, TokenPurpose::Resend, now)?;
+            if let Some(letter) = letter {
+                for mail in letter(&token) {
+                    mail.enqueue(conn, now)?;
+                }
+            }
+            Ok(token)
         })
     }
 }

@@ -1,6 +1,7 @@
 //! One module per table: the row struct, its insert form, and the queries on it.
 
 pub mod adoption_table;
+pub mod attachment;
 pub mod consultation;
 pub mod decision;
 pub mod department;
@@ -8,6 +9,7 @@ pub mod draft;
 pub mod feedback;
 pub mod ids;
 pub mod invitation;
+pub mod offline;
 pub mod opinion;
 pub mod outbox;
 pub mod review;

@@ -77,7 +77,9 @@ async fn load(state: &AppState, token: String) -> Result<Loaded, AppError> {
             Some(draft) => Section::for_draft(conn, draft.id)?,
             None => Vec::new(),
         };
-        let opinions = invitation.opinions(conn)?;
+        // Opinions staff entered from the department's letters are not the form's to edit.
+        let mut opinions = invitation.opinions(conn)?;
+        opinions.retain(|o| o.channel() == Some(Channel::DepartmentLink));
         Ok(Loaded { invitation, department, consultation, sections, opinions })
     })
     .await

@@ -12,4 +12,7 @@ mod opinions;
 mod review;
 mod smtp;
 mod staff;
+mod staff_departments;
+mod staff_intake;
+mod staff_mail;
 mod storage;

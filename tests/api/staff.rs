@@ -671,3 +671,53 @@ async fn staff_pages_label_every_field_and_work_without_javascript() {
     let response = app.get("/staff").await;
     assert_eq!(response.headers()["cache-control"], "no-store", "staff pages are not cached");
 }
+
+/// Rate windows are calendar minutes: start a burst early in one, so it is not split.
+async fn start_of_a_rate_window() {
+    let second = Utc::now().timestamp().rem_euclid(60);
+    if second > 45 {
+        actix_web::rt::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+}
+
+#[actix_web::test]
+async fn too_many_login_attempts_from_one_address_get_a_429_with_the_username_kept() {
+    let app = crate::helpers::spawn_app_with(|s| s.rate_login_per_minute = 3).await;
+    app.create_user("wang", Role::Drafter);
+    start_of_a_rate_window().await;
+    for _ in 0..3 {
+        assert_eq!(login(&app, "wang", "wrong-password-42").await.status().as_u16(), 422);
+    }
+    let page = Page::from_response(login(&app, "wang", STAFF_PASSWORD).await).await;
+    assert_eq!(page.status, 429);
+    assert_eq!(page.text(".error-message"), "登录尝试过于频繁，请稍候一分钟再试。");
+    assert_eq!(page.field_value("username").as_deref(), Some("wang"));
+    assert_eq!(page.field_value("password"), None);
+    assert_eq!(app.page("/staff").await.status, 303, "not logged in, even with the right password");
+}
+
+#[actix_web::test]
+async fn guessing_one_accounts_password_from_many_addresses_is_throttled_too() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.rate_login_per_minute = 3;
+        s.trust_proxy = true;
+    })
+    .await;
+    app.create_user("wang", Role::Drafter);
+    app.create_user("li", Role::Drafter);
+    start_of_a_rate_window().await;
+    let attempt = |ip: &'static str, username: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.page("/staff/login").await.field_value("csrf").unwrap();
+            let form = [("username", username), ("password", "wrong-password-42"), ("csrf", token.as_str())];
+            let response = app.client.post(app.url("/staff/login")).header("X-Forwarded-For", ip).form(&form).send();
+            response.await.unwrap().status().as_u16()
+        }
+    };
+    for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(attempt(ip, "wang").await, 422);
+    }
+    assert_eq!(attempt("203.0.113.4", "wang").await, 429, "a fourth address, the same account");
+    assert_eq!(attempt("203.0.113.5", "li").await, 422, "other accounts are not affected");
+}

@@ -10,6 +10,7 @@ use crate::db;
 use crate::domain::window::{Status, china_today};
 use crate::error::AppError;
 use crate::models::Consultation;
+use crate::models::invitation::Invitation;
 use crate::routes::render;
 use crate::startup::AppState;
 
@@ -27,6 +28,8 @@ pub struct DashboardRow {
     pub owner_name: Option<String>,
     /// Closed for longer than the allowed delay without published feedback.
     pub feedback_overdue: bool,
+    /// Invited departments that have not answered yet (their deadline not passed).
+    pub departments_pending: i64,
 }
 
 impl DashboardRow {
@@ -45,6 +48,7 @@ impl DashboardRow {
             opinion_count: c.opinion_count,
             owner_name,
             feedback_overdue: status == Status::Closed && c.is_published() && china_today(now) > due,
+            departments_pending: 0,
         }
     }
 }
@@ -60,9 +64,18 @@ struct DashboardPage {
 #[get("")]
 pub async fn index(state: web::Data<AppState>, staff: StaffUser) -> Result<HttpResponse, AppError> {
     let user = staff.user.clone();
-    let listed = db::run(&state.pool, move |conn| Ok(Consultation::list_managed_by(conn, &user)?)).await?;
+    let (listed, pending) = db::run(&state.pool, move |conn| {
+        Ok((Consultation::list_managed_by(conn, &user)?, Invitation::pending_counts(conn)?))
+    })
+    .await?;
     let now = Utc::now();
     let overdue_days = state.settings.feedback_overdue_days;
-    let rows = listed.into_iter().map(|(c, owner)| DashboardRow::new(&c, owner, now, overdue_days)).collect();
+    let rows = listed
+        .into_iter()
+        .map(|(c, owner)| DashboardRow {
+            departments_pending: pending.iter().find(|(id, _)| *id == c.id).map_or(0, |(_, n)| *n),
+            ..DashboardRow::new(&c, owner, now, overdue_days)
+        })
+        .collect();
     render(&DashboardPage { staff: StaffChrome::new(&staff), rows, overdue_days })
 }

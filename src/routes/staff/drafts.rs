@@ -78,7 +78,7 @@ pub async fn upload_form(
 }
 
 /// The file's own name, without any folder a browser may have sent with it.
-fn base_name(file_name: &str) -> String {
+pub(super) fn base_name(file_name: &str) -> String {
     let name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
     name.chars().take(200).collect()
 }

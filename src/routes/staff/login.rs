@@ -1,5 +1,6 @@
 //! Logging in and out.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use chrono::Utc;
@@ -11,6 +12,7 @@ use crate::auth::{Anonymous, CsrfForm, NoFields, StaffSession, safe_next};
 use crate::db;
 use crate::error::AppError;
 use crate::models::User;
+use crate::rate_limit::{ClientKey, Scope, hit};
 use crate::routes::render;
 use crate::startup::AppState;
 
@@ -57,13 +59,44 @@ pub struct LoginForm {
 const WRONG_CREDENTIALS: &str = "用户名或密码错误。";
 const DEACTIVATED: &str = "该账号已停用，请联系管理员。";
 
+/// Counts a login attempt from this address and for this account name; `true` when
+/// either is over the limit for this minute (the password is then not even checked).
+async fn throttled(state: &AppState, req: &HttpRequest, username: &str) -> Result<bool, AppError> {
+    let client = ClientKey::from_request(req, &state.settings);
+    let account = ClientKey::for_account(username, state.settings.secret_key.expose());
+    let (limits, limit) = (state.limits.clone(), state.settings.rate_login_per_minute);
+    db::run(&state.pool, move |conn| {
+        let now = Utc::now();
+        let by_client = hit(conn, &limits, Scope::Login, &client, limit, now)?;
+        let by_account = hit(conn, &limits, Scope::Login, &account, limit, now)?;
+        Ok(!(by_client && by_account))
+    })
+    .await
+}
+
 #[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     posted: CsrfForm<LoginForm, Anonymous>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm { user: Anonymous(session), form } = posted;
     let next = safe_next(Some(&form.next));
+    let username = form.username.trim().to_owned();
+    if throttled(&state, &req, &username).await? {
+        tracing::warn!("staff logins throttled");
+        let page = LoginPage {
+            csrf: session.csrf_token()?,
+            username,
+            next,
+            error: Some(Scope::Login.message()),
+            notice: None,
+        };
+        return Ok(HttpResponse::build(StatusCode::TOO_MANY_REQUESTS)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Retry-After", "60"))
+            .body(page.render()?));
+    }
     let error = match check_login(&state.pool, &form.username, form.password).await? {
         Some(user) if user.active => {
             session.begin(&user, Utc::now())?;
@@ -75,7 +108,6 @@ pub async fn login(
         None => WRONG_CREDENTIALS,
     };
     tracing::info!("refused a staff login");
-    let username = form.username.trim().to_owned();
     render_invalid(&LoginPage { csrf: session.csrf_token()?, username, next, error: Some(error), notice: None })
 }
 

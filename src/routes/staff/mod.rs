@@ -1,12 +1,18 @@
-//! Staff pages (工作人员): login, the dashboard, consultations and their drafts, accounts.
+//! Staff pages (工作人员): login, the dashboard, consultations and their drafts, accounts,
+//! the department directory, the review round, offline intake and the mail outbox.
 
 pub mod accounts;
+pub mod attachments;
 pub mod consultations;
 pub mod dashboard;
+pub mod departments;
 pub mod drafts;
 pub mod feedback;
 pub mod groups;
+pub mod intake;
+pub mod invitations;
 pub mod login;
+pub mod mail;
 pub mod opinion;
 pub mod opinion_view;
 pub mod review;

@@ -1,0 +1,285 @@
+//! The review round of one consultation: inviting departments, the reply dashboard, and
+//! new links for departments that lost theirs or have no e-mail address.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::{StaffChrome, render_invalid, see_other};
+use crate::auth::{CsrfForm, StaffUser};
+use crate::db;
+use crate::domain::fields::FieldErrors;
+use crate::domain::window::{china_today, format_china};
+use crate::emails::invitation_letters;
+use crate::error::AppError;
+use crate::models::department::Department;
+use crate::models::invitation::{Invitation, InvitationStatus, Letter, RoundCounts, reply_url};
+use crate::models::{Consultation, ConsultationId, InvitationId};
+use crate::routes::render;
+use crate::startup::AppState;
+
+/// One invited department as the dashboard shows it; times in China time.
+pub struct InvitationRow {
+    pub department: String,
+    pub has_email: bool,
+    pub invited_at: String,
+    pub deadline: String,
+    pub state_label: &'static str,
+    pub state_css: &'static str,
+    pub responded_at: String,
+    pub reminded_at: String,
+    pub opinions: i64,
+    pub reply_contact: String,
+    pub link_action: String,
+}
+
+impl InvitationRow {
+    fn new(row: &InvitationStatus, manage_url: &str) -> InvitationRow {
+        let i = &row.invitation;
+        let state = i.state();
+        let contact = [i.reply_contact_person.as_deref(), i.reply_contact_phone.as_deref()];
+        InvitationRow {
+            department: row.department.name.clone(),
+            has_email: !row.department.email_list().is_empty(),
+            invited_at: format_china(i.invited_at),
+            deadline: i.deadline.to_string(),
+            state_label: state.label(),
+            state_css: state.css(),
+            responded_at: i.responded_at.map(format_china).unwrap_or_default(),
+            reminded_at: i.reminded_at.map(format_china).unwrap_or_default(),
+            opinions: row.opinions,
+            reply_contact: contact.into_iter().flatten().collect::<Vec<_>>().join(" "),
+            link_action: format!("{manage_url}/invitations/{}/link", i.id),
+        }
+    }
+}
+
+/// A department that can still be invited.
+pub struct DepartmentChoice {
+    pub id: String,
+    pub name: String,
+    pub has_email: bool,
+    pub checked: bool,
+}
+
+/// A link made for staff to pass on by phone or fax: shown on this page once, never stored.
+pub struct NewLink {
+    pub department: String,
+    pub url: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/invitations.html")]
+struct RoundPage {
+    staff: StaffChrome,
+    title: String,
+    manage_url: String,
+    counts: RoundCounts,
+    rows: Vec<InvitationRow>,
+    choices: Vec<DepartmentChoice>,
+    deadline: String,
+    errors: FieldErrors,
+    new_link: Option<NewLink>,
+}
+
+/// The consultation with its invitations and the active departments.
+struct Round {
+    consultation: Consultation,
+    statuses: Vec<InvitationStatus>,
+    active: Vec<Department>,
+}
+
+impl Round {
+    async fn load(state: &AppState, staff: &StaffUser, id: ConsultationId) -> Result<Round, AppError> {
+        let consultation = staff.consultation(state, id).await?;
+        let (statuses, active) =
+            db::run(&state.pool, move |conn| Ok((Invitation::statuses(conn, id)?, Department::active(conn)?))).await?;
+        Ok(Round { consultation, statuses, active })
+    }
+
+    /// Active departments not invited yet.
+    fn invitable(&self) -> impl Iterator<Item = &Department> {
+        self.active.iter().filter(|d| !self.statuses.iter().any(|s| s.department.id == d.id))
+    }
+
+    /// The deadline offered: the consultation's end, or today if that has passed.
+    fn default_deadline(&self) -> NaiveDate {
+        self.consultation.ends_on.max(china_today(Utc::now()))
+    }
+
+    fn page(
+        &self,
+        staff: &StaffUser,
+        form: Option<(&InviteForm, FieldErrors)>,
+        new_link: Option<NewLink>,
+    ) -> RoundPage {
+        let c = &self.consultation;
+        let manage_url = format!("/staff/consultations/{}", c.id);
+        let (checked, deadline, errors) = match form {
+            Some((f, errors)) => (f.departments.clone(), f.deadline.clone(), errors),
+            None => (Vec::new(), self.default_deadline().to_string(), FieldErrors::new()),
+        };
+        RoundPage {
+            staff: StaffChrome::new(staff),
+            title: c.title.clone(),
+            counts: RoundCounts::of(&self.statuses),
+            rows: self.statuses.iter().map(|s| InvitationRow::new(s, &manage_url)).collect(),
+            choices: self
+                .invitable()
+                .map(|d| DepartmentChoice {
+                    id: d.id.to_string(),
+                    name: d.name.clone(),
+                    has_email: !d.email_list().is_empty(),
+                    checked: checked.contains(&d.id.to_string()),
+                })
+                .collect(),
+            manage_url,
+            deadline,
+            errors,
+            new_link,
+        }
+    }
+}
+
+#[get("/consultations/{id}/invitations")]
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    let round = Round::load(&state, &staff, id.into_inner()).await?;
+    render(&round.page(&staff, None, None))
+}
+
+/// The invitation form as submitted: checked departments (repeated field) and a deadline.
+struct InviteForm {
+    departments: Vec<String>,
+    deadline: String,
+}
+
+impl InviteForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> InviteForm {
+        let mut form = InviteForm { departments: Vec::new(), deadline: String::new() };
+        for (name, value) in pairs {
+            match name.as_str() {
+                "department" => form.departments.push(value),
+                "deadline" => form.deadline = value,
+                _ => {}
+            }
+        }
+        form
+    }
+
+    /// The departments chosen (from those offered) and the deadline, or the errors.
+    fn parse(&self, round: &Round, today: NaiveDate) -> Result<(Vec<Department>, NaiveDate), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let chosen: Vec<Department> =
+            round.invitable().filter(|d| self.departments.contains(&d.id.to_string())).cloned().collect();
+        if chosen.is_empty() {
+            errors.add("departments", "请至少选择一个单位");
+        } else if chosen.len() != self.departments.len() {
+            errors.add("departments", "所选单位中有的已被邀请或已停用，请重新选择");
+        }
+        let deadline = match NaiveDate::parse_from_str(self.deadline.trim(), "%Y-%m-%d") {
+            Ok(date) if date < today => {
+                errors.add("deadline", format!("反馈截止日期不能早于今天（{today}）"));
+                None
+            }
+            Ok(date) => Some(date),
+            Err(_) => {
+                errors.add("deadline", "请按“2026-01-31”的格式填写反馈截止日期");
+                None
+            }
+        };
+        match deadline {
+            Some(deadline) if errors.is_empty() => Ok((chosen, deadline)),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[post("/consultations/{id}/invitations")]
+pub async fn invite(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    posted: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { user: staff, form } = posted;
+    let round = Round::load(&state, &staff, id.into_inner()).await?;
+    let form = InviteForm::from_pairs(form);
+    let today = china_today(Utc::now());
+    let (chosen, deadline) = match form.parse(&round, today) {
+        Ok(parsed) => parsed,
+        Err(errors) => return render_invalid(&round.page(&staff, Some((&form, errors)), None)),
+    };
+    let without_email: Vec<String> =
+        chosen.iter().filter(|d| d.email_list().is_empty()).map(|d| d.name.clone()).collect();
+    let c = round.consultation;
+    let (id, count, public_url) = (c.id, chosen.len(), state.settings.public_url.clone());
+    db::run(&state.pool, move |conn| {
+        let letters = invitation_letters(&c.title, &c.issuer, deadline, &public_url, today);
+        Invitation::invite(conn, id, &chosen, deadline, Utc::now().naive_utc(), letters)
+    })
+    .await?;
+    state.mail_wakeup.notify_one();
+    let mut message = format!("已邀请 {count} 个单位，征求意见函已进入发送队列。");
+    if !without_email.is_empty() {
+        message.push_str(&format!(
+            "注意：{} 未登记电子邮箱，没有发出邮件。请在下表中为其“显示新链接”，通过电话或传真告知。",
+            without_email.join("、")
+        ));
+    }
+    staff.session.flash(!without_email.is_empty(), message)?;
+    Ok(see_other(&format!("/staff/consultations/{id}/invitations")))
+}
+
+#[derive(Deserialize)]
+pub struct LinkFields {
+    /// `mail` (send the letter again with the new link) or `show` (show it once here).
+    #[serde(default)]
+    deliver: String,
+}
+
+#[post("/consultations/{id}/invitations/{invitation}/link")]
+pub async fn renew_link(
+    state: web::Data<AppState>,
+    path: web::Path<(ConsultationId, InvitationId)>,
+    posted: CsrfForm<LinkFields>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { user: staff, form } = posted;
+    let (id, invitation_id) = path.into_inner();
+    let round = Round::load(&state, &staff, id).await?;
+    let row = round.statuses.iter().find(|s| s.invitation.id == invitation_id).ok_or(AppError::NotFound)?;
+    let by_mail = form.deliver == "mail";
+    if by_mail && row.department.email_list().is_empty() {
+        staff
+            .session
+            .flash(true, format!("{} 未登记电子邮箱，无法发送邮件。请改用“显示新链接”。", row.department.name))?;
+        return Ok(see_other(&format!("/staff/consultations/{id}/invitations")));
+    }
+    let token = issue(&state, &round.consultation, row, by_mail).await?;
+    if by_mail {
+        state.mail_wakeup.notify_one();
+        staff
+            .session
+            .flash(false, format!("已生成新链接并重新发送征求意见函给 {}。原链接仍然有效。", row.department.name))?;
+        return Ok(see_other(&format!("/staff/consultations/{id}/invitations")));
+    }
+    let link = NewLink { department: row.department.name.clone(), url: reply_url(&state.settings.public_url, &token) };
+    render(&round.page(&staff, None, Some(link)))
+}
+
+/// Stores a new token for the invitation and, when `by_mail`, queues the letter with it.
+async fn issue(state: &AppState, c: &Consultation, row: &InvitationStatus, by_mail: bool) -> Result<String, AppError> {
+    let (title, issuer, public_url) = (c.title.clone(), c.issuer.clone(), state.settings.public_url.clone());
+    let (invitation, department) = (row.invitation.clone(), row.department.clone());
+    let today = china_today(Utc::now());
+    db::run(&state.pool, move |conn| {
+        let letters = invitation_letters(&title, &issuer, invitation.deadline, &public_url, today);
+        let letter = |token: &str| letters(&department, token);
+        let letter: Option<Letter<'_>> = if by_mail { Some(&letter) } else { None };
+        Invitation::issue_link(conn, &invitation, letter, Utc::now().naive_utc())
+    })
+    .await
+}
