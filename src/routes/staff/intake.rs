@@ -290,6 +290,7 @@ pub async fn create(
     };
     let id = desk.consultation.id;
     let recorded = save(&state, id, checked, file).await?;
+    state.pages.forget_consultation(id);
     staff.session.flash(false, "已录入该意见。")?;
     Ok(see_other(&format!("/staff/consultations/{id}/intake?{next}={}", recorded.opinion)))
 }
