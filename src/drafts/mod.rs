@@ -10,6 +10,7 @@ mod heading;
 mod lines;
 mod markdown;
 mod numeral;
+mod paragraphs;
 pub mod refs;
 mod tree;
 
@@ -21,6 +22,7 @@ mod seed_tests;
 pub use decode::decode_text;
 pub use error::ImportError;
 pub use markdown::split_markdown;
+pub use paragraphs::{by_paragraphs, split_paragraphs};
 
 use heading::{detect, is_ws};
 use lines::{guess_title, lines_with_breaks};
@@ -57,6 +59,8 @@ pub enum HeadingKind {
     Annex,
     /// A heading without a number, known from Markdown `#` or a Word heading style.
     Titled,
+    /// A paragraph of a draft without numbering (第N段), see [`split_paragraphs`].
+    Paragraph,
 }
 
 impl SourceFormat {
@@ -84,6 +88,7 @@ impl HeadingKind {
             HeadingKind::ArabicParen => "arabic_paren",
             HeadingKind::Annex => "annex",
             HeadingKind::Titled => "titled",
+            HeadingKind::Paragraph => "paragraph",
         }
     }
 }

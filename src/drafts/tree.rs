@@ -41,7 +41,7 @@ fn rank(kind: HeadingKind) -> Option<u8> {
         HeadingKind::CnParen => 4,
         HeadingKind::Arabic => 5,
         HeadingKind::ArabicParen => 6,
-        HeadingKind::Preamble | HeadingKind::Annex | HeadingKind::Titled => return None,
+        HeadingKind::Preamble | HeadingKind::Annex | HeadingKind::Titled | HeadingKind::Paragraph => return None,
     })
 }
 

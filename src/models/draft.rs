@@ -151,10 +151,10 @@ impl Section {
     }
 
     /// "二、实施创新发展行动", "第二条 适用范围" — number and short heading, as a table of
-    /// contents shows it. Numbers that end in a word (第X章/节/条, 附件N) are followed by a
+    /// contents shows it. Numbers that end in a word (第X章/节/条/段, 附件N) are followed by a
     /// space, as regulations print them; punctuated ones (二、 （一） 1.) are not.
     pub fn title(&self) -> String {
-        let spaced = self.number.ends_with(['章', '节', '条']) || self.number.starts_with("附件");
+        let spaced = self.number.ends_with(['章', '节', '条', '段']) || self.number.starts_with("附件");
         match (self.number.is_empty(), self.heading.is_empty()) {
             (true, true) => "前言".to_owned(),
             (true, false) => self.heading.clone(),

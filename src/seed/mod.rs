@@ -52,6 +52,9 @@ pub struct SeedConsultation {
     draft_until: String,
     /// The departments' written replies, from a table in the raw page.
     feedback_table: Option<FeedbackTable>,
+    /// `paragraphs` for a page without numbered headings: one section per paragraph.
+    #[serde(default)]
+    split: Option<String>,
 }
 
 /// What a seed run did.
@@ -131,7 +134,10 @@ impl SeedConsultation {
         let draft_text = self.draft_text()?;
         let notice = self.notice_text()?;
         let window = self.window(today)?;
-        let sections = drafts::split_text(&draft_text);
+        let sections = match self.split.as_deref() {
+            Some("paragraphs") => drafts::split_paragraphs(&draft_text),
+            _ => drafts::split_text(&draft_text),
+        };
         let imported = drafts::ImportedDraft {
             format: drafts::SourceFormat::Text,
             encoding: "UTF-8",

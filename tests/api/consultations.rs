@@ -194,3 +194,13 @@ async fn a_new_opinion_shows_at_once_although_pages_are_kept_for_a_moment() {
     let after = app.page(&format!("/consultations/{id}")).await;
     assert!(after.texts(".facts div").contains(&"已收到意见1 条".to_owned()), "{:?}", after.texts(".facts div"));
 }
+
+#[actix_web::test]
+async fn a_demo_draft_without_numbering_is_shown_paragraph_by_paragraph() {
+    let app = spawn_seeded_app().await;
+    let page = app.page("/consultations/2").await;
+    let toc = page.texts(".toc a");
+    assert!(toc.len() > 20, "{toc:?}");
+    assert!(toc[0].starts_with("第1段 "), "{toc:?}");
+    assert!(toc.iter().any(|t| t.contains("全面加强政府廉政建设")), "{toc:?}");
+}

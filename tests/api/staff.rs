@@ -429,6 +429,33 @@ async fn an_uploaded_text_gbk_or_word_draft_shows_its_outline() {
 }
 
 #[actix_web::test]
+async fn a_draft_without_numbering_can_be_split_by_paragraph() {
+    let Office { app, .. } = office().await;
+    login_ok(&app, "wang").await;
+    let id = create_through_the_form(&app, "工作计划征求意见").await;
+    let text = "今年要做好三件事。\n\n一是抓好教育，办好每一所学校。\n二是抓好医疗，建好社区卫生站。\n三是抓好养老。\n";
+    let path = format!("/staff/consultations/{id}/draft");
+    let form = Form::new()
+        .text("csrf", app.csrf_token(&path).await)
+        .text("version_label", "征求意见稿")
+        .text("split", "paragraphs")
+        .part("file", Part::bytes(text.as_bytes().to_vec()).file_name("计划.txt".to_owned()));
+    let response = app.client.post(app.url(&path)).multipart(form).send().await.unwrap();
+    let page = app.follow(response).await;
+    let outline: Vec<String> =
+        page.texts(".outline li").iter().map(|t| t.split(" （").next().unwrap().to_owned()).collect();
+    assert_eq!(
+        outline,
+        [
+            "第1段 今年要做好三件事",
+            "第2段 一是抓好教育，办好每一所学校",
+            "第3段 二是抓好医疗，建好社区卫生站",
+            "第4段 三是抓好养老"
+        ]
+    );
+}
+
+#[actix_web::test]
 async fn an_empty_or_missing_upload_is_refused_with_a_chinese_message() {
     let Office { app, wang_owns, .. } = office().await;
     login_ok(&app, "wang").await;

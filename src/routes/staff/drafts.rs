@@ -101,7 +101,9 @@ pub async fn upload(
     };
     let file_name = base_name(&file.file_name);
     let (bytes, name) = (file.bytes.clone(), file_name.clone());
-    let imported = match web::block(move || drafts::import(&bytes, &name)).await.map_err(AppError::internal)? {
+    let by_paragraph = upload.field("split") == Some("paragraphs");
+    let import = move || drafts::import(&bytes, &name).map(|d| if by_paragraph { drafts::by_paragraphs(d) } else { d });
+    let imported = match web::block(import).await.map_err(AppError::internal)? {
         Ok(imported) => imported,
         Err(err) => return refuse(format!("无法导入“{file_name}”：{err}"), current_draft(&state, &c).await?),
     };
