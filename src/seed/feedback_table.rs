@@ -8,11 +8,13 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::Conn;
-use crate::db::schema::{invitations, opinions};
+use crate::db::schema::invitations;
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::decision::Decision;
 use crate::domain::window::china_midnight_utc;
 use crate::drafts::refs::{SectionRef, resolve};
 use crate::error::AppError;
+use crate::models::decision::{Actor, decide};
 use crate::models::department::{Department, DepartmentForm};
 use crate::models::opinion::{Channel, NewOpinion, Source};
 use crate::models::{ConsultationId, InvitationId, Section};
@@ -170,13 +172,9 @@ pub fn load(
             }
             .insert_counted(conn)?;
             if let Some(status) = decision.filter(|_| index + 1 == decided_point) {
-                diesel::update(opinions::table.find(id))
-                    .set((
-                        opinions::decision.eq(status.code()),
-                        opinions::decision_reason.eq(row.reason.as_deref()),
-                        opinions::decided_at.eq(replied_at),
-                    ))
-                    .execute(conn)?;
+                let decision = Decision { status, reason: row.reason.clone() };
+                let actor = Actor { id: None, name: "演示数据（据原部门反馈情况表录入）".to_owned() };
+                decide(conn, consultation_id, &[id], Some(&decision), &actor, replied_at)?;
             }
         }
     }
