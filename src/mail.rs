@@ -141,7 +141,8 @@ impl Worker {
                     }
                     Err(error) => {
                         // The recipient is personal data: log the mail's id and kind only.
-                        tracing::warn!(mail_id = %mail.id, kind = %mail.kind, attempt = mail.attempts + 1, %error, "mail not delivered");
+                        let logged = redact_addresses(&error);
+                        tracing::warn!(mail_id = %mail.id, kind = %mail.kind, attempt = mail.attempts + 1, error = %logged, "mail not delivered");
                         let status = db::run(&self.pool, move |conn| {
                             Ok(OutboxMail::mark_attempt_failed(
                                 conn,
@@ -194,5 +195,33 @@ impl Worker {
             tracing::info!(contacts, mails, "erased contacts and delivered mail past the retention period");
         }
         Ok(())
+    }
+}
+
+/// The text with every word that holds an `@` replaced: servers quote the recipient in
+/// their errors, and addresses are personal data that logs must not hold.
+pub fn redact_addresses(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(|word| {
+            if word.contains('@') {
+                let trailing: String = word.chars().rev().take_while(|c| c.is_whitespace()).collect();
+                format!("<地址已隐去>{trailing}")
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_lose_the_addresses_they_quote() {
+        let error = "SMTP：permanent error (550): <zhang@example.com>: Recipient address rejected";
+        let logged = redact_addresses(error);
+        assert!(!logged.contains("zhang"), "{logged}");
+        assert!(logged.contains("Recipient address rejected") && logged.contains("550"));
     }
 }
