@@ -122,6 +122,7 @@ async fn the_full_round_from_invitation_mail_to_opinions_and_no_opinion() {
     assert!(app.page(&location(&response)).await.body.contains("无意见"));
     assert_eq!(reply_state(&app, ids[1]), "无意见");
     // The delivered letters no longer hold working links in the outbox.
+    app.wait_for_outbox_to_settle().await;
     let sent_bodies: Vec<String> =
         outbox::table.filter(outbox::status.eq("sent")).select(outbox::body).load(&mut app.conn()).unwrap();
     assert!(!sent_bodies.is_empty() && sent_bodies.iter().all(|b| b.contains("/replies/（已隐去）")));

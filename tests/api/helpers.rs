@@ -176,6 +176,25 @@ impl TestApp {
         panic!("no mail to {recipient} about {subject}");
     }
 
+    /// Waits a few seconds until no queued mail is still pending or being sent: a test
+    /// SMTP server has the message before the worker records it as sent.
+    pub async fn wait_for_outbox_to_settle(&self) {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::outbox;
+        for _ in 0..100 {
+            let busy: i64 = outbox::table
+                .filter(outbox::status.eq_any(["pending", "sending"]))
+                .count()
+                .get_result(&mut self.conn())
+                .expect("count unsettled mail");
+            if busy == 0 {
+                return;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("queued mail is still pending or being sent after five seconds");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

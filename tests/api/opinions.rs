@@ -473,6 +473,7 @@ async fn the_receipt_mail_is_delivered_over_smtp_with_a_chinese_subject() {
     let text = message.body_text(0).unwrap();
     assert!(text.contains("提出的意见已于") && text.contains(&code), "{text}");
     assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("citizen@example.com"));
+    app.wait_for_outbox_to_settle().await;
     let status: String = outbox::table.select(outbox::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "sent");
 }
