@@ -20,6 +20,8 @@ pub struct ConsultationView {
     pub status_note: Option<String>,
     /// Whether opinions are accepted now.
     pub open: bool,
+    /// The published 意见反馈 page, once there is one.
+    pub feedback_url: Option<String>,
     pub opinion_count: i32,
     pub notice: Vec<String>,
     pub how_to: Vec<String>,
@@ -47,8 +49,10 @@ impl ConsultationView {
         } else {
             paragraphs(&c.how_to_comment)
         };
+        let url = format!("/consultations/{}", c.id);
         ConsultationView {
-            url: format!("/consultations/{}", c.id),
+            feedback_url: (status == Status::FeedbackPublished).then(|| format!("{url}/feedback")),
+            url,
             title: c.title.clone(),
             issuer: c.issuer.clone(),
             starts_on: window.starts_on().to_string(),

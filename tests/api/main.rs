@@ -6,6 +6,7 @@
 
 mod consultations;
 mod departments;
+mod feedback;
 mod helpers;
 mod json_api;
 mod opinions;

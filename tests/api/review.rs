@@ -18,7 +18,7 @@ use zhengqiu::rate_limit::ClientKey;
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, login_ok, spawn_app, spawn_seeded_app};
 
 /// A citizen's opinion stored directly (the form itself is tested elsewhere).
-fn public_opinion(
+pub fn public_opinion(
     app: &TestApp,
     id: ConsultationId,
     section: Option<&str>,
@@ -74,7 +74,7 @@ fn public_opinion_with(
 }
 
 /// A consultation that closed five days ago, owned by the logged-in drafter `zhao`.
-async fn closed_consultation_as_owner(app: &TestApp) -> ConsultationId {
+pub async fn closed_consultation_as_owner(app: &TestApp) -> ConsultationId {
     let id = app.create_consultation("关于测试办法的意见反馈", china_day(-35), china_day(-6), SMALL_DRAFT);
     let owner = app.create_user("zhao", Role::Drafter);
     app.set_owner(id, Some(owner));
