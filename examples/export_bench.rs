@@ -54,14 +54,14 @@ fn peak_rss_kib() -> u64 {
 
 fn child(format: Format, mode: &str, n: usize, layout_key: &str) {
     let layout = layout(layout_key).expect("layout");
-    let opts = ExportOptions { grouping: None, audience: Audience::Public };
+    let opts = ExportOptions { grouping: None, audience: Audience::Public, title: None };
     let path = std::env::temp_dir().join(format!("export_bench_{mode}.{}", format.extension()));
     let mut out = BufWriter::new(File::create(&path).expect("temp file"));
     let before = peak_rss_kib();
     let start = Instant::now();
     let result = if mode == "vec" {
         let data = ExportData {
-            consultation_title: "关于贯彻省市《五大发展行动计划》的实施意见".into(),
+            document_title: "关于贯彻省市《五大发展行动计划》的实施意见".into(),
             issuer: "铜官区人民政府办公室".into(),
             opinions: (0..n).map(opinion).collect(),
         };
@@ -70,7 +70,7 @@ fn child(format: Format, mode: &str, n: usize, layout_key: &str) {
         let mut summary = Summary::default();
         (0..n).for_each(|i| summary.add(opinion(i).decision));
         let head = ExportHead {
-            consultation_title: "关于贯彻省市《五大发展行动计划》的实施意见".into(),
+            document_title: "关于贯彻省市《五大发展行动计划》的实施意见".into(),
             issuer: "铜官区人民政府办公室".into(),
             summary,
         };

@@ -13,6 +13,7 @@ use zhengqiu::config::Settings;
 use zhengqiu::db;
 use zhengqiu::domain::window::{ConsultationWindow, china_today};
 use zhengqiu::drafts;
+use zhengqiu::exports::{Audience, ExportOptions, Format, Grouping, layout, layout_list};
 use zhengqiu::models::draft::DraftSource;
 use zhengqiu::models::{Draft, NewConsultation, User};
 use zhengqiu::startup::Application;
@@ -44,6 +45,9 @@ enum Command {
         /// Include full names and contacts (for internal use; never publish this file).
         #[arg(long)]
         staff: bool,
+        /// The table's heading; default: the layout's, made from the draft's title.
+        #[arg(long)]
+        title: Option<String>,
         /// Output file.
         #[arg(short = 'o', long)]
         output: PathBuf,
@@ -132,8 +136,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => seed(&settings),
-        Command::Export { consultation, layout, format, grouping, staff, output } => {
-            export(&settings, consultation, &layout, &format, grouping.as_deref(), staff, &output)
+        Command::Export { consultation, layout, format, grouping, staff, title, output } => {
+            let opts = export_options(grouping.as_deref(), staff, title)?;
+            export(&settings, consultation, &layout, &format, opts, &output)
         }
         Command::User { command } => user(&settings, command),
         Command::Import { file, create, title, issuer, starts_on, ends_on, short_period_reason } => {
@@ -290,28 +295,30 @@ fn create_consultation(
     Ok(())
 }
 
-fn export(
-    settings: &Settings,
-    consultation: i32,
-    layout_key: &str,
-    format: &str,
-    grouping: Option<&str>,
-    staff: bool,
-    output: &std::path::Path,
-) -> anyhow::Result<()> {
-    use zhengqiu::exports::{Audience, ExportOptions, Format, Grouping, layout, layout_list};
-    let layout = layout(layout_key).ok_or_else(|| {
-        let keys: Vec<&str> = layout_list().iter().map(|l| l.key).collect();
-        anyhow::anyhow!("没有名为 {layout_key} 的版式；可用：{}", keys.join("、"))
-    })?;
-    let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+fn export_options(grouping: Option<&str>, staff: bool, title: Option<String>) -> anyhow::Result<ExportOptions> {
     let grouping = match grouping {
         None => None,
         Some("per-author" | "per_author") => Some(Grouping::PerAuthor),
         Some("per-opinion" | "per_opinion") => Some(Grouping::PerOpinion),
         Some(other) => anyhow::bail!("--grouping {other}：请用 per-author 或 per-opinion"),
     };
-    let opts = ExportOptions { grouping, audience: if staff { Audience::Staff } else { Audience::Public } };
+    let audience = if staff { Audience::Staff } else { Audience::Public };
+    Ok(ExportOptions { grouping, audience, title: title.filter(|t| !t.trim().is_empty()) })
+}
+
+fn export(
+    settings: &Settings,
+    consultation: i32,
+    layout_key: &str,
+    format: &str,
+    opts: ExportOptions,
+    output: &std::path::Path,
+) -> anyhow::Result<()> {
+    let layout = layout(layout_key).ok_or_else(|| {
+        let keys: Vec<&str> = layout_list().iter().map(|l| l.key).collect();
+        anyhow::anyhow!("没有名为 {layout_key} 的版式；可用：{}", keys.join("、"))
+    })?;
+    let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut conn =
         db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
     let c = zhengqiu::models::Consultation::find(&mut conn, zhengqiu::models::ConsultationId(consultation))

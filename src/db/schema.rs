@@ -18,6 +18,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         owner_id -> Nullable<Integer>,
+        feedback_table_title -> Nullable<Text>,
     }
 }
 

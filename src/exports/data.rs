@@ -50,8 +50,9 @@ pub struct OpinionRecord {
 /// A whole consultation's export input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportData {
-    /// e.g. "关于贯彻省市《五大发展行动计划》的实施意见".
-    pub consultation_title: String,
+    /// The draft's title, which the table's title is made from, e.g.
+    /// "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见(修订版)".
+    pub document_title: String,
     pub issuer: String,
     /// In the drafter's order (departments in invitation order, then others by time).
     pub opinions: Vec<OpinionRecord>,
@@ -60,7 +61,8 @@ pub struct ExportData {
 /// What an export needs besides the rows, so that rows can be streamed from an iterator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportHead {
-    pub consultation_title: String,
+    /// The draft's title (see [`ExportData::document_title`]).
+    pub document_title: String,
     pub issuer: String,
     /// Counted over all opinions before the rows are written (e.g. by one SQL query).
     pub summary: Summary,
@@ -70,7 +72,7 @@ impl ExportHead {
     /// The head of an in-memory data set.
     pub fn of(data: &ExportData) -> Self {
         ExportHead {
-            consultation_title: data.consultation_title.clone(),
+            document_title: data.document_title.clone(),
             issuer: data.issuer.clone(),
             summary: Summary::count(&data.opinions),
         }

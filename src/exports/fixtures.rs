@@ -4,8 +4,8 @@ use crate::domain::adoption::AdoptionStatus;
 
 use super::data::{AuthorKind, ExportData, OpinionRecord};
 
-/// The seed consultation's title.
-pub const SEED_TITLE: &str = "关于贯彻省市《五大发展行动计划》的实施意见";
+/// The seed draft's title.
+pub const SEED_TITLE: &str = "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见(修订版)";
 /// The seed table's title.
 pub const SEED_TABLE_TITLE: &str = "关于贯彻省市《五大发展行动计划》的实施意见征求意见部门反馈情况";
 
@@ -114,9 +114,7 @@ pub fn tongguan() -> ExportData {
             opinions.push(o);
         }
     }
-    ExportData {
-        consultation_title: SEED_TITLE.to_owned(), issuer: "铜官区人民政府办公室".to_owned(), opinions
-    }
+    ExportData { document_title: SEED_TITLE.to_owned(), issuer: "铜官区人民政府办公室".to_owned(), opinions }
 }
 
 /// The Tongguan departments followed by citizens with contacts, every decision, and cells

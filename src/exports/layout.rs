@@ -5,21 +5,83 @@ use serde::Serialize;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::masking::MaskStyle;
 
-/// A table title with a `{title}` placeholder for the consultation title.
-///
-/// Consultation titles usually start with 关于 already ("关于贯彻…的实施意见"), so a template
-/// written as `关于{title}…` does not print 关于 twice.
+/// A table title with a `{title}` placeholder for what the table is about (see
+/// [`document_subject`]), e.g. `关于{title}征求意见部门反馈情况`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TitleTemplate(pub &'static str);
 
 impl TitleTemplate {
-    /// The title for one consultation.
-    pub fn render(&self, consultation_title: &str) -> String {
-        let title = consultation_title.trim();
-        let title =
-            if self.0.contains("关于{title}") { title.strip_prefix("关于").unwrap_or(title) } else { title };
-        self.0.replace("{title}", title)
+    /// The title for a draft titled `draft_title`. A subject that is itself a 关于… title
+    /// does not get a second 关于; any other name is a document's name, in 《》.
+    pub fn render(&self, draft_title: &str) -> String {
+        let subject = document_subject(draft_title);
+        let subject = match subject.strip_prefix("关于") {
+            Some(rest) if self.0.contains("关于{title}") => rest.to_owned(),
+            Some(_) => subject,
+            None if subject.starts_with('《') || subject.is_empty() => subject,
+            None => format!("《{subject}》"),
+        };
+        self.0.replace("{title}", &subject)
     }
+}
+
+/// Bracketed words after a title that name a version, not the document.
+const VERSION_MARKS: [&str; 11] = [
+    "征求意见稿",
+    "公开征求意见稿",
+    "修订版",
+    "修订稿",
+    "修改稿",
+    "送审稿",
+    "讨论稿",
+    "代拟稿",
+    "草稿",
+    "草案",
+    "公开",
+];
+/// Words after a title that say it is being consulted on.
+const CONSULTING_SUFFIXES: [&str; 5] = ["的公告", "公开征求意见", "征求意见稿", "征求意见", "意见征集"];
+
+/// What a draft is, as a table heading names it: 「中共铜官区委 铜官区人民政府关于贯彻…的实施意见
+/// (修订版)(征求意见稿)」 → 「关于贯彻…的实施意见」. The issuer before 关于 goes, and so do
+/// version marks in brackets and 公开征求意见 at the end.
+pub fn document_subject(title: &str) -> String {
+    let mut s = title.trim();
+    loop {
+        let before = s;
+        if let Some((open, inner)) = trailing_bracket(s) {
+            let mark: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
+            if VERSION_MARKS.contains(&mark.as_str()) {
+                s = s[..open].trim_end();
+            }
+        }
+        for suffix in CONSULTING_SUFFIXES {
+            if let Some(rest) = s.strip_suffix(suffix).map(str::trim_end).filter(|r| !r.is_empty()) {
+                s = rest;
+                break;
+            }
+        }
+        if s == before {
+            break;
+        }
+    }
+    // The issuer before 关于 (发文机关), unless 关于 is inside a document's name in 《》.
+    if let Some(at) = s.find("关于")
+        && at > 0
+        && s[..at].matches('《').count() == s[..at].matches('》').count()
+    {
+        s = &s[at..];
+    }
+    s.trim().to_owned()
+}
+
+/// Where the bracket pair that ends `s` opens, and the text inside it ("…(修订版)" →
+/// "修订版"); half- and full-width brackets mix freely in real titles.
+fn trailing_bracket(s: &str) -> Option<(usize, &str)> {
+    let body = s.strip_suffix([')', '）'])?;
+    let open = body.rfind(['(', '（'])?;
+    let inner = &body[open + body[open..].chars().next()?.len_utf8()..];
+    (!inner.contains([')', '）'])).then_some((open, inner))
 }
 
 /// One row per opinion, or one row per author with the author's opinions joined.
@@ -272,7 +334,35 @@ mod tests {
             t.render("关于贯彻省市《五大发展行动计划》的实施意见"),
             "关于贯彻省市《五大发展行动计划》的实施意见征求意见部门反馈情况"
         );
-        assert_eq!(t.render("物业管理条例"), "关于物业管理条例征求意见部门反馈情况");
+        assert_eq!(t.render("物业管理条例"), "关于《物业管理条例》征求意见部门反馈情况");
+        assert_eq!(t.render("《物业管理条例》"), "关于《物业管理条例》征求意见部门反馈情况");
+    }
+
+    #[test]
+    fn the_tongguan_draft_title_gives_the_seed_tables_heading() {
+        let t = default_layout().title;
+        let seed_heading = "关于贯彻省市《五大发展行动计划》的实施意见征求意见部门反馈情况";
+        for title in [
+            "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见(修订版)",
+            "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见(修订版)(征求意见稿)",
+            "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见征求意见",
+            "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见征求意见的公告",
+        ] {
+            assert_eq!(t.render(title), seed_heading, "{title}");
+        }
+    }
+
+    #[test]
+    fn a_subject_loses_version_marks_and_consultation_words_but_keeps_its_own_brackets() {
+        assert_eq!(
+            document_subject("关于《2021年黄江镇政府工作计划》公开征求意见"),
+            "关于《2021年黄江镇政府工作计划》"
+        );
+        assert_eq!(document_subject("铜陵市物业管理办法（试行）（征求意见稿）"), "铜陵市物业管理办法（试行）");
+        assert_eq!(document_subject("物业管理条例（草案）（ 送审稿 ）"), "物业管理条例");
+        assert_eq!(document_subject("《关于加强管理的意见》（征求意见稿）"), "《关于加强管理的意见》");
+        assert_eq!(document_subject("征求意见"), "征求意见", "nothing left would be no title at all");
+        assert_eq!(document_subject("  "), "");
     }
 
     #[test]

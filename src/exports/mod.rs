@@ -30,12 +30,14 @@ pub use layout::{
 pub use rows::Sheet;
 
 /// Choices made per export by the person asking for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExportOptions {
     /// Overrides the layout's default grouping.
     pub grouping: Option<Grouping>,
     /// Public by default: masked names, no contacts.
     pub audience: Audience,
+    /// The drafter's own title for the table, instead of the layout's.
+    pub title: Option<String>,
 }
 
 /// Writes `data` as an adoption table. Rows are produced and written one at a time: CSV, JSON

@@ -30,7 +30,10 @@ impl Sheet {
         Sheet {
             layout_key: layout.key,
             name: layout.name,
-            title: layout.title.render(&head.consultation_title),
+            title: match opts.title.as_deref().map(str::trim) {
+                Some(own) if !own.is_empty() => own.to_owned(),
+                _ => layout.title.render(&head.document_title),
+            },
             counts: head.summary,
             summary: layout.summary_first.then(|| head.summary.text()),
             columns: visible_columns(layout, opts.audience),
@@ -225,7 +228,7 @@ mod tests {
     use crate::exports::layout::layout;
 
     fn opts(audience: Audience, grouping: Option<Grouping>) -> ExportOptions {
-        ExportOptions { grouping, audience }
+        ExportOptions { grouping, audience, title: None }
     }
 
     fn with(decisions: &[Option<AdoptionStatus>]) -> Vec<OpinionRecord> {

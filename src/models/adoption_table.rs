@@ -11,9 +11,9 @@ use crate::domain::adoption::AdoptionStatus;
 use crate::domain::window::format_china;
 use crate::exports::{Audience, AuthorKind, ExportHead, OpinionRecord, Summary};
 use crate::models::opinion::Channel;
-use crate::models::{Consultation, ConsultationId, SectionId};
+use crate::models::{Consultation, ConsultationId, Draft, SectionId};
 
-/// The counts above the table, with one query.
+/// The counts above the table, and the draft's title the table's title is made from.
 pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportHead> {
     let counts: Vec<(Option<String>, i64)> = opinions::table
         .filter(opinions::consultation_id.eq(consultation.id))
@@ -27,7 +27,11 @@ pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportH
             summary.add(decision);
         }
     }
-    Ok(ExportHead { consultation_title: consultation.title.clone(), issuer: consultation.issuer.clone(), summary })
+    let document_title = match Draft::current_for(conn, consultation.id)? {
+        Some(draft) => draft.title,
+        None => consultation.title.clone(),
+    };
+    Ok(ExportHead { document_title, issuer: consultation.issuer.clone(), summary })
 }
 
 /// "二、实施创新发展行动 › 1.深化供给侧结构性改革" for every section of every version of

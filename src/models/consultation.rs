@@ -30,6 +30,8 @@ pub struct Consultation {
     pub updated_at: NaiveDateTime,
     /// The drafter who manages it; `None` until an administrator assigns one.
     pub owner_id: Option<UserId>,
+    /// The heading the drafter gave the published adoption table; `None`: the layout's own.
+    pub feedback_table_title: Option<String>,
 }
 
 #[derive(Insertable, Debug)]

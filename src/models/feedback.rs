@@ -72,13 +72,15 @@ fn refusal(consultation: &Consultation, now: DateTime<Utc>) -> Option<String> {
     }
 }
 
-/// Publishes (or, once published, updates the text of) a consultation's feedback.
-/// The first publication queues one notice per citizen e-mail address. Returns the
-/// number of notices queued.
+/// Publishes (or, once published, updates the text of) a consultation's feedback, with
+/// the table's heading when the drafter gave one (`None`: the layout's own). The first
+/// publication queues one notice per citizen e-mail address. Returns the number of
+/// notices queued.
 pub fn publish(
     conn: &mut Conn,
     consultation: &Consultation,
     text: &str,
+    table_title: Option<&str>,
     public_url: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
@@ -91,6 +93,7 @@ pub fn publish(
         diesel::update(consultations::table.find(consultation.id))
             .set((
                 consultations::feedback_text.eq(text),
+                consultations::feedback_table_title.eq(table_title),
                 consultations::feedback_published_at.eq(consultation.feedback_published_at.unwrap_or(naive_now)),
                 consultations::updated_at.eq(naive_now),
             ))

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::db;
 use crate::domain::window::format_china;
 use crate::error::AppError;
-use crate::exports::{Audience, ExportOptions, Format, Sheet, default_layout, layout};
+use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_layout, layout};
 use crate::models::feedback::FeedbackCounts;
 use crate::models::{Consultation, ConsultationId, adoption_table};
 use crate::routes::views::{ConsultationView, paragraphs};
@@ -37,9 +37,10 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
     let (consultation, counts, adoption) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         let counts = FeedbackCounts::load(conn, id)?;
-        let opts = ExportOptions { grouping: None, audience: Audience::Public };
+        let layout = default_layout();
+        let opts = public_options(&consultation, &layout);
         let adoption = match consultation.feedback_published_at {
-            Some(_) => Some(adoption_table::page_rows(conn, &consultation, &default_layout(), &opts, PAGE_ROWS)?),
+            Some(_) => Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
             None => None,
         };
         Ok((consultation, counts, adoption))
@@ -55,7 +56,7 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
     ];
     let empty = || {
         let head = crate::exports::ExportHead {
-            consultation_title: consultation.title.clone(),
+            document_title: consultation.title.clone(),
             issuer: consultation.issuer.clone(),
             summary: Default::default(),
         };
@@ -73,6 +74,13 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
         c,
     };
     crate::routes::render(&page)
+}
+
+/// How the published table is exported: names masked, no contacts, and under the heading
+/// the drafter gave it when the layout is the one the feedback page shows.
+fn public_options(consultation: &Consultation, layout: &Layout) -> ExportOptions {
+    let own = consultation.feedback_table_title.clone().filter(|_| layout.key == default_layout().key);
+    ExportOptions { grouping: None, audience: Audience::Public, title: own }
 }
 
 #[derive(Deserialize)]
@@ -98,7 +106,7 @@ pub async fn table(
         if consultation.feedback_published_at.is_none() {
             return Err(AppError::NotFound);
         }
-        let opts = ExportOptions { grouping: None, audience: Audience::Public };
+        let opts = public_options(&consultation, &layout);
         let mut bytes = Vec::new();
         adoption_table::export(conn, &consultation, &layout, &opts, format, &mut bytes, |_| {}, || {})?;
         Ok((consultation.title, bytes))

@@ -1,8 +1,10 @@
 //! The published 意见反馈: where the public finds it, and what its table says.
 
-use crate::helpers::{Page, TestApp, spawn_app};
-use crate::review::{closed_consultation_as_owner, public_opinion};
+use zhengqiu::domain::account::Role;
 use zhengqiu::models::ConsultationId;
+
+use crate::helpers::{Page, TestApp, login_ok, spawn_app, spawn_seeded_app};
+use crate::review::{closed_consultation_as_owner, exported_title, public_opinion};
 
 /// Publishes the feedback as the logged-in drafter.
 pub async fn publish_feedback(app: &TestApp, id: ConsultationId) {
@@ -36,4 +38,36 @@ async fn the_published_feedback_is_linked_from_the_list_the_consultation_page_an
     let receipt = app.page(&receipt_url).await;
     assert_eq!(feedback_links(&receipt, id), ["查看本次意见征集的意见反馈（全部意见的采纳情况）"]);
     assert_eq!(app.page(&format!("/consultations/{id}/feedback")).await.status, 200);
+}
+
+/// The seeded Tongguan consultation (#1), managed by the logged-in drafter `tg`.
+async fn tongguan_as_owner(app: &TestApp) -> ConsultationId {
+    let owner = app.create_user("tg", Role::Drafter);
+    app.set_owner(ConsultationId(1), Some(owner));
+    login_ok(app, "tg").await;
+    ConsultationId(1)
+}
+
+#[actix_web::test]
+async fn the_drafter_can_give_the_published_table_its_own_heading_and_take_it_back() {
+    let app = spawn_seeded_app().await;
+    let id = tongguan_as_owner(&app).await;
+    let form = format!("/staff/consultations/{id}/feedback");
+    let heading = "关于贯彻省市《五大发展行动计划》的实施意见征求意见部门反馈情况";
+    assert_eq!(app.page(&form).await.field_value("table_title").as_deref(), Some(heading), "offered as typed");
+
+    let own = "铜官区五大发展行动计划实施意见征求意见情况";
+    let response = app.post_with_csrf(&form, &form, &[("text", "感谢各单位。"), ("table_title", own)]).await;
+    assert_eq!(response.status(), 303);
+    let public = app.page(&format!("/consultations/{id}/feedback")).await;
+    assert_eq!(public.text("#table-title"), own);
+    let download = app.get(&format!("/consultations/{id}/feedback/table.xlsx")).await.bytes().await.unwrap();
+    assert_eq!(exported_title("xlsx", &download), own);
+
+    app.post_with_csrf(&form, &form, &[("text", "感谢各单位。"), ("table_title", " ")]).await;
+    assert_eq!(app.page(&format!("/consultations/{id}/feedback")).await.text("#table-title"), heading);
+    let too_long = "标".repeat(201);
+    let refused = app.post_with_csrf(&form, &form, &[("text", "感谢各单位。"), ("table_title", &too_long)]).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(Page::from_response(refused).await.text("#e-table_title"), "表格标题不能超过200字");
 }

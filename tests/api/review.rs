@@ -384,8 +384,37 @@ async fn the_tongguan_export_reproduces_the_six_rows_of_the_table_in_every_forma
             assert_eq!(row[4], seed.reason.clone().unwrap_or_default(), "{format}");
         }
     }
+    // The heading reads like the seed table's own, not 「关于中共铜官区委…征求意见征求意见…」.
+    let heading = "关于贯彻省市《五大发展行动计划》的实施意见征求意见部门反馈情况";
+    for format in ["xlsx", "docx", "json"] {
+        let url = format!("/staff/consultations/1/export?layout=tongguan&format={format}");
+        assert_eq!(exported_title(format, &app.get(&url).await.bytes().await.unwrap()), heading, "{format}");
+    }
+    let own = "/staff/consultations/1/export?layout=tongguan&format=json&title=%E9%93%9C%E5%AE%98%E5%8C%BA%E5%8F%8D%E9%A6%88%E6%83%85%E5%86%B5";
+    assert_eq!(
+        exported_title("json", &app.get(own).await.bytes().await.unwrap()),
+        "铜官区反馈情况",
+        "the drafter's own"
+    );
     if let Some(title) = app.page("/staff/consultations/1/exports").await.texts("h1").first() {
         assert_eq!(title, "导出意见采纳情况表");
+    }
+}
+
+/// The title printed above an exported table.
+pub fn exported_title(format: &str, bytes: &[u8]) -> String {
+    match format {
+        "json" => serde_json::from_slice::<serde_json::Value>(bytes).unwrap()["title"].as_str().unwrap().to_owned(),
+        "xlsx" => cells(format, bytes)[0][0].clone(),
+        "docx" => {
+            let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+            let mut xml = String::new();
+            zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let first = doc.descendants().find(|n| n.tag_name().name() == "p").unwrap();
+            first.descendants().filter(|n| n.tag_name().name() == "t").filter_map(|t| t.text()).collect()
+        }
+        other => panic!("{other} has no title"),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::opinion::clean_text;
 use crate::domain::window::Status;
 use crate::error::AppError;
-use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, layout, layout_list};
+use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, default_layout, layout, layout_list};
 use crate::models::feedback::{FeedbackCounts, publish};
 use crate::models::{Consultation, ConsultationId, adoption_table};
 use crate::routes::feedback::file_response;
@@ -51,6 +51,21 @@ pub struct ExportQuery {
     /// `staff`: full names and contacts, for internal use.
     #[serde(default)]
     audience: String,
+    /// The drafter's own heading; empty: the layout's.
+    #[serde(default)]
+    title: String,
+}
+
+/// The longest table heading accepted.
+const TITLE_MAX_CHARS: usize = 200;
+
+/// A heading typed by the drafter: `None` when empty, refused when too long.
+fn own_title(typed: &str) -> Result<Option<String>, String> {
+    let title = clean_text(typed).split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.chars().count() > TITLE_MAX_CHARS {
+        return Err(format!("表格标题不能超过{TITLE_MAX_CHARS}字"));
+    }
+    Ok(Some(title).filter(|t| !t.is_empty()))
 }
 
 #[get("/consultations/{id}/export")]
@@ -70,8 +85,9 @@ pub async fn export(
         _ => return Err(unknown("分行方式")),
     };
     let audience = if query.audience == "staff" { Audience::Staff } else { Audience::Public };
+    let title = own_title(&query.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
     let consultation = staff.consultation(&state, id.into_inner()).await?;
-    let opts = ExportOptions { grouping, audience };
+    let opts = ExportOptions { grouping, audience, title };
     let title = consultation.title.clone();
     let bytes = db::run(&state.pool, move |conn| {
         let mut bytes = Vec::new();
@@ -91,6 +107,10 @@ struct FeedbackPage {
     counts: FeedbackCounts,
     closed_message: Option<String>,
     text: String,
+    /// The heading of the published table as the drafter wrote it (empty: `auto_title`).
+    table_title: String,
+    /// The heading the default layout makes from the draft's title.
+    auto_title: String,
     errors: FieldErrors,
 }
 
@@ -110,21 +130,43 @@ fn suggested_text(c: &Consultation, counts: &FeedbackCounts) -> String {
     text
 }
 
+/// What the drafter typed into the publishing form, when it is shown again.
+struct Typed {
+    text: String,
+    table_title: String,
+}
+
 async fn feedback_page(
     state: &AppState,
     staff: &StaffUser,
     id: ConsultationId,
-    text: Option<String>,
+    typed: Option<Typed>,
     errors: FieldErrors,
 ) -> Result<FeedbackPage, AppError> {
     let consultation = staff.consultation(state, id).await?;
-    let counts = db::run(&state.pool, move |conn| Ok(FeedbackCounts::load(conn, id)?)).await?;
+    let c = consultation.clone();
+    let (counts, auto_title) = db::run(&state.pool, move |conn| {
+        let head = adoption_table::head(conn, &c)?;
+        Ok((FeedbackCounts::load(conn, id)?, default_layout().title.render(&head.document_title)))
+    })
+    .await?;
     let status = consultation.status(Utc::now());
     let closed_message = matches!(status, Status::Open | Status::Scheduled)
         .then(|| format!("征集期至 {} 结束，结束后方可公布意见反馈。", consultation.ends_on));
-    let text =
-        text.or_else(|| consultation.feedback_text.clone()).unwrap_or_else(|| suggested_text(&consultation, &counts));
-    Ok(FeedbackPage { staff: StaffChrome::new(staff), closed_message, counts, text, errors, consultation })
+    let Typed { text, table_title } = typed.unwrap_or_else(|| Typed {
+        text: consultation.feedback_text.clone().unwrap_or_else(|| suggested_text(&consultation, &counts)),
+        table_title: consultation.feedback_table_title.clone().unwrap_or_else(|| auto_title.clone()),
+    });
+    Ok(FeedbackPage {
+        staff: StaffChrome::new(staff),
+        closed_message,
+        counts,
+        text,
+        table_title,
+        auto_title,
+        errors,
+        consultation,
+    })
 }
 
 #[get("/consultations/{id}/feedback")]
@@ -140,6 +182,8 @@ pub async fn feedback_form(
 pub struct PublishForm {
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    table_title: String,
 }
 
 #[post("/consultations/{id}/feedback")]
@@ -151,16 +195,27 @@ pub async fn publish_feedback(
     let id = id.into_inner();
     let CsrfForm { user: staff, form } = posted;
     let text = clean_text(&form.text);
+    let mut errors = FieldErrors::new();
     if text.is_empty() || text.chars().count() > 20_000 {
-        let errors = FieldErrors::one("text", "请填写意见反馈说明（不超过20000字）");
-        return render_invalid(&feedback_page(&state, &staff, id, Some(form.text), errors).await?);
+        errors.add("text", "请填写意见反馈说明（不超过20000字）");
+    }
+    let table_title = own_title(&form.table_title).unwrap_or_else(|e| {
+        errors.add("table_title", e);
+        None
+    });
+    if !errors.is_empty() {
+        let typed = Typed { text: form.text, table_title: form.table_title };
+        return render_invalid(&feedback_page(&state, &staff, id, Some(typed), errors).await?);
     }
     let user = staff.user.clone();
     let public_url = state.settings.public_url.clone();
     let notices = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&user, &consultation)?;
-        publish(conn, &consultation, &text, &public_url, Utc::now())
+        // The heading the layout would make anyway is not stored: it follows a new draft title.
+        let auto = default_layout().title.render(&adoption_table::head(conn, &consultation)?.document_title);
+        let own = table_title.filter(|t| *t != auto);
+        publish(conn, &consultation, &text, own.as_deref(), &public_url, Utc::now())
     })
     .await?;
     state.pages.forget_all();
