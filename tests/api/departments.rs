@@ -201,6 +201,20 @@ async fn adding_a_row_keeps_what_was_typed_and_errors_are_explained() {
 }
 
 #[actix_web::test]
+async fn pressing_enter_on_the_reply_page_sends_the_reply_rather_than_adding_a_row() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("回车提交测试", china_day(-1), china_day(28), SMALL_DRAFT);
+    let ids = invite(&app, id, &[department(&app, "区商务局", "swj@tg.gov.cn")], china_day(10));
+    let link = invitation_link(&app, "swj@tg.gov.cn").await;
+    let (name, value) = app.page(&link).await.default_button();
+    assert_eq!((name.as_str(), value.as_str()), ("action", "send"), "not 增加一条意见");
+    let fields =
+        [("contact_person", "陈"), ("contact_phone", "13800003333"), ("body_1", "建议调整目标值。"), (&name, &value)];
+    assert_eq!(app.post_form(&link, &fields).await.status(), 303);
+    assert_eq!(reply_state(&app, ids[0]), "已反馈意见");
+}
+
+#[actix_web::test]
 async fn a_department_link_opens_only_its_own_reply() {
     let app = spawn_app().await;
     let id = app.create_consultation("互不可见测试", china_day(-1), china_day(28), SMALL_DRAFT);

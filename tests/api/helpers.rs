@@ -116,6 +116,15 @@ impl Page {
     pub fn text(&self, css: &str) -> String {
         self.texts(css).into_iter().next().unwrap_or_else(|| panic!("nothing matches {css}"))
     }
+
+    /// The name and value of the button a browser presses when Enter is hit in a field of the
+    /// page's POST form: the form's first submit button in source order.
+    pub fn default_button(&self) -> (String, String) {
+        let css = "form[method=post] button:not([type=button]):not([type=reset]), form[method=post] input[type=submit]";
+        let button = self.select(css).into_iter().next().expect("a submit button");
+        let attr = |name: &str| button.value().attr(name).unwrap_or_default().to_owned();
+        (attr("name"), attr("value"))
+    }
 }
 
 impl Page {

@@ -511,3 +511,23 @@ async fn a_failing_mail_server_never_loses_or_rejects_the_opinion() {
         .unwrap();
     assert_eq!(smtp.wait_for(1).await.len(), 1);
 }
+
+#[actix_web::test]
+async fn pressing_enter_in_the_form_sends_the_opinion_whichever_captcha_is_shown() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    for (n, path) in
+        [format!("/consultations/{id}/opinions/new"), format!("/consultations/{id}/opinions/new?captcha=text")]
+            .iter()
+            .enumerate()
+    {
+        let form = app.open_form(path).await;
+        let (name, value) = form.page.default_button();
+        assert_eq!((name.as_str(), value.as_str()), ("action", "send"), "{path}: not 换一张 or 改用…");
+        let body = format!("第{n}条：按回车键提交的意见。");
+        let response = send(&app, &form, &[("action", &value), ("body", &body)]).await;
+        assert_eq!(response.status(), 303, "{path}");
+        assert!(location(&response).starts_with("/receipts/"), "{path}");
+    }
+    assert_eq!(opinion_count(&app), 2);
+}
