@@ -130,6 +130,10 @@ pub fn mixed() -> ExportData {
         o.channel = channels[i].to_owned();
         o.decision = decisions[i];
         o.body = format!("第{}条意见：建议增加\"双创\"扶持,\n并明确资金来源。", i + 1);
+        if i == 3 {
+            // What a spreadsheet would run as a formula if it were not neutralised.
+            o.body = format!("=HYPERLINK(\"http://example.com\",\"点此\")\n{}", o.body);
+        }
         o.reason = decisions[i].map(|d| format!("{d}的理由{i}"));
         data.opinions.push(o);
     }

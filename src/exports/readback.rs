@@ -38,7 +38,7 @@ fn read_csv(bytes: &[u8]) -> Table {
         .flexible(true)
         .from_reader(body)
         .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .map(|r| r.unwrap().iter().map(|cell| super::csv::restore(cell).to_owned()).collect())
         .collect();
     let summary =
         (records[0].len() == 1 && records.get(1).is_some_and(|r| r.len() > 1)).then(|| records.remove(0).remove(0));
@@ -328,4 +328,26 @@ fn an_empty_consultation_exports_headers_and_says_no_opinion_was_received() {
         assert!(text.contains("本次征求意见未收到意见。"), "{format}");
         assert!(text.contains("采纳情况及理由"), "{format}");
     }
+}
+
+#[test]
+fn cells_that_start_a_formula_stay_text_in_csv_and_xlsx() {
+    let data = mixed();
+    let layout = layout("ledger").unwrap();
+    let staff = ExportOptions { audience: Audience::Staff, ..Default::default() };
+    let csv = export(&data, &layout, &staff, Format::Csv);
+    let raw: Vec<String> = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&csv[3..])
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    assert!(raw.iter().any(|c| c.starts_with("'=HYPERLINK(")), "{raw:?}");
+    assert!(raw.iter().any(|c| c == "'+86 139 0000 1111"), "a contact that starts with +");
+    assert!(raw.iter().all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])), "no cell starts a formula");
+    let xlsx = export(&data, &layout, &staff, Format::Xlsx);
+    let sheet = unzip(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "strings, never formulas");
+    assert!(unzip_all(&xlsx).contains("=HYPERLINK("), "kept as the text typed");
 }
