@@ -124,7 +124,7 @@ impl Settings {
             mail_max_attempts: 8,
             opinion_max_chars: 5000,
             captcha_ttl_secs: 300,
-            rate_captcha_per_minute: 30,
+            rate_captcha_per_minute: 120,
             rate_submit_per_minute: 10,
             rate_login_per_minute: 20,
             sensitive_words_file: None,

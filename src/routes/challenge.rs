@@ -37,3 +37,17 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
     })
     .await
 }
+
+/// Like [`issue`], for a form shown again: a client over its captcha limit gets `None`
+/// instead of an error page, so that nothing the person typed is lost.
+pub async fn issue_for_form(
+    state: &AppState,
+    client: &ClientKey,
+    kind: ChallengeKind,
+) -> Result<Option<Challenge>, AppError> {
+    match issue(state, client, kind).await {
+        Ok(challenge) => Ok(Some(challenge)),
+        Err(AppError::TooManyRequests(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}

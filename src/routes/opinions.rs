@@ -28,7 +28,10 @@ struct FormPage {
     values: OpinionForm,
     errors: FieldErrors,
     notice: Option<String>,
-    captcha: Challenge,
+    /// `None` when the client asked for too many challenges in the last minute.
+    captcha: Option<Challenge>,
+    /// The kind of challenge shown, or asked for.
+    captcha_kind: ChallengeKind,
     max_chars: usize,
     retention_days: i64,
 }
@@ -41,8 +44,18 @@ struct ClosedPage {
     message: String,
 }
 
+/// Said above the form when no new challenge could be given.
+const NO_CAPTCHA_NOTICE: &str = "获取验证码过于频繁（同一网络的用户较多时也会出现），请稍候一分钟，\
+     再点击下方按钮获取新的验证码后提交。您填写的内容均已保留，请不要关闭本页。";
+
 impl Target {
-    fn form_page(&self, state: &AppState, values: OpinionForm, captcha: Challenge) -> FormPage {
+    fn form_page(
+        &self,
+        state: &AppState,
+        values: OpinionForm,
+        kind: ChallengeKind,
+        captcha: Option<Challenge>,
+    ) -> FormPage {
         let c = ConsultationView::new(&self.consultation, Utc::now());
         FormPage {
             section: self.section_view(&values.section),
@@ -51,12 +64,18 @@ impl Target {
             c,
             values,
             errors: FieldErrors::default(),
-            notice: None,
+            notice: captcha.is_none().then(|| NO_CAPTCHA_NOTICE.to_owned()),
             captcha,
+            captcha_kind: kind,
             max_chars: state.settings.opinion_max_chars,
             retention_days: state.settings.contact_retention_days,
         }
     }
+}
+
+/// The form's status: 429 when it could not come with a challenge.
+fn form_status(page: &FormPage, otherwise: StatusCode) -> StatusCode {
+    if page.captcha.is_none() { StatusCode::TOO_MANY_REQUESTS } else { otherwise }
 }
 
 fn page_response(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
@@ -90,9 +109,10 @@ pub async fn new(
     }
     let kind = if query.captcha == "text" { ChallengeKind::Question } else { ChallengeKind::Image };
     let client = ClientKey::from_request(&req, &state.settings);
-    let challenge = challenge::issue(&state, &client, kind).await?;
+    let challenge = challenge::issue_for_form(&state, &client, kind).await?;
     let values = OpinionForm { section: query.section.clone(), ..OpinionForm::default() };
-    page_response(StatusCode::OK, &target.form_page(&state, values, challenge))
+    let page = target.form_page(&state, values, kind, challenge);
+    page_response(form_status(&page, StatusCode::OK), &page)
 }
 
 #[post("/consultations/{id}/opinions")]
@@ -119,8 +139,9 @@ pub async fn create(
         let old_captcha = std::mem::take(&mut values.captcha_id);
         values.captcha_answer.clear();
         db::run(&state.pool, move |conn| Ok(captcha::discard(conn, &old_captcha)?)).await?;
-        let challenge = challenge::issue(&state, &client, kind).await?;
-        return page_response(StatusCode::OK, &target.form_page(&state, values, challenge));
+        let challenge = challenge::issue_for_form(&state, &client, kind).await?;
+        let page = target.form_page(&state, values, kind, challenge);
+        return page_response(form_status(&page, StatusCode::OK), &page);
     }
     match submit(&state, &target, &values, &client).await? {
         Ok(submitted) => {
@@ -137,11 +158,13 @@ pub async fn create(
             let kind = if values.captcha_kind == "question" { ChallengeKind::Question } else { ChallengeKind::Image };
             values.captcha_id.clear();
             values.captcha_answer.clear();
-            let challenge = challenge::issue(&state, &client, kind).await?;
-            let mut page = target.form_page(&state, values, challenge);
+            let challenge = challenge::issue_for_form(&state, &client, kind).await?;
+            let mut page = target.form_page(&state, values, kind, challenge);
             page.errors = rejection.errors;
-            page.notice = rejection.notice.map(str::to_owned);
-            page_response(rejection.status, &page)
+            if let Some(notice) = rejection.notice {
+                page.notice = Some(page.notice.map_or_else(|| notice.to_owned(), |n| format!("{notice}{n}")));
+            }
+            page_response(form_status(&page, rejection.status), &page)
         }
     }
 }

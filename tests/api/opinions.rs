@@ -358,6 +358,29 @@ async fn too_many_new_captchas_from_one_address_get_a_429() {
 }
 
 #[actix_web::test]
+async fn over_the_captcha_limit_a_wrong_answer_or_a_new_image_keeps_everything_typed() {
+    let app = spawn_app_with(|s| s.rate_captcha_per_minute = 1).await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let typed = [("body", "一段很长的意见，不能因为验证码而丢失。"), ("name", "李四"), ("contact", "lisi@example.com")];
+    for action in ["send", "new_captcha"] {
+        let mut overrides = typed.to_vec();
+        overrides.push(("action", action));
+        let page = app.post_page(&form.action, &fields(&form, "wrong", &overrides)).await;
+        assert_eq!(page.status, 429, "{action}");
+        assert!(page.text(".error-summary").contains("获取验证码过于频繁"), "{action}: {}", page.body);
+        assert!(page.text(".error-summary").contains("您填写的内容均已保留"), "{action}");
+        assert_eq!(page.field_value("body").as_deref(), Some(typed[0].1), "{action}");
+        assert_eq!(page.field_value("name").as_deref(), Some("李四"), "{action}");
+        assert_eq!(page.field_value("contact").as_deref(), Some("lisi@example.com"), "{action}");
+        assert!(page.select("#f-captcha_answer[name=captcha_answer]").is_empty(), "no challenge to answer");
+        assert!(page.texts(".captcha-actions button").contains(&"获取验证码".to_owned()), "{action}");
+        assert_eq!(page.default_button(), ("action".to_owned(), "send".to_owned()));
+    }
+    assert_eq!(opinion_count(&app), 0);
+}
+
+#[actix_web::test]
 async fn a_bot_filling_the_hidden_field_is_turned_away() {
     let app = spawn_app().await;
     let id = open_consultation(&app);
