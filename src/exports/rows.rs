@@ -179,8 +179,8 @@ fn group_indices(opinions: &[OpinionRecord]) -> Vec<Vec<usize>> {
 }
 
 /// The rows of a stream of opinions, holding one group at a time. Per author, the stream
-/// must bring an author's opinions together (e.g. ordered by author, then time): adjacent
-/// opinions with the same `author_key` make one row.
+/// must bring an author's opinions together, as [`crate::models::adoption_table::records`]
+/// does: adjacent opinions with the same `author_key` make one row.
 pub fn stream_rows<'a, I>(
     records: I,
     layout: &'a Layout,

@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Timestamp};
 
 use crate::db::Conn;
 use crate::db::schema::{drafts, invitations, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::window::format_china;
-use crate::exports::{Audience, AuthorKind, ExportHead, OpinionRecord, Summary};
+use crate::exports::{Audience, AuthorKind, ExportHead, Grouping, OpinionRecord, Summary};
 use crate::models::opinion::Channel;
 use crate::models::{Consultation, ConsultationId, Draft, SectionId};
 
@@ -69,25 +71,27 @@ type Row = (
     Option<String>,
 );
 
+/// Who wrote an opinion, as SQL: a department, or a person known by contact (else name).
+/// The same key as [`OpinionRecord::author_key`].
+const AUTHOR_KEY_SQL: &str = "CASE WHEN opinions.department_id IS NOT NULL \
+     THEN 'd' || CAST(opinions.department_id AS TEXT) \
+     ELSE 'p' || COALESCE(opinions.contact, opinions.author_name) END";
+
 /// Every opinion of the consultation as an export record, streamed from the database:
 /// departments in invitation order and by point number, then the other opinions by
-/// time. For [`Audience::Public`] contacts are not even read.
+/// time; with [`Grouping::PerAuthor`] each author's opinions come together, where the
+/// author's first opinion stands (so that one author is one row, however their opinions
+/// interleave with others'). For [`Audience::Public`] contacts only tell persons apart and go no further.
 pub fn records<'a>(
     conn: &'a mut Conn,
     consultation: ConsultationId,
     audience: Audience,
+    grouping: Grouping,
     paths: &'a HashMap<SectionId, String>,
 ) -> QueryResult<impl Iterator<Item = QueryResult<OpinionRecord>> + 'a> {
     let query = opinions::table
         .left_join(invitations::table)
         .filter(opinions::consultation_id.eq(consultation))
-        .order((
-            opinions::invitation_id.is_null().asc(),
-            invitations::position.nullable().asc(),
-            opinions::seq.asc(),
-            opinions::received_at.asc(),
-            opinions::id.asc(),
-        ))
         .select((
             opinions::id,
             opinions::department_id,
@@ -99,7 +103,27 @@ pub fn records<'a>(
             opinions::received_at,
             opinions::decision,
             opinions::decision_reason,
-        ));
+        ))
+        .into_boxed();
+    let invited_first = (opinions::invitation_id.is_null().asc(), invitations::position.nullable().asc());
+    let query = match grouping {
+        Grouping::PerOpinion => {
+            query.order(invited_first).then_order_by((opinions::seq.asc(), opinions::received_at.asc()))
+        }
+        Grouping::PerAuthor => {
+            // An author's first opinion places all of them; its id keeps two authors who
+            // wrote at the same moment apart.
+            let first_at = format!("MIN(opinions.received_at) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
+            let first_id = format!("MIN(opinions.id) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
+            query.order(invited_first).then_order_by((
+                sql::<Timestamp>(&first_at).asc(),
+                sql::<Integer>(&first_id).asc(),
+                opinions::seq.asc(),
+                opinions::received_at.asc(),
+            ))
+        }
+    }
+    .then_order_by(opinions::id.asc());
     let rows = query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
     Ok(rows.map(move |row| row.map(|row| record(row, audience, paths))))
 }
@@ -143,7 +167,8 @@ pub fn export(
     started(head.summary.total);
     let paths = section_paths(conn, consultation.id)?;
     let mut failure = None;
-    let records = records(conn, consultation.id, opts.audience, &paths)?.map_while(|r| match r {
+    let grouping = crate::exports::rows::grouping(layout, opts);
+    let records = records(conn, consultation.id, opts.audience, grouping, &paths)?.map_while(|r| match r {
         Ok(record) => {
             progress();
             Some(record)
@@ -174,7 +199,8 @@ pub fn page_rows(
     let sheet = crate::exports::Sheet::new(&head, layout, opts);
     let paths = section_paths(conn, consultation.id)?;
     let mut failure = None;
-    let records = records(conn, consultation.id, opts.audience, &paths)?.map_while(|r| match r {
+    let grouping = crate::exports::rows::grouping(layout, opts);
+    let records = records(conn, consultation.id, opts.audience, grouping, &paths)?.map_while(|r| match r {
         Ok(record) => Some(record),
         Err(err) => {
             failure = Some(err);

@@ -71,3 +71,29 @@ async fn the_drafter_can_give_the_published_table_its_own_heading_and_take_it_ba
     assert_eq!(refused.status(), 422);
     assert_eq!(Page::from_response(refused).await.text("#e-table_title"), "表格标题不能超过200字");
 }
+
+#[actix_web::test]
+async fn a_citizen_whose_opinions_interleave_with_others_gets_one_row_in_the_table() {
+    let app = spawn_app().await;
+    let id = closed_consultation_as_owner(&app).await;
+    public_opinion(&app, id, None, "张三丰", "13800000001", "第一条意见。");
+    public_opinion(&app, id, Some("2"), "李四光", "13800000002", "李四的意见。");
+    public_opinion(&app, id, Some("1-1"), "张三丰", "13800000001", "第二条意见。");
+    public_opinion(&app, id, None, "王五", "13800000003", "王五的意见。");
+    let export = format!("/staff/consultations/{id}/export?layout=tongguan&format=json&grouping=per_author");
+    let json: serde_json::Value = serde_json::from_slice(&app.get(&export).await.bytes().await.unwrap()).unwrap();
+    let rows: Vec<Vec<&str>> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().take(3).map(|c| c.as_str().unwrap()).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [["1", "张*丰", "第一条意见。;第二条意见。"], ["2", "李*光", "李四的意见。"], ["3", "王*", "王五的意见。"]]
+    );
+    publish_feedback(&app, id).await;
+    let table = app.page(&format!("/consultations/{id}/feedback")).await.texts("table tbody tr");
+    assert_eq!(table.len(), 3, "{table:?}");
+    assert!(table[0].starts_with("1张*丰第一条意见。;第二条意见。"), "{table:?}");
+}
