@@ -84,6 +84,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    opinion_days (consultation_id, day) {
+        consultation_id -> Integer,
+        day -> Date,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
     departments (id) {
         id -> Integer,
         name -> Text,
@@ -205,6 +213,7 @@ diesel::joinable!(consultations -> users (owner_id));
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
 diesel::joinable!(opinions -> consultations (consultation_id));
+diesel::joinable!(opinion_days -> consultations (consultation_id));
 diesel::joinable!(opinions -> sections (section_id));
 diesel::joinable!(opinions -> departments (department_id));
 diesel::joinable!(opinions -> invitations (invitation_id));
@@ -218,6 +227,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     drafts,
     sections,
     opinions,
+    opinion_days,
     captcha_challenges,
     rate_limits,
     outbox,

@@ -16,6 +16,11 @@ pub fn in_china(utc: NaiveDateTime) -> DateTime<FixedOffset> {
     utc.and_utc().with_timezone(&china())
 }
 
+/// The day in China of a stored UTC timestamp.
+pub fn china_date(utc: NaiveDateTime) -> NaiveDate {
+    in_china(utc).date_naive()
+}
+
 /// Formats a stored UTC timestamp as China time, e.g. `2018-01-12 09:30`.
 pub fn format_china(utc: NaiveDateTime) -> String {
     in_china(utc).format("%Y-%m-%d %H:%M").to_string()

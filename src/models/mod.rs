@@ -11,6 +11,7 @@ pub mod ids;
 pub mod invitation;
 pub mod offline;
 pub mod opinion;
+pub mod opinion_day;
 pub mod outbox;
 pub mod review;
 pub mod user;

@@ -12,6 +12,7 @@ use crate::domain::contact::ContactKind;
 use crate::domain::opinion::OpinionText;
 use crate::domain::receipt::ReceiptCode;
 use crate::error::AppError;
+use crate::models::opinion_day;
 use crate::models::outbox::NewMail;
 use crate::models::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
 use crate::rate_limit::ClientKey;
@@ -205,6 +206,7 @@ impl Opinion {
             count_on_section(conn, self.section_id, -1)?;
             count_on_section(conn, new.section_id, 1)?;
         }
+        opinion_day::recount(conn, self.consultation_id, self.received_at, new.received_at)?;
         Ok(())
     }
 
@@ -215,6 +217,7 @@ impl Opinion {
             .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
             .execute(conn)?;
         count_on_section(conn, self.section_id, -1)?;
+        opinion_day::count(conn, self.consultation_id, self.received_at, -1)?;
         Ok(())
     }
 
@@ -270,7 +273,7 @@ pub struct NewOpinion<'a> {
 }
 
 impl NewOpinion<'_> {
-    /// Inserts the opinion and counts it on its consultation and section, in the
+    /// Inserts the opinion and counts it on its consultation, section and day, in the
     /// caller's transaction: the counters are what keep page renders independent of
     /// how many opinions there are.
     pub fn insert_counted(&self, conn: &mut Conn) -> Result<OpinionId, AppError> {
@@ -279,6 +282,7 @@ impl NewOpinion<'_> {
             .set(consultations::opinion_count.eq(consultations::opinion_count + 1))
             .execute(conn)?;
         count_on_section(conn, self.section_id, 1)?;
+        opinion_day::count(conn, self.consultation_id, self.received_at, 1)?;
         Ok(id)
     }
 }

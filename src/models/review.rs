@@ -119,6 +119,18 @@ impl ReviewFilter {
     }
 }
 
+/// How many opinions each section received (`None`: the draft as a whole), in section id
+/// order, the whole draft first. One pass over an index, without reading the opinions.
+pub fn section_counts(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<(Option<SectionId>, i64)>> {
+    let mut counts: Vec<(Option<SectionId>, i64)> = opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .group_by(opinions::section_id)
+        .select((opinions::section_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    counts.sort_by_key(|(section, _)| section.map(|s| s.0));
+    Ok(counts)
+}
+
 /// Opinions of the consultation with exactly this text (after normalising layout and
 /// punctuation): copies of one another.
 pub fn copies_of(conn: &mut Conn, consultation: ConsultationId, fingerprint: &str) -> QueryResult<Vec<OpinionId>> {

@@ -5,9 +5,10 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::db;
-use crate::domain::window::Status;
+use crate::domain::window::{Status, china_today};
 use crate::error::AppError;
-use crate::models::{Consultation, ConsultationId, Draft, Section};
+use crate::models::{Consultation, ConsultationId, Draft, Section, opinion_day};
+use crate::routes::charts::DayChart;
 use crate::routes::views::{ConsultationView, DraftView, SectionView, section_views};
 use crate::startup::AppState;
 
@@ -39,6 +40,7 @@ pub async fn index(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
 struct ShowPage {
     c: ConsultationView,
     draft: Option<DraftView>,
+    days: Option<DayChart>,
 }
 
 /// A consultation's current draft with its sections in order.
@@ -68,10 +70,17 @@ pub async fn show(
         return Ok(hit.respond(&req));
     }
     let id = id.into_inner();
-    let (consultation, draft) = db::run(&state.pool, move |conn| load_published(conn, id)).await?;
-    let c = ConsultationView::new(&consultation, Utc::now());
+    let ((consultation, draft), per_day) = db::run(&state.pool, move |conn| {
+        // A row per day with opinions, like the counters on the other rows: no opinion is read.
+        Ok((load_published(conn, id)?, opinion_day::for_consultation(conn, id)?))
+    })
+    .await?;
+    let now = Utc::now();
+    let c = ConsultationView::new(&consultation, now);
     let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
-    Ok(state.pages.put(req.path(), ShowPage { c, draft }.render()?).respond(&req))
+    let window = consultation.window();
+    let days = DayChart::new("days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
+    Ok(state.pages.put(req.path(), ShowPage { c, draft, days }.render()?).respond(&req))
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod challenge;
+pub mod charts;
 pub mod consultations;
 pub mod feedback;
 pub mod health;

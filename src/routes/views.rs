@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::window::Status;
 use crate::models::{Consultation, Draft, Section, SectionId};
+use crate::routes::charts::{ChartBar, bars};
 
 /// What every public page shows about a consultation.
 pub struct ConsultationView {
@@ -94,30 +95,15 @@ pub struct DraftView {
     pub chart: Vec<ChartBar>,
 }
 
-/// One bar of a chart drawn with CSS: the numbers are text, the bar only illustrates them.
-pub struct ChartBar {
-    pub label: String,
-    pub href: String,
-    pub count: i32,
-    /// Width relative to the longest bar, in steps of 5 (5–100): the stylesheet has a
-    /// class per step, because the content security policy allows no inline styles.
-    pub percent: i32,
-}
-
 impl DraftView {
     pub fn new(consultation_url: &str, draft: &Draft, sections: &[Section]) -> DraftView {
         let sections = section_views(consultation_url, sections);
-        let max = sections.iter().map(|s| s.opinion_count).max().unwrap_or(0).max(1);
-        let chart = sections
-            .iter()
-            .filter(|s| s.opinion_count > 0)
-            .map(|s| ChartBar {
-                label: s.title.clone(),
-                href: format!("#s-{}", s.anchor),
-                count: s.opinion_count,
-                percent: ((s.opinion_count * 20 + max - 1) / max * 5).clamp(5, 100),
-            })
-            .collect();
+        let chart = bars(
+            sections
+                .iter()
+                .filter(|s| s.opinion_count > 0)
+                .map(|s| (s.title.clone(), Some(format!("#s-{}", s.anchor)), i64::from(s.opinion_count))),
+        );
         DraftView {
             title: format!("{}（{}）", draft.title, draft.version_label),
             toc_html: toc_html(&sections),

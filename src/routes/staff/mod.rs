@@ -16,6 +16,7 @@ pub mod mail;
 pub mod opinion;
 pub mod opinion_view;
 pub mod review;
+pub mod review_charts;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};

@@ -37,6 +37,11 @@ impl SectionTitles {
         self.current.iter().find(|s| s.anchor == anchor).map(|s| s.id)
     }
 
+    /// The anchor of a section of the current draft.
+    pub fn anchor(&self, id: SectionId) -> Option<&str> {
+        self.current.iter().find(|s| s.id == id).map(|s| s.anchor.as_str())
+    }
+
     pub fn path(&self, id: Option<SectionId>) -> String {
         id.and_then(|id| self.paths.get(&id).cloned()).unwrap_or_else(|| "全文".to_owned())
     }

@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::opinion_view::{OpinionRow, SectionTitles};
+use super::review_charts::ReviewCharts;
 use super::{StaffChrome, see_other};
 use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
 use crate::db;
@@ -101,6 +102,7 @@ struct ReviewListPage {
     rows: Vec<OpinionRow>,
     next_url: Option<String>,
     first_page: bool,
+    charts: ReviewCharts,
 }
 
 #[get("/consultations/{id}/review")]
@@ -114,14 +116,15 @@ pub async fn list(
     let query = query.into_inner();
     let user = staff.user.clone();
     let list_query = query.clone();
-    let (consultation, counts, titles, page) = db::run(&state.pool, move |conn| {
+    let (consultation, counts, titles, page, charts) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&user, &consultation)?;
         let titles = SectionTitles::load(conn, id)?;
         let filter = list_query.filter(&titles);
         let page = filter.page(conn, id, list_query.after.map(OpinionId), PAGE_SIZE)?;
         let counts = FeedbackCounts::load(conn, id)?;
-        Ok((consultation, counts, titles, page))
+        let charts = ReviewCharts::load(conn, &consultation, &counts, &titles, Utc::now())?;
+        Ok((consultation, counts, titles, page, charts))
     })
     .await?;
     let filter_string = query.filter_string();
@@ -144,6 +147,7 @@ pub async fn list(
         rows,
         query,
         consultation,
+        charts,
     })
 }
 

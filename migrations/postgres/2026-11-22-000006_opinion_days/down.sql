@@ -1,0 +1,2 @@
+DROP INDEX opinions_consultation_section;
+DROP TABLE opinion_days;

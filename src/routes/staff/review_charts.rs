@@ -1,0 +1,69 @@
+//! The review page's charts: how far deciding has come, and opinions per decision,
+//! per section and per day.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+
+use super::opinion_view::SectionTitles;
+use crate::db::Conn;
+use crate::domain::adoption::AdoptionStatus;
+use crate::domain::window::china_today;
+use crate::models::feedback::FeedbackCounts;
+use crate::models::{Consultation, opinion_day, review};
+use crate::routes::charts::{ChartBar, DayChart, bars, shares};
+
+/// What the charts above the review list show.
+pub struct ReviewCharts {
+    pub total: i64,
+    pub decided: i64,
+    /// Decided share, 0–100.
+    pub percent: i64,
+    pub decisions: Vec<ChartBar>,
+    pub sections: Vec<ChartBar>,
+    pub days: Option<DayChart>,
+}
+
+impl ReviewCharts {
+    pub fn load(
+        conn: &mut Conn,
+        consultation: &Consultation,
+        counts: &FeedbackCounts,
+        titles: &SectionTitles,
+        now: DateTime<Utc>,
+    ) -> QueryResult<ReviewCharts> {
+        let base = format!("/staff/consultations/{}/review", consultation.id);
+        let decided = counts.received - counts.undecided;
+        let by_status = |s: AdoptionStatus| match s {
+            AdoptionStatus::Adopted => counts.adopted,
+            AdoptionStatus::PartlyAdopted => counts.partly_adopted,
+            AdoptionStatus::NotAdopted => counts.not_adopted,
+            AdoptionStatus::Explained => counts.explained,
+        };
+        let decisions = shares(
+            std::iter::once(("未处理".to_owned(), Some(format!("{base}?decision=undecided")), counts.undecided)).chain(
+                AdoptionStatus::ALL
+                    .iter()
+                    .map(|&s| (s.label().to_owned(), Some(format!("{base}?decision={}", s.code())), by_status(s))),
+            ),
+            counts.received,
+        );
+        let sections = bars(review::section_counts(conn, consultation.id)?.into_iter().map(|(section, n)| {
+            let href = match section {
+                None => Some(format!("{base}?section=whole")),
+                Some(id) => titles.anchor(id).map(|a| format!("{base}?section={a}")),
+            };
+            (titles.path(section), href, n)
+        }));
+        let window = consultation.window();
+        let per_day = opinion_day::for_consultation(conn, consultation.id)?;
+        let days = DayChart::new("review-days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
+        Ok(ReviewCharts {
+            total: counts.received,
+            decided,
+            percent: if counts.received == 0 { 0 } else { decided * 100 / counts.received },
+            decisions,
+            sections,
+            days,
+        })
+    }
+}
