@@ -40,15 +40,43 @@ async fn times_are_stored_in_utc() {
     assert!(drift < 120, "created_at {created} is not UTC now");
 }
 
+/// The test server's URL in parts: everything before the host, the host, and the query.
+struct ServerUrl {
+    scheme_and_user: String,
+    host: String,
+    query: String,
+}
+
+/// `ZHENGQIU_TEST_DATABASE_URL` taken apart, so that tests reach the same server (which CI
+/// may run on another port, e.g. a private cluster on 55432).
+fn test_server() -> ServerUrl {
+    let url = std::env::var("ZHENGQIU_TEST_DATABASE_URL").expect("ZHENGQIU_TEST_DATABASE_URL");
+    let (url, query) = url.split_once('?').map_or((url.as_str(), String::new()), |(u, q)| (u, format!("?{q}")));
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (user, host_port) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
+    let host = match host_port.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => host_port,
+    };
+    let scheme_and_user = if user.is_empty() { format!("{scheme}://") } else { format!("{scheme}://{user}@") };
+    ServerUrl { scheme_and_user, host: host.to_owned(), query }
+}
+
 #[test]
 fn a_connection_failure_says_what_failed() {
     if is_postgres() {
-        let url = DbUrl::parse("postgres://postgres@127.0.0.1:5432/zq_no_such_database").unwrap();
+        let server = test_server();
+        let configured = std::env::var("ZHENGQIU_TEST_DATABASE_URL").unwrap();
+        let (base, _) = configured.split_once('?').unwrap_or((&configured, ""));
+        let (prefix, _) = base.rsplit_once('/').expect("a database name in ZHENGQIU_TEST_DATABASE_URL");
+        let url = DbUrl::parse(&format!("{prefix}/zq_no_such_database{}", server.query)).unwrap();
         let err = db::build_pool(&url, 1).unwrap_err().to_string();
         assert!(err.contains("zq_no_such_database") && err.contains("does not exist"), "{err}");
-        let url = DbUrl::parse("postgres://postgres@127.0.0.1:1/postgres").unwrap();
+        let url =
+            DbUrl::parse(&format!("{}{}:1/postgres{}", server.scheme_and_user, server.host, server.query)).unwrap();
         let err = db::build_pool(&url, 1).unwrap_err().to_string();
-        assert!(err.contains("127.0.0.1") && err.contains("port 1"), "{err}");
+        assert!(err.contains(server.host.trim_matches(['[', ']'])) && err.contains("port 1"), "{err}");
     } else {
         let url = DbUrl::parse("/proc/zhengqiu-cannot-live-here/test.db").unwrap();
         let err = db::build_pool(&url, 1).unwrap_err().to_string();
