@@ -158,7 +158,7 @@ impl Settings {
         let key = secret_key(&data_dir)?.0;
         let d = Settings::with_defaults(database_url, data_dir, key);
         let addr = var("ZHENGQIU_ADDR").unwrap_or(d.addr.clone());
-        let public_url = var("ZHENGQIU_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = public_url(var("ZHENGQIU_PUBLIC_URL"), &addr);
         let smtp = match var("ZHENGQIU_SMTP_HOST") {
             None => None,
             Some(host) => Some(SmtpSettings {
@@ -198,12 +198,26 @@ impl Settings {
             contact_retention_days: parsed("ZHENGQIU_CONTACT_RETENTION_DAYS", d.contact_retention_days)?,
             mail_poll_ms: parsed("ZHENGQIU_MAIL_POLL_MS", d.mail_poll_ms)?,
             page_cache_ms: parsed("ZHENGQIU_PAGE_CACHE_MS", d.page_cache_ms)?,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url,
             addr,
             smtp,
             ..d
         })
     }
+}
+
+impl Settings {
+    /// Listens on `addr` instead (`zhengqiu serve --addr`). Links in e-mails follow it only
+    /// when `ZHENGQIU_PUBLIC_URL` does not say where people reach the site.
+    pub fn listen_on(&mut self, addr: String) {
+        self.public_url = public_url(var("ZHENGQIU_PUBLIC_URL"), &addr);
+        self.addr = addr;
+    }
+}
+
+/// The address people use to reach the site: the configured one, else the listen address.
+fn public_url(configured: Option<String>, addr: &str) -> String {
+    configured.unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_owned()
 }
 
 /// `ZHENGQIU_SECRET_KEY` (at least 64 hex characters), or a key kept in the data
@@ -230,4 +244,16 @@ fn secret_key(data_dir: &std::path::Path) -> anyhow::Result<Secret<Vec<u8>>> {
          instances that share one database must share the same ZHENGQIU_SECRET_KEY"
     );
     Ok(Secret::new(key.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_is_the_configured_one_else_the_listen_address() {
+        let configured = Some("https://zhengqiu.example.gov.cn/".to_owned());
+        assert_eq!(public_url(configured, "127.0.0.1:9000"), "https://zhengqiu.example.gov.cn");
+        assert_eq!(public_url(None, "127.0.0.1:9000"), "http://127.0.0.1:9000");
+    }
 }

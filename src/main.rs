@@ -123,8 +123,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { addr: None }) {
         Command::Serve { addr } => {
             if let Some(addr) = addr {
-                settings.public_url = format!("http://{addr}");
-                settings.addr = addr;
+                settings.listen_on(addr);
             }
             serve(settings)
         }
@@ -172,20 +171,24 @@ fn main() -> anyhow::Result<()> {
 #[actix_web::main]
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = settings.database_url.to_string();
+    let public_url = settings.public_url.clone();
+    let listen = settings.addr.clone();
     let app = Application::build(settings).await?;
-    println!("zhengqiu 已启动：http://{}（数据库：{database}）", app_addr(&app));
+    let addr = bound_addr(&listen, &app);
+    println!("zhengqiu 已启动：http://{addr}（数据库：{database}）");
+    println!("邮件中的链接指向：{public_url}");
     println!("{}", app.mail_delivery());
     if let Some(logins) = app.demo_logins() {
         // The console, not the log: passwords do not belong in log files.
         println!("{logins}");
-        println!("工作人员登录：http://{}/staff/login", app_addr(&app));
+        println!("工作人员登录：http://{addr}/staff/login");
     }
     app.run_until_stopped().await?;
     Ok(())
 }
 
-fn app_addr(app: &Application) -> String {
-    let configured = std::env::var("ZHENGQIU_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+/// The listen address with the port actually bound (`:0` picks a free one).
+fn bound_addr(configured: &str, app: &Application) -> String {
     match configured.rsplit_once(':') {
         Some((host, _)) => format!("{host}:{}", app.port()),
         None => format!("{configured}:{}", app.port()),

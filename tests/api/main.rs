@@ -5,6 +5,7 @@
 //! each in a database of its own.
 
 mod charts;
+mod cli;
 mod consultations;
 mod departments;
 mod feedback;
