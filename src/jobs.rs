@@ -2,12 +2,12 @@
 //! and silence past the deadline recorded as 逾期未反馈（视为无意见）. Safe to run on
 //! several instances at once: each step is a conditional update that only one wins.
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{consultations, departments, invitations};
 use crate::db::{Conn, write_tx};
-use crate::domain::window::china_today;
+use crate::domain::window::{china_date, china_today};
 use crate::emails::ReminderMail;
 use crate::error::AppError;
 use crate::models::department::Department;
@@ -35,11 +35,17 @@ pub fn run_due(
 }
 
 /// Queues one reminder to each unanswered department whose deadline is within
-/// `days` days (and not past), with a fresh link. Each invitation is reminded once.
+/// `days` days (and not past), with a fresh link. Each invitation is reminded once, and
+/// only if it was sent before that stretch began: a department invited with less time
+/// than that has just read its letter.
 pub fn send_reminders(conn: &mut Conn, now: DateTime<Utc>, days: i64, public_url: &str) -> Result<usize, AppError> {
     let today = china_today(now);
-    let horizon = today.checked_add_days(Days::new(days.max(0) as u64)).unwrap_or(today);
-    let due: Vec<(InvitationId, Department, Consultation, chrono::NaiveDate)> = invitations::table
+    let days = Days::new(days.max(0) as u64);
+    let horizon = today.checked_add_days(days).unwrap_or(today);
+    let invited_before_reminding = |invited_at: NaiveDateTime, deadline: NaiveDate| {
+        deadline.checked_sub_days(days).is_some_and(|starts| china_date(invited_at) < starts)
+    };
+    let due: Vec<(InvitationId, Department, Consultation, NaiveDate, NaiveDateTime)> = invitations::table
         .inner_join(departments::table)
         .inner_join(consultations::table)
         .filter(invitations::responded_at.is_null())
@@ -48,11 +54,19 @@ pub fn send_reminders(conn: &mut Conn, now: DateTime<Utc>, days: i64, public_url
         .filter(invitations::deadline.ge(today))
         .filter(invitations::deadline.le(horizon))
         .filter(departments::emails.ne(""))
-        .select((invitations::id, Department::as_select(), Consultation::as_select(), invitations::deadline))
+        .select((
+            invitations::id,
+            Department::as_select(),
+            Consultation::as_select(),
+            invitations::deadline,
+            invitations::invited_at,
+        ))
         .load(conn)?;
     let mut sent = 0;
     let naive_now = now.naive_utc();
-    for (id, department, consultation, deadline) in due {
+    for (id, department, consultation, deadline, _) in
+        due.into_iter().filter(|(.., deadline, invited_at)| invited_before_reminding(*invited_at, *deadline))
+    {
         let reminded = write_tx(conn, |conn| {
             let won = diesel::update(invitations::table.find(id).filter(invitations::reminded_at.is_null()))
                 .set(invitations::reminded_at.eq(naive_now))

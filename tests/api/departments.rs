@@ -277,6 +277,36 @@ async fn a_reminder_goes_once_and_only_to_departments_that_have_not_answered() {
 }
 
 #[actix_web::test]
+async fn a_department_invited_with_less_time_than_the_reminder_period_gets_no_reminder() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("临近截止邀请", china_day(-1), china_day(28), SMALL_DRAFT);
+    let deadline = china_day(2);
+    let ids = invite(
+        &app,
+        id,
+        &[department(&app, "早邀请局", "early@tg.gov.cn"), department(&app, "晚邀请局", "late@tg.gov.cn")],
+        deadline,
+    );
+    // 早邀请局 was invited ten days ago, before the three days of reminders began.
+    let ten_days_ago = Utc::now().naive_utc() - Duration::days(10);
+    diesel::update(invitations::table.find(ids[0]))
+        .set(invitations::invited_at.eq(ten_days_ago))
+        .execute(&mut app.conn())
+        .unwrap();
+    let mut conn = app.conn();
+    let url = app.settings.public_url.clone();
+    assert_eq!(jobs::send_reminders(&mut conn, Utc::now(), 3, &url).unwrap(), 1);
+    assert_eq!(
+        jobs::send_reminders(&mut conn, Utc::now() + Duration::days(1), 3, &url).unwrap(),
+        0,
+        "not later either"
+    );
+    let reminded: Vec<String> =
+        outbox::table.filter(outbox::kind.eq("reminder")).select(outbox::recipient).load(&mut conn).unwrap();
+    assert_eq!(reminded, ["early@tg.gov.cn"], "晚邀请局 has just had its letter");
+}
+
+#[actix_web::test]
 async fn silence_past_the_deadline_is_recorded_as_no_comment_and_the_link_closes() {
     let app = spawn_app().await;
     let id = app.create_consultation("逾期测试", china_day(-20), china_day(9), SMALL_DRAFT);
