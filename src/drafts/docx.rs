@@ -1,4 +1,7 @@
-//! Reading a Word (.docx) document as paragraphs: text runs, heading styles and table rows.
+//! Reading a Word (.docx) document as paragraphs: text runs, automatic numbering, heading
+//! styles and table rows.
+
+use numbering::Numbering;
 
 use super::heading::{detect, is_ws, titled};
 use super::lines::{guess_title, lines_with_breaks};
@@ -31,15 +34,31 @@ pub(crate) fn read_paragraphs(bytes: &[u8]) -> Result<Vec<Paragraph>, ImportErro
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable("文件已损坏或不是有效的压缩包"))?;
     let document = read_part(&mut archive, "word/document.xml")?
         .ok_or_else(|| unreadable("缺少 word/document.xml，可能不是 Word 文档"))?;
-    let styles = read_part(&mut archive, "word/styles.xml")?.map(|xml| style_levels(&xml)).unwrap_or_default();
+    let styles_xml = read_part(&mut archive, "word/styles.xml")?;
+    let numbering =
+        read_part(&mut archive, "word/numbering.xml")?.map(|xml| Numbering::parse(&xml)).unwrap_or_default();
+    let mut context = Context {
+        styles: styles_xml.as_deref().map(style_levels).unwrap_or_default(),
+        style_lists: styles_xml.as_deref().map(style_lists).unwrap_or_default(),
+        numbering,
+    };
     let document = Document::parse(&document).map_err(|_| unreadable("word/document.xml 不是有效的 XML"))?;
     let body = document
         .descendants()
         .find(|n| n.tag_name().name() == "body")
         .ok_or_else(|| unreadable("word/document.xml 中没有正文"))?;
     let mut out = Vec::new();
-    blocks(body, &styles, &mut out);
+    blocks(body, &mut context, &mut out);
     Ok(out)
+}
+
+/// What reading a paragraph needs from the rest of the package, and the list counters
+/// that run through the document.
+struct Context {
+    styles: HashMap<String, StyleRole>,
+    /// Paragraph styles that carry a list (`w:numPr` in the style): numId and level.
+    style_lists: HashMap<String, (String, usize)>,
+    numbering: Numbering,
 }
 
 fn unreadable(why: &str) -> ImportError {
@@ -109,6 +128,29 @@ fn level_from_outline(val: &str) -> Option<u8> {
     }
 }
 
+/// Maps style ids to the list their paragraphs are numbered by, as heading styles in
+/// Chinese templates often are ("第一章" drawn by the style, not typed).
+fn style_lists(xml: &str) -> HashMap<String, (String, usize)> {
+    let Ok(doc) = Document::parse(xml) else {
+        return HashMap::new();
+    };
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "style")
+        .filter_map(|style| {
+            let id = attr(style, "styleId")?;
+            let list = child(style, "pPr").and_then(|p| child(p, "numPr")).and_then(list_of)?;
+            Some((id.to_string(), list))
+        })
+        .collect()
+}
+
+/// The numId and level of a `w:numPr` (a missing level is level 0).
+fn list_of(num_pr: Node<'_, '_>) -> Option<(String, usize)> {
+    let num_id = child(num_pr, "numId").and_then(|n| attr(n, "val"))?;
+    let level = child(num_pr, "ilvl").and_then(|n| attr(n, "val")).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Some((num_id.to_string(), level))
+}
+
 fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
     node.attributes().find(|a| a.name() == name).map(|a| a.value())
 }
@@ -118,25 +160,32 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
 }
 
 /// Block-level content: paragraphs, tables, and containers (content controls, custom XML).
-fn blocks(node: Node<'_, '_>, styles: &HashMap<String, StyleRole>, out: &mut Vec<Paragraph>) {
+fn blocks(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>) {
     for child in node.children().filter(Node::is_element) {
         match child.tag_name().name() {
-            "p" => out.push(paragraph(child, styles)),
-            "tbl" => table(child, styles, out),
+            "p" => out.push(paragraph(child, context)),
+            "tbl" => table(child, context, out),
             "sectPr" | "Fallback" => {}
-            _ => blocks(child, styles, out),
+            _ => blocks(child, context, out),
         }
     }
 }
 
-fn paragraph(node: Node<'_, '_>, styles: &HashMap<String, StyleRole>) -> Paragraph {
-    let mut text = String::new();
-    inline_text(node, &mut text);
+fn paragraph(node: Node<'_, '_>, context: &mut Context) -> Paragraph {
     let props = child(node, "pPr");
-    let role = props
-        .and_then(|p| child(p, "pStyle"))
-        .and_then(|s| attr(s, "val"))
-        .and_then(|id| styles.get(id).copied().or_else(|| role_from_name(id)));
+    let style = props.and_then(|p| child(p, "pStyle")).and_then(|s| attr(s, "val"));
+    // The paragraph's own list, else its style's; numId 0 takes a style's list away.
+    let list = props
+        .and_then(|p| child(p, "numPr"))
+        .and_then(list_of)
+        .or_else(|| style.and_then(|id| context.style_lists.get(id).cloned()));
+    let mut text = match list {
+        Some((num_id, level)) => context.numbering.next(&num_id, level).unwrap_or_default(),
+        None => String::new(),
+    };
+    inline_text(node, &mut text);
+    let styles = &context.styles;
+    let role = style.and_then(|id| styles.get(id).copied().or_else(|| role_from_name(id)));
     let outline = props.and_then(|p| child(p, "outlineLvl")).and_then(|o| attr(o, "val")).and_then(level_from_outline);
     let level = match role {
         Some(StyleRole::Level(level)) => Some(level),
@@ -162,12 +211,12 @@ fn inline_text(node: Node<'_, '_>, out: &mut String) {
 
 /// Each row becomes one paragraph, its cells joined by " | ". Rows and cells may sit inside
 /// content controls, so they are found as descendants that belong to this table or row.
-fn table(node: Node<'_, '_>, styles: &HashMap<String, StyleRole>, out: &mut Vec<Paragraph>) {
+fn table(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>) {
     for row in owned(node, "tr", "tbl") {
         let cells: Vec<String> = owned(row, "tc", "tr")
             .map(|cell| {
                 let mut inner = Vec::new();
-                blocks(cell, styles, &mut inner);
+                blocks(cell, context, &mut inner);
                 let texts: Vec<&str> = inner.iter().map(|p| p.text.trim()).collect();
                 texts.join(" ").replace(['\n', '\r'], " ")
             })
@@ -219,5 +268,6 @@ pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, 
     (builder.finish(), title)
 }
 
+mod numbering;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,11 @@ const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2
 
 /// A .docx with the given body XML and optional styles part, compressed like Word does.
 pub(crate) fn build_docx(body: &str, styles: Option<&str>) -> Vec<u8> {
+    build_docx_with_numbering(body, styles, None)
+}
+
+/// A .docx with a numbering part too.
+fn build_docx_with_numbering(body: &str, styles: Option<&str>, numbering: Option<&str>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut add = |name: &str, content: &str| {
@@ -23,6 +28,9 @@ pub(crate) fn build_docx(body: &str, styles: Option<&str>) -> Vec<u8> {
     );
     if let Some(styles) = styles {
         add("word/styles.xml", &format!("<w:styles {W}>{styles}</w:styles>"));
+    }
+    if let Some(numbering) = numbering {
+        add("word/numbering.xml", &format!("<w:numbering {W}>{numbering}</w:numbering>"));
     }
     zip.finish().expect("finish zip").into_inner()
 }
@@ -107,4 +115,79 @@ fn a_docx_with_broken_xml_or_no_text_is_refused() {
 #[test]
 fn a_file_named_docx_that_is_really_text_is_refused() {
     assert!(matches!(import("一、总则".as_bytes(), "草案.docx"), Err(ImportError::UnreadableDocx(_))));
+}
+
+fn numbered(num_id: u32, level: u32, text: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"{level}\"/><w:numId w:val=\"{num_id}\"/></w:numPr></w:pPr>\
+         <w:r><w:t>{text}</w:t></w:r></w:p>"
+    )
+}
+
+fn lvl(level: u32, format: &str, text: &str, suffix: &str) -> String {
+    format!(
+        "<w:lvl w:ilvl=\"{level}\"><w:start w:val=\"1\"/><w:numFmt w:val=\"{format}\"/>\
+         <w:lvlText w:val=\"{text}\"/><w:suff w:val=\"{suffix}\"/></w:lvl>"
+    )
+}
+
+/// The lists a Chinese government template defines: 一、 / （一） / 1. for the outline,
+/// 第N条 drawn by a paragraph style, a bullet list, and the outline list restarted.
+fn chinese_numbering() -> String {
+    [
+        format!(
+            "<w:abstractNum w:abstractNumId=\"0\">{}{}{}</w:abstractNum>",
+            lvl(0, "chineseCounting", "%1、", "nothing"),
+            lvl(1, "chineseCounting", "（%2）", "nothing"),
+            lvl(2, "decimal", "%3.", "space")
+        ),
+        format!("<w:abstractNum w:abstractNumId=\"1\">{}</w:abstractNum>", lvl(0, "chineseCounting", "第%1条", "space")),
+        "<w:abstractNum w:abstractNumId=\"2\"><w:lvl w:ilvl=\"0\"><w:numFmt w:val=\"bullet\"/><w:lvlText w:val=\"\u{f0b7}\"/></w:lvl></w:abstractNum>".to_owned(),
+        "<w:num w:numId=\"1\"><w:abstractNumId w:val=\"0\"/></w:num>".to_owned(),
+        "<w:num w:numId=\"2\"><w:abstractNumId w:val=\"1\"/></w:num>".to_owned(),
+        "<w:num w:numId=\"3\"><w:abstractNumId w:val=\"0\"/><w:lvlOverride w:ilvl=\"0\"><w:startOverride w:val=\"1\"/></w:lvlOverride></w:num>".to_owned(),
+        "<w:num w:numId=\"4\"><w:abstractNumId w:val=\"2\"/></w:num>".to_owned(),
+    ]
+    .concat()
+}
+
+const ARTICLE_STYLE: &str = r#"<w:style w:styleId="Article"><w:name w:val="条文"/><w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr></w:style>"#;
+
+#[test]
+fn word_numbering_gives_headings_their_numbers_and_nothing_is_lost() {
+    let body = [
+        p("关于加强管理的实施意见"),
+        numbered(1, 0, "总体要求"),
+        numbered(1, 1, "指导思想"),
+        numbered(1, 2, "深化改革。"),
+        numbered(1, 2, "加强建设。"),
+        numbered(1, 1, "基本原则"),
+        numbered(1, 2, "坚持创新。"),
+        numbered(1, 0, "重点任务"),
+        numbered(4, 0, "列表要点不编号。"),
+        styled("Article", "为了规范管理，制定本办法。"),
+        styled("Article", "本办法适用于全区。"),
+        // A style's list taken away by numId 0.
+        "<w:p><w:pPr><w:pStyle w:val=\"Article\"/><w:numPr><w:numId w:val=\"0\"/></w:numPr></w:pPr><w:r><w:t>不编号的条文。</w:t></w:r></w:p>".to_owned(),
+        numbered(3, 0, "附则"),
+    ]
+    .concat();
+    let docx = build_docx_with_numbering(&body, Some(ARTICLE_STYLE), Some(&chinese_numbering()));
+    let draft = import(&docx, "意见.docx").expect("readable docx");
+    let numbers: Vec<&str> = draft.sections.iter().map(|s| s.number.as_str()).collect();
+    assert_eq!(numbers, ["", "一、", "（一）", "1.", "2.", "（二）", "1.", "二、", "第一条", "第二条", "一、"]);
+    let headings: Vec<&str> = draft.sections.iter().map(|s| s.heading.as_str()).collect();
+    assert_eq!(headings[1..3], ["总体要求", "指导思想"]);
+    let shown = "关于加强管理的实施意见\n一、总体要求\n（一）指导思想\n1. 深化改革。\n2. 加强建设。\n（二）基本原则\n\
+                 1. 坚持创新。\n二、重点任务\n列表要点不编号。\n第一条 为了规范管理，制定本办法。\n\
+                 第二条 本办法适用于全区。\n不编号的条文。\n一、附则\n";
+    let joined: String = draft.sections.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(joined, shown, "the sections hold the text as Word shows it, numbers included");
+}
+
+#[test]
+fn a_document_without_a_numbering_part_reads_its_list_paragraphs_as_plain_text() {
+    let draft = import(&build_docx(&(numbered(1, 0, "总则") + &p("正文。")), None), "a.docx").unwrap();
+    let joined: String = draft.sections.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(joined, "总则\n正文。\n");
 }
