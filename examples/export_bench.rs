@@ -33,6 +33,7 @@ fn opinion(i: usize) -> OpinionRecord {
         author: if person { "张小祥".into() } else { format!("区第{}局", i / 5) },
         // Three opinions per author, adjacent, so per-author rows can stream.
         author_key: format!("a{}", i / 3),
+        invited: false,
         contact: Some(format!("138{i:08}")),
         channel: "平台反馈".into(),
         section: Some("二、实施创新发展行动 › 1. 深化供给侧结构性改革".into()),
@@ -64,6 +65,7 @@ fn child(format: Format, mode: &str, n: usize, layout_key: &str) {
             document_title: "关于贯彻省市《五大发展行动计划》的实施意见".into(),
             issuer: "铜官区人民政府办公室".into(),
             opinions: (0..n).map(opinion).collect(),
+            quiet: Vec::new(),
         };
         write(&data, &layout, &opts, format, &mut out)
     } else {
@@ -73,6 +75,7 @@ fn child(format: Format, mode: &str, n: usize, layout_key: &str) {
             document_title: "关于贯彻省市《五大发展行动计划》的实施意见".into(),
             issuer: "铜官区人民政府办公室".into(),
             summary,
+            quiet: Vec::new(),
         };
         write_stream(&head, (0..n).map(opinion), &layout, &opts, format, &mut out)
     };

@@ -32,6 +32,8 @@ pub struct OpinionRecord {
     pub author: String,
     /// Grouping key: same department / same person => same key.
     pub author_key: String,
+    /// Part of the reply of a department consulted in writing (its invitation).
+    pub invited: bool,
     /// Phone or e-mail; only ever output for [`Audience::Staff`].
     pub contact: Option<String>,
     /// "平台反馈", "书面反馈", "信函" … (already a label).
@@ -56,6 +58,25 @@ pub struct ExportData {
     pub issuer: String,
     /// In the drafter's order (departments in invitation order, then others by time).
     pub opinions: Vec<OpinionRecord>,
+    /// Departments consulted in writing that sent no opinion, in invitation order.
+    pub quiet: Vec<QuietDepartment>,
+}
+
+/// A department consulted in writing that sent no opinion: it answered 无意见, or let its
+/// deadline pass (逾期未反馈视为无意见). Tables list it, so that every department consulted
+/// is accounted for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuietDepartment {
+    pub name: String,
+    /// Silent past the deadline, rather than 无意见 in so many words.
+    pub overdue: bool,
+}
+
+impl QuietDepartment {
+    /// What the table says for it.
+    pub fn remark(&self) -> &'static str {
+        if self.overdue { "逾期未反馈（视为无意见）" } else { "无意见" }
+    }
 }
 
 /// What an export needs besides the rows, so that rows can be streamed from an iterator.
@@ -66,6 +87,8 @@ pub struct ExportHead {
     pub issuer: String,
     /// Counted over all opinions before the rows are written (e.g. by one SQL query).
     pub summary: Summary,
+    /// See [`ExportData::quiet`].
+    pub quiet: Vec<QuietDepartment>,
 }
 
 impl ExportHead {
@@ -75,6 +98,7 @@ impl ExportHead {
             document_title: data.document_title.clone(),
             issuer: data.issuer.clone(),
             summary: Summary::count(&data.opinions),
+            quiet: data.quiet.clone(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::adoption::AdoptionStatus;
 
-use super::data::{AuthorKind, ExportData, OpinionRecord};
+use super::data::{AuthorKind, ExportData, OpinionRecord, QuietDepartment};
 
 /// The seed draft's title.
 pub const SEED_TITLE: &str = "中共铜官区委 铜官区人民政府关于贯彻省市《五大发展行动计划》的实施意见(修订版)";
@@ -114,13 +114,27 @@ pub fn tongguan() -> ExportData {
             opinions.push(o);
         }
     }
-    ExportData { document_title: SEED_TITLE.to_owned(), issuer: "铜官区人民政府办公室".to_owned(), opinions }
+    ExportData {
+        document_title: SEED_TITLE.to_owned(),
+        issuer: "铜官区人民政府办公室".to_owned(),
+        opinions,
+        quiet: Vec::new(),
+    }
 }
 
-/// The Tongguan departments followed by citizens with contacts, every decision, and cells
-/// that need quoting (commas, quotes, line breaks).
+/// Departments of [`mixed`] that sent no opinion.
+pub fn quiet() -> Vec<QuietDepartment> {
+    vec![
+        QuietDepartment { name: "区财政局".to_owned(), overdue: false },
+        QuietDepartment { name: "区审计局".to_owned(), overdue: true },
+    ]
+}
+
+/// The Tongguan departments, two departments that sent no opinion, then citizens with
+/// contacts, every decision, and cells that need quoting (commas, quotes, line breaks).
 pub fn mixed() -> ExportData {
     let mut data = tongguan();
+    data.quiet = quiet();
     let decisions =
         [Some(AdoptionStatus::NotAdopted), Some(AdoptionStatus::Adopted), Some(AdoptionStatus::Explained), None];
     let channels = ["平台反馈", "电子邮件", "信函", "座谈会"];
@@ -147,6 +161,7 @@ pub fn department(id: i64, unit: &str, body: &str) -> OpinionRecord {
         author_kind: AuthorKind::Department,
         author: unit.to_owned(),
         author_key: format!("dept:{unit}"),
+        invited: true,
         contact: None,
         channel: "书面反馈".to_owned(),
         section: None,
@@ -164,6 +179,7 @@ pub fn person(id: i64, name: &str, key: &str) -> OpinionRecord {
         author_kind: AuthorKind::Person,
         author: name.to_owned(),
         author_key: key.to_owned(),
+        invited: false,
         contact: None,
         channel: "平台反馈".to_owned(),
         section: Some("二、实施创新发展行动 › 1. 深化供给侧结构性改革".to_owned()),

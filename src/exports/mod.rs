@@ -20,7 +20,7 @@ mod readback;
 
 use std::io::Write;
 
-pub use data::{Audience, AuthorKind, ExportData, ExportHead, OpinionRecord, Summary};
+pub use data::{Audience, AuthorKind, ExportData, ExportHead, OpinionRecord, QuietDepartment, Summary};
 pub use error::ExportError;
 pub use format::Format;
 pub use layout::{
@@ -69,7 +69,7 @@ where
     I: IntoIterator<Item = OpinionRecord>,
 {
     let sheet = Sheet::new(head, layout, opts);
-    write_rows(&sheet, rows::stream_rows(records, layout, opts), format, out)
+    write_rows(&sheet, rows::stream_rows(records, &head.quiet, layout, opts), format, out)
 }
 
 fn write_rows(

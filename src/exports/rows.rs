@@ -6,7 +6,7 @@ use crate::domain::adoption::AdoptionStatus;
 use crate::domain::masking::{MaskStyle, mask_name};
 
 use super::ExportOptions;
-use super::data::{Audience, AuthorKind, ExportData, ExportHead, OpinionRecord, Summary};
+use super::data::{Audience, AuthorKind, ExportData, ExportHead, OpinionRecord, QuietDepartment, Summary};
 use super::layout::{Column, Field, Grouping, Layout};
 
 /// Everything around the rows: every format prints these the same way.
@@ -88,6 +88,22 @@ impl<'l> RowMaker<'l> {
         }
     }
 
+    /// The row of a department that sent no opinion: its name and 无意见 (or 逾期未反馈…),
+    /// nothing to decide. A layout without an author column names it in the text.
+    pub fn quiet_row(&self, seq: usize, quiet: &QuietDepartment) -> Vec<String> {
+        let named = self.columns.iter().any(|c| c.field == Field::Author);
+        self.columns
+            .iter()
+            .map(|c| match c.field {
+                Field::Seq => seq.to_string(),
+                Field::Author => quiet.name.clone(),
+                Field::Body if named => quiet.remark().to_owned(),
+                Field::Body => format!("{}：{}", quiet.name, quiet.remark()),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     fn author(&self, o: &OpinionRecord) -> String {
         match o.author_kind {
             AuthorKind::Department => o.author.trim().to_owned(),
@@ -148,7 +164,7 @@ pub fn grouping(layout: &Layout, opts: &ExportOptions) -> Grouping {
 
 /// The rows of an in-memory data set. Per author, an author's row stands where the author's
 /// first opinion stands, and holds all the author's opinions in order (a first pass keeps
-/// only indices).
+/// only indices). Departments that sent no opinion follow the departments' opinions.
 pub fn rows<'a>(
     data: &'a ExportData,
     layout: &'a Layout,
@@ -162,7 +178,10 @@ pub fn rows<'a>(
             Box::new(group_indices(all).into_iter().map(move |idx| idx.iter().map(|&j| &all[j]).collect()))
         }
     };
-    groups.enumerate().map(move |(i, group)| maker.row(i + 1, &group))
+    with_quiet(groups, &data.quiet, |group| group[0].invited).enumerate().map(move |(i, entry)| match entry {
+        Entry::Group(group) => maker.row(i + 1, &group),
+        Entry::Quiet(quiet) => maker.quiet_row(i + 1, quiet),
+    })
 }
 
 fn group_indices(opinions: &[OpinionRecord]) -> Vec<Vec<usize>> {
@@ -178,11 +197,43 @@ fn group_indices(opinions: &[OpinionRecord]) -> Vec<Vec<usize>> {
     groups
 }
 
+/// A row to be: a group of opinions, or a department that sent none.
+enum Entry<'q, G> {
+    Group(G),
+    Quiet(&'q QuietDepartment),
+}
+
+/// Places the departments that sent no opinion right after the opinions of the departments
+/// consulted in writing (which come first), before everyone else's.
+fn with_quiet<'q, G>(
+    groups: impl Iterator<Item = G>,
+    quiet: &'q [QuietDepartment],
+    invited: impl Fn(&G) -> bool,
+) -> impl Iterator<Item = Entry<'q, G>> {
+    let mut groups = groups.peekable();
+    let mut quiet = quiet.iter();
+    let mut departments_done = false;
+    std::iter::from_fn(move || {
+        if !departments_done {
+            match groups.next_if(&invited) {
+                Some(group) => return Some(Entry::Group(group)),
+                None => departments_done = true,
+            }
+        }
+        match quiet.next() {
+            Some(q) => Some(Entry::Quiet(q)),
+            None => groups.next().map(Entry::Group),
+        }
+    })
+}
+
 /// The rows of a stream of opinions, holding one group at a time. Per author, the stream
 /// must bring an author's opinions together, as [`crate::models::adoption_table::records`]
-/// does: adjacent opinions with the same `author_key` make one row.
+/// does: adjacent opinions with the same `author_key` make one row. `quiet` departments
+/// follow the departments' opinions.
 pub fn stream_rows<'a, I>(
     records: I,
+    quiet: &'a [QuietDepartment],
     layout: &'a Layout,
     opts: &ExportOptions,
 ) -> impl Iterator<Item = Vec<String>> + 'a
@@ -192,9 +243,13 @@ where
 {
     let maker = RowMaker::new(layout, opts);
     let per_author = grouping(layout, opts) == Grouping::PerAuthor;
-    Adjacent { inner: records.into_iter().peekable(), per_author }.enumerate().map(move |(i, group)| {
-        let refs: Vec<&OpinionRecord> = group.iter().collect();
-        maker.row(i + 1, &refs)
+    let groups = Adjacent { inner: records.into_iter().peekable(), per_author };
+    with_quiet(groups, quiet, |group| group[0].invited).enumerate().map(move |(i, entry)| match entry {
+        Entry::Group(group) => {
+            let refs: Vec<&OpinionRecord> = group.iter().collect();
+            maker.row(i + 1, &refs)
+        }
+        Entry::Quiet(quiet) => maker.quiet_row(i + 1, quiet),
     })
 }
 
@@ -223,7 +278,7 @@ impl<I: Iterator<Item = OpinionRecord>> Iterator for Adjacent<I> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{person, tongguan};
+    use super::super::fixtures::{mixed, person, tongguan};
     use super::*;
     use crate::exports::layout::layout;
 
@@ -266,15 +321,35 @@ mod tests {
 
     #[test]
     fn streamed_rows_equal_in_memory_rows_when_authors_are_adjacent() {
-        let data = tongguan();
+        let data = mixed();
         for l in crate::exports::layout::builtin_layouts() {
             for g in [Grouping::PerOpinion, Grouping::PerAuthor] {
                 let o = opts(Audience::Staff, Some(g));
                 let a: Vec<_> = rows(&data, &l, &o).collect();
-                let b: Vec<_> = stream_rows(data.opinions.clone(), &l, &o).collect();
+                let b: Vec<_> = stream_rows(data.opinions.clone(), &data.quiet, &l, &o).collect();
                 assert_eq!(a, b, "{} {:?}", l.key, g);
             }
         }
+    }
+
+    #[test]
+    fn departments_without_opinions_follow_the_departments_opinions_in_every_grouping() {
+        let data = mixed();
+        let l = layout("tongguan").unwrap();
+        let department_opinions = data.opinions.iter().filter(|o| o.invited).count();
+        for (g, before) in [(Grouping::PerAuthor, 6), (Grouping::PerOpinion, department_opinions)] {
+            let rows: Vec<_> = rows(&data, &l, &opts(Audience::Public, Some(g))).collect();
+            let (first, second) = ((before + 1).to_string(), (before + 2).to_string());
+            assert_eq!(rows[before], [first.as_str(), "区财政局", "无意见", "", ""], "{g:?}");
+            assert_eq!(rows[before + 1], [second.as_str(), "区审计局", "逾期未反馈（视为无意见）", "", ""], "{g:?}");
+            assert_eq!(rows[before + 2][1], "张*祥", "{g:?}: the citizens come after");
+        }
+        let summary_first = layout("summary_first").unwrap();
+        let rows: Vec<_> = rows(&data, &summary_first, &opts(Audience::Public, None)).collect();
+        assert!(
+            rows.iter().any(|r| r[1] == "区审计局：逾期未反馈（视为无意见）" && r[2].is_empty()),
+            "named in the text where no column names it: {rows:?}"
+        );
     }
 
     #[test]

@@ -12,10 +12,12 @@ use crate::db::schema::{drafts, invitations, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::window::format_china;
 use crate::exports::{Audience, AuthorKind, ExportHead, Grouping, OpinionRecord, Summary};
+use crate::models::invitation::Invitation;
 use crate::models::opinion::Channel;
-use crate::models::{Consultation, ConsultationId, Draft, SectionId};
+use crate::models::{Consultation, ConsultationId, Draft, InvitationId, SectionId};
 
-/// The counts above the table, and the draft's title the table's title is made from.
+/// The counts above the table, the draft's title the table's title is made from, and the
+/// departments that sent no opinion.
 pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportHead> {
     let counts: Vec<(Option<String>, i64)> = opinions::table
         .filter(opinions::consultation_id.eq(consultation.id))
@@ -33,7 +35,8 @@ pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportH
         Some(draft) => draft.title,
         None => consultation.title.clone(),
     };
-    Ok(ExportHead { document_title, issuer: consultation.issuer.clone(), summary })
+    let quiet = Invitation::quiet_departments(conn, consultation.id)?;
+    Ok(ExportHead { document_title, issuer: consultation.issuer.clone(), summary, quiet })
 }
 
 /// "二、实施创新发展行动 › 1.深化供给侧结构性改革" for every section of every version of
@@ -60,6 +63,7 @@ pub fn section_paths(conn: &mut Conn, consultation: ConsultationId) -> QueryResu
 /// The columns an export reads of an opinion.
 type Row = (
     i32,
+    Option<InvitationId>,
     Option<i32>,
     Option<SectionId>,
     String,
@@ -94,6 +98,7 @@ pub fn records<'a>(
         .filter(opinions::consultation_id.eq(consultation))
         .select((
             opinions::id,
+            opinions::invitation_id,
             opinions::department_id,
             opinions::section_id,
             opinions::channel,
@@ -129,7 +134,7 @@ pub fn records<'a>(
 }
 
 fn record(row: Row, audience: Audience, paths: &HashMap<SectionId, String>) -> OpinionRecord {
-    let (id, department, section, channel, author, contact, body, received_at, decision, reason) = row;
+    let (id, invitation, department, section, channel, author, contact, body, received_at, decision, reason) = row;
     let author_key = match (department, &contact) {
         (Some(d), _) => format!("department:{d}"),
         (None, Some(c)) => format!("person:{c}"),
@@ -140,6 +145,7 @@ fn record(row: Row, audience: Audience, paths: &HashMap<SectionId, String>) -> O
         author_kind: if department.is_some() { AuthorKind::Department } else { AuthorKind::Person },
         author,
         author_key,
+        invited: invitation.is_some(),
         contact: contact.filter(|_| audience == Audience::Staff),
         channel: Channel::from_code(&channel).map_or("其他", Channel::label).to_owned(),
         section: section.and_then(|s| paths.get(&s).cloned()),
@@ -207,7 +213,8 @@ pub fn page_rows(
             None
         }
     });
-    let mut rows: Vec<Vec<String>> = crate::exports::rows::stream_rows(records, layout, opts).take(limit + 1).collect();
+    let mut rows: Vec<Vec<String>> =
+        crate::exports::rows::stream_rows(records, &head.quiet, layout, opts).take(limit + 1).collect();
     if let Some(err) = failure {
         return Err(err.into());
     }

@@ -11,6 +11,7 @@ use crate::db::{Conn, write_tx};
 use crate::domain::department_reply::{DepartmentReply, ReplyContent};
 use crate::domain::window::china_today;
 use crate::error::AppError;
+use crate::exports::QuietDepartment;
 use crate::models::department::Department;
 use crate::models::opinion::{Channel, NewOpinion, Opinion, Source};
 use crate::models::outbox::NewMail;
@@ -142,6 +143,20 @@ impl Invitation {
             .order((invitations::position.asc(), invitations::id.asc()))
             .select((Invitation::as_select(), Department::as_select()))
             .load(conn)
+    }
+
+    /// The departments consulted on `id` that sent no opinion (无意见, or silent past the
+    /// deadline), in invitation order: the tables account for them too.
+    pub fn quiet_departments(conn: &mut Conn, id: ConsultationId) -> QueryResult<Vec<QuietDepartment>> {
+        let all = Invitation::with_departments(conn, id)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(invitation, department)| match invitation.state() {
+                ReplyState::NoOpinion => Some(QuietDepartment { name: department.name, overdue: false }),
+                ReplyState::Overdue => Some(QuietDepartment { name: department.name, overdue: true }),
+                ReplyState::Pending | ReplyState::Opinions => None,
+            })
+            .collect())
     }
 
     /// The opinions of this reply, in their numbered order.

@@ -11,6 +11,7 @@ use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_layout, layout};
 use crate::models::feedback::FeedbackCounts;
+use crate::models::invitation::Invitation;
 use crate::models::{Consultation, ConsultationId, adoption_table};
 use crate::routes::views::{ConsultationView, paragraphs};
 use crate::startup::AppState;
@@ -29,21 +30,25 @@ struct FeedbackPage {
     rows: Vec<Vec<String>>,
     more: bool,
     downloads: Vec<(String, &'static str)>,
+    /// Departments that answered 无意见, and those silent past the deadline, joined by 、.
+    no_opinion: String,
+    overdue: String,
 }
 
 #[get("/consultations/{id}/feedback")]
 pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (consultation, counts, adoption) = db::run(&state.pool, move |conn| {
+    let (consultation, counts, adoption, quiet) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         let counts = FeedbackCounts::load(conn, id)?;
+        let quiet = Invitation::quiet_departments(conn, id)?;
         let layout = default_layout();
         let opts = public_options(&consultation, &layout);
         let adoption = match consultation.feedback_published_at {
             Some(_) => Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
             None => None,
         };
-        Ok((consultation, counts, adoption))
+        Ok((consultation, counts, adoption, quiet))
     })
     .await?;
     let c = ConsultationView::new(&consultation, Utc::now());
@@ -59,11 +64,18 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
             document_title: consultation.title.clone(),
             issuer: consultation.issuer.clone(),
             summary: Default::default(),
+            quiet: Vec::new(),
         };
         Sheet::new(&head, &default_layout(), &ExportOptions::default())
     };
     let (sheet, rows, more) = adoption.unwrap_or_else(|| (empty(), Vec::new(), false));
+    let names = |overdue: bool| {
+        let names: Vec<&str> = quiet.iter().filter(|q| q.overdue == overdue).map(|q| q.name.as_str()).collect();
+        names.join("、")
+    };
     let page = FeedbackPage {
+        no_opinion: names(false),
+        overdue: names(true),
         published_at: consultation.feedback_published_at.map(format_china),
         counts,
         text: consultation.feedback_text.as_deref().map(paragraphs).unwrap_or_default(),

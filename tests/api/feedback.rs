@@ -1,7 +1,15 @@
 //! The published 意见反馈: where the public finds it, and what its table says.
 
+use chrono::Utc;
+use diesel::prelude::*;
+
+use zhengqiu::db::schema::invitations;
 use zhengqiu::domain::account::Role;
-use zhengqiu::models::ConsultationId;
+use zhengqiu::emails::invitation_letters;
+use zhengqiu::jobs;
+use zhengqiu::models::department::{Department, DepartmentForm};
+use zhengqiu::models::invitation::Invitation;
+use zhengqiu::models::{Consultation, ConsultationId, InvitationId};
 
 use crate::helpers::{Page, TestApp, login_ok, spawn_app, spawn_seeded_app};
 use crate::review::{closed_consultation_as_owner, exported_title, public_opinion};
@@ -96,4 +104,50 @@ async fn a_citizen_whose_opinions_interleave_with_others_gets_one_row_in_the_tab
     let table = app.page(&format!("/consultations/{id}/feedback")).await.texts("table tbody tr");
     assert_eq!(table.len(), 3, "{table:?}");
     assert!(table[0].starts_with("1张*丰第一条意见。;第二条意见。"), "{table:?}");
+}
+
+/// Invites a new department to `id`; returns its invitation.
+fn invite_department(app: &TestApp, id: ConsultationId, name: &str) -> InvitationId {
+    let mut conn = app.conn();
+    let form = DepartmentForm { name, emails: "", contact_person: "办公室", phone: "0562-2880000", active: true };
+    let department_id = Department::create(&mut conn, &form, Utc::now().naive_utc()).unwrap();
+    let department = Department::find(&mut conn, department_id).unwrap();
+    let c = Consultation::find(&mut conn, id).unwrap();
+    let deadline = c.ends_on;
+    let letters = invitation_letters(&c.title, &c.issuer, deadline, &app.settings.public_url, deadline);
+    Invitation::invite(&mut conn, id, &[department], deadline, Utc::now().naive_utc(), letters).unwrap()[0]
+}
+
+#[actix_web::test]
+async fn departments_that_answered_no_opinion_or_kept_silent_are_in_the_table_and_on_the_page() {
+    let app = spawn_seeded_app().await;
+    let id = tongguan_as_owner(&app).await;
+    let no_opinion = invite_department(&app, id, "区财政局");
+    invite_department(&app, id, "区审计局");
+    diesel::update(invitations::table.find(no_opinion))
+        .set(invitations::reply.eq("no_opinion"))
+        .execute(&mut app.conn())
+        .unwrap();
+    // The deadline has long passed: 区审计局's silence is recorded.
+    jobs::mark_overdue(&mut app.conn(), Utc::now()).unwrap();
+
+    let csv = app.get(&format!("/staff/consultations/{id}/export?layout=tongguan&format=csv")).await;
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .from_reader(&csv.bytes().await.unwrap()[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 8, "six departments with opinions, then the two without");
+    assert_eq!(rows[6], ["7", "区财政局", "无意见", "", ""]);
+    assert_eq!(rows[7], ["8", "区审计局", "逾期未反馈（视为无意见）", "", ""]);
+
+    publish_feedback(&app, id).await;
+    let page = app.page(&format!("/consultations/{id}/feedback")).await;
+    assert_eq!(
+        page.texts(".quiet-departments li"),
+        ["回复无意见的单位：区财政局。", "逾期未反馈（视为无意见）的单位：区审计局。"]
+    );
+    let table = page.texts("table tbody tr");
+    assert_eq!(table.len(), 8);
+    assert_eq!(table[7], "8区审计局逾期未反馈（视为无意见）");
 }
