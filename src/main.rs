@@ -1,7 +1,9 @@
-//! Command line: serve, migrate, seed, import, user.
+//! Command line: serve, migrate, seed, import, export, user.
 
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
@@ -111,15 +113,27 @@ enum UserCommand {
     List,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    // The log goes to standard error: standard output is for what a command reports.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let cli = Cli::parse();
-    let mut settings = Settings::from_env()?;
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // What failed and why, each step in its own words on one line; no backtrace.
+            eprintln!("错误：{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::from_env().context("读取设置（环境变量或 .env）")?;
     match cli.command.unwrap_or(Command::Serve { addr: None }) {
         Command::Serve { addr } => {
             if let Some(addr) = addr {
@@ -128,9 +142,8 @@ fn main() -> anyhow::Result<()> {
             serve(settings)
         }
         Command::Migrate => {
-            let mut conn = db::connect(&settings.database_url)
-                .with_context(|| format!("cannot connect to {}", settings.database_url))?;
-            let applied = db::run_migrations(&mut conn)?;
+            let mut conn = connect(&settings)?;
+            let applied = db::run_migrations(&mut conn).context("更新数据库结构（迁移）")?;
             println!("{}：已应用 {} 个迁移 {:?}", settings.database_url, applied.len(), applied);
             Ok(())
         }
@@ -141,15 +154,19 @@ fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user(&settings, command),
         Command::Import { file, create, title, issuer, starts_on, ends_on, short_period_reason } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取文件 {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let imported = drafts::import(&bytes, &name).map_err(|e| anyhow::anyhow!("{}：{e}", file.display()))?;
+            let reading = spinner(format!("正在拆分 {name}…"));
+            let imported = drafts::import(&bytes, &name).map_err(|e| anyhow::anyhow!("{}：{e}", file.display()));
+            reading.finish_and_clear();
+            let imported = imported?;
             print_outline(&imported);
             if create {
                 let today = china_today(Utc::now());
                 let start = starts_on.unwrap_or(today);
                 let window = match ends_on {
-                    Some(end) => ConsultationWindow::for_new_consultation(start, end, short_period_reason.as_deref())?,
+                    Some(end) => ConsultationWindow::for_new_consultation(start, end, short_period_reason.as_deref())
+                        .context("征集时间")?,
                     None => ConsultationWindow::standard_from(start),
                 };
                 let title = title.or(imported.title.clone()).unwrap_or_else(|| name.clone());
@@ -196,9 +213,7 @@ fn bound_addr(configured: &str, app: &Application) -> String {
 }
 
 fn seed(settings: &Settings) -> anyhow::Result<()> {
-    let mut conn =
-        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = open_database(settings)?;
     let entries = zhengqiu::seed::manifest()?.len() as u64;
     let bar = ProgressBar::new(entries).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -217,9 +232,7 @@ fn seed(settings: &Settings) -> anyhow::Result<()> {
 }
 
 fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
-    let mut conn =
-        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = open_database(settings)?;
     match command {
         UserCommand::Add { username, display_name, role, password_stdin } => {
             let password = if password_stdin {
@@ -254,8 +267,32 @@ fn print_outline(imported: &drafts::ImportedDraft) {
     for section in &imported.sections {
         let indent = "  ".repeat(usize::from(section.level.saturating_sub(1)));
         let chars = section.text.chars().count();
-        println!("{indent}{}{}  （{chars} 字）", section.number, section.heading);
+        let title = match (section.number.as_str(), section.heading.as_str()) {
+            // The text before the first heading has neither: it is the preamble.
+            ("", "") => "前言".to_owned(),
+            (number, heading) => format!("{number}{heading}"),
+        };
+        println!("{indent}{title}  （{chars} 字）");
     }
+}
+
+/// A connection to the configured database.
+fn connect(settings: &Settings) -> anyhow::Result<db::Conn> {
+    db::connect(&settings.database_url).with_context(|| format!("无法连接数据库 {}", settings.database_url))
+}
+
+/// A connection to the configured database, its tables brought up to date.
+fn open_database(settings: &Settings) -> anyhow::Result<db::Conn> {
+    let mut conn = connect(settings)?;
+    db::run_migrations(&mut conn).context("更新数据库结构（迁移）")?;
+    Ok(conn)
+}
+
+/// A spinner that turns by itself while a step of unknown length runs (drawn on a terminal only).
+fn spinner(message: impl Into<std::borrow::Cow<'static, str>>) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
 }
 
 fn create_consultation(
@@ -267,11 +304,9 @@ fn create_consultation(
     short_period_reason: Option<&str>,
     file_name: &str,
 ) -> anyhow::Result<()> {
-    let mut conn =
-        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = open_database(settings)?;
     let now = Utc::now().naive_utc();
-    let bar = ProgressBar::new_spinner().with_message("正在保存征求意见稿…");
+    let bar = spinner("正在保存征求意见稿…");
     let id = db::write_tx(&mut conn, |conn| {
         let id = NewConsultation {
             seed_key: None,
@@ -322,11 +357,16 @@ fn export(
         anyhow::anyhow!("没有名为 {layout_key} 的版式；可用：{}", keys.join("、"))
     })?;
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut conn =
-        db::connect(&settings.database_url).with_context(|| format!("cannot connect to {}", settings.database_url))?;
-    let c = zhengqiu::models::Consultation::find(&mut conn, zhengqiu::models::ConsultationId(consultation))
-        .map_err(|e| anyhow::anyhow!("意见征集 #{consultation}：{e}"))?;
-    let file = std::fs::File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
+    // A fresh database is brought up to date first: "no such table" helps nobody.
+    let mut conn = open_database(settings)?;
+    let c = match zhengqiu::models::Consultation::find(&mut conn, zhengqiu::models::ConsultationId(consultation)) {
+        Ok(c) => c,
+        Err(diesel::NotFound) => {
+            anyhow::bail!("没有编号为 {consultation} 的意见征集（编号见其网址 /consultations/编号）")
+        }
+        Err(err) => return Err(err).context(format!("读取意见征集 #{consultation}")),
+    };
+    let file = std::fs::File::create(output).with_context(|| format!("无法创建文件 {}", output.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} 条意见 {elapsed}")

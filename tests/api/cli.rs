@@ -1,7 +1,7 @@
 //! The command line, run as the real binary: what an operator sees on the console.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
@@ -17,6 +17,19 @@ pub fn zhengqiu(dir: &TempDir) -> Command {
         .env("ZHENGQIU_SEED_ON_START", "false")
         .env("RUST_LOG", "warn");
     command
+}
+
+/// Runs `zhengqiu` with `args`; returns what it printed and how it ended.
+fn run(dir: &TempDir, args: &[&str]) -> Output {
+    zhengqiu(dir).args(args).output().expect("zhengqiu runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Starts `zhengqiu serve …`, reads its console until the line starting with `until`, stops it.
@@ -62,4 +75,52 @@ fn serve_with_addr_links_mail_to_the_configured_public_url_and_to_itself_otherwi
     unset.args(["serve", "--addr", &format!("127.0.0.1:{port}")]);
     let console = console_of_serve(unset, "邮件中的链接指向");
     assert_eq!(console.last().unwrap(), &format!("邮件中的链接指向：http://127.0.0.1:{port}"));
+}
+
+#[test]
+fn export_on_a_fresh_database_brings_it_up_to_date_and_says_which_consultation_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("table.csv");
+    let output = run(&dir, &["export", "--consultation", "1", "--format", "csv", "-o", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = stderr(&output);
+    assert!(said.contains("错误：没有编号为 1 的意见征集"), "{said}");
+    assert!(!said.contains("no such table") && !said.contains("Error:") && !said.contains("Stack backtrace"), "{said}");
+}
+
+#[test]
+fn export_writes_the_seeded_tongguan_table_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(&dir, &["seed"]).status.success());
+    let out = dir.path().join("table.csv");
+    let output = run(&dir, &["export", "--consultation", "1", "--format", "csv", "-o", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("已导出《"), "{}", stdout(&output));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.contains("序号,单位,主要意见,意见采纳情况,未采纳原因") && csv.contains("区商务局"), "{csv}");
+}
+
+#[test]
+fn import_prints_the_outline_with_the_preamble_named_and_fails_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("draft.txt");
+    std::fs::write(
+        &draft,
+        "为了规范管理，制定本办法。\n一、总则\n本办法适用于全区。\n二、附则\n本办法自公布之日起施行。\n",
+    )
+    .unwrap();
+    let output = run(&dir, &["import", draft.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let outline: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    assert_eq!(
+        outline,
+        ["格式：Text，编码：UTF-8，共 3 个部分", "前言  （14 字）", "一、总则  （15 字）", "二、附则  （18 字）"]
+    );
+
+    let missing = dir.path().join("no-such-draft.docx");
+    let output = run(&dir, &["import", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = stderr(&output);
+    assert!(said.starts_with("错误：无法读取文件 ") && said.contains("no-such-draft.docx"), "{said}");
+    assert_eq!(said.lines().count(), 1, "one line, no backtrace: {said}");
 }
