@@ -23,6 +23,9 @@ pub struct ConsultationView {
     pub open: bool,
     /// The published 意见反馈 page, once there is one.
     pub feedback_url: Option<String>,
+    /// Why the window is shorter than the standard 30 days, with its length, as the law
+    /// asks to say publicly (《重大行政决策程序暂行条例》第十五条).
+    pub short_period: Option<String>,
     pub opinion_count: i32,
     pub notice: Vec<String>,
     pub how_to: Vec<String>,
@@ -51,7 +54,12 @@ impl ConsultationView {
             paragraphs(&c.how_to_comment)
         };
         let url = format!("/consultations/{}", c.id);
+        let reason = c.short_period_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let short_period = reason
+            .filter(|_| window.is_shorter_than_standard())
+            .map(|r| format!("征集期 {} 日，少于 30 日。理由：{r}", window.days()));
         ConsultationView {
+            short_period,
             feedback_url: (status == Status::FeedbackPublished).then(|| format!("{url}/feedback")),
             url,
             title: c.title.clone(),

@@ -106,6 +106,29 @@ async fn pages_are_chinese_accessible_and_fit_a_phone() {
     }
     let css = app.get("/static/site.css").await.text().await.unwrap();
     assert!(css.contains(":focus-visible"), "focus must be visible");
+    assert!(
+        css.contains(".site-header :focus-visible, .skip-link:focus-visible { outline-color: #ffd54a; }"),
+        "and on the red header"
+    );
+}
+
+#[actix_web::test]
+async fn a_window_shorter_than_thirty_days_says_why_on_the_consultation_page() {
+    use diesel::prelude::*;
+    use zhengqiu::db::schema::consultations;
+    let app = spawn_app().await;
+    let short = app.create_consultation("紧急征集", china_day(-1), china_day(8), SMALL_DRAFT);
+    let standard = app.create_consultation("常规征集", china_day(-1), china_day(28), SMALL_DRAFT);
+    for id in [short, standard] {
+        diesel::update(consultations::table.find(id))
+            .set(consultations::short_period_reason.eq("防汛工作紧迫，须在汛期前出台。"))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let page = app.page(&format!("/consultations/{short}")).await;
+    assert_eq!(page.text(".facts .short-period"), "征集期 10 日，少于 30 日。理由：防汛工作紧迫，须在汛期前出台。");
+    let page = app.page(&format!("/consultations/{standard}")).await;
+    assert!(page.select(".short-period").is_empty(), "a 30-day window needs no reason");
 }
 
 #[actix_web::test]

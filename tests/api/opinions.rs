@@ -554,3 +554,13 @@ async fn pressing_enter_in_the_form_sends_the_opinion_whichever_captcha_is_shown
     }
     assert_eq!(opinion_count(&app), 2);
 }
+
+#[actix_web::test]
+async fn the_contact_field_brings_up_the_ordinary_keyboard_for_phone_numbers_and_addresses() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let contact = form.page.select("#f-contact");
+    assert_eq!(contact[0].value().attr("type"), Some("text"));
+    assert_eq!(contact[0].value().attr("inputmode"), Some("text"), "not an e-mail keyboard for a phone number");
+}
