@@ -1,5 +1,6 @@
 //! zhengqiu: a 征求意见 (public comment) service.
 
+pub mod access_log;
 pub mod auth;
 pub mod captcha;
 pub mod config;

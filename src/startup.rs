@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use chrono::Utc;
@@ -52,19 +52,6 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
         None => DEFAULT_SENSITIVE_WORDS.to_owned(),
     };
     SensitiveWords::from_lines(&list).map_err(|e| anyhow::anyhow!("the sensitive-word list cannot be used: {e}"))
-}
-
-/// Hides the capability in receipt and reply URLs, so the access log cannot be used
-/// to read opinions or to answer for a department.
-fn loggable_path(path: &str) -> String {
-    for prefix in ["/receipts/", "/replies/"] {
-        if let Some(rest) = path.strip_prefix(prefix)
-            && !rest.is_empty()
-        {
-            return format!("{prefix}…");
-        }
-    }
-    path.to_owned()
 }
 
 /// Opens the pool, applies migrations, and loads the demo data into an empty database,
@@ -229,12 +216,7 @@ impl Application {
                             "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
                         )),
                 )
-                // The client address is personal data: it is not logged.
-                .wrap(
-                    Logger::new("\"%{method}xi %{path}xi\" %s %b %Dms")
-                        .custom_request_replace("method", |req| req.method().to_string())
-                        .custom_request_replace("path", |req| loggable_path(req.path())),
-                )
+                .wrap(crate::access_log::logger())
                 .configure(routes)
                 .default_service(web::to(routes::not_found))
         })

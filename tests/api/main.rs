@@ -11,6 +11,7 @@ mod departments;
 mod feedback;
 mod helpers;
 mod json_api;
+mod logging;
 mod opinions;
 mod review;
 mod smtp;
