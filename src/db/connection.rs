@@ -17,6 +17,16 @@ pub enum Conn {
     Sqlite(SqliteConnection),
 }
 
+impl Conn {
+    /// Which database this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Postgres(_) => Backend::Postgres,
+            Conn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

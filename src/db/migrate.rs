@@ -10,18 +10,39 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Any fixed number: instances starting together take turns migrating.
 const PG_MIGRATION_LOCK: i64 = 0x7a68_656e_6771;
 
-/// Applies pending migrations; returns the versions applied.
+/// Applies pending migrations, then the data tasks they left for the application
+/// (indexing text stored before the index existed); returns the versions applied.
 pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
     fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
         versions.into_iter().map(|v| v.to_string()).collect()
     }
-    match conn {
+    let applied = match conn {
         Conn::Sqlite(c) => c.run_pending_migrations(SQLITE).map(names).map_err(|e| anyhow::anyhow!("{e}")),
         Conn::Postgres(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(c)?;
             let result = c.run_pending_migrations(POSTGRES).map(names).map_err(|e| anyhow::anyhow!("{e}"));
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")).execute(c)?;
-            result
+            let result = result.and_then(|applied| {
+                pending_tasks(conn)?;
+                Ok(applied)
+            });
+            if let Conn::Postgres(c) = conn {
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")).execute(c)?;
+            }
+            return result;
         }
+    }?;
+    pending_tasks(conn)?;
+    Ok(applied)
+}
+
+fn pending_tasks(conn: &mut Conn) -> anyhow::Result<()> {
+    let indexed = crate::models::search::backfill_if_pending(conn, |done, total| {
+        if done % 20_000 < 1000 {
+            tracing::info!(done, total, "indexing the text of stored opinions for search");
+        }
+    })?;
+    if indexed > 0 {
+        tracing::info!(indexed, "indexed the text of stored opinions for search");
     }
+    Ok(())
 }

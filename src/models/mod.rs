@@ -14,6 +14,7 @@ pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;
 pub mod review;
+pub mod search;
 pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};

@@ -202,6 +202,7 @@ impl Opinion {
                 opinions::decided_at.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;
+        crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;
         if self.section_id != new.section_id {
             count_on_section(conn, self.section_id, -1)?;
             count_on_section(conn, new.section_id, 1)?;
@@ -212,6 +213,7 @@ impl Opinion {
 
     /// Deletes the opinion and uncounts it, in the caller's transaction.
     pub fn delete_counted(&self, conn: &mut Conn) -> Result<(), AppError> {
+        crate::models::search::unindex(conn, self.id)?;
         diesel::delete(opinions::table.find(self.id)).execute(conn)?;
         diesel::update(consultations::table.find(self.consultation_id))
             .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
@@ -278,6 +280,7 @@ impl NewOpinion<'_> {
     /// how many opinions there are.
     pub fn insert_counted(&self, conn: &mut Conn) -> Result<OpinionId, AppError> {
         let id = crate::insert_returning!(conn, opinions::table, self, opinions::id)?;
+        crate::models::search::index(conn, id, self.consultation_id, self.author_name, self.body)?;
         diesel::update(consultations::table.find(self.consultation_id))
             .set(consultations::opinion_count.eq(consultations::opinion_count + 1))
             .execute(conn)?;

@@ -4,8 +4,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::Conn;
 use crate::db::schema::opinions;
+use crate::db::{Backend, Conn};
 use crate::domain::adoption::AdoptionStatus;
 use crate::models::opinion::Source;
 use crate::models::{ConsultationId, Opinion, OpinionId, SectionId};
@@ -55,7 +55,11 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl ReviewFilter {
-    fn query<'a>(&'a self, consultation: ConsultationId) -> opinions::BoxedQuery<'a, crate::db::MultiBackend> {
+    fn query<'a>(
+        &'a self,
+        backend: Backend,
+        consultation: ConsultationId,
+    ) -> opinions::BoxedQuery<'a, crate::db::MultiBackend> {
         let mut query = opinions::table.filter(opinions::consultation_id.eq(consultation)).into_boxed();
         query = match self.section {
             SectionFilter::Any => query,
@@ -74,6 +78,11 @@ impl ReviewFilter {
             query = query.filter(opinions::flagged.eq(true));
         }
         if let Some(text) = &self.text {
+            // The index narrows the search to the few opinions holding the text's bigrams;
+            // the exact test below decides among them.
+            if let Some(candidates) = crate::models::search::candidates(backend, consultation, text) {
+                query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&candidates));
+            }
             let pattern = like_pattern(text);
             query = query.filter(
                 opinions::body.like(pattern.clone()).escape('\\').or(opinions::author_name.like(pattern).escape('\\')),
@@ -90,7 +99,7 @@ impl ReviewFilter {
         after: Option<OpinionId>,
         limit: i64,
     ) -> QueryResult<ReviewPage> {
-        let mut query = self.query(consultation);
+        let mut query = self.query(conn.backend(), consultation);
         if let Some(after) = after {
             query = query.filter(opinions::id.gt(after));
         }
@@ -109,7 +118,7 @@ impl ReviewFilter {
         consultation: ConsultationId,
         after: OpinionId,
     ) -> QueryResult<Option<OpinionId>> {
-        self.query(consultation)
+        self.query(conn.backend(), consultation)
             .filter(opinions::decision.is_null())
             .filter(opinions::id.gt(after))
             .order(opinions::id.asc())

@@ -73,7 +73,7 @@ pub async fn lookup(query: web::Query<LookupQuery>) -> Result<HttpResponse, AppE
 pub type Found = Option<(Opinion, Consultation, Option<Section>)>;
 
 pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Result<Found, AppError> {
-    let limit = state.settings.rate_submit_per_minute * 3;
+    let limit = state.settings.rate_submit_per_minute.saturating_mul(3);
     let limits = state.limits.clone();
     db::run(&state.pool, move |conn| {
         if !rate_limit::hit(conn, &limits, Scope::Lookup, &client, limit, Utc::now())? {

@@ -14,6 +14,7 @@ mod json_api;
 mod logging;
 mod opinions;
 mod review;
+mod search;
 mod smtp;
 mod staff;
 mod staff_departments;

@@ -1,0 +1,2 @@
+DROP TABLE pending_tasks;
+DROP TABLE opinion_grams;

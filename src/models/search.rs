@@ -1,0 +1,212 @@
+//! The text index behind the drafters' search: every pair of adjacent characters (bigram,
+//! the usual unit for indexing Chinese) of an opinion's text and author, hashed together
+//! with its consultation. A search asks the index for the opinions that hold all the
+//! query's bigrams, and only those few get the exact substring test. The index is kept in
+//! the same transaction as the opinion it describes.
+//!
+//! SQLite keeps it in an FTS5 table (`opinion_grams`, tokens like `g1a2b3c4d`); PostgreSQL
+//! in an integer array per opinion with a GIN index.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text};
+
+use crate::db::schema::opinions;
+use crate::db::{Backend, Conn};
+use crate::models::{ConsultationId, OpinionId};
+
+/// The hashed bigrams of `texts` (each on its own: no pair spans two of them), sorted and
+/// without repeats. Letters are compared in lower case.
+pub fn grams(consultation: ConsultationId, texts: &[&str]) -> Vec<i32> {
+    let mut out = Vec::new();
+    for text in texts {
+        let chars: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+        out.extend(chars.windows(2).map(|pair| hash(consultation, pair[0], pair[1])));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// FNV-1a of the consultation and the two characters. A collision only lets an opinion
+/// through to the exact test, never keeps one out.
+fn hash(consultation: ConsultationId, a: char, b: char) -> i32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |bytes: &[u8]| {
+        for &byte in bytes {
+            h ^= u32::from(byte);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+    };
+    eat(&consultation.0.to_le_bytes());
+    eat(&u32::from(a).to_le_bytes());
+    eat(&u32::from(b).to_le_bytes());
+    h as i32
+}
+
+/// An FTS5 token for a hash: a letter then hex digits, so no tokenizer splits or folds it.
+fn token(h: i32) -> String {
+    format!("g{:08x}", h as u32)
+}
+
+fn sqlite_document(grams: &[i32]) -> String {
+    grams.iter().map(|&h| token(h)).collect::<Vec<_>>().join(" ")
+}
+
+/// Indexes a new opinion (or re-indexes a changed one), in the caller's transaction.
+pub fn index(
+    conn: &mut Conn,
+    id: OpinionId,
+    consultation: ConsultationId,
+    author: &str,
+    body: &str,
+) -> QueryResult<()> {
+    let grams = grams(consultation, &[author, body]);
+    match conn {
+        Conn::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM opinion_grams WHERE rowid = ?").bind::<Integer, _>(id.0).execute(c)?;
+            diesel::sql_query("INSERT INTO opinion_grams (rowid, grams) VALUES (?, ?)")
+                .bind::<Integer, _>(id.0)
+                .bind::<Text, _>(sqlite_document(&grams))
+                .execute(c)?;
+        }
+        Conn::Postgres(c) => {
+            diesel::sql_query(
+                "INSERT INTO opinion_grams (opinion_id, grams) VALUES ($1, $2) \
+                 ON CONFLICT (opinion_id) DO UPDATE SET grams = EXCLUDED.grams",
+            )
+            .bind::<Integer, _>(id.0)
+            .bind::<Array<Integer>, _>(grams)
+            .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a deleted opinion from the index, in the caller's transaction.
+pub fn unindex(conn: &mut Conn, id: OpinionId) -> QueryResult<()> {
+    let sql = match conn {
+        Conn::Sqlite(_) => "DELETE FROM opinion_grams WHERE rowid = ",
+        Conn::Postgres(_) => "DELETE FROM opinion_grams WHERE opinion_id = ",
+    };
+    diesel::sql_query(format!("{sql}{}", id.0)).execute(conn).map(|_| ())
+}
+
+/// An SQL condition on `opinions.id` that holds for every opinion of `consultation`
+/// containing `text` (and for a few more), or `None` when the text is too short to have a
+/// bigram. The hashes are our own integers, so writing them into the SQL is safe.
+pub fn candidates(backend: Backend, consultation: ConsultationId, text: &str) -> Option<String> {
+    let grams = grams(consultation, &[text]);
+    if grams.is_empty() {
+        return None;
+    }
+    Some(match backend {
+        Backend::Sqlite => format!(
+            "opinions.id IN (SELECT rowid FROM opinion_grams WHERE opinion_grams MATCH '{}')",
+            sqlite_document(&grams)
+        ),
+        Backend::Postgres => {
+            let list: Vec<String> = grams.iter().map(i32::to_string).collect();
+            format!(
+                "opinions.id IN (SELECT opinion_id FROM opinion_grams WHERE grams @> ARRAY[{}]::integer[])",
+                list.join(",")
+            )
+        }
+    })
+}
+
+/// Indexes (again) every opinion of one consultation, e.g. after a bulk load that went
+/// around [`NewOpinion`](crate::models::opinion::NewOpinion); returns how many.
+pub fn index_consultation(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<usize> {
+    let rows: Vec<(OpinionId, String, String)> = opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .select((opinions::id, opinions::author_name, opinions::body))
+        .load(conn)?;
+    conn.transaction(|conn| {
+        for (id, author, body) in &rows {
+            index(conn, *id, consultation, author, body)?;
+        }
+        QueryResult::Ok(rows.len())
+    })
+}
+
+/// The one-time task of indexing opinions stored before the index existed.
+const BACKFILL_TASK: &str = "index opinion text";
+
+/// Indexes every opinion not yet indexed, if the migration that made the index asked for
+/// it; returns how many. Cheap when there is nothing to do (one small query).
+pub fn backfill_if_pending(conn: &mut Conn, mut progress: impl FnMut(usize, usize)) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Pending {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let pending: Pending = diesel::sql_query("SELECT COUNT(*) AS n FROM pending_tasks WHERE name = ")
+        .sql(format!("'{BACKFILL_TASK}'"))
+        .get_result(conn)?;
+    if pending.n == 0 {
+        return Ok(0);
+    }
+    let total: i64 = opinions::table.count().get_result(conn)?;
+    let mut done = 0usize;
+    let mut after = 0;
+    loop {
+        let batch: Vec<(OpinionId, ConsultationId, String, String)> = opinions::table
+            .filter(opinions::id.gt(after))
+            .order(opinions::id.asc())
+            .limit(1000)
+            .select((opinions::id, opinions::consultation_id, opinions::author_name, opinions::body))
+            .load(conn)?;
+        let Some(last) = batch.last() else { break };
+        after = last.0.0;
+        conn.transaction(|conn| {
+            for (id, consultation, author, body) in &batch {
+                index(conn, *id, *consultation, author, body)?;
+            }
+            QueryResult::Ok(())
+        })?;
+        done += batch.len();
+        progress(done, total as usize);
+    }
+    diesel::sql_query(format!("DELETE FROM pending_tasks WHERE name = '{BACKFILL_TASK}'")).execute(conn)?;
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bigram_of_a_substring_is_a_bigram_of_the_text() {
+        let c = ConsultationId(7);
+        let text = grams(c, &["张小祥", "建议将“开展”改为“基本完成”，并明确责任单位ABC。"]);
+        for query in ["基本完成", "责任", "abc", "开展”改", "张小"] {
+            let q = grams(c, &[query]);
+            assert!(!q.is_empty());
+            assert!(q.iter().all(|g| text.binary_search(g).is_ok()), "{query}");
+        }
+    }
+
+    #[test]
+    fn no_bigram_spans_the_author_and_the_text() {
+        let c = ConsultationId(1);
+        let text = grams(c, &["王五", "意见"]);
+        assert!(grams(c, &["五意"]).iter().any(|g| text.binary_search(g).is_err()));
+    }
+
+    #[test]
+    fn another_consultation_has_other_hashes() {
+        assert_ne!(grams(ConsultationId(1), &["责任单位"]), grams(ConsultationId(2), &["责任单位"]));
+    }
+
+    #[test]
+    fn a_single_character_has_no_bigram() {
+        assert!(candidates(Backend::Sqlite, ConsultationId(1), "责").is_none());
+        assert!(candidates(Backend::Postgres, ConsultationId(1), "责任").is_some());
+    }
+
+    #[test]
+    fn tokens_are_plain_ascii_words() {
+        let doc = sqlite_document(&grams(ConsultationId(3), &["意见"]));
+        assert!(doc.starts_with('g') && doc.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '), "{doc}");
+    }
+}
