@@ -38,6 +38,8 @@ pub struct AppState {
     pub sensitive: SensitiveWords,
     /// At most one captcha image is drawn per core at a time.
     pub captcha_slots: Semaphore,
+    /// Durable writes that a person waits for (opinions), committed in groups.
+    pub writes: crate::db::GroupCommit,
     /// Wakes the mail worker when mail has been queued.
     pub mail_wakeup: Arc<Notify>,
     /// Rendered public pages, kept for a moment.
@@ -52,6 +54,15 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
         None => DEFAULT_SENSITIVE_WORDS.to_owned(),
     };
     SensitiveWords::from_lines(&list).map_err(|e| anyhow::anyhow!("the sensitive-word list cannot be used: {e}"))
+}
+
+/// Writer threads for group commits: SQLite has one writer at a time anyway; PostgreSQL
+/// gains from a few, each committing its own batches.
+fn writer_threads(settings: &Settings) -> usize {
+    match settings.database_url.backend() {
+        crate::db::Backend::Sqlite => 1,
+        crate::db::Backend::Postgres => (settings.pool_size as usize / 4).clamp(1, 4),
+    }
 }
 
 /// Opens the pool, applies migrations, and loads the demo data into an empty database,
@@ -193,6 +204,7 @@ impl Application {
             limits: Exhausted::default(),
             sensitive: load_sensitive_words(&settings)?,
             captcha_slots: Semaphore::new(cores),
+            writes: crate::db::GroupCommit::start(pool.clone(), writer_threads(&settings)),
             mail_wakeup: Arc::new(Notify::new()),
             grouper: std::sync::OnceLock::new(),
             pages: crate::routes::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),

@@ -150,8 +150,16 @@ impl ManageConnection for Manager {
             .map_err(|e| ConnectionError::BadConnection(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut Conn) -> bool {
-        false
+    /// A connection handed back inside a transaction, or (SQLite) with its durability
+    /// lowered, is not given out again.
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        if !matches!(transaction_depth(conn), Ok(None)) {
+            return true;
+        }
+        match conn {
+            Conn::Sqlite(c) => !sqlite_is_durable(c),
+            Conn::Postgres(_) => false,
+        }
     }
 }
 
@@ -169,16 +177,57 @@ pub fn build_pool(url: &DbUrl, size: u32) -> anyhow::Result<Pool> {
         .map_err(|e| anyhow::anyhow!("cannot open a connection pool to {url}: {e}"))
 }
 
+/// How deep in transactions the connection is (`None`: in none).
+pub fn transaction_depth(conn: &mut Conn) -> diesel::QueryResult<Option<std::num::NonZeroU32>> {
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        Conn::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct SyncLevel {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    synchronous: i32,
+}
+
+/// Whether every commit on this SQLite connection is flushed to disk (`synchronous = FULL`).
+fn sqlite_is_durable(c: &mut SqliteConnection) -> bool {
+    diesel::sql_query("PRAGMA synchronous").get_result::<SyncLevel>(c).is_ok_and(|l| l.synchronous == 2)
+}
+
+/// Runs `work` in a write transaction that a power cut may undo without harm to anyone:
+/// captcha challenges and rate-limit counters. It commits without waiting for the disk
+/// (PostgreSQL: `synchronous_commit` off for this transaction; SQLite: `synchronous =
+/// NORMAL` while it runs, which in WAL mode leaves the flush to the next durable commit).
+/// Inside an open transaction it simply joins it.
+pub fn ephemeral_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, AppError>) -> Result<T, AppError> {
+    if transaction_depth(conn)?.is_some() {
+        return conn.transaction(work);
+    }
+    match conn {
+        Conn::Postgres(_) => write_tx(conn, |conn| {
+            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn)?;
+            work(conn)
+        }),
+        Conn::Sqlite(c) => {
+            c.batch_execute("PRAGMA synchronous = NORMAL")?;
+            let result = write_tx(conn, work);
+            if let Conn::Sqlite(c) = conn {
+                // Should this fail, the pool discards the connection (see `has_broken`).
+                c.batch_execute("PRAGMA synchronous = FULL")?;
+            }
+            result
+        }
+    }
+}
+
 /// Runs `work` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`,
 /// which takes the write lock up front: a deferred transaction that reads first and
 /// then writes can fail at once with "database is locked" instead of waiting its turn.
 /// Inside an open transaction it runs in a savepoint instead.
 pub fn write_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, AppError>) -> Result<T, AppError> {
-    let depth = match conn {
-        Conn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?,
-        Conn::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?,
-    };
-    if depth.is_some() {
+    if transaction_depth(conn)?.is_some() {
         return conn.transaction(work);
     }
     match conn {

@@ -1,10 +1,12 @@
 //! Database access: one connection type over SQLite (embedded default) and PostgreSQL.
 
 mod connection;
+mod group;
 mod migrate;
 pub mod schema;
 
-pub use connection::{Backend, Conn, DbUrl, MultiBackend, Pool, build_pool, connect, write_tx};
+pub use connection::{Backend, Conn, DbUrl, MultiBackend, Pool, build_pool, connect, ephemeral_tx, write_tx};
+pub use group::GroupCommit;
 pub use migrate::run_migrations;
 
 use crate::error::AppError;

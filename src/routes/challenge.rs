@@ -5,16 +5,28 @@ use actix_web::web;
 use chrono::Utc;
 
 use crate::captcha::{self, Challenge, ChallengeKind};
-use crate::db::{self, write_tx};
+use crate::db::{self, ephemeral_tx};
 use crate::error::AppError;
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::startup::AppState;
 
-/// A new challenge of `kind`, counted against the client's captcha limit.
+/// A new challenge of `kind`, counted against the client's captcha limit. The count comes
+/// first, so a client over its limit never costs an image. Challenges and counters are
+/// written without waiting for the disk: losing one in a power cut harms nobody.
 pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) -> Result<Challenge, AppError> {
     let now = Utc::now();
+    let refused = || AppError::TooManyRequests(Scope::Captcha.message().to_owned());
     if state.limits.known_exhausted(Scope::Captcha, client, now) {
-        return Err(AppError::TooManyRequests(Scope::Captcha.message().to_owned()));
+        return Err(refused());
+    }
+    let limit = state.settings.rate_captcha_per_minute;
+    let (counted_client, limits) = (client.clone(), state.limits.clone());
+    let allowed = db::run(&state.pool, move |conn| {
+        ephemeral_tx(conn, |conn| Ok(rate_limit::hit(conn, &limits, Scope::Captcha, &counted_client, limit, now)?))
+    })
+    .await?;
+    if !allowed {
+        return Err(refused());
     }
     let drawn = match kind {
         ChallengeKind::Question => captcha::draw_question(),
@@ -23,19 +35,9 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
             web::block(captcha::draw_image).await.map_err(AppError::internal)?.map_err(AppError::Internal)?
         }
     };
-    let limit = state.settings.rate_captcha_per_minute;
     let ttl = state.settings.captcha_ttl_secs;
-    let client = client.clone();
-    let state_limits = state.limits.clone();
-    db::run(&state.pool, move |conn| {
-        write_tx(conn, |conn| {
-            if !rate_limit::hit(conn, &state_limits, Scope::Captcha, &client, limit, now)? {
-                return Err(AppError::TooManyRequests(Scope::Captcha.message().to_owned()));
-            }
-            Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?)
-        })
-    })
-    .await
+    db::run(&state.pool, move |conn| ephemeral_tx(conn, |conn| Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?)))
+        .await
 }
 
 /// Like [`issue`], for a form shown again: a client over its captcha limit gets `None`

@@ -71,7 +71,19 @@ pub struct Rejection {
     pub notice: Option<&'static str>,
 }
 
+/// What one attempt came to, decided in the writer's transaction.
+enum Attempt {
+    Limited,
+    /// The captcha or the fields were wrong (the captcha is used up all the same).
+    Refused(Option<captcha::CaptchaFailure>),
+    Stored(Submitted),
+}
+
 /// Checks and stores one submission. `values` carries the captcha id and answer.
+///
+/// The rate count, the captcha (used up by any attempt) and the opinion with its receipt
+/// mail are one write in the next group commit: the receipt is shown only once the
+/// opinion is on disk, and a burst of opinions shares the disk flushes.
 pub async fn submit(
     state: &AppState,
     target: &Target,
@@ -87,32 +99,38 @@ pub async fn submit(
         return Err(AppError::BadRequest("提交未被接受。".to_owned()));
     }
     let now = Utc::now();
+    let parsed = OpinionText::parse(values, state.settings.opinion_max_chars);
+    let store = parsed.as_ref().ok().map(|text| prepare(state, target, section_id, text.clone(), client.clone()));
     let limit = state.settings.rate_submit_per_minute;
     let limits = state.limits.clone();
     let submit_client = client.clone();
     let (challenge_id, answer) = (values.captcha_id.clone(), values.captcha_answer.clone());
-    let (allowed, captcha_result) = db::run(&state.pool, move |conn| {
-        let allowed = rate_limit::hit(conn, &limits, Scope::Submit, &submit_client, limit, now)?;
-        // The challenge is used up by this attempt whatever happens next.
-        let result = captcha::consume(conn, &challenge_id, &answer, now.naive_utc())?;
-        Ok((allowed, result))
-    })
-    .await?;
-    if !allowed {
-        let notice = Some(Scope::Submit.message());
-        return Ok(Err(Rejection { status: StatusCode::TOO_MANY_REQUESTS, errors: FieldErrors::default(), notice }));
-    }
-    let parsed = OpinionText::parse(values, state.settings.opinion_max_chars);
-    match (parsed, captcha_result) {
-        (Ok(text), Ok(())) => {
-            let submitted = store(state, target, section_id, text, client.clone()).await?;
+    let attempt = state
+        .writes
+        .run(move |conn| {
+            let allowed = rate_limit::hit(conn, &limits, Scope::Submit, &submit_client, limit, now)?;
+            // The challenge is used up by this attempt whatever happens next.
+            let captcha = captcha::consume(conn, &challenge_id, &answer, now.naive_utc())?;
+            Ok(match (allowed, captcha, store) {
+                (false, _, _) => Attempt::Limited,
+                (true, Ok(()), Some(store)) => Attempt::Stored(store(conn)?),
+                (true, captcha, _) => Attempt::Refused(captcha.err()),
+            })
+        })
+        .await?;
+    match attempt {
+        Attempt::Limited => {
+            let notice = Some(Scope::Submit.message());
+            Ok(Err(Rejection { status: StatusCode::TOO_MANY_REQUESTS, errors: FieldErrors::default(), notice }))
+        }
+        Attempt::Stored(submitted) => {
             state.pages.forget_consultation(target.consultation.id);
             state.mail_wakeup.notify_one();
             Ok(Ok(submitted))
         }
-        (parsed, captcha_result) => {
+        Attempt::Refused(failure) => {
             let mut errors = parsed.err().unwrap_or_default();
-            if let Err(failure) = captcha_result {
+            if let Some(failure) = failure {
                 errors.add("captcha_answer", failure.to_string());
             }
             Ok(Err(Rejection { status: StatusCode::UNPROCESSABLE_ENTITY, errors, notice: None }))
@@ -120,13 +138,15 @@ pub async fn submit(
     }
 }
 
-async fn store(
+/// Everything storing a parsed opinion needs, worked out before the write: the flag for
+/// sensitive words and the receipt mail's wording.
+fn prepare(
     state: &AppState,
     target: &Target,
     section_id: Option<crate::models::SectionId>,
     text: OpinionText,
     client: ClientKey,
-) -> Result<Submitted, AppError> {
+) -> impl FnOnce(&mut db::Conn) -> Result<Submitted, AppError> + Send + 'static {
     let flagged: Vec<String> = [text.name.as_str(), text.body.as_str()]
         .into_iter()
         .chain(text.suggestion.iter().filter_map(|s| s.proposed.as_deref()))
@@ -140,7 +160,7 @@ async fn store(
     let consultation = target.consultation.clone();
     let secret = state.settings.secret_key.expose().clone();
     let lookup_base = format!("{}/receipts", state.settings.public_url);
-    db::run(&state.pool, move |conn| {
+    move |conn| {
         let now = Utc::now().naive_utc();
         let submission = PublicSubmission {
             consultation_id: consultation.id,
@@ -174,6 +194,5 @@ async fn store(
                 }
             }
         })
-    })
-    .await
+    }
 }

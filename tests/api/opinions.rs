@@ -564,3 +564,35 @@ async fn the_contact_field_brings_up_the_ordinary_keyboard_for_phone_numbers_and
     assert_eq!(contact[0].value().attr("type"), Some("text"));
     assert_eq!(contact[0].value().attr("inputmode"), Some("text"), "not an e-mail keyboard for a phone number");
 }
+
+#[actix_web::test]
+async fn a_burst_of_opinions_gets_a_receipt_each_and_every_one_is_stored() {
+    let app = spawn_app_with(|s| {
+        s.rate_submit_per_minute = 1000;
+        s.rate_captcha_per_minute = 1000;
+    })
+    .await;
+    let id = open_consultation(&app);
+    let mut forms = Vec::new();
+    for _ in 0..24 {
+        forms.push(app.open_form(&format!("/consultations/{id}/opinions/new?section=2")).await);
+    }
+    // Sent all at once: they are committed in shared batches.
+    let sends = forms.iter().enumerate().map(|(n, form)| {
+        let app = &app;
+        async move {
+            let body = format!("第{n}条意见：建议把第二条的适用范围写得更具体一些。");
+            let contact = format!("1380000{n:04}");
+            location(&send(app, form, &[("body", &body), ("contact", &contact)]).await)
+        }
+    });
+    let receipts: Vec<String> = futures_util::future::join_all(sends).await;
+    assert!(receipts.iter().all(|r| r.starts_with("/receipts/") && r.contains("submitted=1")), "{receipts:?}");
+    let mut unique = receipts.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 24, "a receipt each");
+    assert_eq!(opinion_count(&app), 24, "every receipt shown is an opinion stored");
+    let page = app.page(&receipts[17]).await;
+    assert!(page.body.contains("第17条意见"), "the receipt shows its own opinion");
+}

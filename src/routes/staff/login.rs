@@ -67,8 +67,12 @@ async fn throttled(state: &AppState, req: &HttpRequest, username: &str) -> Resul
     let (limits, limit) = (state.limits.clone(), state.settings.rate_login_per_minute);
     db::run(&state.pool, move |conn| {
         let now = Utc::now();
-        let by_client = hit(conn, &limits, Scope::Login, &client, limit, now)?;
-        let by_account = hit(conn, &limits, Scope::Login, &account, limit, now)?;
+        let (by_client, by_account) = crate::db::ephemeral_tx(conn, |conn| {
+            Ok((
+                hit(conn, &limits, Scope::Login, &client, limit, now)?,
+                hit(conn, &limits, Scope::Login, &account, limit, now)?,
+            ))
+        })?;
         Ok(!(by_client && by_account))
     })
     .await
