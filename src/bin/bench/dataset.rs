@@ -1,0 +1,380 @@
+//! The data the benchmark measures with: a 25-section draft published three times
+//! (with 0, 10,000 and 100,000 opinions), a staff account, and captcha challenges made
+//! beforehand for the opinion POSTs. Written through the library, straight into the
+//! database, so that loading 100,000 opinions takes seconds.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::Rng;
+
+use zhengqiu::db::schema::{captcha_challenges, consultations, departments, opinions, sections};
+use zhengqiu::db::{self, Conn, DbUrl};
+use zhengqiu::domain::receipt::ReceiptCode;
+use zhengqiu::domain::window::china_today;
+use zhengqiu::drafts;
+use zhengqiu::models::draft::DraftSource;
+use zhengqiu::models::opinion::NewOpinion;
+use zhengqiu::models::{ConsultationId, DepartmentId, Draft, NewConsultation, SectionId};
+use zhengqiu::text::normalise::fingerprint;
+
+pub const STAFF_USER: &str = "bench";
+pub const STAFF_PASSWORD: &str = "基准测试用的密码 2026";
+/// Every pre-made challenge has this answer.
+pub const CAPTCHA_ANSWER: &str = "7";
+
+/// One benchmark consultation.
+#[derive(Clone, Debug)]
+pub struct BenchConsultation {
+    pub id: ConsultationId,
+    pub opinions: usize,
+    /// Section anchors in order.
+    pub anchors: Vec<String>,
+}
+
+const SUBJECTS: [&str; 10] = [
+    "区政府各部门",
+    "各街道办事处",
+    "区发展改革委",
+    "区财政局",
+    "区人社局",
+    "区科技局",
+    "区市场监管局",
+    "社区居委会",
+    "相关企业",
+    "高新区管委会",
+];
+const ACTIONS: [&str; 10] = [
+    "应当加强统筹协调，明确责任分工",
+    "应当建立健全工作台账，定期报送进展",
+    "应当完善资金保障机制，提高使用效益",
+    "应当优化审批流程，压缩办理时限",
+    "应当加强监督检查，及时纠正问题",
+    "应当推进信息公开，接受社会监督",
+    "应当加大政策宣传力度，提高群众知晓率",
+    "应当强化人才支撑，完善激励措施",
+    "应当做好风险评估，制定应急预案",
+    "应当加强部门协作，形成工作合力",
+];
+const TOPICS: [&str; 10] = [
+    "创新驱动发展",
+    "城乡环境整治",
+    "公共服务均等化",
+    "营商环境优化",
+    "生态保护修复",
+    "老旧小区改造",
+    "养老服务体系建设",
+    "义务教育资源配置",
+    "社区治理现代化",
+    "重点项目建设",
+];
+const SURNAMES: [&str; 12] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙"];
+const GIVEN: [&str; 12] = ["小祥", "建国", "丽", "伟", "芳", "志强", "秀英", "明", "静", "海燕", "磊", "晓东"];
+const DEPARTMENTS: [&str; 6] = ["区人社局", "社区办", "区科技局", "区卫计局", "区市监局", "区商务局"];
+
+/// The text of a 25-article draft, each article a few hundred characters.
+pub fn draft_text() -> String {
+    let numerals = [
+        "一",
+        "二",
+        "三",
+        "四",
+        "五",
+        "六",
+        "七",
+        "八",
+        "九",
+        "十",
+        "十一",
+        "十二",
+        "十三",
+        "十四",
+        "十五",
+        "十六",
+        "十七",
+        "十八",
+        "十九",
+        "二十",
+        "二十一",
+        "二十二",
+        "二十三",
+        "二十四",
+        "二十五",
+    ];
+    let mut text = String::from("某区推进高质量发展若干措施（征求意见稿）\n\n");
+    for (i, n) in numerals.iter().enumerate() {
+        let topic = TOPICS[i % TOPICS.len()];
+        text.push_str(&format!("第{n}条 【{topic}】"));
+        for j in 0..8 {
+            let subject = SUBJECTS[(i + j) % SUBJECTS.len()];
+            let action = ACTIONS[(i * 3 + j) % ACTIONS.len()];
+            text.push_str(&format!(
+                "围绕{topic}，{subject}{action}，到二〇二八年底前基本形成目标明确、措施有力、保障到位的工作格局。"
+            ));
+        }
+        text.push_str("\n\n");
+    }
+    text
+}
+
+fn opinion_body(i: usize) -> String {
+    let topic = TOPICS[i % TOPICS.len()];
+    let action = ACTIONS[(i / 10) % ACTIONS.len()];
+    let subject = SUBJECTS[(i / 100) % SUBJECTS.len()];
+    let mut body = format!("关于{topic}，建议{subject}{action}；第{i}号意见：请在文中增加具体的完成时限和考核办法。");
+    if i % 7 == 0 {
+        body.push_str("同时建议将“开展”改为“基本完成”，并明确牵头单位。");
+    }
+    if i % 1000 == 999 {
+        // Rare words, for searches that match almost nothing.
+        body.push_str("另请考虑湿地公园的候鸟保护。");
+    }
+    body
+}
+
+struct Row {
+    section: Option<SectionId>,
+    source: &'static str,
+    channel: &'static str,
+    author: String,
+    contact: Option<String>,
+    contact_kind: Option<&'static str>,
+    body: String,
+    receipt: Option<String>,
+    fingerprint: String,
+    flagged: bool,
+    received_at: NaiveDateTime,
+    department: Option<DepartmentId>,
+}
+
+fn row(i: usize, sections: &[SectionId], departments: &[DepartmentId], start: NaiveDateTime) -> Row {
+    let section = (i % 10 != 0).then(|| sections[i % sections.len()]);
+    let (source, channel) = match i % 20 {
+        0..=15 => ("public", "online"),
+        16..=18 => ("department", "department_link"),
+        _ => ("offline", "letter"),
+    };
+    let department = (source == "department").then(|| departments[i % departments.len()]);
+    let author = match department {
+        Some(_) => DEPARTMENTS[i % DEPARTMENTS.len()].to_owned(),
+        None => format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i / 12) % GIVEN.len()]),
+    };
+    let public = source == "public";
+    let body = opinion_body(i);
+    Row {
+        section,
+        source,
+        channel,
+        author,
+        contact: public.then(|| format!("139{:08}", i % 100_000_000)),
+        contact_kind: public.then_some("mobile"),
+        fingerprint: fingerprint(&body),
+        body,
+        receipt: public.then(|| ReceiptCode::generate(&mut rand::rng()).as_str().to_owned()),
+        flagged: i % 50 == 0,
+        // Spread over the window's days, a few seconds apart.
+        received_at: start + Duration::seconds((i as i64 * 17) % (27 * 86_400)),
+        department,
+    }
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len).with_style(
+        ProgressStyle::with_template("  {msg:<24} {bar:30} {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+fn ensure_departments(conn: &mut Conn) -> anyhow::Result<Vec<DepartmentId>> {
+    let now = Utc::now().naive_utc();
+    let mut ids = Vec::new();
+    for name in DEPARTMENTS {
+        let existing: Option<DepartmentId> =
+            departments::table.filter(departments::name.eq(name)).select(departments::id).first(conn).optional()?;
+        let id = match existing {
+            Some(id) => id,
+            None => zhengqiu::insert_returning!(
+                conn,
+                departments::table,
+                (
+                    departments::name.eq(name),
+                    departments::emails.eq(""),
+                    departments::contact_person.eq(""),
+                    departments::phone.eq(""),
+                    departments::active.eq(true),
+                    departments::created_at.eq(now),
+                    departments::updated_at.eq(now),
+                ),
+                departments::id
+            )?,
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Creates one published, open consultation with the 25-article draft and `n` opinions.
+pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsultation> {
+    let mut conn = db::connect(url)?;
+    let now = Utc::now();
+    let today = china_today(now);
+    let title = format!("某区推进高质量发展若干措施（基准测试，{n} 条意见）");
+    let id = NewConsultation {
+        seed_key: None,
+        title: &title,
+        issuer: "某区人民政府办公室",
+        notice: "为广泛听取社会各界意见，现将征求意见稿全文公布，欢迎提出意见和建议。",
+        how_to_comment: "在本页逐条提出意见，或致函区政府办公室。",
+        starts_on: today - Duration::days(2),
+        ends_on: today + Duration::days(28),
+        short_period_reason: None,
+        published_at: Some(now.naive_utc()),
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+        owner_id: None,
+    }
+    .insert(&mut conn)?;
+    let text = draft_text();
+    let imported = drafts::import(text.as_bytes(), "bench.txt").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let source = DraftSource { version_label: "征求意见稿", title: &title, file_name: "bench.txt" };
+    let draft =
+        Draft::create(&mut conn, id, &source, &imported, now.naive_utc()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    // The 25 articles; the title line before them is the draft's preamble.
+    let section_rows: Vec<(SectionId, String)> = sections::table
+        .filter(sections::draft_id.eq(draft))
+        .filter(sections::kind.ne("preamble"))
+        .order(sections::position.asc())
+        .select((sections::id, sections::anchor))
+        .load(&mut conn)?;
+    anyhow::ensure!(section_rows.len() == 25, "the bench draft has {} sections, not 25", section_rows.len());
+    let section_ids: Vec<SectionId> = section_rows.iter().map(|(id, _)| *id).collect();
+    let departments = ensure_departments(&mut conn)?;
+    let start = (now - Duration::days(2)).naive_utc();
+    if n > 0 {
+        let bar = progress(n as u64, &format!("写入 {n} 条意见"));
+        let chunk = 1000;
+        for begin in (0..n).step_by(chunk) {
+            let rows: Vec<Row> =
+                (begin..(begin + chunk).min(n)).map(|i| row(i, &section_ids, &departments, start)).collect();
+            let batch: Vec<NewOpinion<'_>> = rows
+                .iter()
+                .map(|r| NewOpinion {
+                    consultation_id: id,
+                    section_id: r.section,
+                    source: r.source,
+                    channel: r.channel,
+                    author_name: &r.author,
+                    contact: r.contact.as_deref(),
+                    contact_kind: r.contact_kind,
+                    body: &r.body,
+                    original_text: None,
+                    proposed_text: None,
+                    receipt_code: r.receipt.as_deref(),
+                    client_hash: None,
+                    dedupe_key: None,
+                    fingerprint: &r.fingerprint,
+                    flagged: r.flagged,
+                    flag_reason: r.flagged.then_some("含敏感词：测试"),
+                    received_at: r.received_at,
+                    created_at: r.received_at,
+                    department_id: r.department,
+                    invitation_id: None,
+                    seq: None,
+                    attachment_id: None,
+                })
+                .collect();
+            db::write_tx(&mut conn, |conn| {
+                zhengqiu::insert_batch!(conn, opinions::table, &batch)?;
+                Ok(())
+            })
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+            bar.inc(rows.len() as u64);
+        }
+        bar.finish_and_clear();
+        decide(&mut conn, id)?;
+        let spinner = ProgressBar::new_spinner().with_message("建立检索索引…");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        zhengqiu::models::search::index_consultation(&mut conn, id)?;
+        spinner.finish_and_clear();
+        diesel::update(consultations::table.find(id))
+            .set(consultations::opinion_count.eq(n as i32))
+            .execute(&mut conn)?;
+        diesel::sql_query(
+            "UPDATE sections SET opinion_count = (SELECT COUNT(*) FROM opinions WHERE opinions.section_id = sections.id) \
+             WHERE draft_id = ",
+        )
+        .sql(draft.0.to_string())
+        .execute(&mut conn)?;
+    }
+    Ok(BenchConsultation { id, opinions: n, anchors: section_rows.into_iter().map(|(_, a)| a).collect() })
+}
+
+/// Decides six in ten opinions, spread over the four statuses, as a drafter part-way
+/// through the review would have.
+fn decide(conn: &mut Conn, id: ConsultationId) -> anyhow::Result<()> {
+    let decisions = [
+        ("adopted", "NULL", "4, 5"),
+        ("partly_adopted", "'部分内容已在其他条款中体现，其余意见予以采纳。'", "6"),
+        ("not_adopted", "'上位法已有明确规定，本办法不再重复。'", "7"),
+        ("explained", "'该事项已在配套文件中规定。'", "8"),
+    ];
+    for (decision, reason, remainders) in decisions {
+        diesel::sql_query(format!(
+            "UPDATE opinions SET decision = '{decision}', decision_reason = {reason}, decided_at = received_at \
+             WHERE consultation_id = {} AND id % 10 IN ({remainders})",
+            id.0
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A staff account for the review page and the exports.
+pub fn create_staff(url: &DbUrl) -> anyhow::Result<()> {
+    let mut conn = db::connect(url)?;
+    zhengqiu::auth::accounts::add_user(
+        &mut conn,
+        STAFF_USER,
+        "基准测试 管理员",
+        "admin",
+        Some(STAFF_PASSWORD),
+        Utc::now().naive_utc(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    Ok(())
+}
+
+/// `count` captcha challenges with the answer [`CAPTCHA_ANSWER`], valid for an hour.
+pub fn premade_captchas(url: &DbUrl, count: usize) -> anyhow::Result<Vec<String>> {
+    let mut conn = db::connect(url)?;
+    let now = Utc::now().naive_utc();
+    let expires = now + Duration::hours(1);
+    let ids: Vec<String> = (0..count).map(|_| hex::encode(rand::rng().random::<[u8; 16]>())).collect();
+    let bar = progress(count as u64, &format!("预先生成 {count} 个验证码"));
+    for chunk in ids.chunks(2000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                (
+                    captcha_challenges::id.eq(id.as_str()),
+                    captcha_challenges::kind.eq("question"),
+                    captcha_challenges::answer.eq(CAPTCHA_ANSWER),
+                    captcha_challenges::expires_at.eq(expires),
+                    captcha_challenges::created_at.eq(now),
+                )
+            })
+            .collect();
+        zhengqiu::insert_batch!(&mut conn, captcha_challenges::table, &rows)?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(ids)
+}
+
+/// How many opinions a consultation holds now (to check that every accepted POST was stored).
+pub fn opinion_count(url: &DbUrl, id: ConsultationId) -> anyhow::Result<i64> {
+    let mut conn = db::connect(url)?;
+    Ok(opinions::table.filter(opinions::consultation_id.eq(id)).count().get_result(&mut conn)?)
+}

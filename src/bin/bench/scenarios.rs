@@ -1,0 +1,634 @@
+//! The measurements of one backend, in order, and the targets checked on them.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use diesel::RunQueryDsl;
+
+use zhengqiu::config::Settings;
+use zhengqiu::db::{self, DbUrl};
+
+use crate::Args;
+use crate::dataset::{self, BenchConsultation};
+use crate::loadgen::{self, Outcome, Plan, Workload};
+use crate::procfs::{self, ForeignLoad, OwnProcesses};
+use crate::report::{Results, Row};
+use crate::service::{self, Nginx, Service, ServiceConfig};
+use crate::workloads::{FixedGet, NewCaptcha, OpinionPost, ReceiptLookup};
+use crate::{baselines, baselines::insert_rate};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+        }
+    }
+}
+
+/// Cores busy outside the benchmark above which a figure is marked disturbed.
+const DISTURBANCE: f64 = 0.3;
+
+/// Everything one backend's run shares.
+struct Ctx<'a> {
+    kind: Kind,
+    args: &'a Args,
+    url: DbUrl,
+    work: PathBuf,
+    config: ServiceConfig,
+}
+
+impl Ctx<'_> {
+    fn own(&self, roots: &[u32]) -> OwnProcesses {
+        OwnProcesses { roots: roots.to_vec(), include_postgres: self.kind == Kind::Postgres }
+    }
+
+    fn plan(&self, connections: usize) -> Plan {
+        Plan::closed(connections, self.args.warmup(), self.args.duration())
+    }
+
+    /// Runs one load measurement and records it, marked if the machine was disturbed.
+    fn measure(
+        &self,
+        results: &mut Results,
+        name: &str,
+        target: SocketAddr,
+        workload: Arc<dyn Workload>,
+        plan: &Plan,
+        roots: &[u32],
+    ) -> Outcome {
+        let foreign = ForeignLoad::start(&self.own(roots));
+        let outcome = loadgen::run(target, workload, plan);
+        let mut row = Row::load(self.kind.name(), name, plan.connections, &outcome);
+        row.disturbed = foreign.cores_used() > DISTURBANCE;
+        results.disturbed |= row.disturbed;
+        results.row(row);
+        outcome
+    }
+}
+
+/// A database of its own for this run: an SQLite file in the work directory, or a new
+/// PostgreSQL database (dropped at the end).
+fn fresh_database(kind: Kind, args: &Args, work: &Path) -> anyhow::Result<(DbUrl, Option<String>)> {
+    match kind {
+        Kind::Sqlite => Ok((DbUrl::parse(&work.join("zhengqiu.db").to_string_lossy())?, None)),
+        Kind::Postgres => {
+            let server = DbUrl::parse(&args.postgres)?;
+            let mut admin = db::connect(&server).with_context(|| format!("connecting to {server}"))?;
+            let name = format!("zq_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+            let (prefix, _) = args.postgres.rsplit_once('/').context("a database name in the PostgreSQL URL")?;
+            Ok((DbUrl::parse(&format!("{prefix}/{name}"))?, Some(name)))
+        }
+    }
+}
+
+fn drop_database(args: &Args, name: &str) {
+    if let Ok(server) = DbUrl::parse(&args.postgres)
+        && let Ok(mut admin) = db::connect(&server)
+    {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+    }
+}
+
+pub fn run_backend(kind: Kind, args: &Args, binary: &Path, results: &mut Results) -> anyhow::Result<()> {
+    let work = std::env::temp_dir().join(format!("zhengqiu-bench-{}-{}", std::process::id(), kind.name()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    let (url, pg_name) = fresh_database(kind, args, &work)?;
+    let lifted = "10000000".to_owned();
+    let config = ServiceConfig {
+        binary: binary.to_path_buf(),
+        database_url: url.as_str().to_owned(),
+        data_dir: work.clone(),
+        secret_hex: hex::encode(rand::random::<[u8; 32]>()),
+        env: vec![
+            ("ZHENGQIU_SEED_ON_START".into(), "true".into()),
+            // Throughput runs come from one address; the flood runs put the limits back.
+            ("ZHENGQIU_RATE_CAPTCHA_PER_MINUTE".into(), lifted.clone()),
+            ("ZHENGQIU_RATE_SUBMIT_PER_MINUTE".into(), lifted.clone()),
+            ("ZHENGQIU_RATE_LOGIN_PER_MINUTE".into(), lifted),
+        ],
+    };
+    let ctx = Ctx { kind, args, url, work: work.clone(), config };
+    let outcome = run_all(&ctx, results);
+    if let Some(name) = pg_name {
+        drop_database(args, &name);
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    outcome
+}
+
+fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
+    let backend = ctx.kind.name();
+    let (quiet_load, quiet) = procfs::wait_for_quiet(
+        &ctx.own(&[]),
+        DISTURBANCE,
+        Duration::from_secs(if ctx.args.allow_disturbed { 5 } else { 120 }),
+    );
+    if !quiet {
+        results.disturbed = true;
+        eprintln!("  机器不空闲（其他进程占用 {quiet_load:.2} 个核心），数字将标为 DISTURBED");
+        anyhow::ensure!(ctx.args.allow_disturbed, "the machine is busy ({quiet_load:.2} cores used by others)");
+    }
+
+    // The first start applies the migrations and loads the demo data.
+    let first = Service::start(&ctx.config, &[])?;
+    results.row(Row::timed(
+        backend,
+        "start-up, empty database (migrate + demo data)",
+        first.started_in.as_secs_f64(),
+        procfs::peak_rss_mib(first.pid()),
+        String::new(),
+    ));
+    first.stop();
+
+    let small = dataset::create_consultation(&ctx.url, 0)?;
+    let medium = dataset::create_consultation(&ctx.url, (ctx.args.opinions / 10).min(10_000))?;
+    let large = dataset::create_consultation(&ctx.url, ctx.args.opinions)?;
+    dataset::create_staff(&ctx.url)?;
+
+    let svc = Service::start(&ctx.config, &[])?;
+    results.row(Row::timed(
+        backend,
+        "start-up (migrations checked)",
+        svc.started_in.as_secs_f64(),
+        None,
+        String::new(),
+    ));
+    std::thread::sleep(Duration::from_secs(1));
+    let idle = procfs::rss_mib(svc.pid()).unwrap_or(f64::NAN);
+    results.row(Row::memory(backend, "idle RSS after start-up", Some(idle)));
+
+    let page_rates = pages(ctx, results, &svc, [&small, &medium, &large], "")?;
+    let nginx_rate = nginx(ctx, results, &svc, &large)?;
+    let captcha = captchas(ctx, results, &svc)?;
+    let insert = post_opinions(ctx, results, &svc, &medium)?;
+    review(ctx, results, &svc, &large)?;
+    exports(ctx, results, &svc, &large)?;
+    svc.stop();
+
+    let uncached = Service::start(&ctx.config, &[("ZHENGQIU_PAGE_CACHE_MS", "0")])?;
+    let uncached_rates = pages(ctx, results, &uncached, [&small, &medium, &large], ", rendered every time")?;
+    uncached.stop();
+
+    let flood_p99 = floods(ctx, results, &large)?;
+    cli_exports(ctx, results, &large)?;
+
+    // Targets.
+    let startup = results.find(backend, "start-up (migrations checked)").and_then(|r| r.seconds).unwrap_or(f64::NAN);
+    results.target(
+        backend,
+        "start-up with migrations checked",
+        format!("{startup:.3} s"),
+        "< 1 s".into(),
+        startup < 1.0,
+    );
+    results.target(backend, "idle service RSS", format!("{idle:.1} MiB"), "< 50 MiB".into(), idle < 50.0);
+    if let Some(nginx_rate) = nginx_rate {
+        let ratio = page_rates[2] / nginx_rate;
+        results.target(
+            backend,
+            "consultation page vs nginx, same bytes",
+            format!("{:.0}/{:.0} req/s = {:.0}%", page_rates[2], nginx_rate, ratio * 100.0),
+            ">= 50%".into(),
+            ratio >= 0.5,
+        );
+    }
+    for (label, rates) in [("cached", page_rates), ("rendered every time", uncached_rates)] {
+        let ratio = rates[2] / rates[0];
+        results.target(
+            backend,
+            &format!("page at {} opinions vs at 0 ({label})", ctx.args.opinions),
+            format!("{:.0}/{:.0} req/s = {:.0}%", rates[2], rates[0], ratio * 100.0),
+            ">= 90%".into(),
+            ratio >= 0.9,
+        );
+    }
+    let (post_rate, insert_baseline) = insert;
+    let ratio = post_rate / insert_baseline;
+    results.target(
+        backend,
+        "opinion POST vs raw single-row INSERT",
+        format!("{post_rate:.0}/{insert_baseline:.0} = {:.0}%", ratio * 100.0),
+        ">= 25%".into(),
+        ratio >= 0.25,
+    );
+    let (captcha_rate, crate_rate) = captcha;
+    let ceiling = crate_rate * procfs::cores() as f64;
+    results.target(
+        backend,
+        "new captcha vs crate rate x cores",
+        format!("{captcha_rate:.0}/{ceiling:.0} = {:.0}%", captcha_rate / ceiling * 100.0),
+        ">= 90%".into(),
+        captcha_rate >= 0.9 * ceiling,
+    );
+    for (label, p99) in flood_p99 {
+        results.target(
+            backend,
+            &format!("page p99 during {label}"),
+            format!("{p99:.1} ms"),
+            "< 50 ms".into(),
+            p99 < 50.0,
+        );
+    }
+    let review_rows: Vec<Row> =
+        results.rows.iter().filter(|r| r.backend == backend && r.name.starts_with("review page")).cloned().collect();
+    let worst = review_rows.iter().filter_map(|r| r.p99_ms).fold(0.0_f64, f64::max);
+    results.target(
+        backend,
+        &format!("review page at {} opinions, worst filter p99", ctx.args.opinions),
+        format!("{worst:.1} ms"),
+        "< 50 ms".into(),
+        worst < 50.0 && !review_rows.is_empty(),
+    );
+    for (format, limit_secs, limit_mib) in [("xlsx", 3.0, Some(200.0)), ("csv", 1.0, None), ("docx", 15.0, None)] {
+        for how in ["HTTP", "command line"] {
+            let name = format!("export {format}, {} opinions ({how})", ctx.args.opinions);
+            let Some(row) = results.find(backend, &name).cloned() else { continue };
+            let secs = row.seconds.unwrap_or(f64::NAN);
+            let mib = row.peak_rss_mib.unwrap_or(f64::NAN);
+            let met = secs < limit_secs && limit_mib.is_none_or(|l| mib < l);
+            let required = match limit_mib {
+                Some(l) => format!("< {limit_secs} s, < {l} MiB"),
+                None => format!("< {limit_secs} s"),
+            };
+            results.target(backend, &name, format!("{secs:.2} s, {mib:.0} MiB"), required, met);
+        }
+    }
+    Ok(())
+}
+
+/// The consultation page at 0, 10,000 and N opinions, and one section's page at N.
+fn pages(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    consultations: [&BenchConsultation; 3],
+    suffix: &str,
+) -> anyhow::Result<[f64; 3]> {
+    let host = svc.addr.to_string();
+    let mut rates = [0.0; 3];
+    for (i, c) in consultations.iter().enumerate() {
+        let path = format!("/consultations/{}", c.id);
+        let (status, body) = service::fetch(svc.addr, &path, "")?;
+        anyhow::ensure!(status == 200, "{path} answered {status}");
+        let name = format!("consultation page, {} opinions{suffix}", c.opinions);
+        let outcome = ctx.measure(
+            results,
+            &name,
+            svc.addr,
+            Arc::new(FixedGet::exact(&host, &path, body)),
+            &ctx.plan(ctx.args.connections),
+            &[svc.pid()],
+        );
+        rates[i] = outcome.ok_rate();
+    }
+    let large = consultations[2];
+    let anchor = &large.anchors[large.anchors.len() / 2];
+    let path = format!("/consultations/{}/sections/{anchor}", large.id);
+    let (status, body) = service::fetch(svc.addr, &path, "")?;
+    anyhow::ensure!(status == 200, "{path} answered {status}");
+    ctx.measure(
+        results,
+        &format!("section page, {} opinions{suffix}", large.opinions),
+        svc.addr,
+        Arc::new(FixedGet::exact(&host, &path, body)),
+        &ctx.plan(ctx.args.connections),
+        &[svc.pid()],
+    );
+    Ok(rates)
+}
+
+/// The large consultation's page bytes served by nginx as a static file.
+fn nginx(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    large: &BenchConsultation,
+) -> anyhow::Result<Option<f64>> {
+    let Some(binary) = service::find_nginx() else {
+        eprintln!("  未找到 nginx（Debian 软件包 nginx-light）：跳过静态文件基线。benches/run 会自动安装。");
+        return Ok(None);
+    };
+    let (status, body) = service::fetch(svc.addr, &format!("/consultations/{}", large.id), "")?;
+    anyhow::ensure!(status == 200, "the page answered {status}");
+    let root = ctx.work.join("www");
+    std::fs::create_dir_all(&root)?;
+    std::fs::write(root.join("consultation.html"), &body)?;
+    let server = Nginx::start(&binary, &root, &ctx.work.join("nginx"))?;
+    let host = server.addr.to_string();
+    let outcome = ctx.measure(
+        results,
+        &format!("nginx: the same page bytes ({} KiB) as a file", body.len() / 1024),
+        server.addr,
+        Arc::new(FixedGet::exact(&host, "/consultation.html", body)),
+        &ctx.plan(ctx.args.connections),
+        &[server.pid(), svc.pid()],
+    );
+    Ok(Some(outcome.ok_rate()))
+}
+
+/// New captchas as fast as they come, against the crate's own single-thread rate.
+fn captchas(ctx: &Ctx<'_>, results: &mut Results, svc: &Service) -> anyhow::Result<(f64, f64)> {
+    let backend = ctx.kind.name();
+    let crate_rate = baselines::captcha_rate(Duration::from_secs(3))?;
+    results.row(Row {
+        requests_per_sec: Some(crate_rate),
+        ..Row::timed(backend, "baseline: captcha crate, one thread", 3.0, None, "draw + PNG + base64".into())
+    });
+    let host = svc.addr.to_string();
+    let outcome = ctx.measure(
+        results,
+        "new captcha (POST /api/v1/captchas)",
+        svc.addr,
+        Arc::new(NewCaptcha::new(&host, false)),
+        &ctx.plan(ctx.args.connections),
+        &[svc.pid()],
+    );
+    Ok((outcome.ok_rate(), crate_rate))
+}
+
+/// A captcha flood and a paced probe of the consultation page at the same time.
+fn flood_with_probe(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    large: &BenchConsultation,
+    label: &str,
+    sources: Vec<IpAddr>,
+) -> anyhow::Result<f64> {
+    let host = svc.addr.to_string();
+    let path = format!("/consultations/{}", large.id);
+    let (_, body) = service::fetch(svc.addr, &path, "")?;
+    let mut flood_plan = ctx.plan(64);
+    flood_plan.sources = sources;
+    let probe_plan = Plan { pace: Some(Duration::from_millis(20)), ..ctx.plan(4) };
+    let addr = svc.addr;
+    let flood_host = host.clone();
+    let foreign = ForeignLoad::start(&ctx.own(&[svc.pid()]));
+    let flood =
+        std::thread::spawn(move || loadgen::run(addr, Arc::new(NewCaptcha::new(&flood_host, true)), &flood_plan));
+    let probe = loadgen::run(addr, Arc::new(FixedGet::exact(&host, &path, body)), &probe_plan);
+    let flood = flood.join().map_err(|_| anyhow::anyhow!("the flood thread panicked"))?;
+    let disturbed = foreign.cores_used() > DISTURBANCE;
+    results.disturbed |= disturbed;
+    let backend = ctx.kind.name();
+    let accepted = flood.statuses.get(&201).copied().unwrap_or(0);
+    let refused = flood.statuses.get(&429).copied().unwrap_or(0);
+    let mut flood_row = Row::load(backend, &format!("captcha flood: {label}"), 64, &flood);
+    flood_row.note = format!("{accepted} drawn, {refused} refused (429) {}", flood_row.note).trim().to_owned();
+    flood_row.disturbed = disturbed;
+    results.row(flood_row);
+    let mut probe_row = Row::load(backend, &format!("  page probe during it (paced, 4 conn)"), 4, &probe);
+    probe_row.disturbed = disturbed;
+    results.row(probe_row);
+    Ok(probe.percentile_ms(0.99))
+}
+
+/// Floods with the limits lifted (as if every request came from a new address), with the
+/// default limits from one address, and with the default limits from 200 addresses.
+fn floods(ctx: &Ctx<'_>, results: &mut Results, large: &BenchConsultation) -> anyhow::Result<Vec<(String, f64)>> {
+    let mut p99 = Vec::new();
+    let lifted = Service::start(&ctx.config, &[])?;
+    let label = "no limit reached (every request a new client)".to_owned();
+    p99.push((label.clone(), flood_with_probe(ctx, results, &lifted, large, &label, Vec::new())?));
+    lifted.stop();
+    let defaults = Settings::with_defaults(ctx.url.clone(), ctx.work.clone(), Vec::new());
+    let captcha_limit = defaults.rate_captcha_per_minute.to_string();
+    let submit_limit = defaults.rate_submit_per_minute.to_string();
+    let limited = Service::start(
+        &ctx.config,
+        &[("ZHENGQIU_RATE_CAPTCHA_PER_MINUTE", &captcha_limit), ("ZHENGQIU_RATE_SUBMIT_PER_MINUTE", &submit_limit)],
+    )?;
+    let label = format!("one address, default limit {captcha_limit}/min");
+    p99.push((label.clone(), flood_with_probe(ctx, results, &limited, large, &label, Vec::new())?));
+    let sources: Vec<IpAddr> = (2..202).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, i as u8))).collect();
+    let label = format!("200 addresses, default limit {captcha_limit}/min each");
+    p99.push((label.clone(), flood_with_probe(ctx, results, &limited, large, &label, sources)?));
+    std::thread::sleep(Duration::from_secs(2));
+    let idle = procfs::rss_mib(limited.pid());
+    results.row(Row::memory(ctx.kind.name(), "idle RSS after the floods", idle));
+    limited.stop();
+    Ok(p99)
+}
+
+/// Opinion POSTs through the public form, each with a captcha made beforehand, against the
+/// database's own single-row INSERT rate; then receipt lookups of what was sent.
+fn post_opinions(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    target: &BenchConsultation,
+) -> anyhow::Result<(f64, f64)> {
+    let backend = ctx.kind.name();
+    let baseline_clients: &[usize] = match ctx.kind {
+        Kind::Sqlite => &[1],
+        Kind::Postgres => &[2, 8],
+    };
+    let mut best_insert = 0.0_f64;
+    for &clients in baseline_clients {
+        let rate = insert_rate(&ctx.url, clients, Duration::from_secs(3))?;
+        best_insert = best_insert.max(rate);
+        results.row(Row {
+            requests_per_sec: Some(rate),
+            connections: clients,
+            ..Row::timed(
+                backend,
+                &format!("baseline: raw single-row INSERT, {clients} conn"),
+                3.0,
+                None,
+                "autocommit, the service's connection settings".into(),
+            )
+        });
+    }
+    let captchas = dataset::premade_captchas(&ctx.url, ctx.args.posts)?;
+    let before = dataset::opinion_count(&ctx.url, target.id)?;
+    let host = svc.addr.to_string();
+    let workload =
+        Arc::new(OpinionPost::new(&host, target.id.0, target.anchors.clone(), captchas, dataset::CAPTCHA_ANSWER));
+    let outcome = ctx.measure(
+        results,
+        "opinion POST (public form, captcha checked)",
+        svc.addr,
+        workload.clone(),
+        &ctx.plan(ctx.args.connections),
+        &[svc.pid()],
+    );
+    let receipts = workload.receipts.lock().map(|r| r.clone()).unwrap_or_default();
+    let after = dataset::opinion_count(&ctx.url, target.id)?;
+    let stored = after - before;
+    if stored != receipts.len() as i64 {
+        results.rows.last_mut().expect("just added").note +=
+            &format!(" LOST: {} receipts shown, {stored} opinions stored", receipts.len());
+        anyhow::bail!("{} receipts were shown but {stored} opinions are in the database", receipts.len());
+    }
+    if let Some(row) = results.rows.last_mut() {
+        row.note = format!("{stored} receipts shown = {stored} rows stored {}", row.note).trim().to_owned();
+    }
+    let lookups: Vec<String> = receipts.into_iter().take(5_000).collect();
+    ctx.measure(
+        results,
+        "receipt lookup (GET /receipts/CODE)",
+        svc.addr,
+        Arc::new(ReceiptLookup::new(&host, &lookups)),
+        &ctx.plan(ctx.args.connections),
+        &[svc.pid()],
+    );
+    Ok((outcome.ok_rate(), best_insert))
+}
+
+/// Logs the benchmark's staff account in; returns the Cookie header.
+fn staff_cookie(addr: SocketAddr) -> anyhow::Result<String> {
+    let form = service::http(addr, "GET", "/staff/login", "", None)?;
+    let cookie = session_cookie(&form).context("the login page set no session cookie")?;
+    let page = form.text();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no CSRF token on the login page")?
+        .to_owned();
+    let body = serde_urlencoded::to_string([
+        ("csrf", csrf.as_str()),
+        ("username", dataset::STAFF_USER),
+        ("password", dataset::STAFF_PASSWORD),
+        ("next", "/staff"),
+    ])?;
+    let answer = service::http(addr, "POST", "/staff/login", &format!("Cookie: {cookie}\r\n"), Some(&body))?;
+    anyhow::ensure!(
+        answer.status == 303,
+        "login answered {}: {}",
+        answer.status,
+        answer.text().chars().take(300).collect::<String>()
+    );
+    let cookie = session_cookie(&answer).context("no session cookie after login")?;
+    Ok(format!("Cookie: {cookie}\r\n"))
+}
+
+fn session_cookie(answer: &service::Answer) -> Option<String> {
+    answer
+        .head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(n, _)| n.trim().eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.trim().split(';').next().unwrap_or("").to_owned())
+        .find(|c| c.starts_with("zq_staff="))
+}
+
+/// The drafters' review page of the large consultation under each kind of filter.
+fn review(ctx: &Ctx<'_>, results: &mut Results, svc: &Service, large: &BenchConsultation) -> anyhow::Result<()> {
+    let cookie = staff_cookie(svc.addr)?;
+    let host = svc.addr.to_string();
+    let base = format!("/staff/consultations/{}/review", large.id);
+    // A deep page: the keyset position of the middle of the list.
+    let middle: i32 = {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::opinions;
+        let mut conn = db::connect(&ctx.url)?;
+        opinions::table
+            .filter(opinions::consultation_id.eq(large.id))
+            .order(opinions::id.asc())
+            .offset((large.opinions / 2) as i64)
+            .select(opinions::id)
+            .first(&mut conn)?
+    };
+    let anchor = &large.anchors[3];
+    let filters = [
+        ("all", String::new()),
+        ("one section", format!("section={anchor}")),
+        ("whole draft", "section=whole".to_owned()),
+        ("departments", "source=department".to_owned()),
+        ("undecided", "decision=undecided".to_owned()),
+        ("not adopted", "decision=not_adopted".to_owned()),
+        ("flagged", "flagged=1".to_owned()),
+        ("text, common word", format!("q={}", encode("建议"))),
+        ("text, rare words", format!("q={}", encode("湿地公园"))),
+        ("text, no match", format!("q={}", encode("无此词语"))),
+        ("section + undecided + text", format!("section={anchor}&decision=undecided&q={}", encode("时限"))),
+        ("page in the middle", format!("after={middle}")),
+    ];
+    let plan = Plan::closed(4, ctx.args.warmup(), ctx.args.duration().min(Duration::from_secs(4)));
+    for (label, query) in filters {
+        let path = format!("{base}?{query}");
+        let (status, _) = service::fetch(svc.addr, &path, &cookie)?;
+        anyhow::ensure!(status == 200, "{path} answered {status}");
+        ctx.measure(
+            results,
+            &format!("review page, {label}"),
+            svc.addr,
+            Arc::new(FixedGet::containing(&host, &path, &cookie, "逐条处理意见")),
+            &plan,
+            &[svc.pid()],
+        );
+    }
+    Ok(())
+}
+
+fn encode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)]).unwrap_or_default().trim_start_matches('=').to_owned()
+}
+
+/// Each export format of the large consultation downloaded from the staff pages: time,
+/// and the service's peak memory meanwhile.
+fn exports(ctx: &Ctx<'_>, results: &mut Results, svc: &Service, large: &BenchConsultation) -> anyhow::Result<()> {
+    let cookie = staff_cookie(svc.addr)?;
+    for format in ["csv", "xlsx", "docx", "json"] {
+        let path = format!("/staff/consultations/{}/export?layout=tongguan&format={format}", large.id);
+        let rss_before = procfs::rss_mib(svc.pid()).unwrap_or(f64::NAN);
+        let reset = procfs::reset_peak(svc.pid());
+        let start = Instant::now();
+        let answer = service::http(svc.addr, "GET", &path, &cookie, None)?;
+        let secs = start.elapsed().as_secs_f64();
+        let peak = if reset { procfs::peak_rss_mib(svc.pid()) } else { None };
+        anyhow::ensure!(answer.status == 200 && !answer.body.is_empty(), "{path} answered {}", answer.status);
+        results.row(Row::timed(
+            ctx.kind.name(),
+            &format!("export {format}, {} opinions (HTTP)", large.opinions),
+            secs,
+            peak,
+            format!("{:.1} MiB file; service RSS {rss_before:.0} MiB before", answer.body.len() as f64 / 1_048_576.0),
+        ));
+    }
+    Ok(())
+}
+
+/// The same exports by `zhengqiu export`: time and the command's own peak memory.
+fn cli_exports(ctx: &Ctx<'_>, results: &mut Results, large: &BenchConsultation) -> anyhow::Result<()> {
+    for format in ["csv", "xlsx", "docx", "json"] {
+        let output = ctx.work.join(format!("export.{format}"));
+        let mut command = Command::new(&ctx.config.binary);
+        command
+            .args(["export", "--consultation", &large.id.0.to_string(), "--format", format, "-o"])
+            .arg(&output)
+            .env("DATABASE_URL", &ctx.config.database_url)
+            .env("ZHENGQIU_DATA_DIR", &ctx.work)
+            .env("ZHENGQIU_SECRET_KEY", &ctx.config.secret_hex)
+            .current_dir(&ctx.work);
+        let (elapsed, peak, output_of) = service::run_measured(&mut command)?;
+        anyhow::ensure!(
+            output_of.status.success(),
+            "zhengqiu export --format {format} failed: {}",
+            String::from_utf8_lossy(&output_of.stderr)
+        );
+        let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+        results.row(Row::timed(
+            ctx.kind.name(),
+            &format!("export {format}, {} opinions (command line)", large.opinions),
+            elapsed.as_secs_f64(),
+            Some(peak),
+            format!("{:.1} MiB file", size as f64 / 1_048_576.0),
+        ));
+    }
+    Ok(())
+}
