@@ -222,6 +222,16 @@ pub fn ephemeral_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T
     }
 }
 
+/// SQLite lets one connection write at a time, and the others poll for the lock, sleeping
+/// 1, 2, 5, 10… ms between tries. This process's writers queue on this mutex instead, so
+/// a write waits only as long as the one before it takes.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// This process's turn to write to SQLite; `None` for PostgreSQL, which has no such limit.
+pub(super) fn writer_turn(conn: &Conn) -> Option<std::sync::MutexGuard<'static, ()>> {
+    matches!(conn, Conn::Sqlite(_)).then(|| SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
 /// Runs `work` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`,
 /// which takes the write lock up front: a deferred transaction that reads first and
 /// then writes can fail at once with "database is locked" instead of waiting its turn.
@@ -230,6 +240,7 @@ pub fn write_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, Ap
     if transaction_depth(conn)?.is_some() {
         return conn.transaction(work);
     }
+    let _turn = writer_turn(conn);
     match conn {
         Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         Conn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,

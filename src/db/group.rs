@@ -102,6 +102,7 @@ fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
         }
     };
     let conn: &mut Conn = &mut conn;
+    let _turn = super::connection::writer_turn(conn);
     if let Err(err) = begin(conn) {
         tracing::error!(error = %err, writes = jobs.len(), "could not begin a batch of writes");
         return;

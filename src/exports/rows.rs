@@ -184,15 +184,29 @@ pub fn rows<'a>(
     })
 }
 
+/// Most characters of opinions and reasons one per-author row holds: past it, the author's
+/// next opinions continue on a row of their own. Excel keeps at most 32,767 characters in a
+/// cell, and nobody reads a longer one.
+pub const MAX_ROW_CHARS: usize = 30_000;
+
+/// What an opinion adds to its row's length.
+fn weight(o: &OpinionRecord) -> usize {
+    o.body.chars().count() + o.reason.as_deref().map_or(0, |r| r.chars().count()) + 2
+}
+
 fn group_indices(opinions: &[OpinionRecord]) -> Vec<Vec<usize>> {
-    let mut slot: HashMap<&str, usize> = HashMap::new();
+    // The author's open group and its length so far.
+    let mut slot: HashMap<&str, (usize, usize)> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, o) in opinions.iter().enumerate() {
-        let g = *slot.entry(o.author_key.as_str()).or_insert_with(|| {
+        let w = weight(o);
+        let open = slot.get(o.author_key.as_str()).copied().filter(|&(_, len)| len + w <= MAX_ROW_CHARS);
+        let (g, len) = open.unwrap_or_else(|| {
             groups.push(Vec::new());
-            groups.len() - 1
+            (groups.len() - 1, 0)
         });
         groups[g].push(i);
+        slot.insert(o.author_key.as_str(), (g, len + w));
     }
     groups
 }
@@ -264,11 +278,15 @@ impl<I: Iterator<Item = OpinionRecord>> Iterator for Adjacent<I> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let first = self.inner.next()?;
+        let mut len = weight(&first);
         let mut group = vec![first];
         while self.per_author {
             let key = &group[0].author_key;
-            match self.inner.next_if(|o| &o.author_key == key) {
-                Some(o) => group.push(o),
+            match self.inner.next_if(|o| &o.author_key == key && len + weight(o) <= MAX_ROW_CHARS) {
+                Some(o) => {
+                    len += weight(&o);
+                    group.push(o);
+                }
                 None => break,
             }
         }
@@ -350,6 +368,25 @@ mod tests {
             rows.iter().any(|r| r[1] == "区审计局：逾期未反馈（视为无意见）" && r[2].is_empty()),
             "named in the text where no column names it: {rows:?}"
         );
+    }
+
+    #[test]
+    fn an_author_with_more_text_than_a_cell_holds_continues_on_further_rows() {
+        let data: Vec<OpinionRecord> = (0..40)
+            .map(|i| OpinionRecord {
+                body: format!("第{i}条意见：{}", "长".repeat(2_000)),
+                ..person(1, "区人社局", "d")
+            })
+            .collect();
+        let l = layout("tongguan").unwrap();
+        let o = opts(Audience::Public, Some(Grouping::PerAuthor));
+        let streamed: Vec<_> = stream_rows(data.clone(), &[], &l, &o).collect();
+        let in_memory: Vec<_> = rows(&ExportData { opinions: data, ..tongguan() }, &l, &o).collect();
+        assert_eq!(streamed, in_memory);
+        assert_eq!(streamed.len(), 3, "80,000 characters in rows of at most 30,000");
+        assert!(streamed.iter().all(|r| r[2].chars().count() <= MAX_ROW_CHARS));
+        let all: String = streamed.iter().map(|r| r[2].clone()).collect::<Vec<_>>().join(";");
+        assert!((0..40).all(|i| all.contains(&format!("第{i}条意见"))), "nothing is left out");
     }
 
     #[test]

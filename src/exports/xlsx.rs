@@ -18,6 +18,10 @@ const UNITS_PER_CHAR: f64 = 2.0;
 const A4: u8 = 9;
 /// Points per line of 11 pt 宋体, with the cell's padding.
 const LINE_HEIGHT: f64 = 14.5;
+/// The tallest row Excel accepts, in points.
+const MAX_ROW_HEIGHT: f64 = 409.0;
+/// The most characters Excel keeps in a cell.
+const MAX_CELL_CHARS: usize = 32_767;
 
 /// The formats used on the sheet.
 struct Styles {
@@ -101,7 +105,7 @@ fn merge(ws: &mut Worksheet, row: u32, last_col: u16, text: &str, f: &Format) ->
 fn write_row(ws: &mut Worksheet, r: u32, row: &[String], sheet: &Sheet, styles: &Styles) -> Result<(), XlsxError> {
     let lines = row.iter().zip(&sheet.columns).map(|(text, c)| line_count(text, c.width_chars)).max().unwrap_or(1);
     if lines > 1 {
-        ws.set_row_height(r, lines as f64 * LINE_HEIGHT + 3.0)?;
+        ws.set_row_height(r, (lines as f64 * LINE_HEIGHT + 3.0).min(MAX_ROW_HEIGHT))?;
     }
     for (i, (text, c)) in row.iter().zip(&sheet.columns).enumerate() {
         let col = i as u16;
@@ -114,10 +118,21 @@ fn write_row(ws: &mut Worksheet, r: u32, row: &[String], sheet: &Sheet, styles: 
         match number {
             Some(n) => ws.write_number_with_format(r, col, n, f)?,
             None if text.is_empty() => ws.write_blank(r, col, f)?,
-            None => ws.write_string_with_format(r, col, text, f)?,
+            None => ws.write_string_with_format(r, col, fit_cell(text).as_ref(), f)?,
         };
     }
     Ok(())
+}
+
+/// A text Excel can hold: one longer than a cell allows (an opinion far over the usual
+/// limit) is cut with a note saying where the whole text is.
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    const NOTE: &str = "……（超出 Excel 单元格容量，全文见 CSV、DOCX 或 JSON 导出）";
+    if text.chars().count() <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep = MAX_CELL_CHARS - NOTE.chars().count();
+    std::borrow::Cow::Owned(text.chars().take(keep).chain(NOTE.chars()).collect())
 }
 
 /// How many lines `text` wraps to in a column `width_chars` Chinese characters wide.
@@ -152,6 +167,15 @@ mod tests {
         assert_eq!(line_count(&"字".repeat(11), 10.0), 2);
         assert_eq!(line_count(&"a".repeat(18), 10.0), 1);
         assert_eq!(line_count("一\n二\n三", 10.0), 3);
+    }
+
+    #[test]
+    fn a_text_longer_than_a_cell_holds_is_cut_with_a_note() {
+        assert_eq!(fit_cell("意见"), "意见");
+        let long = "长".repeat(40_000);
+        let fitted = fit_cell(&long);
+        assert_eq!(fitted.chars().count(), MAX_CELL_CHARS);
+        assert!(fitted.ends_with("全文见 CSV、DOCX 或 JSON 导出）"));
     }
 
     #[test]

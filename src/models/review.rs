@@ -4,11 +4,11 @@
 
 use diesel::prelude::*;
 
+use crate::db::Conn;
 use crate::db::schema::opinions;
-use crate::db::{Backend, Conn};
 use crate::domain::adoption::AdoptionStatus;
 use crate::models::opinion::Source;
-use crate::models::{ConsultationId, Opinion, OpinionId, SectionId};
+use crate::models::{ConsultationId, Opinion, OpinionId, SectionId, search};
 
 /// Which part of the draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,9 +55,11 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl ReviewFilter {
+    /// The filter as a query; `candidates` is what the text index says (see
+    /// [`search::candidates`]).
     fn query<'a>(
         &'a self,
-        backend: Backend,
+        candidates: Option<String>,
         consultation: ConsultationId,
     ) -> opinions::BoxedQuery<'a, crate::db::MultiBackend> {
         let mut query = opinions::table.filter(opinions::consultation_id.eq(consultation)).into_boxed();
@@ -80,7 +82,7 @@ impl ReviewFilter {
         if let Some(text) = &self.text {
             // The index narrows the search to the few opinions holding the text's bigrams;
             // the exact test below decides among them.
-            if let Some(candidates) = crate::models::search::candidates(backend, consultation, text) {
+            if let Some(candidates) = candidates {
                 query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&candidates));
             }
             let pattern = like_pattern(text);
@@ -91,6 +93,13 @@ impl ReviewFilter {
         query
     }
 
+    fn candidates(&self, conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Option<String>> {
+        match &self.text {
+            Some(text) => search::candidates(conn, consultation, text),
+            None => Ok(None),
+        }
+    }
+
     /// Up to `limit` opinions after `after` (by id), oldest first.
     pub fn page(
         &self,
@@ -99,7 +108,8 @@ impl ReviewFilter {
         after: Option<OpinionId>,
         limit: i64,
     ) -> QueryResult<ReviewPage> {
-        let mut query = self.query(conn.backend(), consultation);
+        let candidates = self.candidates(conn, consultation)?;
+        let mut query = self.query(candidates, consultation);
         if let Some(after) = after {
             query = query.filter(opinions::id.gt(after));
         }
@@ -118,7 +128,8 @@ impl ReviewFilter {
         consultation: ConsultationId,
         after: OpinionId,
     ) -> QueryResult<Option<OpinionId>> {
-        self.query(conn.backend(), consultation)
+        let candidates = self.candidates(conn, consultation)?;
+        self.query(candidates, consultation)
             .filter(opinions::decision.is_null())
             .filter(opinions::id.gt(after))
             .order(opinions::id.asc())
