@@ -254,6 +254,8 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
     let start = (now - Duration::days(2)).naive_utc();
     if n > 0 {
         let bar = progress(n as u64, &format!("写入 {n} 条意见"));
+        // The per-day counters the public chart reads, as the service keeps them.
+        let mut per_day: std::collections::BTreeMap<chrono::NaiveDate, (NaiveDateTime, i32)> = Default::default();
         let chunk = 1000;
         for begin in (0..n).step_by(chunk) {
             let rows: Vec<Row> =
@@ -290,9 +292,16 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
                 Ok(())
             })
             .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+            for r in &rows {
+                let day = (r.received_at + Duration::hours(8)).date();
+                per_day.entry(day).or_insert((r.received_at, 0)).1 += 1;
+            }
             bar.inc(rows.len() as u64);
         }
         bar.finish_and_clear();
+        for (received_at, count) in per_day.values() {
+            zhengqiu::models::opinion_day::count(&mut conn, id, *received_at, *count)?;
+        }
         decide(&mut conn, id)?;
         let spinner = ProgressBar::new_spinner().with_message("建立检索索引…");
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
