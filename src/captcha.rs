@@ -10,6 +10,8 @@ use rand::seq::IndexedRandom;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::db::Conn;
+
+pub mod painter;
 use crate::db::schema::captcha_challenges;
 
 /// Characters that are easy to misread (i/l/1, o/0) are never drawn.

@@ -11,7 +11,7 @@ use chrono::Utc;
 
 use std::time::Duration;
 
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
 use crate::auth;
 use crate::auth::accounts::DemoLogins;
@@ -29,6 +29,9 @@ use crate::text::sensitive::SensitiveWords;
 /// The sensitive-word list used when `ZHENGQIU_SENSITIVE_WORDS_FILE` is not set.
 const DEFAULT_SENSITIVE_WORDS: &str = include_str!("../seeds/sensitive-words.txt");
 
+/// Captcha images that may wait to be drawn; a request beyond them is asked to retry.
+const CAPTCHA_QUEUE: usize = 256;
+
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
@@ -36,8 +39,8 @@ pub struct AppState {
     /// Rate-limit windows this process knows to be used up.
     pub limits: Exhausted,
     pub sensitive: SensitiveWords,
-    /// At most one captcha image is drawn per core at a time.
-    pub captcha_slots: Semaphore,
+    /// Draws captcha images on low-priority threads, one per core.
+    pub painter: crate::captcha::painter::Painter,
     /// Durable writes that a person waits for (opinions), committed in groups.
     pub writes: crate::db::GroupCommit,
     /// Wakes the mail worker when mail has been queued.
@@ -203,7 +206,7 @@ impl Application {
             settings: settings.clone(),
             limits: Exhausted::default(),
             sensitive: load_sensitive_words(&settings)?,
-            captcha_slots: Semaphore::new(cores),
+            painter: crate::captcha::painter::Painter::start(cores, CAPTCHA_QUEUE),
             writes: crate::db::GroupCommit::start(pool.clone(), writer_threads(&settings)),
             mail_wakeup: Arc::new(Notify::new()),
             grouper: std::sync::OnceLock::new(),

@@ -23,7 +23,7 @@ const MAX_BATCH: usize = 64;
 
 /// The queue to the writer threads of one instance.
 pub struct GroupCommit {
-    sender: Mutex<mpsc::Sender<Job>>,
+    sender: mpsc::Sender<Job>,
 }
 
 impl GroupCommit {
@@ -41,7 +41,7 @@ impl GroupCommit {
                 tracing::error!(error = %err, "could not start a writer thread");
             }
         }
-        GroupCommit { sender: Mutex::new(sender) }
+        GroupCommit { sender }
     }
 
     /// Runs `work` in the next batch, in a savepoint of its own, and returns its result once
@@ -62,8 +62,7 @@ impl GroupCommit {
                 let _ = tx.send(answer);
             })
         });
-        let sent = self.sender.lock().map_err(|_| stopped())?.send(job);
-        sent.map_err(|_| stopped())?;
+        self.sender.send(job).map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
     }
 }

@@ -1,10 +1,13 @@
-//! Issuing captcha challenges under the per-client rate limit, with image drawing
-//! bounded to one per core so that a flood cannot take the CPU from page rendering.
+//! Issuing captcha challenges under the per-client rate limit; images are drawn by the
+//! low-priority painter threads, so that a flood cannot take the CPU from page rendering.
 
-use actix_web::web;
 use chrono::Utc;
 
+use crate::captcha::painter::PaintError;
 use crate::captcha::{self, Challenge, ChallengeKind};
+
+/// When more images are waiting to be drawn than the queue holds.
+const BUSY: &str = "当前获取验证码的人数较多，请稍候几秒再试。";
 use crate::db::{self, ephemeral_tx};
 use crate::error::AppError;
 use crate::rate_limit::{self, ClientKey, Scope};
@@ -30,10 +33,14 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
     }
     let drawn = match kind {
         ChallengeKind::Question => captcha::draw_question(),
-        ChallengeKind::Image => {
-            let _slot = state.captcha_slots.acquire().await.map_err(AppError::internal)?;
-            web::block(captcha::draw_image).await.map_err(AppError::internal)?.map_err(AppError::Internal)?
-        }
+        ChallengeKind::Image => match state.painter.draw().await {
+            Ok(drawn) => drawn,
+            Err(PaintError::Busy) => {
+                tracing::warn!("captcha drawing queue full: a request was asked to retry");
+                return Err(AppError::TooManyRequests(BUSY.to_owned()));
+            }
+            Err(PaintError::Failed(err)) => return Err(AppError::Internal(err)),
+        },
     };
     let ttl = state.settings.captcha_ttl_secs;
     db::run(&state.pool, move |conn| ephemeral_tx(conn, |conn| Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?)))

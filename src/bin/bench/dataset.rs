@@ -122,7 +122,7 @@ fn opinion_body(i: usize) -> String {
     let action = ACTIONS[(i / 10) % ACTIONS.len()];
     let subject = SUBJECTS[(i / 100) % SUBJECTS.len()];
     let mut body = format!("关于{topic}，建议{subject}{action}；第{i}号意见：请在文中增加具体的完成时限和考核办法。");
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         body.push_str("同时建议将“开展”改为“基本完成”，并明确牵头单位。");
     }
     if i % 1000 == 999 {
@@ -148,7 +148,7 @@ struct Row {
 }
 
 fn row(i: usize, sections: &[SectionId], departments: &[DepartmentId], start: NaiveDateTime) -> Row {
-    let section = (i % 10 != 0).then(|| sections[i % sections.len()]);
+    let section = (!i.is_multiple_of(10)).then(|| sections[i % sections.len()]);
     let (source, channel) = match i % 20 {
         0..=15 => ("public", "online"),
         16..=18 => ("department", "department_link"),
@@ -171,7 +171,7 @@ fn row(i: usize, sections: &[SectionId], departments: &[DepartmentId], start: Na
         fingerprint: fingerprint(&body),
         body,
         receipt: public.then(|| ReceiptCode::generate(&mut rand::rng()).as_str().to_owned()),
-        flagged: i % 50 == 0,
+        flagged: i.is_multiple_of(50),
         // Spread over the window's days, a few seconds apart.
         received_at: start + Duration::seconds((i as i64 * 17) % (27 * 86_400)),
         department,

@@ -115,17 +115,8 @@ fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
 
 pub fn header() {
     println!(
-        "{:<9} {:<44} {:>5} {:>10} {:>8} {:>8} {:>7} {:>8} {:>8}  {}",
-        "backend",
-        "measurement",
-        "conn",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "errors",
-        "secs",
-        "peak MiB",
-        "vs previous / notes"
+        "{:<9} {:<44} {:>5} {:>10} {:>8} {:>8} {:>7} {:>8} {:>8}  vs previous / notes",
+        "backend", "measurement", "conn", "req/s", "p50 ms", "p99 ms", "errors", "secs", "peak MiB"
     );
 }
 

@@ -390,7 +390,7 @@ fn flood_with_probe(
     flood_row.note = format!("{accepted} drawn, {refused} refused (429) {}", flood_row.note).trim().to_owned();
     flood_row.disturbed = disturbed;
     results.row(flood_row);
-    let mut probe_row = Row::load(backend, &format!("  page probe during it (paced, 4 conn)"), 4, &probe);
+    let mut probe_row = Row::load(backend, "  page probe during it (paced, 4 conn)", 4, &probe);
     probe_row.disturbed = disturbed;
     results.row(probe_row);
     Ok(probe.percentile_ms(0.99))
