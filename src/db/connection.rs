@@ -109,6 +109,19 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;";
 
+/// SQLite keeps memory statistics behind one process-wide mutex, which every allocation
+/// of every connection then takes; nothing here reads them. Must run before the first
+/// connection opens (afterwards SQLite refuses, harmlessly).
+fn sqlite_without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config with an int argument, called once, before SQLite is used.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
+}
+
 /// Opens one connection, with the backend's own error message on failure
 /// (for PostgreSQL, libpq's text, e.g. that the password was refused).
 pub fn connect(url: &DbUrl) -> Result<Conn, ConnectionError> {
@@ -122,6 +135,7 @@ pub fn connect(url: &DbUrl) -> Result<Conn, ConnectionError> {
                     ConnectionError::BadConnection(format!("cannot create the directory {}: {e}", dir.display()))
                 })?;
             }
+            sqlite_without_memory_statistics();
             let mut conn = SqliteConnection::establish(&url.target)?;
             conn.batch_execute(SQLITE_SETUP).map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(Conn::Sqlite(conn))
@@ -220,6 +234,13 @@ pub fn ephemeral_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T
             result
         }
     }
+}
+
+/// Runs `work` so that it takes effect entirely or not at all: inside an open transaction
+/// it simply runs (the caller's transaction or savepoint decides), otherwise in a write
+/// transaction of its own. Cheaper than a savepoint where the caller already has one.
+pub fn atomic<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, AppError>) -> Result<T, AppError> {
+    if transaction_depth(conn)?.is_some() { work(conn) } else { write_tx(conn, work) }
 }
 
 /// SQLite lets one connection write at a time, and the others poll for the lock, sleeping

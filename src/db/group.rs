@@ -13,6 +13,100 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use super::{Conn, Pool};
 use crate::error::AppError;
 
+/// A write put off to the end of the batch: see [`defer`].
+type Deferred = Box<dyn FnOnce(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>>;
+type Flush = fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>;
+
+/// Where a batch's deferred writes gather what they will write together, one value of
+/// each type; it lives as long as the batch.
+#[derive(Default)]
+pub struct Scratch(std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any>>);
+
+impl Scratch {
+    /// This batch's value of type `T`, made on first use.
+    pub fn get<T: Default + 'static>(&mut self) -> &mut T {
+        self.0
+            .entry(std::any::TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .expect("keyed by its own type")
+    }
+}
+
+/// The deferred writes of the batch running on this thread, and the flushes that write
+/// what they gathered (one per scratch type).
+#[derive(Default)]
+struct Pending {
+    writes: Vec<Deferred>,
+    flushes: Vec<(std::any::TypeId, Flush)>,
+}
+
+thread_local! {
+    /// `Some` while a batch runs on this writer thread.
+    static PENDING: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Puts a write off to the end of the current batch, just before its COMMIT, when called
+/// from a write inside a group commit; elsewhere runs it at once. `gather` adds what is to
+/// be written to this batch's `T`; after every write of the batch has gathered, `flush`
+/// writes the whole of `T` in as few statements as it can. For writes nobody in the batch
+/// reads back: counters that every opinion of a consultation touches (so their row locks
+/// are held only for the moment before COMMIT, and once per batch rather than per
+/// opinion) and the text index. A write that fails takes what it deferred with it.
+pub fn defer<T: Default + 'static>(
+    conn: &mut Conn,
+    gather: impl FnOnce(&mut T) + 'static,
+    flush: fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>,
+) -> diesel::QueryResult<()> {
+    let mut gather = Some(gather);
+    PENDING.with(|p| {
+        if let Some(pending) = p.borrow_mut().as_mut()
+            && let Some(g) = gather.take()
+        {
+            pending.writes.push(Box::new(move |_, scratch| {
+                g(scratch.get::<T>());
+                Ok(())
+            }));
+            let key = std::any::TypeId::of::<T>();
+            if !pending.flushes.iter().any(|(k, _)| *k == key) {
+                pending.flushes.push((key, flush));
+            }
+        }
+    });
+    match gather {
+        Some(gather) => {
+            let mut scratch = Scratch::default();
+            gather(scratch.get::<T>());
+            flush(conn, &mut scratch)
+        }
+        None => Ok(()),
+    }
+}
+
+fn deferred_len() -> usize {
+    PENDING.with(|p| p.borrow().as_ref().map_or(0, |p| p.writes.len()))
+}
+
+fn forget_deferred_after(mark: usize) {
+    PENDING.with(|p| {
+        if let Some(pending) = p.borrow_mut().as_mut() {
+            pending.writes.truncate(mark);
+        }
+    });
+}
+
+/// Runs the batch's deferred writes and their flushes.
+fn write_deferred(conn: &mut Conn, pending: Pending) -> diesel::QueryResult<()> {
+    let mut scratch = Scratch::default();
+    for write in pending.writes {
+        write(conn, &mut scratch)?;
+    }
+    for (_, flush) in pending.flushes {
+        flush(conn, &mut scratch)?;
+    }
+    Ok(())
+}
+
 /// What a queued write hands back: called once the batch's COMMIT succeeded or failed.
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&mut Conn) -> Completion + Send>;
@@ -53,7 +147,11 @@ impl GroupCommit {
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
         let job: Job = Box::new(move |conn| {
+            let mark = deferred_len();
             let outcome = conn.transaction(work);
+            if outcome.is_err() {
+                forget_deferred_after(mark);
+            }
             Box::new(move |committed| {
                 let answer = match committed {
                     Ok(()) => outcome,
@@ -107,21 +205,28 @@ fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
         return;
     }
     let mut completions = Vec::with_capacity(jobs.len());
+    PENDING.with(|p| *p.borrow_mut() = Some(Pending::default()));
+    let mut panicked = false;
     for job in jobs {
         match std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))) {
             Ok(completion) => completions.push(completion),
             Err(_) => {
-                // The batch is abandoned: nothing in it is reported saved.
-                tracing::error!("a write panicked; its whole batch is rolled back");
-                let _ = rollback(conn);
-                for completion in completions {
-                    completion(Err("a write in the same batch failed".to_owned()));
-                }
-                return;
+                panicked = true;
+                break;
             }
         }
     }
-    let committed = commit(conn).map_err(|e| e.to_string());
+    let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    if panicked {
+        // The batch is abandoned: nothing in it is reported saved.
+        tracing::error!("a write panicked; its whole batch is rolled back");
+        let _ = rollback(conn);
+        for completion in completions {
+            completion(Err("a write in the same batch failed".to_owned()));
+        }
+        return;
+    }
+    let committed = write_deferred(conn, pending).and_then(|()| commit(conn)).map_err(|e| e.to_string());
     if let Err(why) = &committed {
         tracing::error!(error = %why, writes = completions.len(), "a batch of writes could not be committed");
         let _ = rollback(conn);
@@ -211,6 +316,39 @@ mod tests {
         let answers: Vec<&str> = answers.into_iter().map(Result::unwrap).collect();
         assert_eq!(answers, ["a", "b", "c", "d", "e"]);
         assert_eq!(notes(&pool), ["a", "b", "c", "d", "e"], "the failed write left nothing behind");
+    }
+
+    #[derive(Default)]
+    struct Later(Vec<&'static str>);
+
+    fn write_later(conn: &mut Conn, scratch: &mut Scratch) -> diesel::QueryResult<()> {
+        for body in std::mem::take(scratch.get::<Later>()).0 {
+            diesel::sql_query(format!("INSERT INTO notes (body) VALUES ('{body}')")).execute(conn)?;
+        }
+        Ok(())
+    }
+
+    #[actix_web::test]
+    async fn deferred_writes_land_with_the_batch_unless_their_write_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        let writes = GroupCommit::start(pool.clone(), 1);
+        let kept = writes.run(|conn| {
+            defer(conn, |l: &mut Later| l.0.push("kept"), write_later)?;
+            Ok(())
+        });
+        let dropped = writes.run(|conn| {
+            defer(conn, |l: &mut Later| l.0.push("dropped"), write_later)?;
+            Err::<(), _>(AppError::BadRequest("refused".into()))
+        });
+        let (kept, dropped) = futures_util::future::join(kept, dropped).await;
+        assert!(kept.is_ok() && dropped.is_err());
+        assert_eq!(notes(&pool), ["kept"]);
+        // Outside a batch a deferred write happens at once.
+        let mut conn = pool.get().unwrap();
+        defer(&mut conn, |l: &mut Later| l.0.push("at once"), write_later).unwrap();
+        drop(conn);
+        assert_eq!(notes(&pool), ["at once", "kept"]);
     }
 
     #[actix_web::test]

@@ -5,8 +5,8 @@ mod group;
 mod migrate;
 pub mod schema;
 
-pub use connection::{Backend, Conn, DbUrl, MultiBackend, Pool, build_pool, connect, ephemeral_tx, write_tx};
-pub use group::GroupCommit;
+pub use connection::{Backend, Conn, DbUrl, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
+pub use group::{GroupCommit, Scratch, defer};
 pub use migrate::run_migrations;
 
 use crate::error::AppError;

@@ -84,6 +84,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    decision_counts (consultation_id, decision) {
+        consultation_id -> Integer,
+        decision -> Text,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
     opinion_days (consultation_id, day) {
         consultation_id -> Integer,
         day -> Date,
@@ -214,6 +222,7 @@ diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
 diesel::joinable!(opinions -> consultations (consultation_id));
 diesel::joinable!(opinion_days -> consultations (consultation_id));
+diesel::joinable!(decision_counts -> consultations (consultation_id));
 diesel::joinable!(opinions -> sections (section_id));
 diesel::joinable!(opinions -> departments (department_id));
 diesel::joinable!(opinions -> invitations (invitation_id));
@@ -228,6 +237,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sections,
     opinions,
     opinion_days,
+    decision_counts,
     captcha_challenges,
     rate_limits,
     outbox,

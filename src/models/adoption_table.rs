@@ -19,14 +19,9 @@ use crate::models::{Consultation, ConsultationId, Draft, InvitationId, SectionId
 /// The counts above the table, the draft's title the table's title is made from, and the
 /// departments that sent no opinion.
 pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportHead> {
-    let counts: Vec<(Option<String>, i64)> = opinions::table
-        .filter(opinions::consultation_id.eq(consultation.id))
-        .group_by(opinions::decision)
-        .select((opinions::decision, diesel::dsl::count_star()))
-        .load(conn)?;
+    let counts = crate::models::decision_count::for_consultation(conn, consultation.id)?;
     let mut summary = Summary::default();
     for (decision, n) in counts {
-        let decision = decision.as_deref().and_then(AdoptionStatus::from_code);
         for _ in 0..n {
             summary.add(decision);
         }

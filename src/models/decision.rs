@@ -79,6 +79,7 @@ pub fn decide(
             if from_decision.as_deref() == to_decision && from_reason.as_deref() == to_reason {
                 continue;
             }
+            crate::models::decision_count::change(conn, consultation, from_decision.as_deref(), to_decision)?;
             diesel::update(opinions::table.find(id))
                 .set((
                     opinions::decision.eq(to_decision),

@@ -32,15 +32,11 @@ pub struct FeedbackCounts {
 
 impl FeedbackCounts {
     pub fn load(conn: &mut Conn, id: ConsultationId) -> QueryResult<FeedbackCounts> {
-        let by_decision: Vec<(Option<String>, i64)> = opinions::table
-            .filter(opinions::consultation_id.eq(id))
-            .group_by(opinions::decision)
-            .select((opinions::decision, diesel::dsl::count_star()))
-            .load(conn)?;
+        let by_decision = crate::models::decision_count::for_consultation(conn, id)?;
         let mut counts = FeedbackCounts::default();
         for (decision, n) in by_decision {
             counts.received += n;
-            match decision.as_deref().and_then(AdoptionStatus::from_code) {
+            match decision {
                 Some(AdoptionStatus::Adopted) => counts.adopted += n,
                 Some(AdoptionStatus::PartlyAdopted) => counts.partly_adopted += n,
                 Some(AdoptionStatus::NotAdopted) => counts.not_adopted += n,

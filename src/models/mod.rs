@@ -4,6 +4,7 @@ pub mod adoption_table;
 pub mod attachment;
 pub mod consultation;
 pub mod decision;
+pub mod decision_count;
 pub mod department;
 pub mod draft;
 pub mod feedback;

@@ -1,20 +1,22 @@
 //! Opinions (意见) from every source: citizens online, departments, and letters entered by staff.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::db::Conn;
 use crate::db::schema::{consultations, decision_log, opinions, sections};
-use crate::db::{Conn, write_tx};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::ContactKind;
 use crate::domain::opinion::OpinionText;
 use crate::domain::receipt::ReceiptCode;
 use crate::error::AppError;
-use crate::models::opinion_day;
 use crate::models::outbox::NewMail;
 use crate::models::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
+use crate::models::{decision_count, opinion_day};
 use crate::rate_limit::ClientKey;
 use crate::text::normalise::fingerprint;
 
@@ -203,6 +205,7 @@ impl Opinion {
             ))
             .execute(conn)?;
         crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;
+        decision_count::change(conn, self.consultation_id, self.decision.as_deref(), None)?;
         if self.section_id != new.section_id {
             count_on_section(conn, self.section_id, -1)?;
             count_on_section(conn, new.section_id, 1)?;
@@ -215,6 +218,7 @@ impl Opinion {
     pub fn delete_counted(&self, conn: &mut Conn) -> Result<(), AppError> {
         crate::models::search::unindex(conn, self.id)?;
         diesel::delete(opinions::table.find(self.id)).execute(conn)?;
+        decision_count::add(conn, self.consultation_id, self.decision.as_deref(), -1)?;
         diesel::update(consultations::table.find(self.consultation_id))
             .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
             .execute(conn)?;
@@ -280,14 +284,53 @@ impl NewOpinion<'_> {
     /// how many opinions there are.
     pub fn insert_counted(&self, conn: &mut Conn) -> Result<OpinionId, AppError> {
         let id = crate::insert_returning!(conn, opinions::table, self, opinions::id)?;
-        crate::models::search::index(conn, id, self.consultation_id, self.author_name, self.body)?;
-        diesel::update(consultations::table.find(self.consultation_id))
-            .set(consultations::opinion_count.eq(consultations::opinion_count + 1))
-            .execute(conn)?;
-        count_on_section(conn, self.section_id, 1)?;
-        opinion_day::count(conn, self.consultation_id, self.received_at, 1)?;
+        crate::models::search::index_new(conn, id, self.consultation_id, self.author_name, self.body)?;
+        // Every opinion of a consultation touches these rows: in a group commit they are
+        // written just before the COMMIT, so their locks are held only for that moment.
+        let (consultation, section) = (self.consultation_id, self.section_id);
+        let day = crate::domain::window::china_date(self.received_at);
+        crate::db::defer(
+            conn,
+            move |changes: &mut CountChanges| {
+                *changes.consultations.entry(consultation).or_default() += 1;
+                if let Some(section) = section {
+                    *changes.sections.entry(section).or_default() += 1;
+                }
+                *changes.days.entry((consultation, day)).or_default() += 1;
+                *changes.undecided.entry(consultation).or_default() += 1;
+            },
+            write_counts,
+        )?;
         Ok(id)
     }
+}
+
+/// The counter changes of the opinions stored in one batch, written together.
+#[derive(Default)]
+struct CountChanges {
+    consultations: BTreeMap<ConsultationId, i32>,
+    sections: BTreeMap<SectionId, i32>,
+    days: BTreeMap<(ConsultationId, chrono::NaiveDate), i32>,
+    undecided: BTreeMap<ConsultationId, i32>,
+}
+
+fn write_counts(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+    let changes = std::mem::take(scratch.get::<CountChanges>());
+    for (consultation, n) in changes.consultations {
+        diesel::update(consultations::table.find(consultation))
+            .set(consultations::opinion_count.eq(consultations::opinion_count + n))
+            .execute(conn)?;
+    }
+    for (section, n) in changes.sections {
+        count_on_section(conn, Some(section), n)?;
+    }
+    for ((consultation, day), n) in changes.days {
+        opinion_day::add(conn, consultation, day, n)?;
+    }
+    for (consultation, n) in changes.undecided {
+        decision_count::add(conn, consultation, None, n)?;
+    }
+    Ok(())
 }
 
 fn count_on_section(conn: &mut Conn, section: Option<SectionId>, delta: i32) -> QueryResult<()> {
@@ -346,7 +389,7 @@ impl PublicSubmission<'_> {
         receipt_mail: impl FnOnce(&ReceiptCode) -> Option<NewMail>,
     ) -> Result<Submitted, AppError> {
         let dedupe_key = self.dedupe_key(secret);
-        write_tx(conn, |conn| {
+        crate::db::atomic(conn, |conn| {
             if let Conn::Postgres(pg) = conn {
                 // Two identical submissions racing each other: let one wait for the other.
                 let lock = i64::from_str_radix(&dedupe_key[..15], 16).unwrap_or_default();

@@ -13,11 +13,13 @@ use crate::models::ConsultationId;
 /// Adds `delta` to the count of the day `received_at` falls on, in the caller's transaction.
 /// An upsert, so that two opinions stored at once on a new day both count.
 pub fn count(conn: &mut Conn, consultation: ConsultationId, received_at: NaiveDateTime, delta: i32) -> QueryResult<()> {
-    let row = (
-        opinion_days::consultation_id.eq(consultation),
-        opinion_days::day.eq(china_date(received_at)),
-        opinion_days::count.eq(delta),
-    );
+    add(conn, consultation, china_date(received_at), delta)
+}
+
+/// Adds `delta` to the count of `day` (China time), in the caller's transaction.
+pub fn add(conn: &mut Conn, consultation: ConsultationId, day: NaiveDate, delta: i32) -> QueryResult<()> {
+    let row =
+        (opinion_days::consultation_id.eq(consultation), opinion_days::day.eq(day), opinion_days::count.eq(delta));
     let target = (opinion_days::consultation_id, opinion_days::day);
     let add = opinion_days::count.eq(opinion_days::count + excluded(opinion_days::count));
     match conn {

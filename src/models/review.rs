@@ -5,10 +5,10 @@
 use diesel::prelude::*;
 
 use crate::db::Conn;
-use crate::db::schema::opinions;
+use crate::db::schema::{drafts, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
 use crate::models::opinion::Source;
-use crate::models::{ConsultationId, Opinion, OpinionId, SectionId, search};
+use crate::models::{Consultation, ConsultationId, Opinion, OpinionId, SectionId, search};
 
 /// Which part of the draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -140,14 +140,23 @@ impl ReviewFilter {
 }
 
 /// How many opinions each section received (`None`: the draft as a whole), in section id
-/// order, the whole draft first. One pass over an index, without reading the opinions.
-pub fn section_counts(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<(Option<SectionId>, i64)>> {
-    let mut counts: Vec<(Option<SectionId>, i64)> = opinions::table
-        .filter(opinions::consultation_id.eq(consultation))
-        .group_by(opinions::section_id)
-        .select((opinions::section_id, diesel::dsl::count_star()))
+/// order, the whole draft first: from the counters kept on the sections (of every version
+/// of the draft) and on the consultation, without reading the opinions.
+pub fn section_counts(conn: &mut Conn, consultation: &Consultation) -> QueryResult<Vec<(Option<SectionId>, i64)>> {
+    let per_section: Vec<(SectionId, i32)> = sections::table
+        .inner_join(drafts::table)
+        .filter(drafts::consultation_id.eq(consultation.id))
+        .filter(sections::opinion_count.gt(0))
+        .order(sections::id.asc())
+        .select((sections::id, sections::opinion_count))
         .load(conn)?;
-    counts.sort_by_key(|(section, _)| section.map(|s| s.0));
+    let on_sections: i64 = per_section.iter().map(|(_, n)| i64::from(*n)).sum();
+    let whole = i64::from(consultation.opinion_count) - on_sections;
+    let mut counts: Vec<(Option<SectionId>, i64)> = Vec::with_capacity(per_section.len() + 1);
+    if whole > 0 {
+        counts.push((None, whole));
+    }
+    counts.extend(per_section.into_iter().map(|(id, n)| (Some(id), i64::from(n))));
     Ok(counts)
 }
 

@@ -82,6 +82,62 @@ pub fn index(
     Ok(())
 }
 
+/// Indexes a new opinion, in the caller's transaction (in a group commit, at its end).
+pub fn index_new(
+    conn: &mut Conn,
+    id: OpinionId,
+    consultation: ConsultationId,
+    author: &str,
+    body: &str,
+) -> QueryResult<()> {
+    let grams = grams(consultation, &[author, body]);
+    crate::db::defer(conn, move |new: &mut NewEntries| new.0.push((id, grams)), write_new_entries)
+}
+
+/// The index entries of the opinions stored in one batch, written together.
+#[derive(Default)]
+struct NewEntries(Vec<(OpinionId, Vec<i32>)>);
+
+fn write_new_entries(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+    let entries = std::mem::take(scratch.get::<NewEntries>()).0;
+    // A few hundred rows per statement keeps within both databases' limits on parameters.
+    for chunk in entries.chunks(200) {
+        match conn {
+            Conn::Sqlite(c) => {
+                use sqlite_index::opinion_grams::dsl;
+                let rows: Vec<_> =
+                    chunk.iter().map(|(id, g)| (dsl::rowid.eq(id.0), dsl::grams.eq(sqlite_document(g)))).collect();
+                diesel::insert_into(dsl::opinion_grams).values(&rows).execute(c)?;
+            }
+            Conn::Postgres(c) => {
+                use pg_index::opinion_grams::dsl;
+                let rows: Vec<_> = chunk.iter().map(|(id, g)| (dsl::opinion_id.eq(id.0), dsl::grams.eq(g))).collect();
+                diesel::insert_into(dsl::opinion_grams).values(&rows).execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The index tables as diesel sees them, so that inserts are prepared once per connection.
+mod sqlite_index {
+    diesel::table! {
+        opinion_grams (rowid) {
+            rowid -> Integer,
+            grams -> Text,
+        }
+    }
+}
+
+mod pg_index {
+    diesel::table! {
+        opinion_grams (opinion_id) {
+            opinion_id -> Integer,
+            grams -> Array<Integer>,
+        }
+    }
+}
+
 /// Removes a deleted opinion from the index, in the caller's transaction.
 pub fn unindex(conn: &mut Conn, id: OpinionId) -> QueryResult<()> {
     let sql = match conn {
@@ -91,41 +147,39 @@ pub fn unindex(conn: &mut Conn, id: OpinionId) -> QueryResult<()> {
     diesel::sql_query(format!("{sql}{}", id.0)).execute(conn).map(|_| ())
 }
 
-/// Above this many candidates the index saves nothing on SQLite: reading the opinions in
-/// id order finds a page of matches sooner than collecting every candidate first.
+/// Above this many candidates the index saves nothing: reading the opinions in id order
+/// finds a page of matches sooner than collecting every candidate first.
 const SELECTIVE: i64 = 5_000;
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
 
 /// An SQL condition on `opinions.id` that holds for every opinion of `consultation`
 /// containing `text` (and for a few more), or `None` when the index would not help: the
-/// text is too short to have a bigram, or (SQLite) so common that a scan is quicker.
-/// The hashes are our own integers, so writing them into the SQL is safe.
+/// text is too short to have a bigram, or so common that a scan is quicker (the index is
+/// asked first how many it holds, up to [`SELECTIVE`]). The hashes are our own integers,
+/// so writing them into the SQL is safe.
 pub fn candidates(conn: &mut Conn, consultation: ConsultationId, text: &str) -> QueryResult<Option<String>> {
     let grams = grams(consultation, &[text]);
     if grams.is_empty() {
         return Ok(None);
     }
-    Ok(match conn.backend() {
+    let matching = match conn.backend() {
         Backend::Sqlite => {
-            let matching =
-                format!("SELECT rowid FROM opinion_grams WHERE opinion_grams MATCH '{}'", sqlite_document(&grams));
-            #[derive(QueryableByName)]
-            struct Found {
-                #[diesel(sql_type = BigInt)]
-                n: i64,
-            }
-            let found: Found = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({matching} LIMIT {SELECTIVE})"))
-                .get_result(conn)?;
-            (found.n < SELECTIVE).then(|| format!("opinions.id IN ({matching})"))
+            format!("SELECT rowid FROM opinion_grams WHERE opinion_grams MATCH '{}'", sqlite_document(&grams))
         }
-        // PostgreSQL's planner weighs the GIN index against a scan itself, from statistics.
         Backend::Postgres => {
             let list: Vec<String> = grams.iter().map(i32::to_string).collect();
-            Some(format!(
-                "opinions.id IN (SELECT opinion_id FROM opinion_grams WHERE grams @> ARRAY[{}]::integer[])",
-                list.join(",")
-            ))
+            format!("SELECT opinion_id FROM opinion_grams WHERE grams @> ARRAY[{}]::integer[]", list.join(","))
         }
-    })
+    };
+    let found: Found =
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({matching} LIMIT {SELECTIVE}) AS candidates"))
+            .get_result(conn)?;
+    Ok((found.n < SELECTIVE).then(|| format!("opinions.id IN ({matching})")))
 }
 
 /// Indexes (again) every opinion of one consultation, e.g. after a bulk load that went

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header;
@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::models::ConsultationId;
+use crate::routes::submission::Target;
 
 /// More entries than this and the cache starts again from empty (pages are cheap to redo).
 const MAX_ENTRIES: usize = 2000;
@@ -30,11 +31,13 @@ pub struct CachedPage {
 pub struct PageCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, CachedPage>>,
+    /// Consultations as the opinion form needs them; opinions do not change them.
+    targets: RwLock<HashMap<ConsultationId, (Instant, Arc<Target>)>>,
 }
 
 impl PageCache {
     pub fn new(ttl: Duration) -> PageCache {
-        PageCache { ttl, entries: RwLock::new(HashMap::new()) }
+        PageCache { ttl, entries: RwLock::new(HashMap::new()), targets: RwLock::new(HashMap::new()) }
     }
 
     /// A fresh entry for `key` (the request path), if any.
@@ -68,10 +71,33 @@ impl PageCache {
         }
     }
 
-    /// Drops everything (after changes that may touch any page, e.g. publishing).
+    /// Drops everything (after staff changes, which may touch any page, e.g. publishing).
     pub fn forget_all(&self) {
         if let Ok(mut entries) = self.entries.write() {
             entries.clear();
+        }
+        if let Ok(mut targets) = self.targets.write() {
+            targets.clear();
+        }
+    }
+
+    /// The consultation as the opinion form needs it, if fresh.
+    pub fn target(&self, id: ConsultationId) -> Option<Arc<Target>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let targets = self.targets.read().ok()?;
+        targets.get(&id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, t)| t.clone())
+    }
+
+    pub fn put_target(&self, id: ConsultationId, target: Arc<Target>) {
+        if !self.ttl.is_zero()
+            && let Ok(mut targets) = self.targets.write()
+        {
+            if targets.len() >= MAX_ENTRIES {
+                targets.clear();
+            }
+            targets.insert(id, (Instant::now(), target));
         }
     }
 }

@@ -2,6 +2,8 @@
 //! honeypot, the rate limit, the captcha (used up by any attempt), the fields, storage
 //! with its receipt mail.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use chrono::Utc;
 
@@ -23,8 +25,13 @@ pub struct Target {
     pub sections: Vec<Section>,
 }
 
-pub async fn load_target(state: &AppState, id: ConsultationId) -> Result<Target, AppError> {
-    db::run(&state.pool, move |conn| {
+/// The consultation an opinion is for, kept for a moment with the rendered pages (staff
+/// changes drop it at once; opinions do not change it).
+pub async fn load_target(state: &AppState, id: ConsultationId) -> Result<Arc<Target>, AppError> {
+    if let Some(target) = state.pages.target(id) {
+        return Ok(target);
+    }
+    let target = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         let sections = match Draft::current_for(conn, id)? {
             Some(draft) => Section::for_draft(conn, draft.id)?,
@@ -32,7 +39,10 @@ pub async fn load_target(state: &AppState, id: ConsultationId) -> Result<Target,
         };
         Ok(Target { consultation, sections })
     })
-    .await
+    .await?;
+    let target = Arc::new(target);
+    state.pages.put_target(id, target.clone());
+    Ok(target)
 }
 
 impl Target {

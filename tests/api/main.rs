@@ -7,6 +7,7 @@
 mod charts;
 mod cli;
 mod consultations;
+mod counters;
 mod departments;
 mod feedback;
 mod helpers;

@@ -1,2 +1,2 @@
-DROP INDEX opinions_consultation_section;
+DROP INDEX IF EXISTS opinions_consultation_section;
 DROP TABLE opinion_days;

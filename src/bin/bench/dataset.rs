@@ -303,6 +303,7 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
             zhengqiu::models::opinion_day::count(&mut conn, id, *received_at, *count)?;
         }
         decide(&mut conn, id)?;
+        zhengqiu::models::decision_count::recount(&mut conn, id)?;
         let spinner = ProgressBar::new_spinner().with_message("建立检索索引…");
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         zhengqiu::models::search::index_consultation(&mut conn, id)?;
@@ -317,6 +318,11 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
         .sql(draft.0.to_string())
         .execute(&mut conn)?;
     }
+    // As autovacuum would have by now on a database that grew this large.
+    match conn.backend() {
+        zhengqiu::db::Backend::Sqlite => diesel::sql_query("ANALYZE").execute(&mut conn)?,
+        zhengqiu::db::Backend::Postgres => diesel::sql_query("VACUUM ANALYZE").execute(&mut conn)?,
+    };
     Ok(BenchConsultation { id, opinions: n, anchors: section_rows.into_iter().map(|(_, a)| a).collect() })
 }
 

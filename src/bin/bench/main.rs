@@ -53,6 +53,24 @@ pub struct Args {
     /// A short smoke run: 2-second measurements and 10,000 opinions in the large consultation.
     #[arg(long)]
     pub quick: bool,
+    /// Only these groups of measurements (comma-separated): pages, nginx, captcha, posts,
+    /// review, exports, uncached, floods, cli. Default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Record a CPU profile of the service (`perf record -g`) during each measurement into
+    /// this directory, one file per measurement, for `perf report -i FILE`.
+    #[arg(long)]
+    pub perf: Option<PathBuf>,
+    /// Keep the work directory (and the PostgreSQL database) for a look afterwards.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+impl Args {
+    /// Whether the group of measurements `group` is to run.
+    pub fn wants(&self, group: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|g| g.trim() == group)
+    }
 }
 
 impl Args {

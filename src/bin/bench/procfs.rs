@@ -106,6 +106,17 @@ impl OwnProcesses {
     }
 }
 
+/// CPU seconds used so far by a process and its children, and by PostgreSQL's processes.
+pub fn cpu_split(pid: u32) -> (f64, f64) {
+    let own: f64 = std::iter::once(pid).chain(children_of(pid)).filter_map(cpu_secs).sum();
+    let database: f64 = all_pids()
+        .into_iter()
+        .filter(|&p| comm(p).is_some_and(|c| c.starts_with("postgres")))
+        .filter_map(cpu_secs)
+        .sum();
+    (own, database)
+}
+
 /// CPU used outside the benchmark over a stretch of time, in cores.
 pub struct ForeignLoad {
     own: OwnProcesses,

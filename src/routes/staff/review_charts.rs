@@ -47,7 +47,7 @@ impl ReviewCharts {
             ),
             counts.received,
         );
-        let sections = bars(review::section_counts(conn, consultation.id)?.into_iter().map(|(section, n)| {
+        let sections = bars(review::section_counts(conn, consultation)?.into_iter().map(|(section, n)| {
             let href = match section {
                 None => Some(format!("{base}?section=whole")),
                 Some(id) => titles.anchor(id).map(|a| format!("{base}?section={a}")),

@@ -1,0 +1,79 @@
+//! Opinions per consultation and decision: counters written with the opinions and their
+//! decisions, so that the review page, the exports and the feedback page read a handful
+//! of rows however many opinions there are.
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use crate::db::Conn;
+use crate::db::schema::{decision_counts, opinions};
+use crate::domain::adoption::AdoptionStatus;
+use crate::models::ConsultationId;
+
+/// The counter of opinions without a decision.
+const UNDECIDED: &str = "undecided";
+
+fn key(decision: Option<&str>) -> &str {
+    decision.unwrap_or(UNDECIDED)
+}
+
+/// Adds `delta` to the count of `decision` (a decision code, `None` for undecided), in the
+/// caller's transaction.
+pub fn add(conn: &mut Conn, consultation: ConsultationId, decision: Option<&str>, delta: i32) -> QueryResult<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let row = (
+        decision_counts::consultation_id.eq(consultation),
+        decision_counts::decision.eq(key(decision)),
+        decision_counts::count.eq(delta),
+    );
+    let target = (decision_counts::consultation_id, decision_counts::decision);
+    let sum = decision_counts::count.eq(decision_counts::count + excluded(decision_counts::count));
+    match conn {
+        Conn::Sqlite(c) => {
+            diesel::insert_into(decision_counts::table).values(row).on_conflict(target).do_update().set(sum).execute(c)
+        }
+        Conn::Postgres(c) => {
+            diesel::insert_into(decision_counts::table).values(row).on_conflict(target).do_update().set(sum).execute(c)
+        }
+    }
+    .map(|_| ())
+}
+
+/// Moves one opinion's count from one decision to another.
+pub fn change(conn: &mut Conn, consultation: ConsultationId, from: Option<&str>, to: Option<&str>) -> QueryResult<()> {
+    if key(from) != key(to) {
+        add(conn, consultation, from, -1)?;
+        add(conn, consultation, to, 1)?;
+    }
+    Ok(())
+}
+
+/// How many opinions have each decision (`None`: undecided); only counts above zero.
+pub fn for_consultation(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+) -> QueryResult<Vec<(Option<AdoptionStatus>, i64)>> {
+    let rows: Vec<(String, i32)> = decision_counts::table
+        .filter(decision_counts::consultation_id.eq(consultation))
+        .filter(decision_counts::count.gt(0))
+        .select((decision_counts::decision, decision_counts::count))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(code, n)| (AdoptionStatus::from_code(&code), i64::from(n))).collect())
+}
+
+/// Counts the consultation's opinions afresh, e.g. after a bulk load that went around the
+/// counters.
+pub fn recount(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<()> {
+    let counted: Vec<(Option<String>, i64)> = opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .group_by(opinions::decision)
+        .select((opinions::decision, diesel::dsl::count_star()))
+        .load(conn)?;
+    diesel::delete(decision_counts::table.filter(decision_counts::consultation_id.eq(consultation))).execute(conn)?;
+    for (decision, n) in counted {
+        add(conn, consultation, decision.as_deref(), n as i32)?;
+    }
+    Ok(())
+}
