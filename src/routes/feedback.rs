@@ -1,6 +1,5 @@
 //! The public 意见反馈 page and the public downloads of the adoption table.
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use chrono::Utc;
@@ -13,6 +12,7 @@ use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_lay
 use crate::models::feedback::FeedbackCounts;
 use crate::models::invitation::Invitation;
 use crate::models::{Consultation, ConsultationId, adoption_table};
+use crate::routes::download::streamed;
 use crate::routes::views::{ConsultationView, paragraphs};
 use crate::startup::AppState;
 
@@ -113,37 +113,17 @@ pub async fn table(
         Some(key) => layout(key).ok_or(AppError::NotFound)?,
         None => default_layout(),
     };
-    let (title, bytes) = db::run(&state.pool, move |conn| {
+    let consultation = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         if consultation.feedback_published_at.is_none() {
             return Err(AppError::NotFound);
         }
-        let opts = public_options(&consultation, &layout);
-        let mut bytes = Vec::new();
-        adoption_table::export(conn, &consultation, &layout, &opts, format, &mut bytes, |_| {}, || {})?;
-        Ok((consultation.title, bytes))
+        Ok(consultation)
     })
     .await?;
-    Ok(file_response(&format!("{title}意见采纳情况"), format, bytes))
-}
-
-/// A download with a Chinese file name that every browser saves correctly.
-pub fn file_response(name: &str, format: Format, bytes: Vec<u8>) -> HttpResponse {
-    let file_name = format!("{}.{}", name.replace(['/', '\\', '"'], "_"), format.extension());
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(format!("adoption-table.{}", format.extension())),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: actix_web::http::header::Charset::Ext("UTF-8".to_owned()),
-                language_tag: None,
-                value: file_name.into_bytes(),
-            }),
-        ],
-    };
-    HttpResponse::Ok()
-        .content_type(format.mime_type())
-        .insert_header(disposition)
-        .insert_header(("Cache-Control", "no-store"))
-        .body(bytes)
+    let name = format!("{}意见采纳情况", consultation.title);
+    Ok(streamed(&state.pool, &name, format, move |conn, out| {
+        let opts = public_options(&consultation, &layout);
+        adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
+    }))
 }

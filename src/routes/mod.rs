@@ -5,6 +5,7 @@ pub mod assets;
 pub mod challenge;
 pub mod charts;
 pub mod consultations;
+pub mod download;
 pub mod feedback;
 pub mod health;
 pub mod opinions;

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, default_layout, layout, layout_list};
 use crate::models::feedback::{FeedbackCounts, publish};
 use crate::models::{Consultation, ConsultationId, adoption_table};
-use crate::routes::feedback::file_response;
+use crate::routes::download::streamed;
 use crate::routes::render;
 use crate::startup::AppState;
 
@@ -88,15 +88,11 @@ pub async fn export(
     let title = own_title(&query.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
     let consultation = staff.consultation(&state, id.into_inner()).await?;
     let opts = ExportOptions { grouping, audience, title };
-    let title = consultation.title.clone();
-    let bytes = db::run(&state.pool, move |conn| {
-        let mut bytes = Vec::new();
-        adoption_table::export(conn, &consultation, &layout, &opts, format, &mut bytes, |_| {}, || {})?;
-        Ok(bytes)
-    })
-    .await?;
     let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
-    Ok(file_response(&format!("{title}意见采纳情况{suffix}"), format, bytes))
+    let name = format!("{}意见采纳情况{suffix}", consultation.title);
+    Ok(streamed(&state.pool, &name, format, move |conn, out| {
+        adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
+    }))
 }
 
 #[derive(Template)]
