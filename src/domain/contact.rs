@@ -122,21 +122,24 @@ fn parse_email(text: &str) -> Result<Contact, ContactError> {
     let (local, domain) = text.rsplit_once('@').ok_or(ContactError::Email)?;
     let domain = domain.to_lowercase();
     let address = format!("{local}@{domain}");
-    if !address.validate_email() || !has_letter_tld(&domain) {
+    if !address.validate_email() || !is_mail_domain(&domain) {
         return Err(ContactError::Email);
     }
     Ok(Contact { kind: ContactKind::Email, value: address })
 }
 
-/// validator accepts `a@b` and `a@localhost` (valid in HTML forms); a citizen's address needs a real TLD.
-fn has_letter_tld(domain: &str) -> bool {
-    match domain.rsplit_once('.') {
-        Some((name, tld)) if !name.is_empty() => {
-            (tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic))
-                || (tld.starts_with("xn--") && tld.len() > 4)
-        }
-        _ => false,
-    }
+/// Whether `domain` is a host name mail can be sent to. It is parsed as a domain name
+/// (UTS 46, so that 例子.中国 is read as xn--fsqu00a.xn--fiqs8s): letters, digits and
+/// hyphens, labels of 1–63 characters that neither start nor end with a hyphen, 253 in
+/// all, and a top-level domain of letters. validator alone accepts `a@b`, `a@localhost`
+/// and `a@[127.0.0.1]`, which are valid in HTML forms but no citizen's address.
+fn is_mail_domain(domain: &str) -> bool {
+    let Ok(ascii) = idna::domain_to_ascii_strict(domain) else { return false };
+    let labels: Vec<&str> = ascii.split('.').collect();
+    let Some((tld, names)) = labels.split_last() else { return false };
+    let tld_ok =
+        (tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())) || (tld.starts_with("xn--") && tld.len() > 4);
+    tld_ok && !names.is_empty() && names.iter().all(|label| !label.is_empty())
 }
 
 fn parse_phone(text: &str) -> Result<Contact, ContactError> {
@@ -390,7 +393,7 @@ mod tests {
     }
 
     #[test]
-    fn email_addresses_without_a_real_top_level_domain_are_refused() {
+    fn email_addresses_whose_domain_takes_no_mail_are_refused() {
         for input in [
             "a@b",
             "a@localhost",
@@ -400,8 +403,24 @@ mod tests {
             "a@.com",
             "a b@example.com",
             "a@@example.com",
+            "a@-example.com",
+            "a@example-.com",
+            "a@exa_mple.com",
+            "a@example..com",
+            "a@example.com.",
+            "a@ex ample.com",
         ] {
             assert_eq!(Contact::parse(input), Err(ContactError::Email), "{input}");
+        }
+        let long_label = format!("a@{}.com", "x".repeat(64));
+        assert_eq!(Contact::parse(&long_label), Err(ContactError::Email), "a label over 63 characters");
+    }
+
+    #[test]
+    fn email_addresses_at_chinese_and_punycode_domains_are_accepted() {
+        for input in ["zhang@例子.中国", "zhang@xn--fsqu00a.xn--fiqs8s", "li.si@mail.gov.cn", "wang-5@a-b.example.org"]
+        {
+            assert_eq!(Contact::parse(input).map(|c| c.kind()), Ok(ContactKind::Email), "{input}");
         }
     }
 
