@@ -1,6 +1,6 @@
 //! The public pages: the list, a consultation with its draft, a section, errors.
 
-use crate::helpers::{SMALL_DRAFT, china_day, spawn_app, spawn_seeded_app};
+use crate::helpers::{SMALL_DRAFT, china_day, spawn_app, spawn_seeded_app, squeeze};
 
 #[actix_web::test]
 async fn the_home_page_lists_every_demo_consultation_with_window_and_status() {
@@ -16,6 +16,38 @@ async fn the_home_page_lists_every_demo_consultation_with_window_and_status() {
     let statuses = page.texts(".status");
     for status in ["未开始", "征集中", "已结束"] {
         assert!(statuses.iter().any(|s| s == status), "no {status} among {statuses:?}");
+    }
+}
+
+#[actix_web::test]
+async fn every_demo_consultation_opens_from_the_list_with_its_draft_and_a_section_page() {
+    let app = spawn_seeded_app().await;
+    let list = app.page("/").await;
+    let links: Vec<(String, String)> = list
+        .select(".consultation-card h2 a")
+        .iter()
+        .map(|a| (a.value().attr("href").unwrap().to_owned(), squeeze(&a.text().collect::<String>())))
+        .collect();
+    assert_eq!(links.len(), 5, "{links:?}");
+    for (href, title) in &links {
+        let path = href.split_once("://").map_or(href.as_str(), |(_, rest)| &rest[rest.find('/').unwrap()..]);
+        let page = app.page(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.text("h1"), *title, "{path}");
+        let toc = page.texts(".toc a");
+        assert!(!toc.is_empty(), "{path}: a table of contents");
+        // Each section heading links to the section's own page.
+        let sections: Vec<String> = page
+            .select(".draft a")
+            .iter()
+            .filter_map(|a| a.value().attr("href"))
+            .filter(|h| h.contains("/sections/"))
+            .map(|h| h.split_once("://").map_or(h, |(_, rest)| &rest[rest.find('/').unwrap()..]).to_owned())
+            .collect();
+        assert_eq!(sections.len(), toc.len(), "{path}: every section in the contents has a page");
+        let section = app.page(&sections[0]).await;
+        assert_eq!(section.status, 200, "{}", sections[0]);
+        assert!(!section.text("h1").is_empty(), "{}", sections[0]);
     }
 }
 

@@ -254,6 +254,18 @@ async fn the_review_list_filters_and_pages_without_skipping_or_repeating() {
     let undecided = app.page(&format!("{review}?decision=undecided&source=department")).await;
     assert!(undecided.select("input[name=ids]").is_empty());
     assert!(undecided.body.contains("没有符合条件的意见"));
+    // Flagged only: the two opinions the sensitive-word list flagged (set here directly).
+    let mut conn = app.conn();
+    diesel::update(opinions::table.filter(opinions::body.like("第5号意见%").or(opinions::body.like("第88号意见%"))))
+        .set((opinions::flagged.eq(true), opinions::flag_reason.eq("含敏感词：测试")))
+        .execute(&mut conn)
+        .unwrap();
+    let flagged = app.page(&format!("{review}?flagged=1")).await;
+    assert_eq!(flagged.select("input[name=ids]").len(), 2);
+    assert!(flagged.body.contains("第5号意见") && flagged.body.contains("第88号意见"));
+    assert!(flagged.body.contains("含敏感词：测试"), "the reason is shown");
+    let flagged_section = app.page(&format!("{review}?flagged=1&section=1-1")).await;
+    assert_eq!(flagged_section.select("input[name=ids]").len(), 0, "5 and 88 are not on section 1-1");
 }
 
 #[actix_web::test]
@@ -396,9 +408,9 @@ async fn the_tongguan_export_reproduces_the_six_rows_of_the_table_in_every_forma
         "铜官区反馈情况",
         "the drafter's own"
     );
-    if let Some(title) = app.page("/staff/consultations/1/exports").await.texts("h1").first() {
-        assert_eq!(title, "导出意见采纳情况表");
-    }
+    let page = app.get("/staff/consultations/1/exports").await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(crate::helpers::Page::from_response(page).await.texts("h1"), ["导出意见采纳情况表"]);
 }
 
 /// The title printed above an exported table.
@@ -417,6 +429,9 @@ pub fn exported_title(format: &str, bytes: &[u8]) -> String {
         other => panic!("{other} has no title"),
     }
 }
+
+/// A layout's key, its header row, and its two data rows without the 序号.
+type LayoutExpectation = (&'static str, Vec<&'static str>, [Vec<&'static str>; 2]);
 
 #[actix_web::test]
 async fn every_layout_in_every_format_masks_names_and_hides_contacts_unless_internal() {
@@ -448,56 +463,102 @@ async fn every_layout_in_every_format_masks_names_and_hides_contacts_unless_inte
         Utc::now().naive_utc(),
     )
     .unwrap();
-    let layouts = [
-        ("tongguan", "序号", vec!["张*丰", "不予采纳", "依据已在前言说明。"]),
-        ("feedback_person", "序号", vec!["张*丰", "否", "是"]),
-        ("channel_remark", "序号", vec!["张**", "平台反馈"]),
-        ("summary_first", "序号", vec!["不予采纳", "依据已在前言说明。"]),
-        ("ledger", "序号", vec!["张*丰", "第一条应写明依据。"]),
+    // Each layout's exact header row and its two public rows (序号 left out: the order
+    // of the rows is checked by the 序号 column itself).
+    let reason = "依据已在前言说明。";
+    let layouts: [LayoutExpectation; 4] = [
+        (
+            "tongguan",
+            vec!["序号", "单位", "主要意见", "意见采纳情况", "未采纳原因"],
+            [vec!["张*丰", "第一条应写明依据。", "不予采纳", reason], vec!["朱*明", "整体赞同。", "采纳", ""]],
+        ),
+        (
+            "feedback_person",
+            vec!["序号", "反馈人", "意见内容", "是否采纳", "采纳理由"],
+            [vec!["张*丰", "第一条应写明依据。", "否", reason], vec!["朱*明", "整体赞同。", "是", ""]],
+        ),
+        (
+            "channel_remark",
+            vec!["序号", "单位/个人", "意见", "反馈意见采纳情况", "备注"],
+            [
+                vec!["张**", "第一条应写明依据。", "不予采纳。理由：依据已在前言说明。", "平台反馈"],
+                vec!["朱**", "整体赞同。", "采纳", "平台反馈"],
+            ],
+        ),
+        (
+            "summary_first",
+            vec!["序号", "意见内容", "采纳情况及理由"],
+            [vec!["第一条应写明依据。", "不予采纳。理由：依据已在前言说明。"], vec!["整体赞同。", "采纳"]],
+        ),
     ];
     for (layout, header, expected) in &layouts {
         for format in ["csv", "xlsx", "docx", "json"] {
-            for audience in ["public", "staff"] {
-                let url = format!(
-                    "/staff/consultations/{id}/export?layout={layout}&format={format}&audience={audience}&grouping=per_opinion"
-                );
-                let response = app.get(&url).await;
-                assert_eq!(response.status(), 200, "{url}");
-                let bytes = response.bytes().await.unwrap();
-                let rows = cells(format, &bytes);
-                let table = table_from(&rows, header);
-                assert_eq!(table.len(), 3, "{url}: header and two opinions");
-                let text = rows.concat().join("|");
-                if audience == "public" {
-                    for expected in expected {
-                        assert!(text.contains(expected), "{url}: {expected} in {text}");
-                    }
-                    assert!(
-                        !text.contains("zhang.sanfeng") && !text.contains("13912345678") && !text.contains("张三丰"),
-                        "{url}: {text}"
-                    );
-                    assert!(!String::from_utf8_lossy(&bytes).contains("zhang.sanfeng"), "{url}: not even in the file");
-                } else if *layout == "ledger" {
-                    assert!(
-                        text.contains("zhang.sanfeng@example.com") && text.contains("张三丰"),
-                        "{url}: internal has it all"
-                    );
-                }
+            let url = format!(
+                "/staff/consultations/{id}/export?layout={layout}&format={format}&audience=public&grouping=per_opinion"
+            );
+            let response = app.get(&url).await;
+            assert_eq!(response.status(), 200, "{url}");
+            let bytes = response.bytes().await.unwrap();
+            let rows = cells(format, &bytes);
+            let table = table_from(&rows, "序号");
+            assert_eq!(&table[0], header, "{url}");
+            assert_eq!(table.len(), 3, "{url}: header and two opinions");
+            let mut body: Vec<Vec<String>> = Vec::new();
+            for (n, row) in table[1..].iter().enumerate() {
+                assert_eq!(row[0], (n + 1).to_string(), "{url}: 序号");
+                body.push(row[1..].to_vec());
+            }
+            body.sort();
+            let mut want: Vec<Vec<String>> =
+                expected.iter().map(|r| r.iter().map(|c| (*c).to_owned()).collect()).collect();
+            want.sort();
+            assert_eq!(body, want, "{url}");
+            assert!(!String::from_utf8_lossy(&bytes).contains("zhang.sanfeng"), "{url}: not even in the file");
+        }
+    }
+    // The ledger: public without the contact column, internal with it and the full names.
+    for format in ["csv", "xlsx", "docx", "json"] {
+        for audience in ["public", "staff"] {
+            let url = format!(
+                "/staff/consultations/{id}/export?layout=ledger&format={format}&audience={audience}&grouping=per_opinion"
+            );
+            let response = app.get(&url).await;
+            assert_eq!(response.status(), 200, "{url}");
+            let rows = cells(format, &response.bytes().await.unwrap());
+            let table = table_from(&rows, "序号");
+            let mut header =
+                vec!["序号", "提出人", "联系方式", "渠道", "所涉章节", "收到时间", "意见内容", "采纳情况", "理由"];
+            if audience == "public" {
+                header.retain(|h| *h != "联系方式");
+            }
+            assert_eq!(table[0], header, "{url}");
+            assert_eq!(table.len(), 3, "{url}: header and two opinions");
+            let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+            let zhang =
+                table[1..].iter().find(|r| r[column("意见内容")] == "第一条应写明依据。").expect("张三丰's row");
+            assert_eq!(zhang[column("渠道")], "平台反馈", "{url}");
+            assert_eq!(zhang[column("采纳情况")], "不予采纳", "{url}");
+            assert_eq!(zhang[column("理由")], reason, "{url}");
+            let text = rows.concat().join("|");
+            if audience == "public" {
+                assert_eq!(zhang[column("提出人")], "张*丰", "{url}");
+                assert!(!text.contains("zhang.sanfeng") && !text.contains("13912345678") && !text.contains("张三丰"));
+            } else {
+                assert_eq!(zhang[column("提出人")], "张三丰", "{url}");
+                assert_eq!(zhang[column("联系方式")], "zhang.sanfeng@example.com", "{url}");
             }
         }
     }
-    if let Some(summary) = cells(
+    let summary = cells(
         "csv",
         &app.get(&format!("/staff/consultations/{id}/export?layout=summary_first&format=csv"))
             .await
             .bytes()
             .await
             .unwrap(),
-    )
-    .first()
-    {
-        assert!(summary[0].contains("共收到意见2条，其中采纳1条，部分采纳0条，不予采纳1条"), "{summary:?}");
-    }
+    );
+    let summary = summary.first().expect("a summary line before the table");
+    assert!(summary[0].contains("共收到意见2条，其中采纳1条，部分采纳0条，不予采纳1条"), "{summary:?}");
 }
 
 #[actix_web::test]
