@@ -220,10 +220,8 @@ pub fn ephemeral_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T
         return conn.transaction(work);
     }
     match conn {
-        Conn::Postgres(_) => write_tx(conn, |conn| {
-            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn)?;
-            work(conn)
-        }),
+        // One round trip for both statements.
+        Conn::Postgres(_) => write_tx_begun_by(conn, "BEGIN; SET LOCAL synchronous_commit TO OFF", work),
         Conn::Sqlite(c) => {
             c.batch_execute("PRAGMA synchronous = NORMAL")?;
             let result = write_tx(conn, work);
@@ -258,13 +256,22 @@ pub(super) fn writer_turn(conn: &Conn) -> Option<std::sync::MutexGuard<'static, 
 /// then writes can fail at once with "database is locked" instead of waiting its turn.
 /// Inside an open transaction it runs in a savepoint instead.
 pub fn write_tx<T>(conn: &mut Conn, work: impl FnOnce(&mut Conn) -> Result<T, AppError>) -> Result<T, AppError> {
+    write_tx_begun_by(conn, "BEGIN", work)
+}
+
+/// [`write_tx`], with the SQL that opens the transaction on PostgreSQL.
+fn write_tx_begun_by<T>(
+    conn: &mut Conn,
+    postgres_begin: &str,
+    work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
     if transaction_depth(conn)?.is_some() {
         return conn.transaction(work);
     }
     let _turn = writer_turn(conn);
     match conn {
         Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?,
     }
     match work(conn) {
         Ok(value) => {

@@ -13,22 +13,16 @@ use crate::error::AppError;
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::startup::AppState;
 
-/// A new challenge of `kind`, counted against the client's captcha limit. The count comes
-/// first, so a client over its limit never costs an image. Challenges and counters are
-/// written without waiting for the disk: losing one in a power cut harms nobody.
+/// A new challenge of `kind`, counted against the client's captcha limit. A client this
+/// instance already knows to be over its limit never costs an image; otherwise the image
+/// is drawn first and the count and the challenge are written in one transaction, so a
+/// client over its limit costs at most one image per instance and minute. Challenges and
+/// counters are written without waiting for the disk: losing one in a power cut harms
+/// nobody.
 pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) -> Result<Challenge, AppError> {
     let now = Utc::now();
     let refused = || AppError::TooManyRequests(Scope::Captcha.message().to_owned());
     if state.limits.known_exhausted(Scope::Captcha, client, now) {
-        return Err(refused());
-    }
-    let limit = state.settings.rate_captcha_per_minute;
-    let (counted_client, limits) = (client.clone(), state.limits.clone());
-    let allowed = db::run(&state.pool, move |conn| {
-        ephemeral_tx(conn, |conn| Ok(rate_limit::hit(conn, &limits, Scope::Captcha, &counted_client, limit, now)?))
-    })
-    .await?;
-    if !allowed {
         return Err(refused());
     }
     let drawn = match kind {
@@ -42,9 +36,19 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
             Err(PaintError::Failed(err)) => return Err(AppError::Internal(err)),
         },
     };
+    let limit = state.settings.rate_captcha_per_minute;
     let ttl = state.settings.captcha_ttl_secs;
-    db::run(&state.pool, move |conn| ephemeral_tx(conn, |conn| Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?)))
-        .await
+    let (counted_client, limits) = (client.clone(), state.limits.clone());
+    let challenge = db::run(&state.pool, move |conn| {
+        ephemeral_tx(conn, |conn| {
+            if !rate_limit::hit(conn, &limits, Scope::Captcha, &counted_client, limit, now)? {
+                return Ok(None);
+            }
+            Ok(Some(captcha::store(conn, drawn, ttl, now.naive_utc())?))
+        })
+    })
+    .await?;
+    challenge.ok_or_else(refused)
 }
 
 /// Like [`issue`], for a form shown again: a client over its captcha limit gets `None`

@@ -83,3 +83,33 @@ fn a_connection_failure_says_what_failed() {
         assert!(err.contains("cannot create the directory"), "{err}");
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// What this connection would do at COMMIT: PostgreSQL's `synchronous_commit`, or SQLite's
+/// `synchronous` level (2 = FULL, 1 = NORMAL).
+fn commit_flush(conn: &mut db::Conn) -> String {
+    let sql = if is_postgres() {
+        "SELECT current_setting('synchronous_commit') AS value"
+    } else {
+        "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous"
+    };
+    diesel::sql_query(sql).get_result::<Setting>(conn).unwrap().value
+}
+
+#[actix_web::test]
+async fn only_ephemeral_writes_skip_the_flush_and_the_connection_is_durable_again_after() {
+    let app = spawn_app().await;
+    let mut conn = app.conn();
+    let (durable, relaxed) = if is_postgres() { ("on", "off") } else { ("2", "1") };
+    assert_eq!(commit_flush(&mut conn), durable);
+    let inside = db::ephemeral_tx(&mut conn, |conn| Ok(commit_flush(conn))).unwrap();
+    assert_eq!(inside, relaxed);
+    assert_eq!(commit_flush(&mut conn), durable, "after an ephemeral transaction");
+    let inside = db::write_tx(&mut conn, |conn| Ok(commit_flush(conn))).unwrap();
+    assert_eq!(inside, durable, "an ordinary write transaction flushes");
+}
