@@ -71,3 +71,32 @@ pub fn captcha_rate(duration: Duration) -> anyhow::Result<f64> {
     }
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
+
+/// Captcha images drawn per second by `threads` threads at once (each as in
+/// [`captcha_rate`]): how the crate's own rate scales over this machine's cores.
+pub fn captcha_rate_parallel(threads: usize, duration: Duration) -> anyhow::Result<f64> {
+    let ready = Arc::new(Barrier::new(threads));
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let ready = ready.clone();
+            std::thread::spawn(move || -> anyhow::Result<f64> {
+                for _ in 0..20 {
+                    zhengqiu::captcha::draw_image()?;
+                }
+                ready.wait();
+                let start = Instant::now();
+                let mut n = 0u64;
+                while start.elapsed() < duration {
+                    zhengqiu::captcha::draw_image()?;
+                    n += 1;
+                }
+                Ok(n as f64 / start.elapsed().as_secs_f64())
+            })
+        })
+        .collect();
+    let mut total = 0.0;
+    for worker in workers {
+        total += worker.join().map_err(|_| anyhow::anyhow!("a drawing thread panicked"))??;
+    }
+    Ok(total)
+}

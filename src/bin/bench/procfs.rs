@@ -27,6 +27,17 @@ pub fn reset_peak(pid: u32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
+/// Starts a new peak-memory measurement for `pid` and its children (nginx's workers).
+pub fn reset_tree_peak(pid: u32) -> bool {
+    children_of(pid).into_iter().fold(reset_peak(pid), |all, child| reset_peak(child) && all)
+}
+
+/// Sum of the peak resident memory of `pid` and its children since [`reset_tree_peak`].
+pub fn tree_peak_rss_mib(pid: u32) -> Option<f64> {
+    let own = peak_rss_mib(pid)?;
+    Some(own + children_of(pid).into_iter().filter_map(peak_rss_mib).sum::<f64>())
+}
+
 /// User plus system CPU time of a process (all its threads), in seconds.
 pub fn cpu_secs(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
