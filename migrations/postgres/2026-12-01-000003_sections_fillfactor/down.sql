@@ -1,0 +1,1 @@
+ALTER TABLE sections RESET (fillfactor);
