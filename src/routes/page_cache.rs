@@ -2,11 +2,12 @@
 //! lives at most `ttl` (one second by default), and this process drops a consultation's
 //! pages at once when it records an opinion or staff change the consultation, so an
 //! instance shows its own writes immediately and others' within the ttl. Each entry
-//! keeps its gzip form and an ETag, so a hit costs a hash lookup and a copy of bytes.
+//! keeps an ETag, and its gzip form once a browser has asked for it, so a hit costs a
+//! hash lookup and a copy of bytes.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header;
@@ -24,7 +25,9 @@ const MAX_ENTRIES: usize = 2000;
 pub struct CachedPage {
     created: Instant,
     body: Bytes,
-    gzip: Bytes,
+    /// Compressed on first demand: a page rendered for a client that does not accept gzip
+    /// (or with the cache off) never pays for it. Shared by the entry's clones.
+    gzip: Arc<OnceLock<Bytes>>,
     etag: String,
 }
 
@@ -105,10 +108,16 @@ impl PageCache {
 impl CachedPage {
     fn new(html: String) -> CachedPage {
         let etag = format!("\"{}\"", hex::encode(&Sha256::digest(html.as_bytes())[..12]));
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::with_capacity(html.len() / 4), flate2::Compression::default());
-        let gzip = encoder.write_all(html.as_bytes()).and_then(|_| encoder.finish()).unwrap_or_default();
-        CachedPage { created: Instant::now(), body: Bytes::from(html), gzip: Bytes::from(gzip), etag }
+        CachedPage { created: Instant::now(), body: Bytes::from(html), gzip: Arc::default(), etag }
+    }
+
+    /// The gzip form (empty should compression fail: the page then goes uncompressed).
+    fn gzip(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::with_capacity(self.body.len() / 4), flate2::Compression::default());
+            Bytes::from(encoder.write_all(&self.body).and_then(|_| encoder.finish()).unwrap_or_default())
+        })
     }
 
     /// The page for this request: 304 when the browser has it, gzip when it accepts it.
@@ -117,20 +126,20 @@ impl CachedPage {
         if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&self.etag)) {
             return HttpResponse::NotModified().insert_header((header::ETAG, self.etag.clone())).finish();
         }
-        let gzip_ok = !self.gzip.is_empty()
-            && headers
-                .get(header::ACCEPT_ENCODING)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        let accepts_gzip = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        let gzip = if accepts_gzip { Some(self.gzip()).filter(|g| !g.is_empty()) } else { None };
         let mut response = HttpResponse::Ok();
         response
             .content_type("text/html; charset=utf-8")
             .insert_header((header::ETAG, self.etag.clone()))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .insert_header((header::VARY, "Accept-Encoding"));
-        if gzip_ok {
+        if let Some(gzip) = gzip {
             // Already compressed: the compression middleware leaves encoded responses alone.
-            response.insert_header((header::CONTENT_ENCODING, "gzip")).body(self.gzip.clone())
+            response.insert_header((header::CONTENT_ENCODING, "gzip")).body(gzip.clone())
         } else {
             response.body(self.body.clone())
         }
@@ -170,9 +179,11 @@ mod tests {
     #[test]
     fn the_gzip_form_unpacks_to_the_page() {
         let page = CachedPage::new("<p>征求意见</p>".repeat(100));
-        let mut decoder = flate2::read::GzDecoder::new(&page.gzip[..]);
+        let clone = page.clone();
+        let mut decoder = flate2::read::GzDecoder::new(&page.gzip()[..]);
         let mut out = String::new();
         std::io::Read::read_to_string(&mut decoder, &mut out).unwrap();
         assert_eq!(out, "<p>征求意见</p>".repeat(100));
+        assert!(std::ptr::eq(clone.gzip(), page.gzip()), "compressed once for the entry and its clones");
     }
 }

@@ -146,8 +146,10 @@ pub fn section_views(consultation_url: &str, sections: &[Section]) -> Vec<Sectio
 /// The section's text as paragraphs, without a first line that is only its heading.
 fn section_paragraphs(s: &Section) -> Vec<String> {
     let mut lines = paragraphs(&s.body);
-    let squeeze = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    if lines.first().is_some_and(|first| squeeze(first) == squeeze(&format!("{}{}", s.number, s.heading))) {
+    // Compared without whitespace, character by character: a long first paragraph is
+    // told apart from the heading at its first differing character, with no copy.
+    let heading = s.number.chars().chain(s.heading.chars()).filter(|c| !c.is_whitespace());
+    if lines.first().is_some_and(|first| first.chars().filter(|c| !c.is_whitespace()).eq(heading)) {
         lines.remove(0);
     }
     lines
@@ -222,6 +224,36 @@ mod tests {
             opinion_count: 0,
             parent: None,
         }
+    }
+
+    fn section(number: &str, heading: &str, body: &str) -> Section {
+        Section {
+            id: SectionId(1),
+            draft_id: crate::models::DraftId(1),
+            position: 0,
+            parent_id: None,
+            level: 1,
+            kind: "article".into(),
+            number: number.into(),
+            heading: heading.into(),
+            body: body.into(),
+            anchor: "1".into(),
+            opinion_count: 0,
+        }
+    }
+
+    #[test]
+    fn a_first_line_that_is_only_the_heading_is_not_shown_twice() {
+        let s = section("一、", "总体要求", " 一、 总体 要求\n  坚持以人民为中心。\n\n二段。");
+        assert_eq!(section_paragraphs(&s), ["坚持以人民为中心。", "二段。"]);
+        let s = section("第一条", "", "第一条 为了规范征求意见工作，制定本办法。");
+        assert_eq!(
+            section_paragraphs(&s),
+            ["第一条 为了规范征求意见工作，制定本办法。"],
+            "heading and text share a line"
+        );
+        let s = section("", "", "前言第一段。");
+        assert_eq!(section_paragraphs(&s), ["前言第一段。"]);
     }
 
     #[test]
