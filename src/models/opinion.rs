@@ -284,6 +284,34 @@ impl NewOpinion<'_> {
     /// how many opinions there are.
     pub fn insert_counted(&self, conn: &mut Conn) -> Result<OpinionId, AppError> {
         let id = crate::insert_returning!(conn, opinions::table, self, opinions::id)?;
+        self.count(conn, id)
+    }
+
+    /// Like [`NewOpinion::insert_counted`], but stores nothing and returns `None` when
+    /// another opinion already has this receipt code: the caller draws another. One
+    /// statement, where looking the code up first would take two.
+    pub fn insert_counted_unless_code_taken(&self, conn: &mut Conn) -> Result<Option<OpinionId>, AppError> {
+        let inserted: Option<OpinionId> = match conn {
+            Conn::Sqlite(c) => diesel::insert_into(opinions::table)
+                .values(self)
+                .on_conflict(opinions::receipt_code)
+                .do_nothing()
+                .returning(opinions::id)
+                .get_result(c)
+                .optional()?,
+            Conn::Postgres(c) => diesel::insert_into(opinions::table)
+                .values(self)
+                .on_conflict(opinions::receipt_code)
+                .do_nothing()
+                .returning(opinions::id)
+                .get_result(c)
+                .optional()?,
+        };
+        inserted.map(|id| self.count(conn, id)).transpose()
+    }
+
+    /// Indexes the new opinion's text and counts it on its consultation, section and day.
+    fn count(&self, conn: &mut Conn, id: OpinionId) -> Result<OpinionId, AppError> {
         crate::models::search::index_new(conn, id, self.consultation_id, self.author_name, self.body)?;
         // Every opinion of a consultation touches these rows: in a group commit they are
         // written just before the COMMIT, so their locks are held only for that moment.
@@ -402,49 +430,49 @@ impl PublicSubmission<'_> {
                     return Ok(Submitted::Duplicate(code));
                 }
             }
-            let code = unused_receipt_code(conn)?;
             let suggestion = self.text.suggestion.as_ref();
-            NewOpinion {
-                consultation_id: self.consultation_id,
-                section_id: self.section_id,
-                source: Source::Public.code(),
-                channel: Channel::Online.code(),
-                author_name: &self.text.name,
-                contact: Some(self.text.contact.as_str()),
-                contact_kind: Some(contact_kind_code(self.text.contact.kind())),
-                body: &self.text.body,
-                original_text: suggestion.and_then(|s| s.original.as_deref()),
-                proposed_text: suggestion.and_then(|s| s.proposed.as_deref()),
-                receipt_code: Some(code.as_str()),
-                client_hash: Some(self.client.as_str()),
-                dedupe_key: Some(&dedupe_key),
-                fingerprint: &fingerprint(&self.text.body),
-                flagged: self.flag_reason.is_some(),
-                flag_reason: self.flag_reason.as_deref(),
-                received_at: self.now,
-                created_at: self.now,
-                department_id: None,
-                invitation_id: None,
-                seq: None,
-                attachment_id: None,
+            let fingerprint = fingerprint(&self.text.body);
+            // A receipt code no opinion has yet: a collision is astronomically unlikely,
+            // and then the insert stores nothing and another code is drawn.
+            let mut stored = None;
+            for _ in 0..8 {
+                let code = ReceiptCode::generate(&mut rand::rng());
+                let inserted = NewOpinion {
+                    consultation_id: self.consultation_id,
+                    section_id: self.section_id,
+                    source: Source::Public.code(),
+                    channel: Channel::Online.code(),
+                    author_name: &self.text.name,
+                    contact: Some(self.text.contact.as_str()),
+                    contact_kind: Some(contact_kind_code(self.text.contact.kind())),
+                    body: &self.text.body,
+                    original_text: suggestion.and_then(|s| s.original.as_deref()),
+                    proposed_text: suggestion.and_then(|s| s.proposed.as_deref()),
+                    receipt_code: Some(code.as_str()),
+                    client_hash: Some(self.client.as_str()),
+                    dedupe_key: Some(&dedupe_key),
+                    fingerprint: &fingerprint,
+                    flagged: self.flag_reason.is_some(),
+                    flag_reason: self.flag_reason.as_deref(),
+                    received_at: self.now,
+                    created_at: self.now,
+                    department_id: None,
+                    invitation_id: None,
+                    seq: None,
+                    attachment_id: None,
+                }
+                .insert_counted_unless_code_taken(conn)?;
+                if inserted.is_some() {
+                    stored = Some(code);
+                    break;
+                }
             }
-            .insert_counted(conn)?;
+            let code =
+                stored.ok_or_else(|| AppError::internal(anyhow::anyhow!("could not find an unused receipt code")))?;
             if let Some(mail) = receipt_mail(&code) {
                 mail.enqueue(conn, self.now)?;
             }
             Ok(Submitted::New(code))
         })
     }
-}
-
-/// A receipt code no opinion has yet (a collision is astronomically unlikely, but cheap to rule out).
-fn unused_receipt_code(conn: &mut Conn) -> Result<ReceiptCode, AppError> {
-    for _ in 0..8 {
-        let code = ReceiptCode::generate(&mut rand::rng());
-        let taken: i64 = opinions::table.filter(opinions::receipt_code.eq(code.as_str())).count().get_result(conn)?;
-        if taken == 0 {
-            return Ok(code);
-        }
-    }
-    Err(AppError::internal(anyhow::anyhow!("could not find an unused receipt code")))
 }

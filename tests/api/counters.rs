@@ -123,3 +123,46 @@ async fn decision_and_section_counters_agree_with_the_opinions_through_every_cha
     let page = app.page(&format!("/staff/consultations/{id}/review")).await;
     assert_eq!(page.status, 200);
 }
+
+#[actix_web::test]
+async fn a_receipt_code_already_taken_stores_and_counts_nothing() {
+    let app = crate::helpers::spawn_app().await;
+    let id = closed_consultation_as_owner(&app).await;
+    let (_, code) = public_opinion(&app, id, Some("1-1"), "公众甲", "13900000001", "第一条意见");
+    let before = counted(&app, id);
+    let mut conn = app.conn();
+    let now = Utc::now().naive_utc();
+    let clash = |receipt_code| NewOpinion {
+        consultation_id: id,
+        section_id: None,
+        source: "public",
+        channel: "online",
+        author_name: "公众乙",
+        contact: Some("13900000002"),
+        contact_kind: Some("mobile"),
+        body: "另一条意见",
+        original_text: None,
+        proposed_text: None,
+        receipt_code,
+        client_hash: None,
+        dedupe_key: None,
+        fingerprint: "另一条意见",
+        flagged: false,
+        flag_reason: None,
+        received_at: now,
+        created_at: now,
+        department_id: None,
+        invitation_id: None,
+        seq: None,
+        attachment_id: None,
+    };
+    let taken =
+        zhengqiu::db::write_tx(&mut conn, |conn| clash(Some(code.as_str())).insert_counted_unless_code_taken(conn));
+    assert_eq!(taken.unwrap(), None, "the code belongs to the first opinion");
+    assert_eq!(counted(&app, id), before, "nothing stored");
+    assert_eq!(from_counters(&app, id), before, "nothing counted");
+    let fresh =
+        zhengqiu::db::write_tx(&mut conn, |conn| clash(Some("ABCDEFGHJK")).insert_counted_unless_code_taken(conn));
+    assert!(fresh.unwrap().is_some(), "a free code stores the opinion");
+    assert_eq!(from_counters(&app, id), counted(&app, id), "and counts it");
+}
