@@ -127,6 +127,11 @@ impl Exhausted {
     }
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL only: the upsert of [`hit`]; returns the hits counted in the bucket.
+    fn rate_limit_hit(bucket: diesel::sql_types::Text, expires_at: diesel::sql_types::Timestamp) -> diesel::sql_types::Integer;
+}
+
 /// Counts one request; `Ok(false)` when the client is over `limit` in this minute.
 pub fn hit(
     conn: &mut Conn,
@@ -151,13 +156,8 @@ pub fn hit(
             .set(rate_limits::hits.eq(rate_limits::hits + 1))
             .returning(rate_limits::hits)
             .get_result(c)?,
-        Conn::Postgres(c) => diesel::insert_into(rate_limits::table)
-            .values(row)
-            .on_conflict(rate_limits::bucket)
-            .do_update()
-            .set(rate_limits::hits.eq(rate_limits::hits + 1))
-            .returning(rate_limits::hits)
-            .get_result(c)?,
+        // The same upsert, in a function (migration 2026-12-01-000004) that stays prepared.
+        Conn::Postgres(c) => diesel::select(rate_limit_hit(&bucket, expires_at)).get_result(c)?,
     };
     if hits > limit {
         exhausted.insert(bucket, window);

@@ -251,8 +251,11 @@ impl Opinion {
     }
 }
 
+/// `None` is written as NULL rather than DEFAULT (no nullable column here has a default):
+/// the statement then has one text whatever is missing, so PostgreSQL keeps it prepared
+/// instead of parsing and planning it for every opinion.
 #[derive(Insertable, Debug)]
-#[diesel(table_name = opinions)]
+#[diesel(table_name = opinions, treat_none_as_default_value = false)]
 pub struct NewOpinion<'a> {
     pub consultation_id: ConsultationId,
     pub section_id: Option<SectionId>,
