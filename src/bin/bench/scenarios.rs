@@ -275,11 +275,26 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
         let Some(rates) = rates else { continue };
         let ratio = rates[2] / rates[0];
         // The page with opinions carries charts and counts the empty one has not: what
-        // those bytes alone cost shows in nginx's rates for the two pages.
-        let bytes_alone = match nginx_rates {
-            Some([empty, large]) => format!(" (nginx, same two pages: {:.0}%)", large / empty * 100.0),
-            None => String::new(),
+        // those bytes alone cost shows in nginx's rates for the two pages, and how little
+        // they matter once compressed in the service's rates for the gzip forms.
+        let mut context = Vec::new();
+        if let Some([empty, large]) = nginx_rates {
+            context.push(format!("nginx, same two pages: {:.0}%", large / empty * 100.0));
+        }
+        let gzip_rate = |opinions: usize| {
+            let name = format!("consultation page, {opinions} opinions, gzip");
+            results
+                .rows
+                .iter()
+                .find(|r| r.backend == backend && r.name.starts_with(&name))
+                .and_then(|r| r.requests_per_sec)
         };
+        if label == "cached"
+            && let (Some(empty), Some(large)) = (gzip_rate(0), gzip_rate(ctx.args.opinions))
+        {
+            context.push(format!("gzip as browsers ask: {:.0}%", large / empty * 100.0));
+        }
+        let bytes_alone = if context.is_empty() { String::new() } else { format!(" ({})", context.join("; ")) };
         results.target(
             backend,
             &format!("page at {} opinions vs at 0 ({label})", ctx.args.opinions),
@@ -350,7 +365,11 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The consultation page at 0, 10,000 and N opinions, and one section's page at N.
+/// The request header of a browser that takes compressed pages.
+const GZIP: &str = "Accept-Encoding: gzip, deflate, br\r\n";
+
+/// The consultation page at 0, 10,000 and N opinions (and, cached, at 0 and N as
+/// browsers ask for it, compressed), and one section's page at N.
 fn pages(
     ctx: &Ctx<'_>,
     results: &mut Results,
@@ -376,6 +395,22 @@ fn pages(
         rates[i] = outcome.ok_rate();
     }
     let large = consultations[2];
+    if suffix.is_empty() {
+        // As browsers ask for it: compressed, so that the bytes count for less.
+        for c in [consultations[0], large] {
+            let path = format!("/consultations/{}", c.id);
+            let (status, body) = service::fetch(svc.addr, &path, GZIP)?;
+            anyhow::ensure!(status == 200, "{path} answered {status}");
+            ctx.measure(
+                results,
+                &format!("consultation page, {} opinions, gzip ({} KiB)", c.opinions, body.len() / 1024),
+                svc.addr,
+                Arc::new(FixedGet::exact_with(&host, &path, GZIP, body)),
+                &ctx.plan(ctx.args.connections),
+                &[svc.pid()],
+            );
+        }
+    }
     let anchor = &large.anchors[large.anchors.len() / 2];
     let path = format!("/consultations/{}/sections/{anchor}", large.id);
     let (status, body) = service::fetch(svc.addr, &path, "")?;

@@ -14,7 +14,12 @@ pub struct FixedGet {
 
 impl FixedGet {
     pub fn exact(host: &str, path: &str, expected: Vec<u8>) -> FixedGet {
-        FixedGet { request: get(host, path, ""), expected: Some(expected), marker: None }
+        FixedGet::exact_with(host, path, "", expected)
+    }
+
+    /// With extra request headers (`Name: value\r\n` each).
+    pub fn exact_with(host: &str, path: &str, headers: &str, expected: Vec<u8>) -> FixedGet {
+        FixedGet { request: get(host, path, headers), expected: Some(expected), marker: None }
     }
 
     pub fn containing(host: &str, path: &str, headers: &str, marker: &str) -> FixedGet {
