@@ -685,3 +685,41 @@ async fn the_dashboard_flags_a_consultation_closed_too_long_without_feedback_unt
 async fn spawn_app_with_overdue_days(days: i64) -> TestApp {
     crate::helpers::spawn_app_with(move |s| s.feedback_overdue_days = days).await
 }
+
+#[actix_web::test]
+async fn near_identical_opinions_are_offered_as_one_group_and_decided_together() {
+    let app = spawn_app().await;
+    let id = closed_consultation_as_owner(&app).await;
+    let template = "坚决反对在{}附近建设垃圾焚烧厂，这会严重影响周边居民的身体健康和生活质量，请政府重新选址，并向社会公开环境影响评价报告和论证过程。";
+    let variants: Vec<OpinionId> = ["本小区", "我们小区", "我家小区"]
+        .iter()
+        .enumerate()
+        .map(|(n, place)| {
+            let body = template.replace("{}", place);
+            public_opinion(&app, id, None, &format!("居民{n}"), &format!("1380000002{n}"), &body).0
+        })
+        .collect();
+    let (other, _) = public_opinion(&app, id, None, "李四", "13900000000", "建议增加附则的施行日期。");
+    let groups = app.page(&format!("/staff/consultations/{id}/groups")).await;
+    assert_eq!(groups.status, 200);
+    let titles = groups.texts(".group-title");
+    assert_eq!(titles.len(), 1, "{titles:?}");
+    assert!(titles[0].starts_with("内容相似") && titles[0].ends_with("：3 条"), "{titles:?}");
+    let ids =
+        groups.select("form.group-decide input[name=ids]").first().unwrap().value().attr("value").unwrap().to_owned();
+    let mut grouped: Vec<String> = ids.split(',').map(str::to_owned).collect();
+    grouped.sort();
+    let mut expected: Vec<String> = variants.iter().map(ToString::to_string).collect();
+    expected.sort();
+    assert_eq!(grouped, expected, "the three variants and nothing else");
+    app.post_with_csrf(
+        &format!("/staff/consultations/{id}/groups"),
+        &format!("/staff/consultations/{id}/decisions"),
+        &[("ids", &ids), ("status", "not_adopted"), ("reason", "选址已经论证。")],
+    )
+    .await;
+    for variant in &variants {
+        assert_eq!(decision_of(&app, *variant), (Some("not_adopted".into()), Some("选址已经论证。".into())));
+    }
+    assert_eq!(decision_of(&app, other), (None, None), "outside the group");
+}
