@@ -10,7 +10,7 @@ use zhengqiu::db::schema::opinion_days;
 use zhengqiu::models::opinion::NewOpinion;
 use zhengqiu::models::{ConsultationId, Opinion, OpinionId};
 
-use crate::helpers::{SMALL_DRAFT, TestApp, china_day, is_postgres, spawn_app, spawn_app_with};
+use crate::helpers::{SMALL_DRAFT, TestApp, china_day, is_postgres, plain_opinion, spawn_app, spawn_app_with};
 use crate::review::{closed_consultation_as_owner, public_opinion};
 
 /// The per-day counters of a consultation, as stored.
@@ -38,30 +38,7 @@ fn letter(conn: &mut Conn, id: ConsultationId, at: NaiveDateTime, body: &str) ->
 }
 
 fn new_letter(id: ConsultationId, at: NaiveDateTime, body: &str) -> NewOpinion<'_> {
-    NewOpinion {
-        consultation_id: id,
-        section_id: None,
-        source: "offline",
-        channel: "letter",
-        author_name: "来信人",
-        contact: None,
-        contact_kind: None,
-        body,
-        original_text: None,
-        proposed_text: None,
-        receipt_code: None,
-        client_hash: None,
-        dedupe_key: None,
-        fingerprint: body,
-        flagged: false,
-        flag_reason: None,
-        received_at: at,
-        created_at: at,
-        department_id: None,
-        invitation_id: None,
-        seq: None,
-        attachment_id: None,
-    }
+    NewOpinion { source: "offline", channel: "letter", ..plain_opinion(id, "来信人", body, at) }
 }
 
 #[actix_web::test]

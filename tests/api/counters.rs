@@ -12,7 +12,7 @@ use zhengqiu::models::feedback::FeedbackCounts;
 use zhengqiu::models::opinion::NewOpinion;
 use zhengqiu::models::{Consultation, ConsultationId, Opinion, OpinionId, review};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, plain_opinion};
 use crate::review::{closed_consultation_as_owner, public_opinion};
 
 /// Opinions per decision code and per section id.
@@ -93,28 +93,9 @@ async fn decision_and_section_counters_agree_with_the_opinions_through_every_cha
     let opinion = Opinion::find(&mut conn, ids[0]).unwrap();
     let now = Utc::now().naive_utc();
     let amended = NewOpinion {
-        consultation_id: id,
-        section_id: None,
-        source: "public",
-        channel: "online",
-        author_name: &opinion.author_name,
         contact: opinion.contact.as_deref(),
         contact_kind: opinion.contact_kind.as_deref(),
-        body: "改为对全文的意见",
-        original_text: None,
-        proposed_text: None,
-        receipt_code: None,
-        client_hash: None,
-        dedupe_key: None,
-        fingerprint: "改为对全文的意见",
-        flagged: false,
-        flag_reason: None,
-        received_at: now,
-        created_at: now,
-        department_id: None,
-        invitation_id: None,
-        seq: None,
-        attachment_id: None,
+        ..plain_opinion(id, &opinion.author_name, "改为对全文的意见", now)
     };
     opinion.replace_content(&mut conn, &amended).unwrap();
     assert_eq!(from_counters(&app, id), counted(&app, id), "after an amendment");
@@ -133,28 +114,10 @@ async fn a_receipt_code_already_taken_stores_and_counts_nothing() {
     let mut conn = app.conn();
     let now = Utc::now().naive_utc();
     let clash = |receipt_code| NewOpinion {
-        consultation_id: id,
-        section_id: None,
-        source: "public",
-        channel: "online",
-        author_name: "公众乙",
         contact: Some("13900000002"),
         contact_kind: Some("mobile"),
-        body: "另一条意见",
-        original_text: None,
-        proposed_text: None,
         receipt_code,
-        client_hash: None,
-        dedupe_key: None,
-        fingerprint: "另一条意见",
-        flagged: false,
-        flag_reason: None,
-        received_at: now,
-        created_at: now,
-        department_id: None,
-        invitation_id: None,
-        seq: None,
-        attachment_id: None,
+        ..plain_opinion(id, "公众乙", "另一条意见", now)
     };
     let taken =
         zhengqiu::db::write_tx(&mut conn, |conn| clash(Some(code.as_str())).insert_counted_unless_code_taken(conn));

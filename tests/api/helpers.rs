@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
 use scraper::{Html, Selector};
 use tempfile::TempDir;
@@ -13,6 +13,7 @@ use zhengqiu::db::{self, DbUrl};
 use zhengqiu::domain::account::{DisplayName, NewPassword, Role, Username};
 use zhengqiu::drafts;
 use zhengqiu::models::draft::DraftSource;
+use zhengqiu::models::opinion::NewOpinion;
 use zhengqiu::models::{ConsultationId, Draft, NewConsultation, NewUser, UserId};
 use zhengqiu::startup::Application;
 
@@ -332,6 +333,35 @@ pub async fn login_ok(app: &TestApp, username: &str) {
 }
 
 /// Today in China, and days around it.
+/// An opinion to store directly, as sent online by a person with no contact given; tests
+/// change what they need with `NewOpinion { field: …, ..plain_opinion(…) }`.
+pub fn plain_opinion<'a>(id: ConsultationId, author: &'a str, body: &'a str, at: NaiveDateTime) -> NewOpinion<'a> {
+    NewOpinion {
+        consultation_id: id,
+        section_id: None,
+        source: "public",
+        channel: "online",
+        author_name: author,
+        contact: None,
+        contact_kind: None,
+        body,
+        original_text: None,
+        proposed_text: None,
+        receipt_code: None,
+        client_hash: None,
+        dedupe_key: None,
+        fingerprint: body,
+        flagged: false,
+        flag_reason: None,
+        received_at: at,
+        created_at: at,
+        department_id: None,
+        invitation_id: None,
+        seq: None,
+        attachment_id: None,
+    }
+}
+
 pub fn china_day(offset: i64) -> NaiveDate {
     zhengqiu::domain::window::china_today(Utc::now()) + chrono::Duration::days(offset)
 }

@@ -7,7 +7,7 @@ use zhengqiu::db::schema::opinions;
 use zhengqiu::models::Opinion;
 use zhengqiu::models::opinion::NewOpinion;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, plain_opinion};
 use crate::review::{closed_consultation_as_owner, public_opinion};
 
 fn ids_found(page: &crate::helpers::Page) -> Vec<String> {
@@ -46,28 +46,10 @@ async fn an_amended_opinion_is_found_by_its_new_text_and_a_deleted_one_not_at_al
     let now = chrono::Utc::now().naive_utc();
     let fingerprint = zhengqiu::text::normalise::fingerprint("建议保留第三条并补充罚则。");
     let amended = NewOpinion {
-        consultation_id: id,
-        section_id: None,
-        source: "public",
-        channel: "online",
-        author_name: "王五",
         contact: opinion.contact.as_deref(),
         contact_kind: opinion.contact_kind.as_deref(),
-        body: "建议保留第三条并补充罚则。",
-        original_text: None,
-        proposed_text: None,
-        receipt_code: None,
-        client_hash: None,
-        dedupe_key: None,
         fingerprint: &fingerprint,
-        flagged: false,
-        flag_reason: None,
-        received_at: now,
-        created_at: now,
-        department_id: None,
-        invitation_id: None,
-        seq: None,
-        attachment_id: None,
+        ..plain_opinion(id, "王五", "建议保留第三条并补充罚则。", now)
     };
     opinion.replace_content(&mut conn, &amended).unwrap();
     assert!(search(&app, id, "删除第三条").await.is_empty(), "the old wording is gone");

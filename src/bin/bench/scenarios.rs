@@ -261,7 +261,7 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
         startup < 1.0,
     );
     results.target(backend, "idle service RSS", format!("{idle:.1} MiB"), "< 50 MiB".into(), idle < 50.0);
-    if let (Some([_, nginx_rate]), Some(page_rates)) = (nginx_rates, page_rates) {
+    if let (Some([_, nginx_rate]), Some(PageRates { plain: page_rates, .. })) = (nginx_rates, &page_rates) {
         let ratio = page_rates[2] / nginx_rate;
         results.target(
             backend,
@@ -272,7 +272,7 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
         );
     }
     for (label, rates) in [("cached", page_rates), ("rendered every time", uncached_rates)] {
-        let Some(rates) = rates else { continue };
+        let Some(PageRates { plain: rates, gzip }) = rates else { continue };
         let ratio = rates[2] / rates[0];
         // The page with opinions carries charts and counts the empty one has not: what
         // those bytes alone cost shows in nginx's rates for the two pages, and how little
@@ -281,17 +281,7 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
         if let Some([empty, large]) = nginx_rates {
             context.push(format!("nginx, same two pages: {:.0}%", large / empty * 100.0));
         }
-        let gzip_rate = |opinions: usize| {
-            let name = format!("consultation page, {opinions} opinions, gzip");
-            results
-                .rows
-                .iter()
-                .find(|r| r.backend == backend && r.name.starts_with(&name))
-                .and_then(|r| r.requests_per_sec)
-        };
-        if label == "cached"
-            && let (Some(empty), Some(large)) = (gzip_rate(0), gzip_rate(ctx.args.opinions))
-        {
+        if let Some([empty, large]) = gzip {
             context.push(format!("gzip as browsers ask: {:.0}%", large / empty * 100.0));
         }
         let bytes_alone = if context.is_empty() { String::new() } else { format!(" ({})", context.join("; ")) };
@@ -368,6 +358,13 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
 /// The request header of a browser that takes compressed pages.
 const GZIP: &str = "Accept-Encoding: gzip, deflate, br\r\n";
 
+/// Requests per second of the consultation page at 0, 10,000 and N opinions, and (when
+/// served from the cache) of the pages at 0 and N compressed, as browsers ask for them.
+struct PageRates {
+    plain: [f64; 3],
+    gzip: Option<[f64; 2]>,
+}
+
 /// The consultation page at 0, 10,000 and N opinions (and, cached, at 0 and N as
 /// browsers ask for it, compressed), and one section's page at N.
 fn pages(
@@ -376,54 +373,51 @@ fn pages(
     svc: &Service,
     consultations: [&BenchConsultation; 3],
     suffix: &str,
-) -> anyhow::Result<[f64; 3]> {
-    let host = svc.addr.to_string();
-    let mut rates = [0.0; 3];
+) -> anyhow::Result<PageRates> {
+    let mut plain = [0.0; 3];
     for (i, c) in consultations.iter().enumerate() {
-        let path = format!("/consultations/{}", c.id);
-        let (status, body) = service::fetch(svc.addr, &path, "")?;
-        anyhow::ensure!(status == 200, "{path} answered {status}");
         let name = format!("consultation page, {} opinions{suffix}", c.opinions);
-        let outcome = ctx.measure(
-            results,
-            &name,
-            svc.addr,
-            Arc::new(FixedGet::exact(&host, &path, body)),
-            &ctx.plan(ctx.args.connections),
-            &[svc.pid()],
-        );
-        rates[i] = outcome.ok_rate();
+        plain[i] = page(ctx, results, svc, &format!("/consultations/{}", c.id), "", &name)?;
     }
     let large = consultations[2];
-    if suffix.is_empty() {
-        // As browsers ask for it: compressed, so that the bytes count for less.
-        for c in [consultations[0], large] {
-            let path = format!("/consultations/{}", c.id);
-            let (status, body) = service::fetch(svc.addr, &path, GZIP)?;
-            anyhow::ensure!(status == 200, "{path} answered {status}");
-            ctx.measure(
-                results,
-                &format!("consultation page, {} opinions, gzip ({} KiB)", c.opinions, body.len() / 1024),
-                svc.addr,
-                Arc::new(FixedGet::exact_with(&host, &path, GZIP, body)),
-                &ctx.plan(ctx.args.connections),
-                &[svc.pid()],
-            );
+    let gzip = if suffix.is_empty() {
+        let mut gzip = [0.0; 2];
+        for (i, c) in [consultations[0], large].into_iter().enumerate() {
+            let name = format!("consultation page, {} opinions, gzip", c.opinions);
+            gzip[i] = page(ctx, results, svc, &format!("/consultations/{}", c.id), GZIP, &name)?;
         }
-    }
+        Some(gzip)
+    } else {
+        None
+    };
     let anchor = &large.anchors[large.anchors.len() / 2];
-    let path = format!("/consultations/{}/sections/{anchor}", large.id);
-    let (status, body) = service::fetch(svc.addr, &path, "")?;
+    let name = format!("section page, {} opinions{suffix}", large.opinions);
+    page(ctx, results, svc, &format!("/consultations/{}/sections/{anchor}", large.id), "", &name)?;
+    Ok(PageRates { plain, gzip })
+}
+
+/// Loads one page with these request headers, each answer checked against the bytes it
+/// gave first; returns the rate. Compressed pages get their size in the row's name.
+fn page(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    path: &str,
+    headers: &str,
+    name: &str,
+) -> anyhow::Result<f64> {
+    let (status, body) = service::fetch(svc.addr, path, headers)?;
     anyhow::ensure!(status == 200, "{path} answered {status}");
-    ctx.measure(
+    let name = if headers.is_empty() { name.to_owned() } else { format!("{name} ({} KiB)", body.len() / 1024) };
+    let outcome = ctx.measure(
         results,
-        &format!("section page, {} opinions{suffix}", large.opinions),
+        &name,
         svc.addr,
-        Arc::new(FixedGet::exact(&host, &path, body)),
+        Arc::new(FixedGet::exact_with(&svc.addr.to_string(), path, headers, body)),
         &ctx.plan(ctx.args.connections),
         &[svc.pid()],
     );
-    Ok(rates)
+    Ok(outcome.ok_rate())
 }
 
 /// The page bytes of the large consultation, and of the one without opinions, served by
