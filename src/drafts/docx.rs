@@ -14,6 +14,10 @@ use std::io::{Cursor, Read};
 /// The largest XML part we read; a bigger one is refused rather than exhausting memory.
 const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 
+/// How deep tables, content controls and runs may nest inside one another. Real documents
+/// stay in single digits; a hostile one nests thousands deep to exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
 /// One paragraph (or table row) of a Word document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Paragraph {
@@ -48,7 +52,7 @@ pub(crate) fn read_paragraphs(bytes: &[u8]) -> Result<Vec<Paragraph>, ImportErro
         .find(|n| n.tag_name().name() == "body")
         .ok_or_else(|| unreadable("word/document.xml 中没有正文"))?;
     let mut out = Vec::new();
-    blocks(body, &mut context, &mut out);
+    blocks(body, &mut context, &mut out, 0)?;
     Ok(out)
 }
 
@@ -160,18 +164,27 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
 }
 
 /// Block-level content: paragraphs, tables, and containers (content controls, custom XML).
-fn blocks(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>) {
+fn blocks(
+    node: Node<'_, '_>,
+    context: &mut Context,
+    out: &mut Vec<Paragraph>,
+    depth: usize,
+) -> Result<(), ImportError> {
+    if depth > MAX_DEPTH {
+        return Err(ImportError::TooDeep);
+    }
     for child in node.children().filter(Node::is_element) {
         match child.tag_name().name() {
-            "p" => out.push(paragraph(child, context)),
-            "tbl" => table(child, context, out),
+            "p" => out.push(paragraph(child, context, depth)?),
+            "tbl" => table(child, context, out, depth + 1)?,
             "sectPr" | "Fallback" => {}
-            _ => blocks(child, context, out),
+            _ => blocks(child, context, out, depth + 1)?,
         }
     }
+    Ok(())
 }
 
-fn paragraph(node: Node<'_, '_>, context: &mut Context) -> Paragraph {
+fn paragraph(node: Node<'_, '_>, context: &mut Context, depth: usize) -> Result<Paragraph, ImportError> {
     let props = child(node, "pPr");
     let style = props.and_then(|p| child(p, "pStyle")).and_then(|s| attr(s, "val"));
     // The paragraph's own list, else its style's; numId 0 takes a style's list away.
@@ -183,7 +196,7 @@ fn paragraph(node: Node<'_, '_>, context: &mut Context) -> Paragraph {
         Some((num_id, level)) => context.numbering.next(&num_id, level).unwrap_or_default(),
         None => String::new(),
     };
-    inline_text(node, &mut text);
+    inline_text(node, &mut text, depth + 1)?;
     let styles = &context.styles;
     let role = style.and_then(|id| styles.get(id).copied().or_else(|| role_from_name(id)));
     let outline = props.and_then(|p| child(p, "outlineLvl")).and_then(|o| attr(o, "val")).and_then(level_from_outline);
@@ -191,10 +204,13 @@ fn paragraph(node: Node<'_, '_>, context: &mut Context) -> Paragraph {
         Some(StyleRole::Level(level)) => Some(level),
         _ => outline,
     };
-    Paragraph { text, level, title: role == Some(StyleRole::Title), table_row: false }
+    Ok(Paragraph { text, level, title: role == Some(StyleRole::Title), table_row: false })
 }
 
-fn inline_text(node: Node<'_, '_>, out: &mut String) {
+fn inline_text(node: Node<'_, '_>, out: &mut String, depth: usize) -> Result<(), ImportError> {
+    if depth > MAX_DEPTH {
+        return Err(ImportError::TooDeep);
+    }
     for child in node.children().filter(Node::is_element) {
         match child.tag_name().name() {
             "t" => out.push_str(child.text().unwrap_or_default()),
@@ -204,33 +220,53 @@ fn inline_text(node: Node<'_, '_>, out: &mut String) {
             // Properties hold tab stops, deleted or moved-away text is not in the draft,
             // and fallbacks repeat what their alternative already said.
             "pPr" | "rPr" | "delText" | "instrText" | "del" | "moveFrom" | "Fallback" => {}
-            _ => inline_text(child, out),
+            _ => inline_text(child, out, depth + 1)?,
         }
     }
+    Ok(())
 }
 
 /// Each row becomes one paragraph, its cells joined by " | ". Rows and cells may sit inside
-/// content controls, so they are found as descendants that belong to this table or row.
-fn table(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>) {
-    for row in owned(node, "tr", "tbl") {
-        let cells: Vec<String> = owned(row, "tc", "tr")
-            .map(|cell| {
-                let mut inner = Vec::new();
-                blocks(cell, context, &mut inner);
-                let texts: Vec<&str> = inner.iter().map(|p| p.text.trim()).collect();
-                texts.join(" ").replace(['\n', '\r'], " ")
-            })
-            .collect();
-        out.push(Paragraph { text: cells.join(" | "), level: None, title: false, table_row: true });
+/// content controls, so they are looked for through any container that is not itself a
+/// table, row or cell.
+fn table(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>, depth: usize) -> Result<(), ImportError> {
+    let mut rows = Vec::new();
+    owned(node, "tr", &mut rows, depth)?;
+    for row in rows {
+        let mut cells = Vec::new();
+        owned(row, "tc", &mut cells, depth + 1)?;
+        let mut texts = Vec::with_capacity(cells.len());
+        for cell in cells {
+            let mut inner = Vec::new();
+            blocks(cell, context, &mut inner, depth + 2)?;
+            let text: Vec<&str> = inner.iter().map(|p| p.text.trim()).collect();
+            texts.push(text.join(" ").replace(['\n', '\r'], " "));
+        }
+        out.push(Paragraph { text: texts.join(" | "), level: None, title: false, table_row: true });
     }
+    Ok(())
 }
 
-/// Descendants of `node` named `name` whose nearest `owner`-named ancestor is `node` itself
-/// (so the rows of a nested table are not this table's rows).
-fn owned<'a, 'i>(node: Node<'a, 'i>, name: &'static str, owner: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.descendants().filter(move |n| {
-        n.tag_name().name() == name && n.ancestors().skip(1).find(|a| a.tag_name().name() == owner) == Some(node)
-    })
+/// The elements named `name` that belong to `node`: its children of that name, and those
+/// inside containers (content controls, custom XML) that are not tables, rows or cells, so
+/// the rows of a nested table are not this table's rows.
+fn owned<'a, 'i>(
+    node: Node<'a, 'i>,
+    name: &str,
+    found: &mut Vec<Node<'a, 'i>>,
+    depth: usize,
+) -> Result<(), ImportError> {
+    if depth > MAX_DEPTH {
+        return Err(ImportError::TooDeep);
+    }
+    for child in node.children().filter(Node::is_element) {
+        match child.tag_name().name() {
+            n if n == name => found.push(child),
+            "tbl" | "tr" | "tc" | "p" => {}
+            _ => owned(child, name, found, depth + 1)?,
+        }
+    }
+    Ok(())
 }
 
 /// Splits Word paragraphs into sections: a heading-styled paragraph is a heading at its style's

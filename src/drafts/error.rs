@@ -15,4 +15,7 @@ pub enum ImportError {
     /// A known format we do not read (PDF, the old binary .doc, RTF).
     #[error("不支持{0}文件，请另存为文本、Markdown 或 Word (.docx) 文档后再上传")]
     Unsupported(&'static str),
+    /// Tables or other structures nested deeper than any real document does.
+    #[error("文档结构嵌套过深，无法导入")]
+    TooDeep,
 }

@@ -191,3 +191,56 @@ fn a_document_without_a_numbering_part_reads_its_list_paragraphs_as_plain_text()
     let joined: String = draft.sections.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(joined, "总则\n正文。\n");
 }
+
+/// Tables nested `depth` deep, each cell holding the next table, as a hostile upload does.
+fn nested_tables(depth: usize) -> String {
+    let mut body = String::with_capacity(depth * 40);
+    for _ in 0..depth {
+        body.push_str("<w:tbl><w:tr><w:tc>");
+    }
+    body.push_str(&p("最里面"));
+    for _ in 0..depth {
+        body.push_str("</w:tc></w:tr></w:tbl>");
+    }
+    body
+}
+
+#[test]
+fn tables_nested_thousands_deep_are_refused_with_a_reason_not_a_crash() {
+    for depth in [2_100, 10_000] {
+        let docx = build_docx(&nested_tables(depth), None);
+        // Run on a small stack, as a worker thread has: a recursive walk would overflow it.
+        let err = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || import(&docx, "嵌套.docx"))
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(err, Err(ImportError::TooDeep), "depth {depth}");
+        assert_eq!(ImportError::TooDeep.to_string(), "文档结构嵌套过深，无法导入");
+    }
+}
+
+#[test]
+fn runs_nested_thousands_deep_inside_a_paragraph_are_refused_too() {
+    let depth = 10_000;
+    let body = format!(
+        "<w:p>{}<w:r><w:t>文字</w:t></w:r>{}</w:p>",
+        "<w:hyperlink>".repeat(depth),
+        "</w:hyperlink>".repeat(depth)
+    );
+    let docx = build_docx(&body, None);
+    let result = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || import(&docx, "嵌套.docx"))
+        .expect("thread")
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(result, Err(ImportError::TooDeep));
+}
+
+#[test]
+fn tables_nested_as_deep_as_real_documents_are_read() {
+    let draft = import(&build_docx(&(p("一、总则") + &nested_tables(5)), None), "表格.docx").expect("readable");
+    assert!(draft.sections.iter().any(|s| s.text.contains("最里面")), "{:?}", draft.sections);
+}
