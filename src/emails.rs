@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use crate::models::outbox::NewMail;
+use crate::models::outbox::{MailKind, NewMail};
 
 /// The receipt a citizen gets when the contact they left is an e-mail address.
 #[derive(Template)]
@@ -21,7 +21,7 @@ pub struct ReceiptMail<'a> {
 impl ReceiptMail<'_> {
     pub fn to_mail(&self, recipient: &str) -> Result<NewMail, askama::Error> {
         Ok(NewMail {
-            kind: "receipt",
+            kind: MailKind::Receipt,
             recipient: recipient.to_owned(),
             subject: format!("【意见征集】您的意见已收到（回执编号 {}）", self.receipt),
             body: self.render()?,
@@ -54,7 +54,7 @@ pub struct ReminderMail<'a> {
 }
 
 /// One mail per address of the department.
-fn to_each(kind: &'static str, recipients: &[&str], subject: String, body: String) -> Vec<NewMail> {
+fn to_each(kind: MailKind, recipients: &[&str], subject: String, body: String) -> Vec<NewMail> {
     recipients
         .iter()
         .map(|r| NewMail { kind, recipient: (*r).to_owned(), subject: subject.clone(), body: body.clone() })
@@ -64,14 +64,14 @@ fn to_each(kind: &'static str, recipients: &[&str], subject: String, body: Strin
 impl InvitationMail<'_> {
     pub fn to_mails(&self, recipients: &[&str]) -> Result<Vec<NewMail>, askama::Error> {
         let subject = format!("【征求意见函】关于征求《{}》意见的函", self.title);
-        Ok(to_each("invitation", recipients, subject, self.render()?))
+        Ok(to_each(MailKind::Invitation, recipients, subject, self.render()?))
     }
 }
 
 impl ReminderMail<'_> {
     pub fn to_mails(&self, recipients: &[&str]) -> Result<Vec<NewMail>, askama::Error> {
         let subject = format!("【提醒】请于{}前反馈对《{}》的意见", self.deadline, self.title);
-        Ok(to_each("reminder", recipients, subject, self.render()?))
+        Ok(to_each(MailKind::Reminder, recipients, subject, self.render()?))
     }
 }
 
@@ -97,7 +97,7 @@ pub struct FeedbackNotice<'a> {
 impl FeedbackNotice<'_> {
     pub fn to_mail(&self, recipient: &str) -> Result<NewMail, askama::Error> {
         Ok(NewMail {
-            kind: "feedback_notice",
+            kind: MailKind::FeedbackNotice,
             recipient: recipient.to_owned(),
             subject: format!("【意见反馈】“{}”的意见采纳情况已公布", self.title),
             body: self.render()?,

@@ -7,12 +7,13 @@ use diesel::prelude::*;
 
 use crate::db::schema::{consultations, departments, invitations};
 use crate::db::{Conn, write_tx};
+use crate::domain::ids::InvitationId;
 use crate::domain::window::{china_date, china_today};
 use crate::emails::ReminderMail;
 use crate::error::AppError;
+use crate::models::Consultation;
 use crate::models::department::Department;
 use crate::models::invitation::{Invitation, TokenPurpose, reply_url};
-use crate::models::{Consultation, InvitationId};
 
 /// What one run did.
 #[derive(Debug, Default, PartialEq, Eq)]

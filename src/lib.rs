@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod auth;
 pub mod captcha;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod domain;

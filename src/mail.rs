@@ -142,7 +142,7 @@ impl Worker {
                     Err(error) => {
                         // The recipient is personal data: log the mail's id and kind only.
                         let logged = redact_addresses(&error);
-                        tracing::warn!(mail_id = %mail.id, kind = %mail.kind, attempt = mail.attempts + 1, error = %logged, "mail not delivered");
+                        tracing::warn!(mail_id = %mail.id, kind = mail.kind.code(), attempt = mail.attempts + 1, error = %logged, "mail not delivered");
                         let status = db::run(&self.pool, move |conn| {
                             Ok(OutboxMail::mark_attempt_failed(
                                 conn,

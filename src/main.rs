@@ -359,7 +359,7 @@ fn export(
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     // A fresh database is brought up to date first: "no such table" helps nobody.
     let mut conn = open_database(settings)?;
-    let c = match zhengqiu::models::Consultation::find(&mut conn, zhengqiu::models::ConsultationId(consultation)) {
+    let c = match zhengqiu::models::Consultation::find(&mut conn, zhengqiu::domain::ids::ConsultationId(consultation)) {
         Ok(c) => c,
         Err(diesel::NotFound) => {
             anyhow::bail!("没有编号为 {consultation} 的意见征集（编号见其网址 /consultations/编号）")

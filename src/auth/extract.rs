@@ -15,8 +15,9 @@ use serde::de::DeserializeOwned;
 use super::session::{StaffSession, password_version};
 use super::{CSRF_REFUSED, ensure_can_manage};
 use crate::db;
+use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
-use crate::models::{Consultation, ConsultationId, User};
+use crate::models::{Consultation, User};
 use crate::startup::AppState;
 
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {

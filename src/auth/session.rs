@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
 use crate::config::Settings;
+use crate::domain::ids::UserId;
 use crate::error::AppError;
-use crate::models::{User, UserId};
+use crate::models::User;
 
 pub const COOKIE_NAME: &str = "zq_staff";
 /// Only staff pages need the cookie, so only they receive it.

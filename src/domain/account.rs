@@ -10,7 +10,8 @@ use crate::config::Secret;
 use crate::domain::fields::FieldErrors;
 
 /// What a staff member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     /// 管理员: manages accounts and every consultation.
     Admin,
@@ -18,21 +19,9 @@ pub enum Role {
     Drafter,
 }
 
+crate::stored_as_text!(Role { Admin => "admin", Drafter => "drafter" });
+
 impl Role {
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Drafter];
-
-    /// The value stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Drafter => "drafter",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "管理员",
@@ -236,7 +225,7 @@ mod tests {
     #[test]
     fn roles_round_trip_through_their_codes() {
         for role in Role::ALL {
-            assert_eq!(role.code().parse::<Role>(), Ok(role));
+            assert_eq!(role.code().parse::<Role>(), Ok(*role));
         }
         assert_eq!("root".parse::<Role>(), Err(AccountError::UnknownRole));
     }

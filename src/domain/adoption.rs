@@ -5,7 +5,21 @@ use std::str::FromStr;
 
 /// What became of an opinion. Agencies print other words for the same four
 /// outcomes (已采纳, 吸收采纳, 是/否 …); those are export-layout labels, not new states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum AdoptionStatus {
     /// 采纳
@@ -18,24 +32,14 @@ pub enum AdoptionStatus {
     Explained,
 }
 
+crate::stored_as_text!(AdoptionStatus {
+    Adopted => "adopted",
+    PartlyAdopted => "partly_adopted",
+    NotAdopted => "not_adopted",
+    Explained => "explained",
+});
+
 impl AdoptionStatus {
-    pub const ALL: [AdoptionStatus; 4] =
-        [AdoptionStatus::Adopted, AdoptionStatus::PartlyAdopted, AdoptionStatus::NotAdopted, AdoptionStatus::Explained];
-
-    /// The value stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            AdoptionStatus::Adopted => "adopted",
-            AdoptionStatus::PartlyAdopted => "partly_adopted",
-            AdoptionStatus::NotAdopted => "not_adopted",
-            AdoptionStatus::Explained => "explained",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     /// The standard Chinese label.
     pub fn label(self) -> &'static str {
         match self {
@@ -84,7 +88,7 @@ mod tests {
     #[test]
     fn every_status_round_trips_through_its_code() {
         for status in AdoptionStatus::ALL {
-            assert_eq!(AdoptionStatus::from_code(status.code()), Some(status));
+            assert_eq!(AdoptionStatus::from_code(status.code()), Some(*status));
         }
     }
 

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::UserId;
 use crate::domain::window::{ConsultationWindow, WindowError};
-use crate::models::UserId;
 
 /// The consultation form as typed, every field a string so that it can be shown again.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -9,7 +9,8 @@ use validator::ValidateEmail;
 const MAX_INPUT_CHARS: usize = 254;
 
 /// Which of the accepted forms a contact is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum ContactKind {
     /// Mainland mobile number, stored as 11 digits.
     Mobile,
@@ -18,6 +19,8 @@ pub enum ContactKind {
     /// E-mail address, stored with a lowercase domain.
     Email,
 }
+
+crate::stored_as_text!(ContactKind { Mobile => "mobile", Landline => "landline", Email => "email" });
 
 /// Why a contact was refused; the message is shown to the citizen beside the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,8 +1,8 @@
 //! A department's written reply as typed into its form: numbered opinion rows, or 无意见.
 
 use crate::domain::contact::{Contact, ContactKind};
+use crate::domain::ids::SectionId;
 use crate::domain::opinion::{FieldErrors, MAX_WORDING_CHARS, clean_text};
-use crate::models::SectionId;
 
 /// The rows a reply form starts with, and how many "增加一条" adds.
 pub const BLANK_ROWS: usize = 1;

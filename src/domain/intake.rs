@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 
 use crate::domain::contact::Contact;
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::{AttachmentId, DepartmentId};
 use crate::domain::opinion::{MAX_WORDING_CHARS, clean_text};
-use crate::models::opinion::Channel;
-use crate::models::{AttachmentId, DepartmentId};
+use crate::domain::source::Channel;
 
 /// The channels an opinion can arrive by outside the site.
 pub const OFFLINE_CHANNELS: [Channel; 6] =

@@ -10,11 +10,12 @@ use diesel::sql_types::{Integer, Timestamp};
 use crate::db::Conn;
 use crate::db::schema::{drafts, invitations, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::ids::{ConsultationId, InvitationId, SectionId};
+use crate::domain::source::Channel;
 use crate::domain::window::format_china;
 use crate::exports::{Audience, AuthorKind, ExportHead, Grouping, OpinionRecord, Summary};
 use crate::models::invitation::Invitation;
-use crate::models::opinion::Channel;
-use crate::models::{Consultation, ConsultationId, Draft, InvitationId, SectionId};
+use crate::models::{Consultation, Draft};
 
 /// The counts above the table, the draft's title the table's title is made from, and the
 /// departments that sent no opinion.

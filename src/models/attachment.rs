@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::db::Conn;
 use crate::db::schema::attachments;
+use crate::domain::ids::{AttachmentId, ConsultationId};
 use crate::domain::scan::ScanKind;
-use crate::models::{AttachmentId, ConsultationId};
 
 /// The sub-folder of the upload directory that holds scanned letters.
 const FOLDER: &str = "attachments";

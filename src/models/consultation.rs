@@ -6,9 +6,10 @@ use diesel::prelude::*;
 use crate::db::schema::{consultations, users};
 use crate::db::{Conn, write_tx};
 use crate::domain::consultation::ConsultationDetails;
+use crate::domain::ids::{ConsultationId, UserId};
 use crate::domain::window::{ConsultationWindow, Status};
 use crate::error::AppError;
-use crate::models::{ConsultationId, Draft, User, UserId};
+use crate::models::{Draft, User};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = consultations)]

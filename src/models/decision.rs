@@ -8,8 +8,8 @@ use crate::db::schema::{decision_log, opinions};
 use crate::db::{Conn, write_tx};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Decision;
+use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::error::AppError;
-use crate::models::{ConsultationId, OpinionId};
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -25,20 +25,20 @@ pub struct Actor {
 pub struct DecisionChange {
     pub opinion_id: OpinionId,
     pub actor_name: String,
-    pub from_decision: Option<String>,
+    pub from_decision: Option<AdoptionStatus>,
     pub from_reason: Option<String>,
-    pub to_decision: Option<String>,
+    pub to_decision: Option<AdoptionStatus>,
     pub to_reason: Option<String>,
     pub created_at: NaiveDateTime,
 }
 
 impl DecisionChange {
     pub fn from_label(&self) -> &'static str {
-        label(self.from_decision.as_deref())
+        label(self.from_decision)
     }
 
     pub fn to_label(&self) -> &'static str {
-        label(self.to_decision.as_deref())
+        label(self.to_decision)
     }
 
     /// The history of these opinions, oldest change first.
@@ -51,8 +51,8 @@ impl DecisionChange {
     }
 }
 
-fn label(code: Option<&str>) -> &'static str {
-    code.and_then(AdoptionStatus::from_code).map_or("未处理", AdoptionStatus::label)
+fn label(decision: Option<AdoptionStatus>) -> &'static str {
+    decision.map_or("未处理", AdoptionStatus::label)
 }
 
 /// Applies `decision` (or takes decisions back, with `None`) to the opinions of
@@ -66,20 +66,20 @@ pub fn decide(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let to_decision = decision.map(|d| d.status.code());
+    let to_decision = decision.map(|d| d.status);
     let to_reason = decision.and_then(|d| d.reason.as_deref());
     write_tx(conn, |conn| {
-        let current: Vec<(OpinionId, Option<String>, Option<String>)> = opinions::table
+        let current: Vec<(OpinionId, Option<AdoptionStatus>, Option<String>)> = opinions::table
             .filter(opinions::consultation_id.eq(consultation))
             .filter(opinions::id.eq_any(ids))
             .select((opinions::id, opinions::decision, opinions::decision_reason))
             .load(conn)?;
         let mut changed = 0;
         for (id, from_decision, from_reason) in current {
-            if from_decision.as_deref() == to_decision && from_reason.as_deref() == to_reason {
+            if from_decision == to_decision && from_reason.as_deref() == to_reason {
                 continue;
             }
-            crate::models::decision_count::change(conn, consultation, from_decision.as_deref(), to_decision)?;
+            crate::models::decision_count::change(conn, consultation, from_decision, to_decision)?;
             diesel::update(opinions::table.find(id))
                 .set((
                     opinions::decision.eq(to_decision),

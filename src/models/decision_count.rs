@@ -8,18 +8,22 @@ use diesel::upsert::excluded;
 use crate::db::Conn;
 use crate::db::schema::{decision_counts, opinions};
 use crate::domain::adoption::AdoptionStatus;
-use crate::models::ConsultationId;
+use crate::domain::ids::ConsultationId;
 
 /// The counter of opinions without a decision.
 const UNDECIDED: &str = "undecided";
 
-fn key(decision: Option<&str>) -> &str {
-    decision.unwrap_or(UNDECIDED)
+fn key(decision: Option<AdoptionStatus>) -> &'static str {
+    decision.map_or(UNDECIDED, AdoptionStatus::code)
 }
 
-/// Adds `delta` to the count of `decision` (a decision code, `None` for undecided), in the
-/// caller's transaction.
-pub fn add(conn: &mut Conn, consultation: ConsultationId, decision: Option<&str>, delta: i32) -> QueryResult<()> {
+/// Adds `delta` to the count of `decision` (`None`: undecided), in the caller's transaction.
+pub fn add(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    decision: Option<AdoptionStatus>,
+    delta: i32,
+) -> QueryResult<()> {
     if delta == 0 {
         return Ok(());
     }
@@ -42,7 +46,12 @@ pub fn add(conn: &mut Conn, consultation: ConsultationId, decision: Option<&str>
 }
 
 /// Moves one opinion's count from one decision to another.
-pub fn change(conn: &mut Conn, consultation: ConsultationId, from: Option<&str>, to: Option<&str>) -> QueryResult<()> {
+pub fn change(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    from: Option<AdoptionStatus>,
+    to: Option<AdoptionStatus>,
+) -> QueryResult<()> {
     if key(from) != key(to) {
         add(conn, consultation, from, -1)?;
         add(conn, consultation, to, 1)?;
@@ -66,14 +75,14 @@ pub fn for_consultation(
 /// Counts the consultation's opinions afresh, e.g. after a bulk load that went around the
 /// counters.
 pub fn recount(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<()> {
-    let counted: Vec<(Option<String>, i64)> = opinions::table
+    let counted: Vec<(Option<AdoptionStatus>, i64)> = opinions::table
         .filter(opinions::consultation_id.eq(consultation))
         .group_by(opinions::decision)
         .select((opinions::decision, diesel::dsl::count_star()))
         .load(conn)?;
     diesel::delete(decision_counts::table.filter(decision_counts::consultation_id.eq(consultation))).execute(conn)?;
     for (decision, n) in counted {
-        add(conn, consultation, decision.as_deref(), n as i32)?;
+        add(conn, consultation, decision, n as i32)?;
     }
     Ok(())
 }

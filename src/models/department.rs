@@ -7,8 +7,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::db::Conn;
 use crate::db::schema::departments;
 use crate::domain::department::DepartmentDetails;
+use crate::domain::ids::DepartmentId;
 use crate::error::AppError;
-use crate::models::DepartmentId;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = departments)]

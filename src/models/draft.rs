@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::schema::{drafts, sections};
 use crate::db::{Conn, write_tx};
+use crate::domain::ids::{ConsultationId, DraftId, SectionId};
 use crate::drafts::ImportedDraft;
 use crate::error::AppError;
-use crate::models::{ConsultationId, DraftId, SectionId};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = drafts)]

@@ -9,12 +9,13 @@ use diesel::prelude::*;
 use crate::db::schema::{consultations, invitations, opinions};
 use crate::db::{Conn, write_tx};
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::ids::ConsultationId;
 use crate::domain::receipt::ReceiptCode;
+use crate::domain::source::Source;
 use crate::domain::window::Status;
 use crate::emails::{FeedbackNotice, NoticeItem, summary};
 use crate::error::AppError;
-use crate::models::opinion::Source;
-use crate::models::{Consultation, ConsultationId};
+use crate::models::Consultation;
 
 /// The counts a feedback page and dashboard show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -9,13 +9,14 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::{departments, invitation_tokens, invitations, opinions};
 use crate::db::{Conn, write_tx};
 use crate::domain::department_reply::{DepartmentReply, ReplyContent};
+use crate::domain::ids::{ConsultationId, DepartmentId, InvitationId};
+use crate::domain::source::{Channel, Source};
 use crate::domain::window::china_today;
 use crate::error::AppError;
 use crate::exports::QuietDepartment;
 use crate::models::department::Department;
-use crate::models::opinion::{Channel, NewOpinion, Opinion, Source};
+use crate::models::opinion::{NewOpinion, Opinion};
 use crate::models::outbox::NewMail;
-use crate::models::{ConsultationId, DepartmentId, InvitationId};
 use crate::text::normalise::fingerprint;
 
 /// Where a department's reply stands.
@@ -245,7 +246,7 @@ impl Invitation {
             // the department's letters stay as they are, numbered after the others.
             let all = invitation.opinions(conn)?;
             let (existing, others): (Vec<Opinion>, Vec<Opinion>) =
-                all.iter().cloned().partition(|o| o.channel == channel.code());
+                all.iter().cloned().partition(|o| o.channel == channel);
             let mut next_seq = all.iter().filter_map(|o| o.seq).max().unwrap_or(0) + 1;
             let points = match &reply.content {
                 ReplyContent::Opinions(points) => points.as_slice(),
@@ -262,11 +263,11 @@ impl Invitation {
                 let new = NewOpinion {
                     consultation_id: invitation.consultation_id,
                     section_id: point.section_id,
-                    source: Source::Department.code(),
-                    channel: channel.code(),
+                    source: Source::Department,
+                    channel,
                     author_name: &department.name,
                     contact: Some(reply.contact_phone.as_str()),
-                    contact_kind: Some(crate::models::opinion::contact_kind_code(reply.contact_phone.kind())),
+                    contact_kind: Some(reply.contact_phone.kind()),
                     body: &point.body,
                     original_text: point.original.as_deref(),
                     proposed_text: point.proposed.as_deref(),

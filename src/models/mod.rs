@@ -8,7 +8,6 @@ pub mod decision_count;
 pub mod department;
 pub mod draft;
 pub mod feedback;
-pub mod ids;
 pub mod invitation;
 pub mod offline;
 pub mod opinion;
@@ -20,7 +19,6 @@ pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};
-pub use ids::*;
 pub use opinion::Opinion;
 pub use user::{NewUser, User};
 

@@ -6,13 +6,14 @@ use diesel::prelude::*;
 
 use crate::db::schema::{invitations, opinions};
 use crate::db::{Conn, write_tx};
+use crate::domain::ids::{AttachmentId, ConsultationId, OpinionId, SectionId};
 use crate::domain::intake::IntakeOpinion;
+use crate::domain::source::Source;
 use crate::error::AppError;
 use crate::models::attachment::{Attachment, StoredFile};
 use crate::models::department::Department;
 use crate::models::invitation::Invitation;
-use crate::models::opinion::{NewOpinion, Source, contact_kind_code};
-use crate::models::{AttachmentId, ConsultationId, OpinionId, SectionId};
+use crate::models::opinion::NewOpinion;
 use crate::text::normalise::fingerprint;
 
 /// An offline opinion with everything resolved against the database.
@@ -66,11 +67,11 @@ impl OfflineEntry<'_> {
             let opinion = NewOpinion {
                 consultation_id: self.consultation_id,
                 section_id: self.section_id,
-                source: source.code(),
-                channel: o.channel.code(),
+                source,
+                channel: o.channel,
                 author_name,
                 contact: o.contact.as_ref().map(|c| c.as_str()),
-                contact_kind: o.contact.as_ref().map(|c| contact_kind_code(c.kind())),
+                contact_kind: o.contact.as_ref().map(|c| c.kind()),
                 body: &o.body,
                 original_text: o.original.as_deref(),
                 proposed_text: o.proposed.as_deref(),
@@ -138,7 +139,7 @@ pub struct OfflineOpinion {
 impl OfflineOpinion {
     /// The opinions of a consultation that staff entered (not sent through the site), newest first.
     pub fn list(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<OfflineOpinion>> {
-        use crate::models::opinion::Channel;
+        use crate::domain::source::Channel;
         let online = [Channel::Online.code(), Channel::DepartmentLink.code()];
         opinions::table
             .filter(opinions::consultation_id.eq(consultation))

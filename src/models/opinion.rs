@@ -11,11 +11,12 @@ use crate::db::Conn;
 use crate::db::schema::{consultations, decision_log, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::ContactKind;
+use crate::domain::ids::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
 use crate::domain::opinion::OpinionText;
 use crate::domain::receipt::ReceiptCode;
+use crate::domain::source::{Channel, Source};
 use crate::error::AppError;
 use crate::models::outbox::NewMail;
-use crate::models::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
 use crate::models::{decision_count, opinion_day};
 use crate::rate_limit::ClientKey;
 use crate::text::normalise::fingerprint;
@@ -23,107 +24,17 @@ use crate::text::normalise::fingerprint;
 /// A resend of the same opinion within this time returns the first receipt.
 pub const DUPLICATE_WINDOW_MINUTES: i64 = 10;
 
-/// Who an opinion came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Public,
-    Department,
-    Offline,
-}
-
-impl Source {
-    pub fn code(self) -> &'static str {
-        match self {
-            Source::Public => "public",
-            Source::Department => "department",
-            Source::Offline => "offline",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Public => "公众",
-            Source::Department => "部门",
-            Source::Offline => "线下收集",
-        }
-    }
-}
-
-/// How an opinion reached the drafters; the label is what tables print in 备注.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Online,
-    DepartmentLink,
-    Letter,
-    Fax,
-    Email,
-    Meeting,
-    Phone,
-    Other,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 8] = [
-        Channel::Online,
-        Channel::DepartmentLink,
-        Channel::Letter,
-        Channel::Fax,
-        Channel::Email,
-        Channel::Meeting,
-        Channel::Phone,
-        Channel::Other,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::Online => "online",
-            Channel::DepartmentLink => "department_link",
-            Channel::Letter => "letter",
-            Channel::Fax => "fax",
-            Channel::Email => "email",
-            Channel::Meeting => "meeting",
-            Channel::Phone => "phone",
-            Channel::Other => "other",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Online => "平台反馈",
-            Channel::DepartmentLink => "书面反馈",
-            Channel::Letter => "信函",
-            Channel::Fax => "传真",
-            Channel::Email => "电子邮件",
-            Channel::Meeting => "座谈会",
-            Channel::Phone => "电话",
-            Channel::Other => "其他",
-        }
-    }
-}
-
-pub fn contact_kind_code(kind: ContactKind) -> &'static str {
-    match kind {
-        ContactKind::Mobile => "mobile",
-        ContactKind::Landline => "landline",
-        ContactKind::Email => "email",
-    }
-}
-
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = opinions)]
 pub struct Opinion {
     pub id: OpinionId,
     pub consultation_id: ConsultationId,
     pub section_id: Option<SectionId>,
-    pub source: String,
-    pub channel: String,
+    pub source: Source,
+    pub channel: Channel,
     pub author_name: String,
     pub contact: Option<String>,
-    pub contact_kind: Option<String>,
+    pub contact_kind: Option<ContactKind>,
     pub body: String,
     pub original_text: Option<String>,
     pub proposed_text: Option<String>,
@@ -133,7 +44,7 @@ pub struct Opinion {
     pub fingerprint: String,
     pub flagged: bool,
     pub flag_reason: Option<String>,
-    pub decision: Option<String>,
+    pub decision: Option<AdoptionStatus>,
     pub decision_reason: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
     pub received_at: NaiveDateTime,
@@ -146,14 +57,6 @@ pub struct Opinion {
 }
 
 impl Opinion {
-    pub fn decision(&self) -> Option<AdoptionStatus> {
-        self.decision.as_deref().and_then(AdoptionStatus::from_code)
-    }
-
-    pub fn channel(&self) -> Option<Channel> {
-        Channel::from_code(&self.channel)
-    }
-
     pub fn find(conn: &mut Conn, id: OpinionId) -> QueryResult<Opinion> {
         opinions::table.find(id).select(Opinion::as_select()).first(conn)
     }
@@ -205,7 +108,7 @@ impl Opinion {
             ))
             .execute(conn)?;
         crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;
-        decision_count::change(conn, self.consultation_id, self.decision.as_deref(), None)?;
+        decision_count::change(conn, self.consultation_id, self.decision, None)?;
         if self.section_id != new.section_id {
             count_on_section(conn, self.section_id, -1)?;
             count_on_section(conn, new.section_id, 1)?;
@@ -218,7 +121,7 @@ impl Opinion {
     pub fn delete_counted(&self, conn: &mut Conn) -> Result<(), AppError> {
         crate::models::search::unindex(conn, self.id)?;
         diesel::delete(opinions::table.find(self.id)).execute(conn)?;
-        decision_count::add(conn, self.consultation_id, self.decision.as_deref(), -1)?;
+        decision_count::add(conn, self.consultation_id, self.decision, -1)?;
         diesel::update(consultations::table.find(self.consultation_id))
             .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
             .execute(conn)?;
@@ -259,11 +162,11 @@ impl Opinion {
 pub struct NewOpinion<'a> {
     pub consultation_id: ConsultationId,
     pub section_id: Option<SectionId>,
-    pub source: &'a str,
-    pub channel: &'a str,
+    pub source: Source,
+    pub channel: Channel,
     pub author_name: &'a str,
     pub contact: Option<&'a str>,
-    pub contact_kind: Option<&'a str>,
+    pub contact_kind: Option<ContactKind>,
     pub body: &'a str,
     pub original_text: Option<&'a str>,
     pub proposed_text: Option<&'a str>,
@@ -443,11 +346,11 @@ impl PublicSubmission<'_> {
                 let inserted = NewOpinion {
                     consultation_id: self.consultation_id,
                     section_id: self.section_id,
-                    source: Source::Public.code(),
-                    channel: Channel::Online.code(),
+                    source: Source::Public,
+                    channel: Channel::Online,
                     author_name: &self.text.name,
                     contact: Some(self.text.contact.as_str()),
-                    contact_kind: Some(contact_kind_code(self.text.contact.kind())),
+                    contact_kind: Some(self.text.contact.kind()),
                     body: &self.text.body,
                     original_text: suggestion.and_then(|s| s.original.as_deref()),
                     proposed_text: suggestion.and_then(|s| s.proposed.as_deref()),

@@ -7,8 +7,8 @@ use diesel::upsert::excluded;
 
 use crate::db::Conn;
 use crate::db::schema::opinion_days;
+use crate::domain::ids::ConsultationId;
 use crate::domain::window::china_date;
-use crate::models::ConsultationId;
 
 /// Adds `delta` to the count of the day `received_at` falls on, in the caller's transaction.
 /// An upsert, so that two opinions stored at once on a new day both count.

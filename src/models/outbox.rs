@@ -6,12 +6,14 @@ use diesel::prelude::*;
 
 use crate::db::Conn;
 use crate::db::schema::outbox;
-use crate::models::OutboxId;
+use crate::domain::ids::OutboxId;
 
 /// A delivery attempt may take this long before another instance may try the same mail.
 const LEASE_SECONDS: i64 = 300;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a mail is in its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum MailStatus {
     Pending,
     Sending,
@@ -19,16 +21,9 @@ pub enum MailStatus {
     Failed,
 }
 
-impl MailStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            MailStatus::Pending => "pending",
-            MailStatus::Sending => "sending",
-            MailStatus::Sent => "sent",
-            MailStatus::Failed => "failed",
-        }
-    }
+crate::stored_as_text!(MailStatus { Pending => "pending", Sending => "sending", Sent => "sent", Failed => "failed" });
 
+impl MailStatus {
     pub fn label(self) -> &'static str {
         match self {
             MailStatus::Pending => "待发送",
@@ -39,15 +34,47 @@ impl MailStatus {
     }
 }
 
+/// What a mail is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum MailKind {
+    /// 征求意见函
+    Invitation,
+    /// The reminder before a department's deadline.
+    Reminder,
+    /// A citizen's 回执.
+    Receipt,
+    /// Tells a citizen the feedback is published.
+    FeedbackNotice,
+}
+
+crate::stored_as_text!(MailKind {
+    Invitation => "invitation",
+    Reminder => "reminder",
+    Receipt => "receipt",
+    FeedbackNotice => "feedback_notice",
+});
+
+impl MailKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MailKind::Invitation => "征求意见函",
+            MailKind::Reminder => "反馈提醒",
+            MailKind::Receipt => "意见回执",
+            MailKind::FeedbackNotice => "反馈结果通知",
+        }
+    }
+}
+
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = outbox)]
 pub struct OutboxMail {
     pub id: OutboxId,
-    pub kind: String,
+    pub kind: MailKind,
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -58,7 +85,7 @@ pub struct OutboxMail {
 /// A mail to queue.
 #[derive(Debug, Clone)]
 pub struct NewMail {
-    pub kind: &'static str,
+    pub kind: MailKind,
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -73,7 +100,7 @@ impl NewMail {
                 outbox::recipient.eq(&self.recipient),
                 outbox::subject.eq(&self.subject),
                 outbox::body.eq(&self.body),
-                outbox::status.eq(MailStatus::Pending.code()),
+                outbox::status.eq(MailStatus::Pending),
                 outbox::attempts.eq(0),
                 outbox::next_attempt_at.eq(now),
                 outbox::created_at.eq(now),
@@ -90,20 +117,11 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 impl OutboxMail {
-    pub fn status(&self) -> MailStatus {
-        match self.status.as_str() {
-            "sending" => MailStatus::Sending,
-            "sent" => MailStatus::Sent,
-            "failed" => MailStatus::Failed,
-            _ => MailStatus::Pending,
-        }
-    }
-
     /// Takes up to `limit` due mails for delivery. Each is leased with a conditional
     /// update, so two instances never send the same mail; a lease that expires (the
     /// instance died mid-send) makes the mail due again.
     pub fn claim_due(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxMail>> {
-        let due_statuses = [MailStatus::Pending.code(), MailStatus::Sending.code()];
+        let due_statuses = [MailStatus::Pending, MailStatus::Sending];
         let candidates: Vec<OutboxId> = outbox::table
             .filter(outbox::status.eq_any(due_statuses))
             .filter(outbox::next_attempt_at.le(now))
@@ -120,7 +138,7 @@ impl OutboxMail {
                     .filter(outbox::next_attempt_at.le(now)),
             )
             .set((
-                outbox::status.eq(MailStatus::Sending.code()),
+                outbox::status.eq(MailStatus::Sending),
                 outbox::next_attempt_at.eq(now + Duration::seconds(LEASE_SECONDS)),
             ))
             .execute(conn)?;
@@ -136,7 +154,7 @@ impl OutboxMail {
         diesel::update(outbox::table.find(mail.id))
             .set((
                 outbox::body.eq(crate::emails::redact_links(&mail.body)),
-                outbox::status.eq(MailStatus::Sent.code()),
+                outbox::status.eq(MailStatus::Sent),
                 outbox::sent_at.eq(now),
                 outbox::attempts.eq(outbox::attempts + 1),
                 outbox::last_error.eq(None::<String>),
@@ -157,7 +175,7 @@ impl OutboxMail {
         let status = if attempts >= max_attempts { MailStatus::Failed } else { MailStatus::Pending };
         diesel::update(outbox::table.find(mail.id))
             .set((
-                outbox::status.eq(status.code()),
+                outbox::status.eq(status),
                 outbox::attempts.eq(attempts),
                 outbox::next_attempt_at.eq(now + backoff(attempts - 1)),
                 outbox::last_error.eq(error.chars().take(1000).collect::<String>()),
@@ -168,19 +186,15 @@ impl OutboxMail {
 
     /// Staff ask for a failed mail to be sent again: due now, with a fresh set of attempts.
     pub fn retry(conn: &mut Conn, id: OutboxId, now: NaiveDateTime) -> QueryResult<usize> {
-        diesel::update(outbox::table.find(id).filter(outbox::status.eq(MailStatus::Failed.code())))
-            .set((
-                outbox::status.eq(MailStatus::Pending.code()),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(now),
-            ))
+        diesel::update(outbox::table.find(id).filter(outbox::status.eq(MailStatus::Failed)))
+            .set((outbox::status.eq(MailStatus::Pending), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
             .execute(conn)
     }
 
     /// Mails that are not (yet) delivered, newest first.
     pub fn undelivered(conn: &mut Conn, limit: i64) -> QueryResult<Vec<OutboxMail>> {
         outbox::table
-            .filter(outbox::status.ne(MailStatus::Sent.code()))
+            .filter(outbox::status.ne(MailStatus::Sent))
             .order(outbox::id.desc())
             .limit(limit)
             .select(OutboxMail::as_select())
@@ -191,7 +205,7 @@ impl OutboxMail {
     pub fn purge_delivered(conn: &mut Conn, now: NaiveDateTime, days: i64) -> QueryResult<usize> {
         diesel::delete(
             outbox::table
-                .filter(outbox::status.eq(MailStatus::Sent.code()))
+                .filter(outbox::status.eq(MailStatus::Sent))
                 .filter(outbox::sent_at.lt(now - Duration::days(days))),
         )
         .execute(conn)

@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use crate::db::Conn;
 use crate::db::schema::{drafts, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
-use crate::models::opinion::Source;
-use crate::models::{Consultation, ConsultationId, Opinion, OpinionId, SectionId, search};
+use crate::domain::ids::{ConsultationId, OpinionId, SectionId};
+use crate::domain::source::Source;
+use crate::models::{Consultation, Opinion, search};
 
 /// Which part of the draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,7 +12,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Text};
 
 use crate::db::schema::opinions;
 use crate::db::{Backend, Conn};
-use crate::models::{ConsultationId, OpinionId};
+use crate::domain::ids::{ConsultationId, OpinionId};
 
 /// The hashed bigrams of `texts` (each on its own: no pair spans two of them), sorted and
 /// without repeats. Letters are compared in lower case.

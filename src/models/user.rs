@@ -9,8 +9,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::db::Conn;
 use crate::db::schema::users;
 use crate::domain::account::{DisplayName, Role, Username};
+use crate::domain::ids::UserId;
 use crate::error::AppError;
-use crate::models::UserId;
 
 #[derive(Queryable, Selectable, Identifiable, Clone)]
 #[diesel(table_name = users)]

@@ -5,9 +5,10 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::db;
+use crate::domain::ids::ConsultationId;
 use crate::domain::window::{Status, china_today};
 use crate::error::AppError;
-use crate::models::{Consultation, ConsultationId, Draft, Section, opinion_day};
+use crate::models::{Consultation, Draft, Section, opinion_day};
 use crate::routes::charts::DayChart;
 use crate::routes::views::{ConsultationView, DraftView, SectionView, section_views};
 use crate::startup::AppState;

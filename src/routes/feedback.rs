@@ -6,12 +6,13 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::db;
+use crate::domain::ids::ConsultationId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_layout, layout};
 use crate::models::feedback::FeedbackCounts;
 use crate::models::invitation::Invitation;
-use crate::models::{Consultation, ConsultationId, adoption_table};
+use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::views::{ConsultationView, paragraphs};
 use crate::startup::AppState;

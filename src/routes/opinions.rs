@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use crate::captcha::{self, Challenge, ChallengeKind};
 use crate::db;
+use crate::domain::ids::ConsultationId;
 use crate::domain::opinion::{FieldErrors, OpinionForm};
 use crate::error::AppError;
-use crate::models::ConsultationId;
 use crate::models::opinion::Submitted;
 use crate::rate_limit::ClientKey;
 use crate::routes::challenge;

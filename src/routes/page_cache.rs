@@ -15,7 +15,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use crate::models::ConsultationId;
+use crate::domain::ids::ConsultationId;
 use crate::routes::submission::Target;
 
 /// More entries than this and the cache starts again from empty (pages are cheap to redo).

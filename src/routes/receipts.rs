@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::db::{self, ephemeral_tx};
+use crate::domain::contact::ContactKind;
 use crate::domain::masking::{MaskStyle, mask_name};
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
@@ -97,7 +98,7 @@ pub fn visible_decision(
     opinion: &Opinion,
     consultation: &Consultation,
 ) -> Option<crate::domain::adoption::AdoptionStatus> {
-    opinion.decision().filter(|_| consultation.feedback_published_at.is_some())
+    opinion.decision.filter(|_| consultation.feedback_published_at.is_some())
 }
 
 #[derive(Deserialize)]
@@ -144,7 +145,7 @@ pub async fn show(
         status_css: decision.map_or("received", |d| d.code()),
         reason: decision.and(opinion.decision_reason.clone()).filter(|r| !r.trim().is_empty()),
         feedback_published,
-        mailed: opinion.contact_kind.as_deref() == Some("email"),
+        mailed: opinion.contact_kind == Some(ContactKind::Email),
         summary: paragraphs(&opinion.body),
     };
     html(StatusCode::OK, &page)

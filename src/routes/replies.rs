@@ -8,11 +8,11 @@ use chrono::Utc;
 use crate::db;
 use crate::domain::department_reply::{BLANK_ROWS, DepartmentReply, ReplyContent, ReplyForm, ReplyRow};
 use crate::domain::opinion::FieldErrors;
+use crate::domain::source::Channel;
 use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::models::department::Department;
 use crate::models::invitation::Invitation;
-use crate::models::opinion::Channel;
 use crate::models::{Consultation, Draft, Opinion, Section};
 use crate::routes::views::{ConsultationView, SectionView, section_views};
 use crate::startup::AppState;
@@ -79,7 +79,7 @@ async fn load(state: &AppState, token: String) -> Result<Loaded, AppError> {
         };
         // Opinions staff entered from the department's letters are not the form's to edit.
         let mut opinions = invitation.opinions(conn)?;
-        opinions.retain(|o| o.channel() == Some(Channel::DepartmentLink));
+        opinions.retain(|o| o.channel == Channel::DepartmentLink);
         Ok(Loaded { invitation, department, consultation, sections, opinions })
     })
     .await

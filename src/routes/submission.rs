@@ -9,12 +9,13 @@ use chrono::Utc;
 
 use crate::captcha;
 use crate::db;
+use crate::domain::ids::ConsultationId;
 use crate::domain::opinion::{FieldErrors, OpinionForm, OpinionText};
 use crate::domain::window::{Status, format_china};
 use crate::emails::{ReceiptMail, summary};
 use crate::error::AppError;
 use crate::models::opinion::{PublicSubmission, Submitted};
-use crate::models::{Consultation, ConsultationId, Draft, Section};
+use crate::models::{Consultation, Draft, Section};
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::routes::views::{SectionView, section_views};
 use crate::startup::AppState;
@@ -153,7 +154,7 @@ pub async fn submit(
 fn prepare(
     state: &AppState,
     target: &Target,
-    section_id: Option<crate::models::SectionId>,
+    section_id: Option<crate::domain::ids::SectionId>,
     text: OpinionText,
     client: ClientKey,
 ) -> impl FnOnce(&mut db::Conn) -> Result<Submitted, AppError> + Send + 'static {

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::ids::SectionId;
 use crate::domain::window::Status;
-use crate::models::{Consultation, Draft, Section, SectionId};
+use crate::models::{Consultation, Draft, Section};
 use crate::routes::charts::{ChartBar, bars};
 
 /// What every public page shows about a consultation.
@@ -229,7 +230,7 @@ mod tests {
     fn section(number: &str, heading: &str, body: &str) -> Section {
         Section {
             id: SectionId(1),
-            draft_id: crate::models::DraftId(1),
+            draft_id: crate::domain::ids::DraftId(1),
             position: 0,
             parent_id: None,
             level: 1,

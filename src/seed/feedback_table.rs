@@ -11,13 +11,15 @@ use crate::db::Conn;
 use crate::db::schema::invitations;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Decision;
+use crate::domain::ids::{ConsultationId, InvitationId};
+use crate::domain::source::{Channel, Source};
 use crate::domain::window::china_midnight_utc;
 use crate::drafts::refs::{SectionRef, resolve};
 use crate::error::AppError;
+use crate::models::Section;
 use crate::models::decision::{Actor, decide};
 use crate::models::department::{Department, DepartmentForm};
-use crate::models::opinion::{Channel, NewOpinion, Source};
-use crate::models::{ConsultationId, InvitationId, Section};
+use crate::models::opinion::NewOpinion;
 use crate::text::normalise::fingerprint;
 
 /// The manifest's description of a feedback table.
@@ -149,8 +151,8 @@ pub fn load(
             let id = NewOpinion {
                 consultation_id,
                 section_id,
-                source: Source::Department.code(),
-                channel: Channel::DepartmentLink.code(),
+                source: Source::Department,
+                channel: Channel::DepartmentLink,
                 author_name: &department.name,
                 contact: None,
                 contact_kind: None,

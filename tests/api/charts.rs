@@ -4,11 +4,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use zhengqiu::domain::source::{Channel, Source};
 
 use zhengqiu::db::Conn;
 use zhengqiu::db::schema::opinion_days;
+use zhengqiu::domain::ids::{ConsultationId, OpinionId};
+use zhengqiu::models::Opinion;
 use zhengqiu::models::opinion::NewOpinion;
-use zhengqiu::models::{ConsultationId, Opinion, OpinionId};
 
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, is_postgres, plain_opinion, spawn_app, spawn_app_with};
 use crate::review::{closed_consultation_as_owner, public_opinion};
@@ -38,7 +40,7 @@ fn letter(conn: &mut Conn, id: ConsultationId, at: NaiveDateTime, body: &str) ->
 }
 
 fn new_letter(id: ConsultationId, at: NaiveDateTime, body: &str) -> NewOpinion<'_> {
-    NewOpinion { source: "offline", channel: "letter", ..plain_opinion(id, "来信人", body, at) }
+    NewOpinion { source: Source::Offline, channel: Channel::Letter, ..plain_opinion(id, "来信人", body, at) }
 }
 
 #[actix_web::test]

@@ -3,14 +3,16 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
+use zhengqiu::domain::contact::ContactKind;
 
 use zhengqiu::db::schema::opinions;
 use zhengqiu::domain::adoption::AdoptionStatus;
 use zhengqiu::domain::decision::Decision;
+use zhengqiu::domain::ids::{ConsultationId, OpinionId};
 use zhengqiu::models::decision::{Actor, decide};
 use zhengqiu::models::feedback::FeedbackCounts;
 use zhengqiu::models::opinion::NewOpinion;
-use zhengqiu::models::{Consultation, ConsultationId, Opinion, OpinionId, review};
+use zhengqiu::models::{Consultation, Opinion, review};
 
 use crate::helpers::{TestApp, plain_opinion};
 use crate::review::{closed_consultation_as_owner, public_opinion};
@@ -94,7 +96,7 @@ async fn decision_and_section_counters_agree_with_the_opinions_through_every_cha
     let now = Utc::now().naive_utc();
     let amended = NewOpinion {
         contact: opinion.contact.as_deref(),
-        contact_kind: opinion.contact_kind.as_deref(),
+        contact_kind: opinion.contact_kind,
         ..plain_opinion(id, &opinion.author_name, "改为对全文的意见", now)
     };
     opinion.replace_content(&mut conn, &amended).unwrap();
@@ -115,7 +117,7 @@ async fn a_receipt_code_already_taken_stores_and_counts_nothing() {
     let now = Utc::now().naive_utc();
     let clash = |receipt_code| NewOpinion {
         contact: Some("13900000002"),
-        contact_kind: Some("mobile"),
+        contact_kind: Some(ContactKind::Mobile),
         receipt_code,
         ..plain_opinion(id, "公众乙", "另一条意见", now)
     };

@@ -5,12 +5,16 @@ use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 
 use zhengqiu::db::schema::{invitations, opinions, outbox, sections};
+use zhengqiu::domain::adoption::AdoptionStatus;
+use zhengqiu::domain::ids::{ConsultationId, InvitationId};
+use zhengqiu::domain::source::Source;
 use zhengqiu::domain::window::china_today;
 use zhengqiu::emails::invitation_letters;
 use zhengqiu::jobs;
+use zhengqiu::models::Consultation;
 use zhengqiu::models::department::{Department, DepartmentForm};
 use zhengqiu::models::invitation::Invitation;
-use zhengqiu::models::{Consultation, ConsultationId, InvitationId};
+use zhengqiu::models::outbox::{MailKind, MailStatus};
 
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, spawn_app, spawn_app_with, spawn_seeded_app, with_smtp};
 use crate::smtp::SmtpServer;
@@ -124,7 +128,7 @@ async fn the_full_round_from_invitation_mail_to_opinions_and_no_opinion() {
     // The delivered letters no longer hold working links in the outbox.
     app.wait_for_outbox_to_settle().await;
     let sent_bodies: Vec<String> =
-        outbox::table.filter(outbox::status.eq("sent")).select(outbox::body).load(&mut app.conn()).unwrap();
+        outbox::table.filter(outbox::status.eq(MailStatus::Sent)).select(outbox::body).load(&mut app.conn()).unwrap();
     assert!(!sent_bodies.is_empty() && sent_bodies.iter().all(|b| b.contains("/replies/（已隐去）")));
 }
 
@@ -147,7 +151,7 @@ async fn a_department_amends_its_reply_and_unchanged_opinions_keep_their_decisio
         .load(&mut app.conn())
         .unwrap();
     diesel::update(opinions::table.filter(opinions::id.eq_any(&first_ids)))
-        .set((opinions::decision.eq("adopted"), opinions::decision_reason.eq("已采纳")))
+        .set((opinions::decision.eq(AdoptionStatus::Adopted), opinions::decision_reason.eq("已采纳")))
         .execute(&mut app.conn())
         .unwrap();
     // The page shows the stored rows for amending.
@@ -265,7 +269,7 @@ async fn a_reminder_goes_once_and_only_to_departments_that_have_not_answered() {
     assert_eq!(jobs::run_due(&mut conn, due, 3, &url).unwrap().reminders, 1);
     assert_eq!(jobs::run_due(&mut conn, due + Duration::hours(12), 3, &url).unwrap().reminders, 0, "only once");
     let reminders: Vec<(String, String)> = outbox::table
-        .filter(outbox::kind.eq("reminder"))
+        .filter(outbox::kind.eq(MailKind::Reminder))
         .select((outbox::recipient, outbox::subject))
         .load(&mut conn)
         .unwrap();
@@ -302,7 +306,7 @@ async fn a_department_invited_with_less_time_than_the_reminder_period_gets_no_re
         "not later either"
     );
     let reminded: Vec<String> =
-        outbox::table.filter(outbox::kind.eq("reminder")).select(outbox::recipient).load(&mut conn).unwrap();
+        outbox::table.filter(outbox::kind.eq(MailKind::Reminder)).select(outbox::recipient).load(&mut conn).unwrap();
     assert_eq!(reminded, ["early@tg.gov.cn"], "晚邀请局 has just had its letter");
 }
 
@@ -343,7 +347,7 @@ async fn the_tongguan_demo_has_six_departments_and_their_opinions_tied_to_sectio
     type Row = (String, Option<i32>, Option<String>, Option<String>);
     let rows: Vec<Row> = opinions::table
         .left_join(sections::table)
-        .filter(opinions::source.eq("department"))
+        .filter(opinions::source.eq(Source::Department))
         .order((opinions::invitation_id.asc(), opinions::seq.asc()))
         .select((opinions::author_name, opinions::seq, sections::anchor.nullable(), opinions::decision))
         .load(&mut app.conn())

@@ -5,11 +5,12 @@ use diesel::prelude::*;
 
 use zhengqiu::db::schema::invitations;
 use zhengqiu::domain::account::Role;
+use zhengqiu::domain::ids::{ConsultationId, InvitationId};
 use zhengqiu::emails::invitation_letters;
 use zhengqiu::jobs;
+use zhengqiu::models::Consultation;
 use zhengqiu::models::department::{Department, DepartmentForm};
 use zhengqiu::models::invitation::Invitation;
-use zhengqiu::models::{Consultation, ConsultationId, InvitationId};
 
 use crate::helpers::{Page, TestApp, login_ok, spawn_app, spawn_seeded_app};
 use crate::review::{closed_consultation_as_owner, exported_title, public_opinion};

@@ -1,6 +1,7 @@
 //! `spawn_app()`: the real application on a free port with a fresh database.
 
 use std::sync::Arc;
+use zhengqiu::domain::source::{Channel, Source};
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::RunQueryDsl;
@@ -11,10 +12,11 @@ use zhengqiu::auth::accounts::DemoLogins;
 use zhengqiu::config::Settings;
 use zhengqiu::db::{self, DbUrl};
 use zhengqiu::domain::account::{DisplayName, NewPassword, Role, Username};
+use zhengqiu::domain::ids::{ConsultationId, UserId};
 use zhengqiu::drafts;
 use zhengqiu::models::draft::DraftSource;
 use zhengqiu::models::opinion::NewOpinion;
-use zhengqiu::models::{ConsultationId, Draft, NewConsultation, NewUser, UserId};
+use zhengqiu::models::{Draft, NewConsultation, NewUser};
 use zhengqiu::startup::Application;
 
 pub struct TestApp {
@@ -339,8 +341,8 @@ pub fn plain_opinion<'a>(id: ConsultationId, author: &'a str, body: &'a str, at:
     NewOpinion {
         consultation_id: id,
         section_id: None,
-        source: "public",
-        channel: "online",
+        source: Source::Public,
+        channel: Channel::Online,
         author_name: author,
         contact: None,
         contact_kind: None,

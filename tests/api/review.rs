@@ -10,9 +10,10 @@ use diesel::prelude::*;
 use zhengqiu::db::schema::{consultations, decision_log, opinions, outbox};
 use zhengqiu::domain::account::Role;
 use zhengqiu::domain::contact::Contact;
+use zhengqiu::domain::ids::{ConsultationId, OpinionId};
 use zhengqiu::domain::opinion::OpinionText;
 use zhengqiu::models::opinion::{PublicSubmission, Submitted};
-use zhengqiu::models::{ConsultationId, OpinionId};
+use zhengqiu::models::outbox::MailKind;
 use zhengqiu::rate_limit::ClientKey;
 
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, login_ok, spawn_app, spawn_seeded_app};
@@ -619,7 +620,7 @@ async fn publishing_the_feedback_shows_it_marks_the_status_answers_receipts_and_
     );
 
     let notices: Vec<(String, String, String)> = outbox::table
-        .filter(outbox::kind.eq("feedback_notice"))
+        .filter(outbox::kind.eq(MailKind::FeedbackNotice))
         .select((outbox::recipient, outbox::subject, outbox::body))
         .load(&mut conn)
         .unwrap();

@@ -14,7 +14,7 @@ fn ids_found(page: &crate::helpers::Page) -> Vec<String> {
     page.select("input[name=ids]").iter().map(|e| e.value().attr("value").unwrap().to_owned()).collect()
 }
 
-async fn search(app: &TestApp, id: zhengqiu::models::ConsultationId, query: &str) -> Vec<String> {
+async fn search(app: &TestApp, id: zhengqiu::domain::ids::ConsultationId, query: &str) -> Vec<String> {
     let q = serde_urlencoded::to_string([("q", query)]).unwrap();
     let page = app.page(&format!("/staff/consultations/{id}/review?{q}")).await;
     assert_eq!(page.status, 200, "{query}");
@@ -47,7 +47,7 @@ async fn an_amended_opinion_is_found_by_its_new_text_and_a_deleted_one_not_at_al
     let fingerprint = zhengqiu::text::normalise::fingerprint("建议保留第三条并补充罚则。");
     let amended = NewOpinion {
         contact: opinion.contact.as_deref(),
-        contact_kind: opinion.contact_kind.as_deref(),
+        contact_kind: opinion.contact_kind,
         fingerprint: &fingerprint,
         ..plain_opinion(id, "王五", "建议保留第三条并补充罚则。", now)
     };

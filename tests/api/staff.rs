@@ -7,7 +7,8 @@ use reqwest::multipart::{Form, Part};
 
 use zhengqiu::auth::accounts::add_user;
 use zhengqiu::domain::account::Role;
-use zhengqiu::models::{Consultation, ConsultationId, User};
+use zhengqiu::domain::ids::ConsultationId;
+use zhengqiu::models::{Consultation, User};
 
 use crate::helpers::{
     Page, SMALL_DRAFT, STAFF_PASSWORD, TestApp, china_day, login, login_ok, spawn_app, spawn_seeded_app,

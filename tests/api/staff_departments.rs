@@ -6,11 +6,12 @@ use diesel::prelude::*;
 
 use zhengqiu::db::schema::{invitation_tokens, invitations, outbox};
 use zhengqiu::domain::account::Role;
+use zhengqiu::domain::ids::{ConsultationId, DepartmentId};
 use zhengqiu::domain::window::format_china;
 use zhengqiu::jobs;
 use zhengqiu::models::department::{Department, DepartmentForm};
 use zhengqiu::models::invitation::Invitation;
-use zhengqiu::models::{ConsultationId, DepartmentId};
+use zhengqiu::models::outbox::MailKind;
 
 use crate::helpers::{Page, SMALL_DRAFT, STAFF_PASSWORD, TestApp, china_day, login_ok, spawn_app_with, with_smtp};
 use crate::smtp::SmtpServer;
@@ -340,7 +341,7 @@ async fn a_new_link_is_mailed_or_shown_once_and_the_earlier_link_still_works() {
     assert_eq!(app.page(&first).await.status, 200);
     let letters: i64 = outbox::table
         .filter(outbox::recipient.eq("rsj@tg.gov.cn"))
-        .filter(outbox::kind.eq("invitation"))
+        .filter(outbox::kind.eq(MailKind::Invitation))
         .count()
         .get_result(&mut app.conn())
         .unwrap();

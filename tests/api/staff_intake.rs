@@ -5,13 +5,15 @@ use chrono::Utc;
 use diesel::prelude::*;
 use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
+use zhengqiu::domain::source::{Channel, Source};
 
 use zhengqiu::db::schema::{attachments, consultations, invitations, opinions, sections};
 use zhengqiu::domain::account::Role;
+use zhengqiu::domain::ids::{ConsultationId, DepartmentId};
 use zhengqiu::domain::window::in_china;
+use zhengqiu::models::Opinion;
 use zhengqiu::models::department::{Department, DepartmentForm};
 use zhengqiu::models::invitation::Invitation;
-use zhengqiu::models::{ConsultationId, DepartmentId, Opinion};
 
 use crate::helpers::{Page, SMALL_DRAFT, STAFF_PASSWORD, TestApp, china_day, login_ok, spawn_app_with};
 
@@ -112,7 +114,7 @@ async fn a_letter_with_a_scanned_pdf_is_counted_and_its_next_opinion_keeps_the_s
     assert_eq!(response.status(), 303);
     let first = all_opinions(&app, wang_owns).pop().expect("the opinion is stored");
     assert_eq!(location(&response), format!("{}?continue={}", intake_path(wang_owns), first.id));
-    assert_eq!((first.source.as_str(), first.channel.as_str()), ("offline", "letter"));
+    assert_eq!((first.source, first.channel), (Source::Offline, Channel::Letter));
     assert_eq!((first.author_name.as_str(), first.contact.as_deref()), ("张三", Some("13812345678")));
     assert_eq!(in_china(first.received_at).date_naive(), china_day(-2));
     assert_eq!(first.proposed_text.as_deref(), Some("基本完成"));
@@ -272,7 +274,7 @@ async fn a_letter_from_an_invited_department_joins_its_reply_and_survives_its_am
     let stored = all_opinions(&app, wang_owns);
     let row = |body: &str| stored.iter().find(|o| o.body == body).unwrap().clone();
     assert_eq!(row("来函补充的意见").seq, Some(2), "numbered after the reply's opinion");
-    assert_eq!(row("来函补充的意见").source, "department");
+    assert_eq!(row("来函补充的意见").source, Source::Department);
     assert_eq!(row("社区办来函的意见").seq, Some(1));
     assert!(
         row("区商务局来函的意见").invitation_id.is_none() && row("区商务局来函的意见").department_id == Some(uninvited)

@@ -10,12 +10,15 @@ use rand::Rng;
 
 use zhengqiu::db::schema::{captcha_challenges, consultations, departments, opinions, sections};
 use zhengqiu::db::{self, Conn, DbUrl};
+use zhengqiu::domain::contact::ContactKind;
+use zhengqiu::domain::ids::{ConsultationId, DepartmentId, SectionId};
 use zhengqiu::domain::receipt::ReceiptCode;
+use zhengqiu::domain::source::{Channel, Source};
 use zhengqiu::domain::window::china_today;
 use zhengqiu::drafts;
 use zhengqiu::models::draft::DraftSource;
 use zhengqiu::models::opinion::NewOpinion;
-use zhengqiu::models::{ConsultationId, DepartmentId, Draft, NewConsultation, SectionId};
+use zhengqiu::models::{Draft, NewConsultation};
 use zhengqiu::text::normalise::fingerprint;
 
 pub const STAFF_USER: &str = "bench";
@@ -134,11 +137,11 @@ fn opinion_body(i: usize) -> String {
 
 struct Row {
     section: Option<SectionId>,
-    source: &'static str,
-    channel: &'static str,
+    source: Source,
+    channel: Channel,
     author: String,
     contact: Option<String>,
-    contact_kind: Option<&'static str>,
+    contact_kind: Option<ContactKind>,
     body: String,
     receipt: Option<String>,
     fingerprint: String,
@@ -150,16 +153,16 @@ struct Row {
 fn row(i: usize, sections: &[SectionId], departments: &[DepartmentId], start: NaiveDateTime) -> Row {
     let section = (!i.is_multiple_of(10)).then(|| sections[i % sections.len()]);
     let (source, channel) = match i % 20 {
-        0..=15 => ("public", "online"),
-        16..=18 => ("department", "department_link"),
-        _ => ("offline", "letter"),
+        0..=15 => (Source::Public, Channel::Online),
+        16..=18 => (Source::Department, Channel::DepartmentLink),
+        _ => (Source::Offline, Channel::Letter),
     };
-    let department = (source == "department").then(|| departments[i % departments.len()]);
+    let department = (source == Source::Department).then(|| departments[i % departments.len()]);
     let author = match department {
         Some(_) => DEPARTMENTS[i % DEPARTMENTS.len()].to_owned(),
         None => format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i / 12) % GIVEN.len()]),
     };
-    let public = source == "public";
+    let public = source == Source::Public;
     let body = opinion_body(i);
     Row {
         section,
@@ -167,7 +170,7 @@ fn row(i: usize, sections: &[SectionId], departments: &[DepartmentId], start: Na
         channel,
         author,
         contact: public.then(|| format!("139{:08}", i % 100_000_000)),
-        contact_kind: public.then_some("mobile"),
+        contact_kind: public.then_some(ContactKind::Mobile),
         fingerprint: fingerprint(&body),
         body,
         receipt: public.then(|| ReceiptCode::generate(&mut rand::rng()).as_str().to_owned()),

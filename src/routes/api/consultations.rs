@@ -6,10 +6,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
+use crate::domain::ids::ConsultationId;
 use crate::domain::window::{Status, format_china};
 use crate::error::{ApiError, AppError};
 use crate::models::feedback::FeedbackCounts;
-use crate::models::{Consultation, ConsultationId, Draft, Section};
+use crate::models::{Consultation, Draft, Section};
 use crate::routes::views::section_views;
 use crate::startup::AppState;
 

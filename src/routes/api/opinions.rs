@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 
 use super::Problem;
 use crate::captcha::ChallengeKind;
+use crate::domain::ids::ConsultationId;
 use crate::domain::opinion::OpinionForm;
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
 use crate::error::{ApiError, AppError};
-use crate::models::ConsultationId;
 use crate::models::Section;
 use crate::models::opinion::Submitted;
 use crate::rate_limit::ClientKey;

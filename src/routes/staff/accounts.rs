@@ -11,10 +11,11 @@ use crate::auth::{AdminUser, CsrfForm, StaffUser};
 use crate::db;
 use crate::domain::account::{NewAccount, NewAccountFields, NewPassword, Role};
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::UserId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::models::user::NewUserError;
-use crate::models::{NewUser, User, UserId};
+use crate::models::{NewUser, User};
 use crate::routes::render;
 use crate::startup::AppState;
 
@@ -68,7 +69,8 @@ impl UsersPage {
             staff: StaffChrome::new(staff),
             accounts: users.iter().map(|u| AccountRow::new(u, &staff.user)).collect(),
             roles: Role::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|r| RoleOption { code: r.code(), label: r.label(), selected: r == chosen })
                 .collect(),
             fields,

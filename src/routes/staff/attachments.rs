@@ -7,9 +7,10 @@ use actix_web::{HttpResponse, get, web};
 
 use crate::auth::{StaffUser, ensure_can_manage};
 use crate::db;
+use crate::domain::ids::AttachmentId;
 use crate::error::AppError;
+use crate::models::Consultation;
 use crate::models::attachment::Attachment;
-use crate::models::{AttachmentId, Consultation};
 use crate::startup::AppState;
 
 /// Shown inline (PDF or image; the stored type comes from the file's content, and the

@@ -8,11 +8,12 @@ use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfUpload, StaffUser};
 use crate::db;
 use crate::domain::consultation::VersionLabel;
+use crate::domain::ids::ConsultationId;
 use crate::domain::window::format_china;
 use crate::drafts;
 use crate::error::AppError;
 use crate::models::draft::DraftSource;
-use crate::models::{Consultation, ConsultationId, Draft};
+use crate::models::{Consultation, Draft};
 use crate::routes::render;
 use crate::startup::AppState;
 

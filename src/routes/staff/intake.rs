@@ -10,8 +10,10 @@ use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfUpload, StaffUser, UploadedFile};
 use crate::db;
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::intake::{IntakeFields, IntakeOpinion, OFFLINE_CHANNELS, Sender};
 use crate::domain::scan::{NOT_A_SCAN, ScanKind};
+use crate::domain::source::Channel;
 use crate::domain::window::{china, china_today, in_china};
 use crate::emails::summary;
 use crate::error::AppError;
@@ -19,8 +21,7 @@ use crate::models::attachment::{Attachment, StoredFile};
 use crate::models::department::Department;
 use crate::models::invitation::Invitation;
 use crate::models::offline::{self, OfflineEntry, OfflineOpinion};
-use crate::models::opinion::Channel;
-use crate::models::{Consultation, ConsultationId, Draft, OpinionId, Section};
+use crate::models::{Consultation, Draft, Section};
 use crate::routes::render;
 use crate::routes::views::section_views;
 use crate::startup::AppState;
@@ -87,7 +88,7 @@ impl Desk {
         attachment: Option<&str>,
     ) -> Result<Desk, AppError> {
         let consultation = staff.consultation(state, id).await?;
-        let kept_id = attachment.and_then(|a| a.parse().ok()).map(crate::models::AttachmentId);
+        let kept_id = attachment.and_then(|a| a.parse().ok()).map(crate::domain::ids::AttachmentId);
         db::run(&state.pool, move |conn| {
             let invited = Invitation::with_departments(conn, id)?.into_iter().map(|(_, d)| d).collect();
             let sections = match Draft::current_for(conn, id)? {
@@ -193,7 +194,7 @@ fn same_letter(o: &crate::models::Opinion) -> IntakeFields {
         department: o.department_id.map(|d| d.to_string()).unwrap_or_default(),
         author_name: if o.department_id.is_some() { String::new() } else { o.author_name.clone() },
         contact: o.contact.clone().unwrap_or_default(),
-        channel: o.channel.clone(),
+        channel: o.channel.code().to_owned(),
         received_on: in_china(o.received_at).date_naive().to_string(),
         attachment: o.attachment_id.map(|a| a.to_string()).unwrap_or_default(),
         ..IntakeFields::default()

@@ -10,12 +10,13 @@ use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfForm, StaffUser};
 use crate::db;
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::{ConsultationId, InvitationId};
 use crate::domain::window::{china_today, format_china};
 use crate::emails::invitation_letters;
 use crate::error::AppError;
+use crate::models::Consultation;
 use crate::models::department::Department;
 use crate::models::invitation::{Invitation, InvitationStatus, Letter, RoundCounts, reply_url};
-use crate::models::{Consultation, ConsultationId, InvitationId};
 use crate::routes::render;
 use crate::startup::AppState;
 

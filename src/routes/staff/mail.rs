@@ -7,10 +7,10 @@ use chrono::Utc;
 use super::{StaffChrome, see_other};
 use crate::auth::{AdminUser, CsrfForm, NoFields};
 use crate::db;
+use crate::domain::ids::OutboxId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::mail::delivery_description;
-use crate::models::OutboxId;
 use crate::models::outbox::{MailStatus, OutboxMail};
 use crate::routes::render;
 use crate::startup::AppState;
@@ -33,21 +33,11 @@ pub struct MailRow {
 }
 
 /// What a mail is, in the words of the people who read this page.
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "invitation" => "征求意见函",
-        "reminder" => "反馈提醒",
-        "receipt" => "意见回执",
-        "feedback_notice" => "反馈结果通知",
-        _ => "其他",
-    }
-}
-
 impl MailRow {
     fn new(m: &OutboxMail) -> MailRow {
-        let status = m.status();
+        let status = m.status;
         MailRow {
-            kind: kind_label(&m.kind),
+            kind: m.kind.label(),
             recipient: m.recipient.clone(),
             subject: m.subject.clone(),
             status_label: status.label(),

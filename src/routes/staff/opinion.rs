@@ -13,12 +13,13 @@ use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Decision;
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::models::decision::{Actor, DecisionChange, decide};
 use crate::models::review::copies_of;
-use crate::models::{Consultation, ConsultationId, Opinion, OpinionId};
+use crate::models::{Consultation, Opinion};
 use crate::startup::AppState;
 
 /// A line of the decision history.
@@ -127,7 +128,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (cid, oid) = path.into_inner();
     let loaded = load(&state, &staff, cid, oid).await?;
-    let status = loaded.opinion.decision.clone().unwrap_or_else(|| "undecided".to_owned());
+    let status = loaded.opinion.decision.map_or("undecided", AdoptionStatus::code).to_owned();
     let reason = loaded.opinion.decision_reason.clone().unwrap_or_default();
     crate::routes::render(&loaded.page(&staff, &query, status, reason, FieldErrors::new()))
 }

@@ -9,9 +9,9 @@ use super::review::Choice;
 use crate::db::Conn;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::Contact;
+use crate::domain::ids::{ConsultationId, SectionId};
 use crate::domain::window::format_china;
-use crate::models::opinion::{Channel, Source};
-use crate::models::{ConsultationId, Opinion, Section, SectionId};
+use crate::models::{Opinion, Section};
 use crate::routes::views::{escape_html, paragraphs};
 use crate::text::wording_diff::{diff_chars, locate, to_html};
 
@@ -81,21 +81,14 @@ pub struct OpinionRow {
     pub seq: Option<i32>,
 }
 
-fn source_label(code: &str) -> &'static str {
-    [Source::Public, Source::Department, Source::Offline]
-        .into_iter()
-        .find(|s| s.code() == code)
-        .map_or("其他", |s| s.label())
-}
-
 impl OpinionRow {
     pub fn new(o: &Opinion, titles: &SectionTitles, filter_string: &str) -> OpinionRow {
-        let decision = o.decision();
+        let decision = o.decision;
         OpinionRow {
             id: o.id.0,
             url: format!("/staff/consultations/{}/opinions/{}?{filter_string}", o.consultation_id, o.id),
-            source: source_label(&o.source),
-            channel: o.channel().map_or("其他", Channel::label),
+            source: o.source.label(),
+            channel: o.channel.label(),
             author: o.author_name.clone(),
             // Lists show contacts partly hidden; the opinion's own page shows them whole.
             contact: o.contact.as_deref().and_then(|c| Contact::parse(c).ok()).map(|c| c.masked()),
