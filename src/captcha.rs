@@ -19,21 +19,15 @@ const LOOK_ALIKES: &[char] = &['i', 'I', 'l', 'L', '1', '0', 'o', 'O'];
 const IMAGE_LENGTH: u32 = 5;
 
 /// How the challenge is put to the person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum ChallengeKind {
     Image,
     /// A short arithmetic question in Chinese text, readable by a screen reader.
     Question,
 }
 
-impl ChallengeKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            ChallengeKind::Image => "image",
-            ChallengeKind::Question => "question",
-        }
-    }
-}
+crate::stored_as_text!(ChallengeKind { Image => "image", Question => "question" });
 
 /// A freshly drawn challenge, before it is stored.
 pub struct Drawn {
@@ -124,7 +118,7 @@ fn chinese_number(text: &str) -> Option<usize> {
 #[diesel(table_name = captcha_challenges)]
 struct NewChallenge<'a> {
     id: &'a str,
-    kind: &'a str,
+    kind: ChallengeKind,
     answer: &'a str,
     expires_at: NaiveDateTime,
     created_at: NaiveDateTime,
@@ -136,7 +130,7 @@ pub fn store(conn: &mut Conn, drawn: Drawn, ttl_secs: i64, now: NaiveDateTime) -
     diesel::insert_into(captcha_challenges::table)
         .values(&NewChallenge {
             id: &id,
-            kind: drawn.kind.code(),
+            kind: drawn.kind,
             answer: &drawn.answer,
             expires_at: now + Duration::seconds(ttl_secs),
             created_at: now,

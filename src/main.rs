@@ -245,7 +245,7 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             let now = Utc::now().naive_utc();
             let added = add_user(&mut conn, &username, &display_name, &role, password.as_deref(), now)?;
             let user = &added.user;
-            println!("已创建账号 {}（{}，{}）", user.username, user.display_name, user.role().label());
+            println!("已创建账号 {}（{}，{}）", user.username, user.display_name, user.role.label());
             if let Some(password) = added.generated_password {
                 println!("初始密码：{}", password.expose());
                 println!("此密码只显示这一次，请妥善转交本人。");
@@ -255,7 +255,7 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::List => {
             for u in User::list(&mut conn)? {
                 let state = if u.active { "启用" } else { "已停用" };
-                println!("{}\t{}\t{}\t{state}", u.username, u.display_name, u.role().label());
+                println!("{}\t{}\t{}\t{state}", u.username, u.display_name, u.role.label());
             }
             Ok(())
         }

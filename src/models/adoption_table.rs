@@ -62,12 +62,12 @@ type Row = (
     Option<InvitationId>,
     Option<i32>,
     Option<SectionId>,
-    String,
+    Channel,
     String,
     Option<String>,
     String,
     chrono::NaiveDateTime,
-    Option<String>,
+    Option<AdoptionStatus>,
     Option<String>,
 );
 
@@ -143,11 +143,11 @@ fn record(row: Row, audience: Audience, paths: &HashMap<SectionId, String>) -> O
         author_key,
         invited: invitation.is_some(),
         contact: contact.filter(|_| audience == Audience::Staff),
-        channel: Channel::from_code(&channel).map_or("其他", Channel::label).to_owned(),
+        channel: channel.label().to_owned(),
         section: section.and_then(|s| paths.get(&s).cloned()),
         body,
         received_at: format_china(received_at),
-        decision: decision.as_deref().and_then(AdoptionStatus::from_code),
+        decision,
         reason,
     }
 }

@@ -69,29 +69,34 @@ pub struct Invitation {
     pub reminded_at: Option<NaiveDateTime>,
     pub responded_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
-    pub reply: Option<String>,
+    pub reply: Option<Reply>,
     pub reply_contact_person: Option<String>,
     pub reply_contact_phone: Option<String>,
     pub overdue_at: Option<NaiveDateTime>,
 }
 
 /// Why a token was issued.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum TokenPurpose {
     Invitation,
     Reminder,
     Resend,
 }
 
-impl TokenPurpose {
-    fn code(self) -> &'static str {
-        match self {
-            TokenPurpose::Invitation => "invitation",
-            TokenPurpose::Reminder => "reminder",
-            TokenPurpose::Resend => "resend",
-        }
-    }
+crate::stored_as_text!(TokenPurpose { Invitation => "invitation", Reminder => "reminder", Resend => "resend" });
+
+/// What a department answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Reply {
+    /// 已反馈意见
+    Opinions,
+    /// 无意见
+    NoOpinion,
 }
+
+crate::stored_as_text!(Reply { Opinions => "opinions", NoOpinion => "no_opinion" });
 
 /// A new link token: the raw value goes into the mail, only its hash is stored.
 pub fn new_token() -> String {
@@ -109,9 +114,9 @@ pub fn reply_url(public_url: &str, token: &str) -> String {
 
 impl Invitation {
     pub fn state(&self) -> ReplyState {
-        match self.reply.as_deref() {
-            Some("opinions") => ReplyState::Opinions,
-            Some("no_opinion") => ReplyState::NoOpinion,
+        match self.reply {
+            Some(Reply::Opinions) => ReplyState::Opinions,
+            Some(Reply::NoOpinion) => ReplyState::NoOpinion,
             _ if self.overdue_at.is_some() => ReplyState::Overdue,
             _ => ReplyState::Pending,
         }
@@ -181,7 +186,7 @@ impl Invitation {
             .values((
                 invitation_tokens::invitation_id.eq(id),
                 invitation_tokens::token_hash.eq(hash_token(&raw)),
-                invitation_tokens::purpose.eq(purpose.code()),
+                invitation_tokens::purpose.eq(purpose),
                 invitation_tokens::created_at.eq(now),
             ))
             .execute(conn)?;
@@ -295,7 +300,7 @@ impl Invitation {
             for surplus in existing.iter().skip(points.len()) {
                 surplus.delete_counted(conn)?;
             }
-            let kind = if points.is_empty() && others.is_empty() { "no_opinion" } else { "opinions" };
+            let kind = if points.is_empty() && others.is_empty() { Reply::NoOpinion } else { Reply::Opinions };
             diesel::update(invitations::table.find(invitation.id))
                 .set((
                     invitations::reply.eq(kind),

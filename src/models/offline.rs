@@ -8,7 +8,7 @@ use crate::db::schema::{invitations, opinions};
 use crate::db::{Conn, write_tx};
 use crate::domain::ids::{AttachmentId, ConsultationId, OpinionId, SectionId};
 use crate::domain::intake::IntakeOpinion;
-use crate::domain::source::Source;
+use crate::domain::source::{Channel, Source};
 use crate::error::AppError;
 use crate::models::attachment::{Attachment, StoredFile};
 use crate::models::department::Department;
@@ -115,7 +115,7 @@ fn mark_answered(
     let responded_at = invitation.responded_at.map_or(received_at, |at| at.min(received_at));
     diesel::update(invitations::table.find(invitation.id))
         .set((
-            invitations::reply.eq("opinions"),
+            invitations::reply.eq(crate::models::invitation::Reply::Opinions),
             invitations::responded_at.eq(responded_at),
             invitations::updated_at.eq(now),
         ))
@@ -129,7 +129,7 @@ fn mark_answered(
 pub struct OfflineOpinion {
     pub id: OpinionId,
     pub author_name: String,
-    pub channel: String,
+    pub channel: Channel,
     pub body: String,
     pub received_at: NaiveDateTime,
     pub seq: Option<i32>,

@@ -20,7 +20,7 @@ pub struct User {
     pub display_name: String,
     /// PHC string (`$argon2id$v=19$…`); see `auth::password`.
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -46,7 +46,7 @@ pub struct NewUser<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -83,7 +83,7 @@ impl<'a> NewUser<'a> {
             username: username.as_str(),
             display_name: display_name.as_str(),
             password_hash,
-            role: role.code(),
+            role,
             active: true,
             created_at: now,
             updated_at: now,
@@ -101,13 +101,8 @@ impl<'a> NewUser<'a> {
 }
 
 impl User {
-    /// The role; an unknown value in the database counts as the lesser one.
-    pub fn role(&self) -> Role {
-        Role::from_code(&self.role).unwrap_or(Role::Drafter)
-    }
-
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
     }
 
     pub fn find(conn: &mut Conn, id: UserId) -> QueryResult<User> {
@@ -127,7 +122,7 @@ impl User {
     /// Active drafters, by name: those a consultation can be assigned to.
     pub fn active_drafters(conn: &mut Conn) -> QueryResult<Vec<User>> {
         users::table
-            .filter(users::role.eq(Role::Drafter.code()))
+            .filter(users::role.eq(Role::Drafter))
             .filter(users::active.eq(true))
             .order(users::display_name.asc())
             .select(User::as_select())

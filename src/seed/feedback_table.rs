@@ -136,7 +136,7 @@ pub fn load(
                 invitations::invited_at.eq(invited_at),
                 invitations::responded_at.eq(replied_at),
                 invitations::updated_at.eq(now),
-                invitations::reply.eq("opinions"),
+                invitations::reply.eq(crate::models::invitation::Reply::Opinions),
             ),
             invitations::id
         )?;

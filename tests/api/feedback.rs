@@ -126,7 +126,7 @@ async fn departments_that_answered_no_opinion_or_kept_silent_are_in_the_table_an
     let no_opinion = invite_department(&app, id, "区财政局");
     invite_department(&app, id, "区审计局");
     diesel::update(invitations::table.find(no_opinion))
-        .set(invitations::reply.eq("no_opinion"))
+        .set(invitations::reply.eq(zhengqiu::models::invitation::Reply::NoOpinion))
         .execute(&mut app.conn())
         .unwrap();
     // The deadline has long passed: 区审计局's silence is recorded.

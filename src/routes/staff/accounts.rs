@@ -36,7 +36,7 @@ impl AccountRow {
             url: format!("/staff/users/{}", u.id),
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role_label: u.role().label(),
+            role_label: u.role.label(),
             active: u.active,
             last_login: u.last_login_at.map(format_china).unwrap_or_else(|| "从未登录".to_owned()),
             is_self: u.id == me.id,

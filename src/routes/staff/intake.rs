@@ -171,7 +171,7 @@ fn entered_row(o: &OfflineOpinion, intake_url: &str) -> EnteredRow {
     EnteredRow {
         received_on: in_china(o.received_at).date_naive().to_string(),
         author: o.author_name.clone(),
-        channel: Channel::from_code(&o.channel).map_or("其他", Channel::label),
+        channel: o.channel.label(),
         seq: o.seq,
         summary: summary(&o.body, 60),
         attachment_url: o.attachment_id.map(Attachment::url),

@@ -40,7 +40,7 @@ impl StaffChrome {
     pub fn new(staff: &StaffUser) -> StaffChrome {
         StaffChrome {
             display_name: staff.user.display_name.clone(),
-            role_label: staff.user.role().label(),
+            role_label: staff.user.role.label(),
             is_admin: staff.user.is_admin(),
             csrf: staff.csrf.clone(),
             flash: staff.session.take_flash(),
