@@ -139,11 +139,18 @@ pub fn store(conn: &mut Conn, drawn: Drawn, ttl_secs: i64, now: NaiveDateTime) -
     Ok(Challenge { id, kind: drawn.kind, image: drawn.image, question: drawn.question })
 }
 
+/// A person's answer to the challenge with this id.
+#[derive(Debug, Clone, Default)]
+pub struct CaptchaAnswer {
+    pub id: String,
+    pub answer: String,
+}
+
 /// Checks an answer and deletes the challenge whatever the outcome, so that each
 /// challenge allows exactly one attempt. Run it outside any transaction that might
 /// roll back, or the attempt would not count.
-pub fn consume(conn: &mut Conn, id: &str, given: &str, now: NaiveDateTime) -> QueryResult<Result<(), CaptchaFailure>> {
-    let target = captcha_challenges::table.filter(captcha_challenges::id.eq(id));
+pub fn consume(conn: &mut Conn, given: &CaptchaAnswer, now: NaiveDateTime) -> QueryResult<Result<(), CaptchaFailure>> {
+    let target = captcha_challenges::table.filter(captcha_challenges::id.eq(&given.id));
     let cols = (captcha_challenges::answer, captcha_challenges::expires_at);
     let row: Option<(String, NaiveDateTime)> = match conn {
         Conn::Sqlite(c) => diesel::delete(target).returning(cols).get_result(c).optional()?,
@@ -152,7 +159,7 @@ pub fn consume(conn: &mut Conn, id: &str, given: &str, now: NaiveDateTime) -> Qu
     Ok(match row {
         None => Err(CaptchaFailure::Missing),
         Some((_, expires_at)) if expires_at <= now => Err(CaptchaFailure::Expired),
-        Some((answer, _)) if constant_time_eq(answer.as_bytes(), normalise_answer(given).as_bytes()) => Ok(()),
+        Some((answer, _)) if constant_time_eq(answer.as_bytes(), normalise_answer(&given.answer).as_bytes()) => Ok(()),
         Some(_) => Err(CaptchaFailure::Wrong),
     })
 }

@@ -119,7 +119,7 @@ pub fn invitation_letters<'a>(
             title,
             issuer,
             deadline: &deadline.to_string(),
-            link: &crate::models::invitation::reply_url(public_url, token),
+            link: &crate::links::reply_url(public_url, token),
             date: &today.to_string(),
         };
         letter.to_mails(&department.email_list()).unwrap_or_else(|err| {
@@ -129,25 +129,6 @@ pub fn invitation_letters<'a>(
     }
 }
 
-/// Replaces the capability links a delivered mail held (department reply links and
-/// receipt codes), so the outbox does not keep working links once they are sent.
-pub fn redact_links(body: &str) -> String {
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    while let Some(at) = ["/replies/", "/receipts/"].iter().filter_map(|p| rest.find(p).map(|i| (i, *p))).min() {
-        let (index, prefix) = at;
-        out.push_str(&rest[..index + prefix.len()]);
-        rest = &rest[index + prefix.len()..];
-        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
-        if end > 0 {
-            out.push_str("（已隐去）");
-        }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The first `max` characters of a text, with "……" when cut.
 pub fn summary(text: &str, max: usize) -> String {
     let mut out: String = text.chars().take(max).collect();
@@ -155,19 +136,4 @@ pub fn summary(text: &str, max: usize) -> String {
         out.push_str("……");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delivered_mail_keeps_no_working_link() {
-        let body = "链接：http://x.cn/replies/AbC-123_x\n回执：http://x.cn/receipts/ABCDEFGHJK。谢谢";
-        assert_eq!(
-            redact_links(body),
-            "链接：http://x.cn/replies/（已隐去）\n回执：http://x.cn/receipts/（已隐去）。谢谢"
-        );
-        assert_eq!(redact_links("no links"), "no links");
-    }
 }

@@ -11,9 +11,10 @@ use crate::domain::ids::InvitationId;
 use crate::domain::window::{china_date, china_today};
 use crate::emails::ReminderMail;
 use crate::error::AppError;
+use crate::links::reply_url;
 use crate::models::Consultation;
 use crate::models::department::Department;
-use crate::models::invitation::{Invitation, TokenPurpose, reply_url};
+use crate::models::invitation::{Invitation, TokenPurpose};
 
 /// What one run did.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -143,7 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let mut conn = connect(&settings)?;
-            let applied = db::run_migrations(&mut conn).context("更新数据库结构（迁移）")?;
+            let applied = zhengqiu::models::migrate(&mut conn).context("更新数据库结构（迁移）")?;
             println!("{}：已应用 {} 个迁移 {:?}", settings.database_url, applied.len(), applied);
             Ok(())
         }
@@ -284,7 +284,7 @@ fn connect(settings: &Settings) -> anyhow::Result<db::Conn> {
 /// A connection to the configured database, its tables brought up to date.
 fn open_database(settings: &Settings) -> anyhow::Result<db::Conn> {
     let mut conn = connect(settings)?;
-    db::run_migrations(&mut conn).context("更新数据库结构（迁移）")?;
+    zhengqiu::models::migrate(&mut conn).context("更新数据库结构（迁移）")?;
     Ok(conn)
 }
 

@@ -24,6 +24,7 @@ use crate::models::Consultation;
 use crate::rate_limit::Exhausted;
 use crate::routes;
 use crate::seed;
+use crate::state::AppState;
 use crate::text::sensitive::SensitiveWords;
 
 /// The sensitive-word list used when `ZHENGQIU_SENSITIVE_WORDS_FILE` is not set.
@@ -31,25 +32,6 @@ const DEFAULT_SENSITIVE_WORDS: &str = include_str!("../seeds/sensitive-words.txt
 
 /// Captcha images that may wait to be drawn; a request beyond them is asked to retry.
 const CAPTCHA_QUEUE: usize = 256;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Arc<Settings>,
-    /// Rate-limit windows this process knows to be used up.
-    pub limits: Exhausted,
-    pub sensitive: SensitiveWords,
-    /// Draws captcha images on low-priority threads, one per core.
-    pub painter: crate::captcha::painter::Painter,
-    /// Durable writes that a person waits for (opinions), committed in groups.
-    pub writes: crate::db::GroupCommit,
-    /// Wakes the mail worker when mail has been queued.
-    pub mail_wakeup: Arc<Notify>,
-    /// Rendered public pages, kept for a moment.
-    pub pages: crate::routes::page_cache::PageCache,
-    /// Finds groups of similar opinions; built on first use (it loads a dictionary).
-    pub grouper: std::sync::OnceLock<Arc<crate::text::similar::Grouper>>,
-}
 
 fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
     let list = match &settings.sensitive_words_file {
@@ -63,8 +45,8 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
 /// gains from a few, each committing its own batches.
 fn writer_threads(settings: &Settings) -> usize {
     match settings.database_url.backend() {
-        crate::db::Backend::Sqlite => 1,
-        crate::db::Backend::Postgres => (settings.pool_size as usize / 4).clamp(1, 4),
+        crate::config::Backend::Sqlite => 1,
+        crate::config::Backend::Postgres => (settings.pool_size as usize / 4).clamp(1, 4),
     }
 }
 
@@ -73,7 +55,7 @@ fn writer_threads(settings: &Settings) -> usize {
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<DemoLogins>)> {
     let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
     let mut conn = pool.get().context("taking a connection from the pool")?;
-    let applied = db::run_migrations(&mut conn).context("applying migrations")?;
+    let applied = crate::models::migrate(&mut conn).context("applying migrations")?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");
     }
@@ -210,7 +192,7 @@ impl Application {
             writes: crate::db::GroupCommit::start(pool.clone(), writer_threads(&settings)),
             mail_wakeup: Arc::new(Notify::new()),
             grouper: std::sync::OnceLock::new(),
-            pages: crate::routes::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),
+            pages: crate::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),
         });
         let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };
         actix_web::rt::spawn(worker.run(Duration::from_millis(settings.mail_poll_ms)));

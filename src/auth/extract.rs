@@ -18,7 +18,7 @@ use crate::db;
 use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
 use crate::models::{Consultation, User};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal(anyhow::anyhow!("no AppState")))

@@ -1,6 +1,5 @@
 //! Opening connections: the backend comes from the URL scheme, and a failure says what failed.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,6 +7,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{self, ManageConnection};
 use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
 
+use crate::config::{Backend, DbUrl};
 use crate::error::AppError;
 
 /// A connection to whichever backend `DATABASE_URL` names.
@@ -24,81 +24,6 @@ impl Conn {
             Conn::Postgres(_) => Backend::Postgres,
             Conn::Sqlite(_) => Backend::Sqlite,
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A parsed `DATABASE_URL`.
-#[derive(Clone)]
-pub struct DbUrl {
-    backend: Backend,
-    target: String,
-}
-
-impl DbUrl {
-    /// `postgres://…` / `postgresql://…` name PostgreSQL; `sqlite://path`, `sqlite:path`
-    /// or a plain file path name an SQLite file.
-    pub fn parse(raw: &str) -> anyhow::Result<DbUrl> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            anyhow::bail!("DATABASE_URL is empty");
-        }
-        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            return Ok(DbUrl { backend: Backend::Postgres, target: raw.to_owned() });
-        }
-        if let Some((scheme, _)) = raw.split_once("://")
-            && scheme != "sqlite"
-        {
-            anyhow::bail!("DATABASE_URL scheme `{scheme}` is not supported: use postgres:// or an SQLite file path");
-        }
-        let path = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")).unwrap_or(raw);
-        Ok(DbUrl { backend: Backend::Sqlite, target: path.to_owned() })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// The SQLite file, if this is one.
-    pub fn sqlite_path(&self) -> Option<PathBuf> {
-        (self.backend == Backend::Sqlite).then(|| PathBuf::from(&self.target))
-    }
-
-    /// The URL as given (it may hold a password: do not log it, log `self` instead).
-    pub fn as_str(&self) -> &str {
-        &self.target
-    }
-}
-
-/// Shows the URL with any password replaced, for logs and messages.
-impl fmt::Display for DbUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.backend {
-            Backend::Sqlite => write!(f, "SQLite file {}", self.target),
-            Backend::Postgres => {
-                let shown = match (self.target.find("://"), self.target.rfind('@')) {
-                    (Some(scheme_end), Some(at)) if at > scheme_end => {
-                        let userinfo = &self.target[scheme_end + 3..at];
-                        let user = userinfo.split(':').next().unwrap_or("");
-                        let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
-                        format!("{}{}{}", &self.target[..scheme_end + 3], masked, &self.target[at..])
-                    }
-                    _ => self.target.clone(),
-                };
-                write!(f, "PostgreSQL {shown}")
-            }
-        }
-    }
-}
-
-impl fmt::Debug for DbUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
     }
 }
 
@@ -125,10 +50,10 @@ fn sqlite_without_memory_statistics() {
 /// Opens one connection, with the backend's own error message on failure
 /// (for PostgreSQL, libpq's text, e.g. that the password was refused).
 pub fn connect(url: &DbUrl) -> Result<Conn, ConnectionError> {
-    match url.backend {
-        Backend::Postgres => PgConnection::establish(&url.target).map(Conn::Postgres),
+    match url.backend() {
+        Backend::Postgres => PgConnection::establish(url.as_str()).map(Conn::Postgres),
         Backend::Sqlite => {
-            if let Some(dir) = PathBuf::from(&url.target).parent()
+            if let Some(dir) = PathBuf::from(url.as_str()).parent()
                 && !dir.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -136,7 +61,7 @@ pub fn connect(url: &DbUrl) -> Result<Conn, ConnectionError> {
                 })?;
             }
             sqlite_without_memory_statistics();
-            let mut conn = SqliteConnection::establish(&url.target)?;
+            let mut conn = SqliteConnection::establish(url.as_str())?;
             conn.batch_execute(SQLITE_SETUP).map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(Conn::Sqlite(conn))
         }
@@ -291,31 +216,5 @@ fn write_tx_begun_by<T>(
             }
             Err(err)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_postgres_url_names_postgres_and_hides_its_password() {
-        let url = DbUrl::parse("postgres://zq:secret@db.example:5432/zq").unwrap();
-        assert_eq!(url.backend(), Backend::Postgres);
-        assert_eq!(url.to_string(), "PostgreSQL postgres://zq:***@db.example:5432/zq");
-    }
-
-    #[test]
-    fn sqlite_urls_and_plain_paths_name_an_sqlite_file() {
-        for raw in ["sqlite://data/z.db", "sqlite:data/z.db", "data/z.db"] {
-            let url = DbUrl::parse(raw).unwrap();
-            assert_eq!(url.sqlite_path(), Some(PathBuf::from("data/z.db")), "{raw}");
-        }
-    }
-
-    #[test]
-    fn an_unknown_scheme_is_refused_with_a_reason() {
-        let err = DbUrl::parse("mysql://localhost/z").unwrap_err().to_string();
-        assert!(err.contains("mysql"), "{err}");
     }
 }

@@ -268,7 +268,8 @@ mod tests {
     use diesel::connection::SimpleConnection;
 
     use super::*;
-    use crate::db::{DbUrl, build_pool};
+    use crate::config::DbUrl;
+    use crate::db::build_pool;
 
     fn pool(dir: &tempfile::TempDir) -> Pool {
         let url = DbUrl::parse(&dir.path().join("group.db").to_string_lossy()).unwrap();

@@ -10,9 +10,13 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Any fixed number: instances starting together take turns migrating.
 const PG_MIGRATION_LOCK: i64 = 0x7a68_656e_6771;
 
-/// Applies pending migrations, then the data tasks they left for the application
-/// (indexing text stored before the index existed); returns the versions applied.
-pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+/// Applies pending migrations, then `data_tasks`: the work they left for the application
+/// (e.g. indexing text stored before the index existed), which on PostgreSQL runs under
+/// the same lock, so instances starting together do it once. Returns the versions applied.
+pub fn run_migrations(
+    conn: &mut Conn,
+    data_tasks: impl FnOnce(&mut Conn) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<String>> {
     fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
         versions.into_iter().map(|v| v.to_string()).collect()
     }
@@ -22,7 +26,7 @@ pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
             diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(c)?;
             let result = c.run_pending_migrations(POSTGRES).map(names).map_err(|e| anyhow::anyhow!("{e}"));
             let result = result.and_then(|applied| {
-                pending_tasks(conn)?;
+                data_tasks(conn)?;
                 Ok(applied)
             });
             if let Conn::Postgres(c) = conn {
@@ -31,18 +35,6 @@ pub fn run_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
             return result;
         }
     }?;
-    pending_tasks(conn)?;
+    data_tasks(conn)?;
     Ok(applied)
-}
-
-fn pending_tasks(conn: &mut Conn) -> anyhow::Result<()> {
-    let indexed = crate::models::search::backfill_if_pending(conn, |done, total| {
-        if done % 20_000 < 1000 {
-            tracing::info!(done, total, "indexing the text of stored opinions for search");
-        }
-    })?;
-    if indexed > 0 {
-        tracing::info!(indexed, "indexed the text of stored opinions for search");
-    }
-    Ok(())
 }

@@ -5,7 +5,7 @@ mod group;
 mod migrate;
 pub mod schema;
 
-pub use connection::{Backend, Conn, DbUrl, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
+pub use connection::{Conn, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
 pub use group::{GroupCommit, Scratch, defer};
 pub use migrate::run_migrations;
 

@@ -5,7 +5,6 @@ use serde::Deserialize;
 use crate::domain::contact::{Contact, ContactKind};
 use crate::domain::fields::FieldErrors;
 use crate::domain::opinion::clean_text;
-use crate::models::department::split_emails;
 
 const MAX_NAME_CHARS: usize = 60;
 const MAX_PERSON_CHARS: usize = 40;
@@ -92,9 +91,20 @@ fn parse_phone(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Splits a list of addresses typed with any of the usual separators.
+pub fn split_emails(list: &str) -> Vec<&str> {
+    list.split([',', ';', '，', '；', ' ', '\n', '、']).map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_lists_split_on_chinese_and_latin_separators() {
+        assert_eq!(split_emails("a@x.cn， b@x.cn;c@x.cn 、d@x.cn"), ["a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn"]);
+        assert!(split_emails("  ").is_empty());
+    }
 
     fn fields(name: &str, emails: &str, phone: &str) -> DepartmentFields {
         DepartmentFields {

@@ -1,7 +1,5 @@
 //! An opinion as typed into a form, and the parsed value the rest of the code trusts.
 
-use serde::Deserialize;
-
 use crate::domain::contact::Contact;
 pub use crate::domain::fields::FieldErrors;
 
@@ -9,37 +7,17 @@ pub use crate::domain::fields::FieldErrors;
 pub const MAX_WORDING_CHARS: usize = 2000;
 const MAX_NAME_CHARS: usize = 40;
 
-/// The public form exactly as submitted; kept whole so an error never loses what was typed.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct OpinionForm {
-    /// The section's anchor, or empty for the draft as a whole.
-    #[serde(default)]
-    pub section: String,
-    #[serde(default)]
+/// An opinion's fields as the person typed them, from the form or the JSON API; kept
+/// whole so an error never loses what was typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpinionInput {
     pub name: String,
-    #[serde(default)]
     pub contact: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub original_text: String,
-    #[serde(default)]
     pub proposed_text: String,
-    #[serde(default)]
-    pub consent: Option<String>,
-    #[serde(default)]
-    pub captcha_id: String,
-    #[serde(default)]
-    pub captcha_answer: String,
-    /// `image` or `question`: a retry keeps the kind the person was answering.
-    #[serde(default)]
-    pub captcha_kind: String,
-    /// Hidden from people; bots fill it in.
-    #[serde(default)]
-    pub website: String,
-    /// Which button was pressed: send, or ask for another captcha.
-    #[serde(default)]
-    pub action: Option<String>,
+    /// Whether the person agreed to the personal-information notice.
+    pub consent: bool,
 }
 
 /// A suggested change of wording: 原文 → 建议修改为. Either side may be empty
@@ -81,7 +59,7 @@ fn optional_wording(raw: &str, field: &'static str, label: &str, errors: &mut Fi
 
 impl OpinionText {
     /// Parses every field, collecting a message for each one that is wrong.
-    pub fn parse(form: &OpinionForm, max_chars: usize) -> Result<OpinionText, FieldErrors> {
+    pub fn parse(form: &OpinionInput, max_chars: usize) -> Result<OpinionText, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = clean_text(&form.name).replace('\n', " ");
         let name_chars = name.chars().count();
@@ -100,7 +78,7 @@ impl OpinionText {
         }
         let original = optional_wording(&form.original_text, "original_text", "原文", &mut errors);
         let proposed = optional_wording(&form.proposed_text, "proposed_text", "建议修改为", &mut errors);
-        if form.consent.is_none() {
+        if !form.consent {
             errors.add("consent", "请阅读并同意个人信息处理说明后再提交");
         }
         match contact {
@@ -119,13 +97,13 @@ impl OpinionText {
 mod tests {
     use super::*;
 
-    fn form() -> OpinionForm {
-        OpinionForm {
+    fn form() -> OpinionInput {
+        OpinionInput {
             name: "张三丰".into(),
             contact: "138 1234 5678".into(),
             body: "建议增加责任单位。".into(),
-            consent: Some("on".into()),
-            ..OpinionForm::default()
+            consent: true,
+            ..OpinionInput::default()
         }
     }
 
@@ -139,7 +117,7 @@ mod tests {
 
     #[test]
     fn every_missing_field_gets_its_own_message() {
-        let errors = OpinionText::parse(&OpinionForm::default(), 5000).unwrap_err();
+        let errors = OpinionText::parse(&OpinionInput::default(), 5000).unwrap_err();
         assert_eq!(errors.get("name"), Some("请填写您的姓名"));
         assert!(errors.get("contact").is_some());
         assert_eq!(errors.get("body"), Some("请填写您的意见"));
@@ -148,14 +126,14 @@ mod tests {
 
     #[test]
     fn an_opinion_over_the_limit_says_how_long_it_is() {
-        let long = OpinionForm { body: "字".repeat(11), ..form() };
+        let long = OpinionInput { body: "字".repeat(11), ..form() };
         let errors = OpinionText::parse(&long, 10).unwrap_err();
         assert_eq!(errors.get("body"), Some("意见不能超过10字（当前11字），请精简后再提交"));
     }
 
     #[test]
     fn a_suggested_wording_may_be_an_addition_without_original_text() {
-        let with = OpinionForm { proposed_text: " 增加食品安全 ".into(), ..form() };
+        let with = OpinionInput { proposed_text: " 增加食品安全 ".into(), ..form() };
         let parsed = OpinionText::parse(&with, 5000).unwrap();
         assert_eq!(parsed.suggestion, Some(Suggestion { original: None, proposed: Some("增加食品安全".into()) }));
     }

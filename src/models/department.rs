@@ -37,7 +37,7 @@ pub struct DepartmentForm<'a> {
 impl Department {
     /// The e-mail addresses, in the order given.
     pub fn email_list(&self) -> Vec<&str> {
-        split_emails(&self.emails)
+        crate::domain::department::split_emails(&self.emails)
     }
 
     pub fn all(conn: &mut Conn) -> QueryResult<Vec<Department>> {
@@ -129,21 +129,5 @@ impl Department {
             .set((departments::active.eq(active), departments::updated_at.eq(now)))
             .execute(conn)?;
         if n == 0 { Err(DieselError::NotFound) } else { Ok(()) }
-    }
-}
-
-/// Splits a list of addresses typed with any of the usual separators.
-pub fn split_emails(list: &str) -> Vec<&str> {
-    list.split([',', ';', '，', '；', ' ', '\n', '、']).map(str::trim).filter(|s| !s.is_empty()).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_lists_split_on_chinese_and_latin_separators() {
-        assert_eq!(split_emails("a@x.cn， b@x.cn;c@x.cn 、d@x.cn"), ["a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn"]);
-        assert!(split_emails("  ").is_empty());
     }
 }

@@ -127,7 +127,7 @@ pub fn publish(
             };
             by_address.entry(email).or_insert_with(|| (name, Vec::new())).1.push(item);
         }
-        let feedback_url = format!("{public_url}/consultations/{}/feedback", consultation.id);
+        let feedback_url = crate::links::feedback_url(public_url, consultation.id);
         let count = by_address.len();
         for (email, (name, items)) in by_address {
             let notice = FeedbackNotice {

@@ -107,11 +107,6 @@ pub fn hash_token(raw: &str) -> String {
     hex::encode(Sha256::digest(raw.as_bytes()))
 }
 
-/// The link a department uses to reply.
-pub fn reply_url(public_url: &str, token: &str) -> String {
-    format!("{public_url}/replies/{token}")
-}
-
 impl Invitation {
     pub fn state(&self) -> ReplyState {
         match self.reply {

@@ -22,6 +22,24 @@ pub use draft::{Draft, Section};
 pub use opinion::Opinion;
 pub use user::{NewUser, User};
 
+use crate::db::Conn;
+
+/// Applies pending migrations and the data tasks they leave (indexing the text of
+/// opinions stored before the search index existed); returns the versions applied.
+pub fn migrate(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+    crate::db::run_migrations(conn, |conn| {
+        let indexed = search::backfill_if_pending(conn, |done, total| {
+            if done % 20_000 < 1000 {
+                tracing::info!(done, total, "indexing the text of stored opinions for search");
+            }
+        })?;
+        if indexed > 0 {
+            tracing::info!(indexed, "indexed the text of stored opinions for search");
+        }
+        Ok(())
+    })
+}
+
 /// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection:
 /// the same statement is written for each inner connection.
 #[macro_export]

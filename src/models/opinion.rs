@@ -4,25 +4,16 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::db::Conn;
 use crate::db::schema::{consultations, decision_log, opinions, sections};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::ContactKind;
 use crate::domain::ids::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
-use crate::domain::opinion::OpinionText;
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::source::{Channel, Source};
 use crate::error::AppError;
-use crate::models::outbox::NewMail;
 use crate::models::{decision_count, opinion_day};
-use crate::rate_limit::ClientKey;
-use crate::text::normalise::fingerprint;
-
-/// A resend of the same opinion within this time returns the first receipt.
-pub const DUPLICATE_WINDOW_MINUTES: i64 = 10;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = opinions)]
@@ -143,7 +134,8 @@ impl Opinion {
         .execute(conn)
     }
 
-    fn recent_duplicate(conn: &mut Conn, dedupe_key: &str, since: NaiveDateTime) -> QueryResult<Option<Opinion>> {
+    /// The first opinion stored with this duplicate key since `since`.
+    pub fn recent_duplicate(conn: &mut Conn, dedupe_key: &str, since: NaiveDateTime) -> QueryResult<Option<Opinion>> {
         opinions::table
             .filter(opinions::dedupe_key.eq(dedupe_key))
             .filter(opinions::created_at.ge(since))
@@ -274,111 +266,4 @@ fn count_on_section(conn: &mut Conn, section: Option<SectionId>, delta: i32) -> 
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// A citizen's opinion ready to be stored.
-pub struct PublicSubmission<'a> {
-    pub consultation_id: ConsultationId,
-    pub section_id: Option<SectionId>,
-    pub text: &'a OpinionText,
-    pub client: &'a ClientKey,
-    /// Sensitive words found, if any: the opinion is flagged for review but kept.
-    pub flag_reason: Option<String>,
-    pub now: NaiveDateTime,
-}
-
-/// The outcome of a submission.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Submitted {
-    New(ReceiptCode),
-    /// The same opinion was sent within the last ten minutes: its first receipt.
-    Duplicate(ReceiptCode),
-}
-
-impl Submitted {
-    pub fn receipt(&self) -> &ReceiptCode {
-        match self {
-            Submitted::New(code) | Submitted::Duplicate(code) => code,
-        }
-    }
-}
-
-impl PublicSubmission<'_> {
-    /// Same consultation, section, contact and text (ignoring layout and punctuation).
-    fn dedupe_key(&self, secret: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
-        let section = self.section_id.map_or(-1, |s| s.0);
-        mac.update(format!("{}|{section}|{}|", self.consultation_id, self.text.contact.as_str()).as_bytes());
-        mac.update(fingerprint(&self.text.body).as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
-    }
-
-    /// Stores the opinion with a new receipt code and, when the contact is an e-mail
-    /// address, queues the receipt mail in the same transaction. A resend within ten
-    /// minutes returns the first receipt instead.
-    pub fn submit(
-        &self,
-        conn: &mut Conn,
-        secret: &[u8],
-        receipt_mail: impl FnOnce(&ReceiptCode) -> Option<NewMail>,
-    ) -> Result<Submitted, AppError> {
-        let dedupe_key = self.dedupe_key(secret);
-        crate::db::atomic(conn, |conn| {
-            if let Conn::Postgres(pg) = conn {
-                // Two identical submissions racing each other: let one wait for the other.
-                let lock = i64::from_str_radix(&dedupe_key[..15], 16).unwrap_or_default();
-                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({lock})")).execute(pg)?;
-            }
-            let since = self.now - Duration::minutes(DUPLICATE_WINDOW_MINUTES);
-            if let Some(first) = Opinion::recent_duplicate(conn, &dedupe_key, since)? {
-                let code = first.receipt_code.as_deref().and_then(|c| ReceiptCode::parse(c).ok());
-                if let Some(code) = code {
-                    return Ok(Submitted::Duplicate(code));
-                }
-            }
-            let suggestion = self.text.suggestion.as_ref();
-            let fingerprint = fingerprint(&self.text.body);
-            // A receipt code no opinion has yet: a collision is astronomically unlikely,
-            // and then the insert stores nothing and another code is drawn.
-            let mut stored = None;
-            for _ in 0..8 {
-                let code = ReceiptCode::generate(&mut rand::rng());
-                let inserted = NewOpinion {
-                    consultation_id: self.consultation_id,
-                    section_id: self.section_id,
-                    source: Source::Public,
-                    channel: Channel::Online,
-                    author_name: &self.text.name,
-                    contact: Some(self.text.contact.as_str()),
-                    contact_kind: Some(self.text.contact.kind()),
-                    body: &self.text.body,
-                    original_text: suggestion.and_then(|s| s.original.as_deref()),
-                    proposed_text: suggestion.and_then(|s| s.proposed.as_deref()),
-                    receipt_code: Some(code.as_str()),
-                    client_hash: Some(self.client.as_str()),
-                    dedupe_key: Some(&dedupe_key),
-                    fingerprint: &fingerprint,
-                    flagged: self.flag_reason.is_some(),
-                    flag_reason: self.flag_reason.as_deref(),
-                    received_at: self.now,
-                    created_at: self.now,
-                    department_id: None,
-                    invitation_id: None,
-                    seq: None,
-                    attachment_id: None,
-                }
-                .insert_counted_unless_code_taken(conn)?;
-                if inserted.is_some() {
-                    stored = Some(code);
-                    break;
-                }
-            }
-            let code =
-                stored.ok_or_else(|| AppError::internal(anyhow::anyhow!("could not find an unused receipt code")))?;
-            if let Some(mail) = receipt_mail(&code) {
-                mail.enqueue(conn, self.now)?;
-            }
-            Ok(Submitted::New(code))
-        })
-    }
 }

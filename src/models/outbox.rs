@@ -153,7 +153,7 @@ impl OutboxMail {
     pub fn mark_sent(conn: &mut Conn, mail: &OutboxMail, now: NaiveDateTime) -> QueryResult<()> {
         diesel::update(outbox::table.find(mail.id))
             .set((
-                outbox::body.eq(crate::emails::redact_links(&mail.body)),
+                outbox::body.eq(crate::links::redact_links(&mail.body)),
                 outbox::status.eq(MailStatus::Sent),
                 outbox::sent_at.eq(now),
                 outbox::attempts.eq(outbox::attempts + 1),

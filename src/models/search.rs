@@ -10,8 +10,9 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text};
 
+use crate::config::Backend;
+use crate::db::Conn;
 use crate::db::schema::opinions;
-use crate::db::{Backend, Conn};
 use crate::domain::ids::{ConsultationId, OpinionId};
 
 /// The hashed bigrams of `texts` (each on its own: no pair spans two of them), sorted and

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::models::{Consultation, Draft, Section, opinion_day};
 use crate::routes::charts::DayChart;
 use crate::routes::views::{ConsultationView, DraftView, SectionView, section_views};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "consultations/list.html")]

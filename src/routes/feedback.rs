@@ -15,7 +15,7 @@ use crate::models::invitation::Invitation;
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::views::{ConsultationView, paragraphs};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Rows a web page shows; the downloads hold all of them.
 const PAGE_ROWS: usize = 1000;

@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 
 use crate::db;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

@@ -2,18 +2,15 @@
 
 pub mod api;
 pub mod assets;
-pub mod challenge;
 pub mod charts;
 pub mod consultations;
 pub mod download;
 pub mod feedback;
 pub mod health;
 pub mod opinions;
-pub mod page_cache;
 pub mod receipts;
 pub mod replies;
 pub mod staff;
-pub mod submission;
 pub mod views;
 
 use actix_web::HttpResponse;

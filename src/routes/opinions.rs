@@ -6,17 +6,63 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::captcha::{self, Challenge, ChallengeKind};
+use crate::captcha::{self, CaptchaAnswer, Challenge, ChallengeKind};
 use crate::db;
+use crate::domain::fields::FieldErrors;
 use crate::domain::ids::ConsultationId;
-use crate::domain::opinion::{FieldErrors, OpinionForm};
+use crate::domain::opinion::OpinionInput;
 use crate::error::AppError;
-use crate::models::opinion::Submitted;
 use crate::rate_limit::ClientKey;
-use crate::routes::challenge;
-use crate::routes::submission::{Target, load_target, submit};
-use crate::routes::views::{ConsultationView, SectionView};
-use crate::startup::AppState;
+use crate::routes::views::{ConsultationView, SectionView, section_views};
+use crate::services::captchas;
+use crate::services::opinions::{Refused, SubmitOpinion, Submitted, Target, load_target, submit};
+use crate::state::AppState;
+
+/// The public form exactly as submitted; kept whole so an error never loses what was typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OpinionForm {
+    /// The section's anchor, or empty for the draft as a whole.
+    #[serde(default)]
+    pub section: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub original_text: String,
+    #[serde(default)]
+    pub proposed_text: String,
+    #[serde(default)]
+    pub consent: Option<String>,
+    #[serde(default)]
+    pub captcha_id: String,
+    #[serde(default)]
+    pub captcha_answer: String,
+    /// `image` or `question`: a retry keeps the kind the person was answering.
+    #[serde(default)]
+    pub captcha_kind: String,
+    /// Hidden from people; bots fill it in.
+    #[serde(default)]
+    pub website: String,
+    /// Which button was pressed: send, or ask for another captcha.
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+impl OpinionForm {
+    fn input(&self) -> OpinionInput {
+        OpinionInput {
+            name: self.name.clone(),
+            contact: self.contact.clone(),
+            body: self.body.clone(),
+            original_text: self.original_text.clone(),
+            proposed_text: self.proposed_text.clone(),
+            consent: self.consent.is_some(),
+        }
+    }
+}
 
 #[derive(Template)]
 #[template(path = "opinions/form.html")]
@@ -48,28 +94,32 @@ struct ClosedPage {
 const NO_CAPTCHA_NOTICE: &str = "获取验证码过于频繁（同一网络的用户较多时也会出现），请稍候一分钟，\
      再点击下方按钮获取新的验证码后提交。您填写的内容均已保留，请不要关闭本页。";
 
-impl Target {
-    fn form_page(
-        &self,
-        state: &AppState,
-        values: OpinionForm,
-        kind: ChallengeKind,
-        captcha: Option<Challenge>,
-    ) -> FormPage {
-        let c = ConsultationView::new(&self.consultation, Utc::now());
-        FormPage {
-            section: self.section_view(&values.section),
-            form_action: format!("{}/opinions", c.url),
-            whole_url: format!("{}/opinions/new", c.url),
-            c,
-            values,
-            errors: FieldErrors::default(),
-            notice: captcha.is_none().then(|| NO_CAPTCHA_NOTICE.to_owned()),
-            captcha,
-            captcha_kind: kind,
-            max_chars: state.settings.opinion_max_chars,
-            retention_days: state.settings.contact_retention_days,
-        }
+/// The section's view, for the form's heading.
+fn section_view(target: &Target, anchor: &str) -> Option<SectionView> {
+    let url = format!("/consultations/{}", target.consultation.id);
+    section_views(&url, &target.sections).into_iter().find(|s| s.anchor == anchor)
+}
+
+fn form_page(
+    target: &Target,
+    state: &AppState,
+    values: OpinionForm,
+    kind: ChallengeKind,
+    captcha: Option<Challenge>,
+) -> FormPage {
+    let c = ConsultationView::new(&target.consultation, Utc::now());
+    FormPage {
+        section: section_view(target, &values.section),
+        form_action: format!("{}/opinions", c.url),
+        whole_url: format!("{}/opinions/new", c.url),
+        c,
+        values,
+        errors: FieldErrors::default(),
+        notice: captcha.is_none().then(|| NO_CAPTCHA_NOTICE.to_owned()),
+        captcha,
+        captcha_kind: kind,
+        max_chars: state.settings.opinion_max_chars,
+        retention_days: state.settings.contact_retention_days,
     }
 }
 
@@ -109,9 +159,9 @@ pub async fn new(
     }
     let kind = if query.captcha == "text" { ChallengeKind::Question } else { ChallengeKind::Image };
     let client = ClientKey::from_request(&req, &state.settings);
-    let challenge = challenge::issue_for_form(&state, &client, kind).await?;
+    let challenge = captchas::issue_for_form(&state, &client, kind).await?;
     let values = OpinionForm { section: query.section.clone(), ..OpinionForm::default() };
-    let page = target.form_page(&state, values, kind, challenge);
+    let page = form_page(&target, &state, values, kind, challenge);
     page_response(form_status(&page, StatusCode::OK), &page)
 }
 
@@ -139,11 +189,21 @@ pub async fn create(
         let old_captcha = std::mem::take(&mut values.captcha_id);
         values.captcha_answer.clear();
         db::run(&state.pool, move |conn| Ok(captcha::discard(conn, &old_captcha)?)).await?;
-        let challenge = challenge::issue_for_form(&state, &client, kind).await?;
-        let page = target.form_page(&state, values, kind, challenge);
+        let challenge = captchas::issue_for_form(&state, &client, kind).await?;
+        let page = form_page(&target, &state, values, kind, challenge);
         return page_response(form_status(&page, StatusCode::OK), &page);
     }
-    match submit(&state, &target, &values, &client).await? {
+    if !values.website.is_empty() {
+        tracing::info!(consultation = %target.consultation.id, "honeypot field filled in: submission refused");
+        return Err(AppError::BadRequest("提交未被接受。".to_owned()));
+    }
+    let command = SubmitOpinion {
+        section: values.section.clone(),
+        input: values.input(),
+        captcha: CaptchaAnswer { id: values.captcha_id.clone(), answer: values.captcha_answer.clone() },
+        client: client.clone(),
+    };
+    match submit(&state, &target, command).await {
         Ok(submitted) => {
             let flag = match submitted {
                 Submitted::New(_) => "submitted",
@@ -153,18 +213,19 @@ pub async fn create(
                 .insert_header(("Location", format!("/receipts/{}?{flag}=1", submitted.receipt().as_str())))
                 .finish())
         }
-        Err(rejection) => {
+        Err(Refused::Error(err)) => Err(err),
+        Err(Refused::Fields { status, errors, notice }) => {
             // The retry keeps the kind of challenge the person was answering.
             let kind = if values.captcha_kind == "question" { ChallengeKind::Question } else { ChallengeKind::Image };
             values.captcha_id.clear();
             values.captcha_answer.clear();
-            let challenge = challenge::issue_for_form(&state, &client, kind).await?;
-            let mut page = target.form_page(&state, values, kind, challenge);
-            page.errors = rejection.errors;
-            if let Some(notice) = rejection.notice {
+            let challenge = captchas::issue_for_form(&state, &client, kind).await?;
+            let mut page = form_page(&target, &state, values, kind, challenge);
+            page.errors = errors;
+            if let Some(notice) = notice {
                 page.notice = Some(page.notice.map_or_else(|| notice.to_owned(), |n| format!("{notice}{n}")));
             }
-            page_response(form_status(&page, rejection.status), &page)
+            page_response(form_status(&page, status), &page)
         }
     }
 }

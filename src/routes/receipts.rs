@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::models::{Consultation, Opinion, Section};
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::routes::views::paragraphs;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "opinions/receipt.html")]

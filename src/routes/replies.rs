@@ -15,7 +15,7 @@ use crate::models::department::Department;
 use crate::models::invitation::Invitation;
 use crate::models::{Consultation, Draft, Opinion, Section};
 use crate::routes::views::{ConsultationView, SectionView, section_views};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A section in the row's drop-down, indented by depth.
 struct SectionOption {

@@ -9,8 +9,9 @@ use scraper::{Html, Selector};
 use tempfile::TempDir;
 
 use zhengqiu::auth::accounts::DemoLogins;
+use zhengqiu::config::DbUrl;
 use zhengqiu::config::Settings;
-use zhengqiu::db::{self, DbUrl};
+use zhengqiu::db;
 use zhengqiu::domain::account::{DisplayName, NewPassword, Role, Username};
 use zhengqiu::domain::ids::{ConsultationId, UserId};
 use zhengqiu::drafts;

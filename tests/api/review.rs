@@ -12,9 +12,9 @@ use zhengqiu::domain::account::Role;
 use zhengqiu::domain::contact::Contact;
 use zhengqiu::domain::ids::{ConsultationId, OpinionId};
 use zhengqiu::domain::opinion::OpinionText;
-use zhengqiu::models::opinion::{PublicSubmission, Submitted};
 use zhengqiu::models::outbox::MailKind;
 use zhengqiu::rate_limit::ClientKey;
+use zhengqiu::services::opinions::{PublicSubmission, Submitted};
 
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, login_ok, spawn_app, spawn_seeded_app};
 
@@ -66,7 +66,7 @@ fn public_opinion_with(
         flag_reason: None,
         now: Utc::now().naive_utc(),
     };
-    let Submitted::New(code) = submission.submit(&mut conn, b"secret", |_| None).unwrap() else {
+    let Submitted::New(code) = submission.store(&mut conn, b"secret", |_| None).unwrap() else {
         panic!("a new opinion")
     };
     let id: OpinionId =

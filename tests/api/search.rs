@@ -68,7 +68,7 @@ async fn opinions_stored_before_the_index_existed_are_indexed_by_the_next_migrat
     zhengqiu::models::search::unindex(&mut conn, oid).unwrap();
     assert!(search(&app, id, "加装电梯").await.is_empty());
     diesel::sql_query("INSERT INTO pending_tasks (name) VALUES ('index opinion text')").execute(&mut conn).unwrap();
-    zhengqiu::db::run_migrations(&mut conn).unwrap();
+    zhengqiu::models::migrate(&mut conn).unwrap();
     assert_eq!(search(&app, id, "加装电梯").await, vec![oid.to_string()]);
     let left: i64 = opinions::table.count().get_result(&mut conn).unwrap();
     assert_eq!(left, 1);

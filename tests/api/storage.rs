@@ -3,7 +3,8 @@
 use chrono::Utc;
 use diesel::prelude::*;
 
-use zhengqiu::db::{self, DbUrl};
+use zhengqiu::config::DbUrl;
+use zhengqiu::db;
 use zhengqiu::domain::window::china_today;
 use zhengqiu::models::Consultation;
 use zhengqiu::seed;
@@ -25,7 +26,7 @@ async fn seeding_twice_creates_nothing_the_second_time() {
 async fn migrations_are_already_applied_when_the_app_has_started() {
     let app = spawn_app().await;
     let mut conn = app.conn();
-    assert!(db::run_migrations(&mut conn).unwrap().is_empty());
+    assert!(zhengqiu::models::migrate(&mut conn).unwrap().is_empty());
 }
 
 #[actix_web::test]

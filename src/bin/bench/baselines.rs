@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 
-use zhengqiu::db::{self, DbUrl};
+use zhengqiu::config::DbUrl;
+use zhengqiu::db;
 
 /// Single-row autocommit INSERTs per second into a scratch table of the same database,
 /// opened with the service's own connection settings, from `clients` connections.

@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
 
+use zhengqiu::config::DbUrl;
 use zhengqiu::db::schema::{captcha_challenges, consultations, departments, opinions, sections};
-use zhengqiu::db::{self, Conn, DbUrl};
+use zhengqiu::db::{self, Conn};
 use zhengqiu::domain::contact::ContactKind;
 use zhengqiu::domain::ids::{ConsultationId, DepartmentId, SectionId};
 use zhengqiu::domain::receipt::ReceiptCode;
@@ -323,8 +324,8 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
     }
     // As autovacuum would have by now on a database that grew this large.
     match conn.backend() {
-        zhengqiu::db::Backend::Sqlite => diesel::sql_query("ANALYZE").execute(&mut conn)?,
-        zhengqiu::db::Backend::Postgres => diesel::sql_query("VACUUM ANALYZE").execute(&mut conn)?,
+        zhengqiu::config::Backend::Sqlite => diesel::sql_query("ANALYZE").execute(&mut conn)?,
+        zhengqiu::config::Backend::Postgres => diesel::sql_query("VACUUM ANALYZE").execute(&mut conn)?,
     };
     Ok(BenchConsultation { id, opinions: n, anchors: section_rows.into_iter().map(|(_, a)| a).collect() })
 }

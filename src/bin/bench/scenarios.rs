@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use diesel::RunQueryDsl;
 
+use zhengqiu::config::DbUrl;
 use zhengqiu::config::Settings;
-use zhengqiu::db::{self, DbUrl};
+use zhengqiu::db;
 
 use crate::Args;
 use crate::dataset::{self, BenchConsultation};

@@ -12,7 +12,7 @@ use crate::error::{ApiError, AppError};
 use crate::models::feedback::FeedbackCounts;
 use crate::models::{Consultation, Draft, Section};
 use crate::routes::views::section_views;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A consultation as the list shows it.
 #[derive(Serialize, ToSchema)]

@@ -6,18 +6,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Problem;
-use crate::captcha::ChallengeKind;
+use crate::captcha::{CaptchaAnswer, ChallengeKind};
 use crate::domain::ids::ConsultationId;
-use crate::domain::opinion::OpinionForm;
+use crate::domain::opinion::OpinionInput;
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
 use crate::error::{ApiError, AppError};
 use crate::models::Section;
-use crate::models::opinion::Submitted;
 use crate::rate_limit::ClientKey;
 use crate::routes::receipts::{find, visible_decision};
-use crate::routes::{challenge, submission};
-use crate::startup::AppState;
+use crate::services::captchas;
+use crate::services::opinions::{Refused, SubmitOpinion, Submitted, load_target, submit};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CaptchaRequest {
@@ -57,7 +57,7 @@ pub async fn new_captcha(
         Some(_) => return Err(AppError::BadRequest("kind 应为 image 或 question".to_owned()).into()),
     };
     let client = ClientKey::from_request(&req, &state.settings);
-    let c = challenge::issue(&state, &client, kind).await?;
+    let c = captchas::issue(&state, &client, kind).await?;
     Ok(HttpResponse::Created().json(CaptchaDoc {
         id: c.id,
         kind: c.kind.code().to_owned(),
@@ -121,21 +121,21 @@ pub async fn create(
     body: web::Json<OpinionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let r = body.into_inner();
-    let form = OpinionForm {
+    let command = SubmitOpinion {
         section: r.section.unwrap_or_default(),
-        name: r.name,
-        contact: r.contact,
-        body: r.body,
-        original_text: r.original_text.unwrap_or_default(),
-        proposed_text: r.proposed_text.unwrap_or_default(),
-        consent: r.consent.then(|| "yes".to_owned()),
-        captcha_id: r.captcha_id,
-        captcha_answer: r.captcha_answer,
-        ..OpinionForm::default()
+        input: OpinionInput {
+            name: r.name,
+            contact: r.contact,
+            body: r.body,
+            original_text: r.original_text.unwrap_or_default(),
+            proposed_text: r.proposed_text.unwrap_or_default(),
+            consent: r.consent,
+        },
+        captcha: CaptchaAnswer { id: r.captcha_id, answer: r.captcha_answer },
+        client: ClientKey::from_request(&req, &state.settings),
     };
-    let target = submission::load_target(&state, id.into_inner()).await?;
-    let client = ClientKey::from_request(&req, &state.settings);
-    match submission::submit(&state, &target, &form, &client).await? {
+    let target = load_target(&state, id.into_inner()).await?;
+    match submit(&state, &target, command).await {
         Ok(submitted) => {
             let code = submitted.receipt();
             let doc = ReceiptDoc {
@@ -146,20 +146,16 @@ pub async fn create(
             let status = if doc.duplicate { StatusCode::OK } else { StatusCode::CREATED };
             Ok(HttpResponse::build(status).json(doc))
         }
-        Err(rejection) => {
-            let errors = rejection.errors.iter().map(|(f, m)| (f.to_owned(), m.to_owned())).collect();
-            let detail = rejection.notice.unwrap_or("提交未成功，请按 errors 中的说明修改后重新提交。").to_owned();
-            let problem = Problem {
-                title: "提交未成功".to_owned(),
-                status: rejection.status.as_u16(),
-                detail,
-                errors: Some(errors),
-            };
-            Ok(HttpResponse::build(rejection.status).content_type("application/problem+json").json(problem))
+        Err(Refused::Error(err)) => Err(err.into()),
+        Err(Refused::Fields { status, errors, notice }) => {
+            let errors = errors.iter().map(|(f, m)| (f.to_owned(), m.to_owned())).collect();
+            let detail = notice.unwrap_or("提交未成功，请按 errors 中的说明修改后重新提交。").to_owned();
+            let problem =
+                Problem { title: "提交未成功".to_owned(), status: status.as_u16(), detail, errors: Some(errors) };
+            Ok(HttpResponse::build(status).content_type("application/problem+json").json(problem))
         }
     }
 }
-
 #[derive(Serialize, ToSchema)]
 pub struct ReceiptStatus {
     pub receipt_code: String,

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::models::user::NewUserError;
 use crate::models::{NewUser, User};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One account as the list shows it.
 pub struct AccountRow {

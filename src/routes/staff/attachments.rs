@@ -11,7 +11,7 @@ use crate::domain::ids::AttachmentId;
 use crate::error::AppError;
 use crate::models::Consultation;
 use crate::models::attachment::Attachment;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Shown inline (PDF or image; the stored type comes from the file's content, and the
 /// browser is told not to guess another), named as uploaded, never cached.

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::models::{Consultation, Draft, Section, User};
 use crate::routes::render;
 use crate::routes::views::{ConsultationView, section_views};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A drafter an administrator can assign a consultation to.
 pub struct OwnerOption {

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::models::Consultation;
 use crate::models::invitation::Invitation;
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One consultation as the dashboard lists it.
 pub struct DashboardRow {

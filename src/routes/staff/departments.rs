@@ -15,7 +15,7 @@ use crate::domain::ids::DepartmentId;
 use crate::error::AppError;
 use crate::models::department::{Department, SaveDepartmentError};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One department as the directory lists it.
 pub struct DepartmentRow {

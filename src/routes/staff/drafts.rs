@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::models::draft::DraftSource;
 use crate::models::{Consultation, Draft};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct VersionOption {
     pub label: &'static str,

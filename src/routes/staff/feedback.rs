@@ -18,7 +18,7 @@ use crate::models::feedback::{FeedbackCounts, publish};
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "staff/exports.html")]

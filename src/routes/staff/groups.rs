@@ -17,7 +17,7 @@ use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
 use crate::models::Consultation;
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::text::similar::{Candidate, DEFAULT_THRESHOLD, Grouper};
 
 /// Groups shown on the page, largest first.

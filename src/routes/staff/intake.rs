@@ -24,7 +24,7 @@ use crate::models::offline::{self, OfflineEntry, OfflineOpinion};
 use crate::models::{Consultation, Draft, Section};
 use crate::routes::render;
 use crate::routes::views::section_views;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct Choice {
     pub value: String,

@@ -14,11 +14,12 @@ use crate::domain::ids::{ConsultationId, InvitationId};
 use crate::domain::window::{china_today, format_china};
 use crate::emails::invitation_letters;
 use crate::error::AppError;
+use crate::links::reply_url;
 use crate::models::Consultation;
 use crate::models::department::Department;
-use crate::models::invitation::{Invitation, InvitationStatus, Letter, RoundCounts, reply_url};
+use crate::models::invitation::{Invitation, InvitationStatus, Letter, RoundCounts};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One invited department as the dashboard shows it; times in China time.
 pub struct InvitationRow {

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::models::User;
 use crate::rate_limit::{ClientKey, Scope, hit};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "staff/login.html")]

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::mail::delivery_description;
 use crate::models::outbox::{MailStatus, OutboxMail};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The page lists at most this many mails, newest first.
 const LISTED: i64 = 200;

@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::models::decision::{Actor, DecisionChange, decide};
 use crate::models::review::copies_of;
 use crate::models::{Consultation, Opinion};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A line of the decision history.
 pub struct HistoryLine {

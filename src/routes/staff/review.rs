@@ -21,7 +21,7 @@ use crate::models::decision::{Actor, decide};
 use crate::models::feedback::FeedbackCounts;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
 use crate::routes::render;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Opinions per page.
 pub const PAGE_SIZE: i64 = 50;

@@ -11,7 +11,7 @@ const BUSY: &str = "当前获取验证码的人数较多，请稍候几秒再试
 use crate::db::{self, ephemeral_tx};
 use crate::error::AppError;
 use crate::rate_limit::{self, ClientKey, Scope};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A new challenge of `kind`, counted against the client's captcha limit. A client this
 /// instance already knows to be over its limit never costs an image; otherwise the image

@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use anyhow::Context;
 
-use crate::db::DbUrl;
+mod database_url;
+
+pub use database_url::{Backend, DbUrl};
 
 /// A value that must not appear in logs or debug output.
 #[derive(Clone)]

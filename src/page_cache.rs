@@ -16,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::domain::ids::ConsultationId;
-use crate::routes::submission::Target;
+use crate::services::opinions::Target;
 
 /// More entries than this and the cache starts again from empty (pages are cheap to redo).
 const MAX_ENTRIES: usize = 2000;
