@@ -10,7 +10,6 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use zhengqiu::auth::accounts::add_user;
 use zhengqiu::config::Settings;
 use zhengqiu::db;
 use zhengqiu::domain::window::{ConsultationWindow, china_today};
@@ -18,6 +17,7 @@ use zhengqiu::drafts;
 use zhengqiu::exports::{Audience, ExportOptions, Format, Grouping, layout, layout_list};
 use zhengqiu::models::draft::DraftSource;
 use zhengqiu::models::{Draft, NewConsultation, User};
+use zhengqiu::services::accounts::add_user;
 use zhengqiu::startup::Application;
 
 #[derive(Parser)]

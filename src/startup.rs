@@ -14,7 +14,6 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::auth;
-use crate::auth::accounts::DemoLogins;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::window::china_today;
@@ -24,6 +23,7 @@ use crate::models::Consultation;
 use crate::rate_limit::Exhausted;
 use crate::routes;
 use crate::seed;
+use crate::services::accounts::DemoLogins;
 use crate::state::AppState;
 use crate::text::sensitive::SensitiveWords;
 

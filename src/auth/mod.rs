@@ -1,13 +1,11 @@
-//! Staff authentication and authorisation: passwords, the session cookie, CSRF tokens,
+//! Staff authentication and authorisation: the session cookie, CSRF tokens,
 //! and the extractors and checks that staff handlers use.
 //!
 //! Every staff POST handler takes [`CsrfForm`] or [`CsrfUpload`], which check the session's
 //! CSRF token before the handler runs; [`StaffUser`] itself refuses to serve anything but
 //! GET and HEAD, so that a POST handler cannot be written without the check.
 
-pub mod accounts;
 mod extract;
-pub mod password;
 pub mod session;
 
 pub use extract::{AdminUser, Anonymous, Authenticated, CsrfForm, CsrfUpload, NoFields, StaffUser, UploadedFile};

@@ -45,6 +45,14 @@ impl Decision {
     }
 }
 
+/// Who made a change, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<i32>,
+    /// The name at the time of the change, kept even if the account changes later.
+    pub name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

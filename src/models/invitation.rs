@@ -6,18 +6,14 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::db::Conn;
 use crate::db::schema::{departments, invitation_tokens, invitations, opinions};
-use crate::db::{Conn, write_tx};
-use crate::domain::department_reply::{DepartmentReply, ReplyContent};
 use crate::domain::ids::{ConsultationId, DepartmentId, InvitationId};
-use crate::domain::source::{Channel, Source};
 use crate::domain::window::china_today;
-use crate::error::AppError;
 use crate::exports::QuietDepartment;
 use crate::models::department::Department;
-use crate::models::opinion::{NewOpinion, Opinion};
+use crate::models::opinion::Opinion;
 use crate::models::outbox::NewMail;
-use crate::text::normalise::fingerprint;
 
 /// Where a department's reply stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,127 +183,6 @@ impl Invitation {
             .execute(conn)?;
         Ok(raw)
     }
-
-    /// Invites each department not yet invited: an invitation, a link token and the
-    /// letter to every address of the department, all in one transaction. `letter`
-    /// composes the mail for a department and its link. Returns the new invitations.
-    pub fn invite(
-        conn: &mut Conn,
-        consultation_id: ConsultationId,
-        departments: &[Department],
-        deadline: NaiveDate,
-        now: NaiveDateTime,
-        letter: impl Fn(&Department, &str) -> Vec<NewMail>,
-    ) -> Result<Vec<InvitationId>, AppError> {
-        write_tx(conn, |conn| {
-            let already: Vec<DepartmentId> = invitations::table
-                .filter(invitations::consultation_id.eq(consultation_id))
-                .select(invitations::department_id)
-                .load(conn)?;
-            let mut created = Vec::new();
-            let new = departments.iter().filter(|d| !already.contains(&d.id));
-            for (position, department) in (already.len() as i32..).zip(new) {
-                let id: InvitationId = crate::insert_returning!(
-                    conn,
-                    invitations::table,
-                    (
-                        invitations::consultation_id.eq(consultation_id),
-                        invitations::department_id.eq(department.id),
-                        invitations::position.eq(position),
-                        invitations::deadline.eq(deadline),
-                        invitations::invited_at.eq(now),
-                        invitations::updated_at.eq(now),
-                    ),
-                    invitations::id
-                )?;
-                let token = Invitation::add_token(conn, id, TokenPurpose::Invitation, now)?;
-                for mail in letter(department, &token) {
-                    mail.enqueue(conn, now)?;
-                }
-                created.push(id);
-            }
-            Ok(created)
-        })
-    }
-
-    /// Records a department's reply, replacing its earlier one. Opinions are kept by
-    /// number: an unchanged one keeps its id and any decision already made on it; a
-    /// changed one loses its decision; surplus ones are removed.
-    pub fn record_reply(
-        conn: &mut Conn,
-        invitation: &Invitation,
-        department: &Department,
-        reply: &DepartmentReply,
-        channel: Channel,
-        now: NaiveDateTime,
-    ) -> Result<(), AppError> {
-        write_tx(conn, |conn| {
-            // The form manages the opinions sent through it; opinions staff entered from
-            // the department's letters stay as they are, numbered after the others.
-            let all = invitation.opinions(conn)?;
-            let (existing, others): (Vec<Opinion>, Vec<Opinion>) =
-                all.iter().cloned().partition(|o| o.channel == channel);
-            let mut next_seq = all.iter().filter_map(|o| o.seq).max().unwrap_or(0) + 1;
-            let points = match &reply.content {
-                ReplyContent::Opinions(points) => points.as_slice(),
-                ReplyContent::NoOpinion => &[],
-            };
-            for (index, point) in points.iter().enumerate() {
-                let seq = match existing.get(index).and_then(|o| o.seq) {
-                    Some(seq) => seq,
-                    None => {
-                        next_seq += 1;
-                        next_seq - 1
-                    }
-                };
-                let new = NewOpinion {
-                    consultation_id: invitation.consultation_id,
-                    section_id: point.section_id,
-                    source: Source::Department,
-                    channel,
-                    author_name: &department.name,
-                    contact: Some(reply.contact_phone.as_str()),
-                    contact_kind: Some(reply.contact_phone.kind()),
-                    body: &point.body,
-                    original_text: point.original.as_deref(),
-                    proposed_text: point.proposed.as_deref(),
-                    receipt_code: None,
-                    client_hash: None,
-                    dedupe_key: None,
-                    fingerprint: &fingerprint(&point.body),
-                    flagged: false,
-                    flag_reason: None,
-                    received_at: now,
-                    created_at: now,
-                    department_id: Some(department.id),
-                    invitation_id: Some(invitation.id),
-                    seq: Some(seq),
-                    attachment_id: None,
-                };
-                match existing.get(index) {
-                    Some(old) if old.same_content(&new) => {}
-                    Some(old) => old.replace_content(conn, &new)?,
-                    None => {
-                        new.insert_counted(conn)?;
-                    }
-                }
-            }
-            for surplus in existing.iter().skip(points.len()) {
-                surplus.delete_counted(conn)?;
-            }
-            let kind = if points.is_empty() && others.is_empty() { Reply::NoOpinion } else { Reply::Opinions };
-            diesel::update(invitations::table.find(invitation.id))
-                .set((
-                    invitations::reply.eq(kind),
-                    invitations::reply_contact_person.eq(&reply.contact_person),
-                    invitations::reply_contact_phone.eq(reply.contact_phone.as_str()),
-                    invitations::responded_at.eq(invitation.responded_at.unwrap_or(now)),
-                    invitations::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-    }
 }
 
 /// A consultation's invitation as the staff dashboard shows it.
@@ -389,25 +264,5 @@ impl Invitation {
             .group_by(invitations::consultation_id)
             .select((invitations::consultation_id, diesel::dsl::count_star()))
             .load(conn)
-    }
-
-    /// A new link for this invitation (earlier links keep working). With `letter`, the
-    /// 征求意见函 is queued again to the department's addresses with the new link, in
-    /// the same transaction. Returns the link's token, which is stored only as a hash.
-    pub fn issue_link(
-        conn: &mut Conn,
-        invitation: &Invitation,
-        letter: Option<Letter<'_>>,
-        now: NaiveDateTime,
-    ) -> Result<String, AppError> {
-        write_tx(conn, |conn| {
-            let token = Invitation::add_token(conn, invitation.id, TokenPurpose::Resend, now)?;
-            if let Some(letter) = letter {
-                for mail in letter(&token) {
-                    mail.enqueue(conn, now)?;
-                }
-            }
-            Ok(token)
-        })
     }
 }

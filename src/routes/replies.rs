@@ -237,7 +237,7 @@ pub async fn submit(
     let Loaded { invitation, department, .. } = loaded;
     state.pages.forget_consultation(invitation.consultation_id);
     db::run(&state.pool, move |conn| {
-        Invitation::record_reply(
+        crate::services::replies::record_reply(
             conn,
             &invitation,
             &department,

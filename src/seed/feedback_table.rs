@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::db::Conn;
 use crate::db::schema::invitations;
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::decision::Actor;
 use crate::domain::decision::Decision;
 use crate::domain::ids::{ConsultationId, InvitationId};
 use crate::domain::source::{Channel, Source};
@@ -17,9 +18,9 @@ use crate::domain::window::china_midnight_utc;
 use crate::drafts::refs::{SectionRef, resolve};
 use crate::error::AppError;
 use crate::models::Section;
-use crate::models::decision::{Actor, decide};
 use crate::models::department::{Department, DepartmentForm};
 use crate::models::opinion::NewOpinion;
+use crate::services::decisions::decide;
 use crate::text::normalise::fingerprint;
 
 /// The manifest's description of a feedback table.

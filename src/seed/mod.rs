@@ -7,7 +7,6 @@ pub use feedback_table::{FeedbackTable, TableRow, parse_table, split_points};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
-use crate::auth::accounts::{self, DEMO_ADMIN, DEMO_DRAFTER, DemoLogins};
 use crate::db::{Conn, write_tx};
 use crate::domain::account::{DisplayName, NewPassword, Role, Username};
 use crate::domain::window::ConsultationWindow;
@@ -15,6 +14,7 @@ use crate::drafts;
 use crate::error::AppError;
 use crate::models::draft::DraftSource;
 use crate::models::{Consultation, Draft, NewConsultation, Section, User};
+use crate::services::accounts::{self, DEMO_ADMIN, DEMO_DRAFTER, DemoLogins};
 
 const MANIFEST: &str = include_str!("../../seeds/consultations.toml");
 

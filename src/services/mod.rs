@@ -2,5 +2,12 @@
 //! the HTML handlers, the JSON API and the command line. Routes parse and render; models
 //! are rows and queries.
 
+pub mod accounts;
 pub mod captchas;
+pub mod decisions;
+pub mod feedback;
+pub mod intake;
+pub mod invitations;
 pub mod opinions;
+pub mod password;
+pub mod replies;

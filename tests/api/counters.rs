@@ -7,12 +7,13 @@ use zhengqiu::domain::contact::ContactKind;
 
 use zhengqiu::db::schema::opinions;
 use zhengqiu::domain::adoption::AdoptionStatus;
+use zhengqiu::domain::decision::Actor;
 use zhengqiu::domain::decision::Decision;
 use zhengqiu::domain::ids::{ConsultationId, OpinionId};
-use zhengqiu::models::decision::{Actor, decide};
 use zhengqiu::models::feedback::FeedbackCounts;
 use zhengqiu::models::opinion::NewOpinion;
 use zhengqiu::models::{Consultation, Opinion, review};
+use zhengqiu::services::decisions::decide;
 
 use crate::helpers::{TestApp, plain_opinion};
 use crate::review::{closed_consultation_as_owner, public_opinion};

@@ -32,7 +32,8 @@ fn invite(app: &TestApp, id: ConsultationId, departments: &[Department], deadlin
     let c = Consultation::find(&mut conn, id).unwrap();
     let today = china_today(Utc::now());
     let letters = invitation_letters(&c.title, &c.issuer, deadline, &app.settings.public_url, today);
-    Invitation::invite(&mut conn, id, departments, deadline, Utc::now().naive_utc(), letters).unwrap()
+    zhengqiu::services::invitations::invite(&mut conn, id, departments, deadline, Utc::now().naive_utc(), letters)
+        .unwrap()
 }
 
 /// The reply link in the invitation letter `recipient` received.

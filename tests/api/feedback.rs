@@ -10,7 +10,6 @@ use zhengqiu::emails::invitation_letters;
 use zhengqiu::jobs;
 use zhengqiu::models::Consultation;
 use zhengqiu::models::department::{Department, DepartmentForm};
-use zhengqiu::models::invitation::Invitation;
 
 use crate::helpers::{Page, TestApp, login_ok, spawn_app, spawn_seeded_app};
 use crate::review::{closed_consultation_as_owner, exported_title, public_opinion};
@@ -116,7 +115,8 @@ fn invite_department(app: &TestApp, id: ConsultationId, name: &str) -> Invitatio
     let c = Consultation::find(&mut conn, id).unwrap();
     let deadline = c.ends_on;
     let letters = invitation_letters(&c.title, &c.issuer, deadline, &app.settings.public_url, deadline);
-    Invitation::invite(&mut conn, id, &[department], deadline, Utc::now().naive_utc(), letters).unwrap()[0]
+    zhengqiu::services::invitations::invite(&mut conn, id, &[department], deadline, Utc::now().naive_utc(), letters)
+        .unwrap()[0]
 }
 
 #[actix_web::test]

@@ -8,7 +8,6 @@ use diesel::RunQueryDsl;
 use scraper::{Html, Selector};
 use tempfile::TempDir;
 
-use zhengqiu::auth::accounts::DemoLogins;
 use zhengqiu::config::DbUrl;
 use zhengqiu::config::Settings;
 use zhengqiu::db;
@@ -18,6 +17,7 @@ use zhengqiu::drafts;
 use zhengqiu::models::draft::DraftSource;
 use zhengqiu::models::opinion::NewOpinion;
 use zhengqiu::models::{Draft, NewConsultation, NewUser};
+use zhengqiu::services::accounts::DemoLogins;
 use zhengqiu::startup::Application;
 
 pub struct TestApp {
@@ -250,7 +250,7 @@ impl TestApp {
         let mut conn = self.conn();
         let username = Username::parse(username).expect("test user name");
         let display_name = DisplayName::parse(display_name).expect("test display name");
-        let hash = zhengqiu::auth::password::hash(&NewPassword::parse(password).expect("test password")).unwrap();
+        let hash = zhengqiu::services::password::hash(&NewPassword::parse(password).expect("test password")).unwrap();
         let now = Utc::now().naive_utc();
         NewUser::new(&username, &display_name, role, &hash, now).insert(&mut conn).expect("insert user")
     }

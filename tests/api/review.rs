@@ -441,12 +441,12 @@ async fn every_layout_in_every_format_masks_names_and_hides_contacts_unless_inte
     let (a, _) = public_opinion(&app, id, Some("1-1"), "张三丰", "zhang.sanfeng@example.com", "第一条应写明依据。");
     let (b, _) = public_opinion(&app, id, None, "朱小明", "13912345678", "整体赞同。");
     let mut conn = app.conn();
-    let actor = zhengqiu::models::decision::Actor { id: None, name: "测试".into() };
+    let actor = zhengqiu::domain::decision::Actor { id: None, name: "测试".into() };
     let decision = |status, reason: Option<&str>| zhengqiu::domain::decision::Decision {
         status,
         reason: reason.map(str::to_owned),
     };
-    zhengqiu::models::decision::decide(
+    zhengqiu::services::decisions::decide(
         &mut conn,
         id,
         &[a],
@@ -455,7 +455,7 @@ async fn every_layout_in_every_format_masks_names_and_hides_contacts_unless_inte
         Utc::now().naive_utc(),
     )
     .unwrap();
-    zhengqiu::models::decision::decide(
+    zhengqiu::services::decisions::decide(
         &mut conn,
         id,
         &[b],
@@ -570,12 +570,12 @@ async fn publishing_the_feedback_shows_it_marks_the_status_answers_receipts_and_
     let (_, receipt_b) = public_opinion(&app, id, None, "张三丰", "zhang@example.com", "另一条意见。");
     public_opinion(&app, id, None, "李四", "13900000000", "电话联系的意见。");
     let mut conn = app.conn();
-    let actor = zhengqiu::models::decision::Actor { id: None, name: "测试".into() };
+    let actor = zhengqiu::domain::decision::Actor { id: None, name: "测试".into() };
     let not_adopted = zhengqiu::domain::decision::Decision {
         status: zhengqiu::domain::adoption::AdoptionStatus::NotAdopted,
         reason: Some("依据已在前言说明。".into()),
     };
-    zhengqiu::models::decision::decide(&mut conn, id, &[a], Some(&not_adopted), &actor, Utc::now().naive_utc())
+    zhengqiu::services::decisions::decide(&mut conn, id, &[a], Some(&not_adopted), &actor, Utc::now().naive_utc())
         .unwrap();
     // Before publishing, the citizen sees only that it was received.
     let before = app.page(&format!("/receipts/{receipt_a}")).await;

@@ -5,10 +5,10 @@ use std::io::{Cursor, Write};
 use chrono::Utc;
 use reqwest::multipart::{Form, Part};
 
-use zhengqiu::auth::accounts::add_user;
 use zhengqiu::domain::account::Role;
 use zhengqiu::domain::ids::ConsultationId;
 use zhengqiu::models::{Consultation, User};
+use zhengqiu::services::accounts::add_user;
 
 use crate::helpers::{
     Page, SMALL_DRAFT, STAFF_PASSWORD, TestApp, china_day, login, login_ok, spawn_app, spawn_seeded_app,

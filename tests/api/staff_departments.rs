@@ -382,7 +382,15 @@ async fn every_review_round_post_without_the_right_csrf_token_is_refused_and_cha
     let kj = department(&app, "区科技局", "kjj@tg.gov.cn");
     let letters = |_: &Department, _: &str| Vec::new();
     let all = [Department::find(&mut app.conn(), hr).unwrap()];
-    Invitation::invite(&mut app.conn(), wang_owns, &all, china_day(20), Utc::now().naive_utc(), letters).unwrap();
+    zhengqiu::services::invitations::invite(
+        &mut app.conn(),
+        wang_owns,
+        &all,
+        china_day(20),
+        Utc::now().naive_utc(),
+        letters,
+    )
+    .unwrap();
     let invitation = Invitation::for_department(&mut app.conn(), wang_owns, hr).unwrap().unwrap();
     login_ok(&app, "root").await;
     let c = format!("/staff/consultations/{wang_owns}");

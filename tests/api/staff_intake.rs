@@ -246,7 +246,8 @@ async fn a_letter_from_an_invited_department_joins_its_reply_and_survives_its_am
     let mut conn = app.conn();
     let all = [Department::find(&mut conn, replied).unwrap(), Department::find(&mut conn, silent).unwrap()];
     let letters = |_: &Department, _: &str| Vec::new();
-    Invitation::invite(&mut conn, wang_owns, &all, china_day(20), Utc::now().naive_utc(), letters).unwrap();
+    zhengqiu::services::invitations::invite(&mut conn, wang_owns, &all, china_day(20), Utc::now().naive_utc(), letters)
+        .unwrap();
     let token = |d: DepartmentId| {
         let invitation = Invitation::for_department(&mut app.conn(), wang_owns, d).unwrap().unwrap();
         Invitation::add_token(

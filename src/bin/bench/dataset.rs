@@ -353,7 +353,7 @@ fn decide(conn: &mut Conn, id: ConsultationId) -> anyhow::Result<()> {
 /// A staff account for the review page and the exports.
 pub fn create_staff(url: &DbUrl) -> anyhow::Result<()> {
     let mut conn = db::connect(url)?;
-    zhengqiu::auth::accounts::add_user(
+    zhengqiu::services::accounts::add_user(
         &mut conn,
         STAFF_USER,
         "基准测试 管理员",

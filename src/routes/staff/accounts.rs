@@ -6,7 +6,6 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{StaffChrome, render_invalid, see_other};
-use crate::auth::accounts::hash_off_thread;
 use crate::auth::{AdminUser, CsrfForm, StaffUser};
 use crate::db;
 use crate::domain::account::{NewAccount, NewAccountFields, NewPassword, Role};
@@ -17,6 +16,7 @@ use crate::error::AppError;
 use crate::models::user::NewUserError;
 use crate::models::{NewUser, User};
 use crate::routes::render;
+use crate::services::accounts::hash_off_thread;
 use crate::state::AppState;
 
 /// One account as the list shows it.

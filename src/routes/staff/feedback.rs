@@ -14,10 +14,11 @@ use crate::domain::opinion::clean_text;
 use crate::domain::window::Status;
 use crate::error::AppError;
 use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, default_layout, layout, layout_list};
-use crate::models::feedback::{FeedbackCounts, publish};
+use crate::models::feedback::FeedbackCounts;
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::render;
+use crate::services::feedback::publish;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -209,10 +210,7 @@ pub async fn publish_feedback(
     let notices = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&user, &consultation)?;
-        // The heading the layout would make anyway is not stored: it follows a new draft title.
-        let auto = default_layout().title.render(&adoption_table::head(conn, &consultation)?.document_title);
-        let own = table_title.filter(|t| *t != auto);
-        publish(conn, &consultation, &text, own.as_deref(), &public_url, Utc::now())
+        publish(conn, &consultation, &text, table_title.as_deref(), &public_url, Utc::now())
     })
     .await?;
     state.pages.forget_all();

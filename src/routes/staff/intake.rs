@@ -20,10 +20,11 @@ use crate::error::AppError;
 use crate::models::attachment::{Attachment, StoredFile};
 use crate::models::department::Department;
 use crate::models::invitation::Invitation;
-use crate::models::offline::{self, OfflineEntry, OfflineOpinion};
+use crate::models::offline::{self, OfflineOpinion};
 use crate::models::{Consultation, Draft, Section};
 use crate::routes::render;
 use crate::routes::views::section_views;
+use crate::services::intake::{OfflineEntry, Recorded};
 use crate::state::AppState;
 
 pub struct Choice {
@@ -312,7 +313,7 @@ async fn save(
     consultation_id: ConsultationId,
     checked: Checked,
     file: Option<StoredFile>,
-) -> Result<offline::Recorded, AppError> {
+) -> Result<Recorded, AppError> {
     let received = received_at(checked.opinion.received_on);
     let spare = file.clone();
     let recorded = db::run(&state.pool, move |conn| {

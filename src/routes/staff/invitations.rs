@@ -221,7 +221,7 @@ pub async fn invite(
     let (id, count, public_url) = (c.id, chosen.len(), state.settings.public_url.clone());
     db::run(&state.pool, move |conn| {
         let letters = invitation_letters(&c.title, &c.issuer, deadline, &public_url, today);
-        Invitation::invite(conn, id, &chosen, deadline, Utc::now().naive_utc(), letters)
+        crate::services::invitations::invite(conn, id, &chosen, deadline, Utc::now().naive_utc(), letters)
     })
     .await?;
     state.mail_wakeup.notify_one();
@@ -281,7 +281,7 @@ async fn issue(state: &AppState, c: &Consultation, row: &InvitationStatus, by_ma
         let letters = invitation_letters(&title, &issuer, invitation.deadline, &public_url, today);
         let letter = |token: &str| letters(&department, token);
         let letter: Option<Letter<'_>> = if by_mail { Some(&letter) } else { None };
-        Invitation::issue_link(conn, &invitation, letter, Utc::now().naive_utc())
+        crate::services::invitations::issue_link(conn, &invitation, letter, Utc::now().naive_utc())
     })
     .await
 }

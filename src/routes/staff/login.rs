@@ -7,13 +7,13 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{render_invalid, see_other};
-use crate::auth::accounts::check_login;
 use crate::auth::{Anonymous, CsrfForm, NoFields, StaffSession, safe_next};
 use crate::db;
 use crate::error::AppError;
 use crate::models::User;
 use crate::rate_limit::{ClientKey, Scope, hit};
 use crate::routes::render;
+use crate::services::accounts::check_login;
 use crate::state::AppState;
 
 #[derive(Template)]

@@ -11,15 +11,17 @@ use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::decision::Actor;
 use crate::domain::decision::Decision;
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
 use crate::error::AppError;
-use crate::models::decision::{Actor, DecisionChange, decide};
+use crate::models::decision::DecisionChange;
 use crate::models::review::copies_of;
 use crate::models::{Consultation, Opinion};
+use crate::services::decisions::decide;
 use crate::state::AppState;
 
 /// A line of the decision history.

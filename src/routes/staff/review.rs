@@ -12,15 +12,16 @@ use super::{StaffChrome, see_other};
 use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::decision::Actor;
 use crate::domain::decision::Decision;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::source::Source;
 use crate::error::AppError;
 use crate::models::Consultation;
-use crate::models::decision::{Actor, decide};
 use crate::models::feedback::FeedbackCounts;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
 use crate::routes::render;
+use crate::services::decisions::decide;
 use crate::state::AppState;
 
 /// Opinions per page.
