@@ -16,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::domain::ids::ConsultationId;
-use crate::services::opinions::Target;
+use crate::models::consultation::Commentable;
 
 /// More entries than this and the cache starts again from empty (pages are cheap to redo).
 const MAX_ENTRIES: usize = 2000;
@@ -35,7 +35,7 @@ pub struct PageCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, CachedPage>>,
     /// Consultations as the opinion form needs them; opinions do not change them.
-    targets: RwLock<HashMap<ConsultationId, (Instant, Arc<Target>)>>,
+    targets: RwLock<HashMap<ConsultationId, (Instant, Arc<Commentable>)>>,
 }
 
 impl PageCache {
@@ -85,7 +85,7 @@ impl PageCache {
     }
 
     /// The consultation as the opinion form needs it, if fresh.
-    pub fn target(&self, id: ConsultationId) -> Option<Arc<Target>> {
+    pub fn target(&self, id: ConsultationId) -> Option<Arc<Commentable>> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -93,7 +93,7 @@ impl PageCache {
         targets.get(&id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, t)| t.clone())
     }
 
-    pub fn put_target(&self, id: ConsultationId, target: Arc<Target>) {
+    pub fn put_target(&self, id: ConsultationId, target: Arc<Commentable>) {
         if !self.ttl.is_zero()
             && let Ok(mut targets) = self.targets.write()
         {

@@ -9,7 +9,7 @@ use crate::domain::consultation::ConsultationDetails;
 use crate::domain::ids::{ConsultationId, UserId};
 use crate::domain::window::{ConsultationWindow, Status};
 use crate::error::AppError;
-use crate::models::{Draft, User};
+use crate::models::{Draft, Section, User};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = consultations)]
@@ -203,5 +203,44 @@ impl Consultation {
         )
         .set(consultations::owner_id.eq(owner))
         .execute(conn)
+    }
+}
+
+/// A published consultation and the sections of its current draft: what opinions are about.
+pub struct Commentable {
+    pub consultation: Consultation,
+    pub sections: Vec<Section>,
+}
+
+impl Commentable {
+    pub fn load(conn: &mut Conn, id: ConsultationId) -> Result<Commentable, AppError> {
+        let consultation = Consultation::find_published(conn, id)?;
+        let sections = match Draft::current_for(conn, id)? {
+            Some(draft) => Section::for_draft(conn, draft.id)?,
+            None => Vec::new(),
+        };
+        Ok(Commentable { consultation, sections })
+    }
+
+    /// The section with this anchor; `None` for the draft as a whole (an empty anchor).
+    pub fn section(&self, anchor: &str) -> Result<Option<&Section>, AppError> {
+        if anchor.is_empty() {
+            return Ok(None);
+        }
+        self.sections.iter().find(|s| s.anchor == anchor).map(Some).ok_or(AppError::NotFound)
+    }
+
+    /// Why opinions are not accepted now, if they are not: a heading and a message.
+    pub fn closed_message(&self) -> Option<(&'static str, String)> {
+        let window = self.consultation.window();
+        match self.consultation.status(Utc::now()) {
+            Status::Open => None,
+            Status::Scheduled => {
+                Some(("意见征集尚未开始", format!("本次意见征集将于 {} 开始，届时欢迎提出意见。", window.starts_on())))
+            }
+            Status::Closed | Status::FeedbackPublished => {
+                Some(("意见征集已结束", format!("本次意见征集已于 {} 结束，不再接收意见。", window.ends_on())))
+            }
+        }
     }
 }

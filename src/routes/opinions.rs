@@ -12,10 +12,11 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::ids::ConsultationId;
 use crate::domain::opinion::OpinionInput;
 use crate::error::AppError;
+use crate::models::consultation::Commentable;
 use crate::rate_limit::ClientKey;
 use crate::routes::views::{ConsultationView, SectionView, section_views};
 use crate::services::captchas;
-use crate::services::opinions::{Refused, SubmitOpinion, Submitted, Target, load_target, submit};
+use crate::services::opinions::{Refused, SubmitOpinion, Submitted, load_target, submit};
 use crate::state::AppState;
 
 /// The public form exactly as submitted; kept whole so an error never loses what was typed.
@@ -95,13 +96,13 @@ const NO_CAPTCHA_NOTICE: &str = "获取验证码过于频繁（同一网络的�
      再点击下方按钮获取新的验证码后提交。您填写的内容均已保留，请不要关闭本页。";
 
 /// The section's view, for the form's heading.
-fn section_view(target: &Target, anchor: &str) -> Option<SectionView> {
+fn section_view(target: &Commentable, anchor: &str) -> Option<SectionView> {
     let url = format!("/consultations/{}", target.consultation.id);
     section_views(&url, &target.sections).into_iter().find(|s| s.anchor == anchor)
 }
 
 fn form_page(
-    target: &Target,
+    target: &Commentable,
     state: &AppState,
     values: OpinionForm,
     kind: ChallengeKind,

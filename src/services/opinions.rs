@@ -16,12 +16,13 @@ use crate::domain::ids::{ConsultationId, SectionId};
 use crate::domain::opinion::{OpinionInput, OpinionText};
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::source::{Channel, Source};
-use crate::domain::window::{Status, format_china};
+use crate::domain::window::format_china;
 use crate::emails::{ReceiptMail, summary};
 use crate::error::AppError;
+use crate::models::Section;
+use crate::models::consultation::Commentable;
 use crate::models::opinion::{NewOpinion, Opinion};
 use crate::models::outbox::NewMail;
-use crate::models::{Consultation, Draft, Section};
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::state::AppState;
 use crate::text::normalise::fingerprint;
@@ -29,54 +30,16 @@ use crate::text::normalise::fingerprint;
 /// A resend of the same opinion within this time returns the first receipt.
 pub const DUPLICATE_WINDOW_MINUTES: i64 = 10;
 
-/// The consultation and the sections of its current draft.
-pub struct Target {
-    pub consultation: Consultation,
-    pub sections: Vec<Section>,
-}
-
 /// The consultation an opinion is for, kept for a moment with the rendered pages (staff
 /// changes drop it at once; opinions do not change it).
-pub async fn load_target(state: &AppState, id: ConsultationId) -> Result<Arc<Target>, AppError> {
+pub async fn load_target(state: &AppState, id: ConsultationId) -> Result<Arc<Commentable>, AppError> {
     if let Some(target) = state.pages.target(id) {
         return Ok(target);
     }
-    let target = db::run(&state.pool, move |conn| {
-        let consultation = Consultation::find_published(conn, id)?;
-        let sections = match Draft::current_for(conn, id)? {
-            Some(draft) => Section::for_draft(conn, draft.id)?,
-            None => Vec::new(),
-        };
-        Ok(Target { consultation, sections })
-    })
-    .await?;
+    let target = db::run(&state.pool, move |conn| Commentable::load(conn, id)).await?;
     let target = Arc::new(target);
     state.pages.put_target(id, target.clone());
     Ok(target)
-}
-
-impl Target {
-    /// The section with this anchor; `None` for the draft as a whole (an empty anchor).
-    pub fn section(&self, anchor: &str) -> Result<Option<&Section>, AppError> {
-        if anchor.is_empty() {
-            return Ok(None);
-        }
-        self.sections.iter().find(|s| s.anchor == anchor).map(Some).ok_or(AppError::NotFound)
-    }
-
-    /// Why opinions are not accepted now, if they are not: a heading and a message.
-    pub fn closed_message(&self) -> Option<(&'static str, String)> {
-        let window = self.consultation.window();
-        match self.consultation.status(Utc::now()) {
-            Status::Open => None,
-            Status::Scheduled => {
-                Some(("意见征集尚未开始", format!("本次意见征集将于 {} 开始，届时欢迎提出意见。", window.starts_on())))
-            }
-            Status::Closed | Status::FeedbackPublished => {
-                Some(("意见征集已结束", format!("本次意见征集已于 {} 结束，不再接收意见。", window.ends_on())))
-            }
-        }
-    }
 }
 
 /// One citizen's opinion as sent: where, what, and the captcha answered with it.
@@ -132,7 +95,7 @@ enum Attempt {
 /// The rate count, the captcha (used up by any attempt) and the opinion with its receipt
 /// mail are one write in the next group commit: the receipt is shown only once the
 /// opinion is on disk, and a burst of opinions shares the disk flushes.
-pub async fn submit(state: &AppState, target: &Target, command: SubmitOpinion) -> Result<Submitted, Refused> {
+pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpinion) -> Result<Submitted, Refused> {
     let section_id = target.section(&command.section)?.map(|s| s.id);
     if let Some((_, message)) = target.closed_message() {
         return Err(AppError::Closed(message).into());
@@ -181,7 +144,7 @@ pub async fn submit(state: &AppState, target: &Target, command: SubmitOpinion) -
 /// sensitive words and the receipt mail's wording.
 fn prepare(
     state: &AppState,
-    target: &Target,
+    target: &Commentable,
     section_id: Option<SectionId>,
     text: OpinionText,
     client: &ClientKey,
