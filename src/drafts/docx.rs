@@ -3,10 +3,11 @@
 
 use numbering::Numbering;
 
+use super::assemble::{Assembled, assemble};
 use super::heading::{detect, is_ws, titled};
-use super::lines::{guess_title, lines_with_breaks};
-use super::tree::{Builder, Line};
-use super::{DraftSection, ImportError, plain_line};
+use super::lines::lines_with_breaks;
+use super::tree::Line;
+use super::{ImportError, MAX_TEXT_BYTES, plain_line};
 use roxmltree::{Document, Node};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -269,10 +270,10 @@ fn owned<'a, 'i>(
     Ok(())
 }
 
-/// Splits Word paragraphs into sections: a heading-styled paragraph is a heading at its style's
-/// level (numbered or not); other lines are read like plain text. Returns the sections and the
-/// title (a Title-styled paragraph, else the first line if it reads like one).
-pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, Option<String>) {
+/// Splits Word paragraphs into a draft: a heading-styled paragraph is a heading at its style's
+/// level (numbered or not); other lines are read like plain text. Returns the draft and the
+/// title a Title-styled paragraph gives, if any.
+pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> Result<(Assembled, Option<String>), ImportError> {
     let mut text = String::new();
     let mut spans = Vec::with_capacity(paragraphs.len());
     for paragraph in paragraphs {
@@ -280,13 +281,16 @@ pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, 
         text.push_str(&paragraph.text);
         text.push('\n');
         spans.push((start, text.len(), paragraph));
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(ImportError::TooLarge(MAX_TEXT_BYTES >> 20));
+        }
     }
-    let mut builder = Builder::default();
+    let mut lines = Vec::with_capacity(spans.len());
     for (start, end, paragraph) in spans {
         let level = paragraph.level;
         for (i, line) in lines_with_breaks(&text[start..end]).enumerate() {
             let styled = level.filter(|_| i == 0 && line.chars().any(|c| !is_ws(c)));
-            builder.push(match styled {
+            lines.push(match styled {
                 Some(level) => {
                     let heading = detect(line).unwrap_or_else(|| titled(line));
                     Line::Explicit(line, level, heading)
@@ -296,12 +300,9 @@ pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, 
             });
         }
     }
-    let title = paragraphs
-        .iter()
-        .find(|p| p.title && !p.text.trim().is_empty())
-        .map(|p| p.text.trim().to_string())
-        .or_else(|| guess_title(&text));
-    (builder.finish(), title)
+    let styled_title =
+        paragraphs.iter().find(|p| p.title && !p.text.trim().is_empty()).map(|p| p.text.trim().to_string());
+    Ok((assemble(lines, true), styled_title))
 }
 
 mod numbering;

@@ -130,7 +130,7 @@ proptest! {
         if let Ok(draft) = import(text.as_bytes(), "draft.txt") {
             prop_assert_eq!(draft.encoding, "UTF-8");
             // A leading byte-order mark is an encoding signature, not text.
-            prop_assert_eq!(joined(&draft.sections), text.strip_prefix('\u{feff}').unwrap_or(&text));
+            prop_assert_eq!(draft.source_text(), text.strip_prefix('\u{feff}').unwrap_or(&text));
         }
     }
 

@@ -77,7 +77,7 @@ fn word_paragraphs_runs_styles_and_tables_become_sections() {
             (1, HeadingKind::Titled, "", "总则"),
             (2, HeadingKind::CnNumber, "一、", "总体要求"),
             (2, HeadingKind::Titled, "", "附则"),
-            (1, HeadingKind::Titled, "", "附件"),
+            (1, HeadingKind::Annex, "附件", ""),
         ]
     );
     assert_eq!(draft.sections[2].text, "一、总体要求\n甲\t乙\n丙\n");
