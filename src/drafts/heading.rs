@@ -42,6 +42,8 @@ pub(crate) struct Heading {
     pub heading: String,
     pub value: u32,
     pub variant: Variant,
+    /// Whether this document uses the numbering in place of chapters (一、总则 above 第一条).
+    pub as_chapter: bool,
 }
 
 /// The most characters a table-of-contents heading keeps before it is cut.
@@ -65,7 +67,7 @@ pub(crate) fn detect(line: &str) -> Option<Heading> {
         HeadingKind::Article => bracketed_title(rest).unwrap_or_else(|| toc_heading(rest)),
         _ => toc_heading(rest),
     };
-    Some(Heading { kind, number: number.to_string(), heading, value, variant })
+    Some(Heading { kind, number: number.to_string(), heading, value, variant, as_chapter: false })
 }
 
 type Found = (HeadingKind, usize, u32, Variant);
@@ -204,6 +206,7 @@ pub(crate) fn titled(content: &str) -> Heading {
         heading: toc_heading(content.trim_matches(|c: char| is_ws(c) || c == '*' || c == '_')),
         value: 0,
         variant: Variant::Word,
+        as_chapter: false,
     }
 }
 

@@ -93,15 +93,30 @@ mod tests {
 
     #[test]
     fn hash_headings_set_the_level_and_keep_their_numbers() {
+        let text = "## 第一章 总则\n\n第一条 为了规范。\n\n### 第一节 一般规定\n第二条 施行。\n## 附录\n";
+        assert_eq!(
+            outline(text),
+            vec![
+                row(1, HeadingKind::Chapter, "第一章", "总则"),
+                row(2, HeadingKind::Article, "第一条", "为了规范"),
+                row(2, HeadingKind::Part, "第一节", "一般规定"),
+                row(3, HeadingKind::Article, "第二条", "施行"),
+                row(1, HeadingKind::Titled, "", "附录"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_title_set_as_the_first_hash_heading_is_the_preamble_and_levels_count_from_below_it() {
         let text = "# 某某办法（征求意见稿）\n\n## 第一章 总则\n\n第一条 为了规范。\n\n## 第二章 附则\n第二条 施行。\n";
         assert_eq!(
             outline(text),
             vec![
-                row(1, HeadingKind::Titled, "", "某某办法（征求意见稿）"),
-                row(2, HeadingKind::Chapter, "第一章", "总则"),
-                row(3, HeadingKind::Article, "第一条", "为了规范"),
-                row(2, HeadingKind::Chapter, "第二章", "附则"),
-                row(3, HeadingKind::Article, "第二条", "施行"),
+                row(1, HeadingKind::Preamble, "", ""),
+                row(1, HeadingKind::Chapter, "第一章", "总则"),
+                row(2, HeadingKind::Article, "第一条", "为了规范"),
+                row(1, HeadingKind::Chapter, "第二章", "附则"),
+                row(2, HeadingKind::Article, "第二条", "施行"),
             ]
         );
     }

@@ -19,6 +19,8 @@ pub mod score;
 mod tree;
 
 #[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod seed_tests;
@@ -290,7 +292,7 @@ mod tests {
         let md = import(text.as_bytes(), "办法.MD").expect("markdown");
         assert_eq!(md.format, SourceFormat::Markdown);
         assert_eq!(md.title.as_deref(), Some("某某办法（征求意见稿）"));
-        assert_eq!(md.sections[1].level, 2);
+        assert_eq!((md.sections[1].number.as_str(), md.sections[1].level), ("一、", 1));
         let txt = import(text.as_bytes(), "办法.txt").expect("text");
         assert_eq!(txt.format, SourceFormat::Text);
         assert_eq!(txt.sections.len(), 1);

@@ -127,6 +127,8 @@ pub struct DocumentScore {
     pub missed: Vec<String>,
     /// Sections that matched no expected heading (their first lines, cut short).
     pub extra: Vec<String>,
+    /// Matched headings at another level: the expected text, expected and produced level.
+    pub misplaced: Vec<(String, u8, u8)>,
 }
 
 impl DocumentScore {
@@ -154,10 +156,14 @@ fn ratio(part: usize, whole: usize, empty_is_perfect: bool) -> f64 {
     }
 }
 
-/// The heading line of a section: its first line with any text on it, all whitespace removed.
+/// The heading line of a section: its first line with any text on it, all whitespace removed,
+/// and without the marks Markdown puts around a heading (`## `, `**`, `> `), which are not
+/// printed.
 fn first_line_key(text: &str) -> String {
     let line = text.lines().find(|l| l.chars().any(|c| !is_ws(c))).unwrap_or_default();
-    squeeze(line)
+    let words = squeeze(line);
+    let bare = words.trim_start_matches(['#', '>']);
+    bare.strip_prefix("**").or_else(|| bare.strip_prefix("__")).unwrap_or(bare).to_string()
 }
 
 fn squeeze(text: &str) -> String {
@@ -198,6 +204,11 @@ pub fn score_document(name: &str, expected: &ExpectedOutline, draft: &ImportedDr
             .zip(&matched_wanted)
             .filter(|(_, m)| !**m)
             .map(|(h, _)| h.text.clone())
+            .collect(),
+        misplaced: pairs
+            .iter()
+            .filter(|&&(e, p)| wanted[e].0 != produced[p].0)
+            .map(|&(e, p)| (expected.headings[e].text.clone(), wanted[e].0, produced[p].0))
             .collect(),
         extra: produced.iter().zip(&matched_produced).filter(|(_, m)| !**m).map(|((_, k), _)| cut(k, 16)).collect(),
     }

@@ -74,6 +74,11 @@ pub(crate) fn rank(kind: HeadingKind) -> Option<u8> {
     })
 }
 
+/// The rank of one heading: its kind's, or a chapter's for numbering used as chapters.
+fn heading_rank(heading: &Heading) -> Option<u8> {
+    if heading.as_chapter { rank(HeadingKind::Chapter) } else { rank(heading.kind) }
+}
+
 /// Builds the section list from lines, in order.
 #[derive(Default)]
 pub(crate) struct Builder {
@@ -149,7 +154,7 @@ impl Builder {
 
     /// Closes what `heading` ends and returns the index of its parent.
     fn close_for_numbered(&mut self, heading: &Heading) -> Option<usize> {
-        let Some(rank) = rank(heading.kind) else {
+        let Some(rank) = heading_rank(heading) else {
             self.stack.clear();
             return None;
         };
@@ -188,7 +193,7 @@ impl Builder {
         };
         let mut own_text = std::mem::take(&mut self.pending);
         own_text.push_str(text);
-        self.stack.push(Open { index, level, rank: rank(heading.kind), variant: heading.variant });
+        self.stack.push(Open { index, level, rank: heading_rank(&heading), variant: heading.variant });
         self.child_counts.push(0);
         self.sections.push(DraftSection {
             level,

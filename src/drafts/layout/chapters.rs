@@ -31,6 +31,7 @@ pub(super) fn promote_bare_titles(lines: &mut [Line<'_>], from: usize) {
                     heading: shorten(&words),
                     value: 0,
                     variant: Variant::Word,
+                    as_chapter: false,
                 };
                 promote(&mut lines[i], heading);
             }
@@ -57,6 +58,35 @@ fn is_bare_title(lines: &[Line<'_>], i: usize, seen_article: bool) -> bool {
     let after_text = previous_filled(lines, i)
         .is_some_and(|p| lines[p].heading().is_none() || kind_of(&lines[p]) != Some(HeadingKind::Chapter));
     seen_article && after_text && !lines[i].is_explicit()
+}
+
+/// In a draft whose 一、 headings hold articles (一、总则 then 第一条), those 一、 headings (short
+/// titles, numbered alike) are its chapters.
+pub(super) fn numbered_chapters(lines: &mut [Line<'_>], from: usize) {
+    let mut family = None;
+    for i in from..lines.len() {
+        let Some(heading) = lines[i].heading().filter(|h| h.kind == HeadingKind::CnNumber) else { continue };
+        let next = next_filled(lines, i + 1);
+        if is_short_title(&lines[i]) && next.is_some_and(|n| kind_of(&lines[n]) == Some(HeadingKind::Article)) {
+            family = Some(heading.variant);
+            break;
+        }
+    }
+    let Some(variant) = family else { return };
+    for line in &mut lines[from..] {
+        let chapter = line.heading().is_some_and(|h| h.kind == HeadingKind::CnNumber && h.variant == variant);
+        if chapter && is_short_title(line) {
+            if let Line::Numbered(_, heading) | Line::Explicit(_, _, heading) = line {
+                heading.as_chapter = true;
+            }
+        }
+    }
+}
+
+/// A heading line that is only a short title: no sentence after its number.
+fn is_short_title(line: &Line<'_>) -> bool {
+    let words = content(line.text());
+    words.chars().count() <= 24 && !words.contains(['。', '，', '；', ',', ';'])
 }
 
 /// Characters a chapter title is made of: letters and digits, no punctuation.

@@ -10,6 +10,7 @@ mod amend;
 mod annex;
 mod chapters;
 mod notice;
+mod titles;
 mod toc;
 
 use super::HeadingKind;
@@ -29,10 +30,12 @@ pub(crate) struct Layout {
 /// Finds the notice and the 目录 and gives lines their role in context, rewriting `lines`.
 pub(crate) fn analyse(lines: &mut [Line<'_>]) -> Layout {
     let draft_start = notice::draft_start(lines).unwrap_or(0);
+    titles::title_heading_is_no_section(lines, draft_start);
     amend::quoted_articles_are_content(lines, draft_start);
     let toc = toc::find(lines, draft_start);
     let body_start = toc.as_ref().map_or(draft_start, |toc| toc.end);
     chapters::promote_bare_titles(lines, body_start);
+    chapters::numbered_chapters(lines, body_start);
     annex::lists_are_not_annexes(lines, body_start);
     Layout { draft_start, toc }
 }
@@ -68,6 +71,13 @@ fn kind_of(line: &Line<'_>) -> Option<HeadingKind> {
 /// Makes a numbered heading line body text (a heading the source styles as one stays).
 fn demote(line: &mut Line<'_>) {
     if let Line::Numbered(text, _) = line {
+        *line = Line::Body(text);
+    }
+}
+
+/// Makes any heading line body text, even one the source styles as a heading.
+fn demote_any(line: &mut Line<'_>) {
+    if let Line::Numbered(text, _) | Line::Explicit(text, _, _) = line {
         *line = Line::Body(text);
     }
 }
