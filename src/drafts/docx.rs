@@ -12,8 +12,10 @@ use roxmltree::{Document, Node};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-/// The largest XML part we read; a bigger one is refused rather than exhausting memory.
-const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+/// The most XML we unpack from one .docx, all parts together. Parsed, XML takes about six
+/// times its size in memory (a 63 MB document.xml peaked at 380 MB), so this keeps an import
+/// near 150 MB; a 500-page regulation's document.xml is about 10 MB.
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 24 * 1024 * 1024;
 
 /// How deep tables, content controls and runs may nest inside one another. Real documents
 /// stay in single digits; a hostile one nests thousands deep to exhaust the stack.
@@ -37,11 +39,13 @@ pub(crate) struct Paragraph {
 pub(crate) fn read_paragraphs(bytes: &[u8]) -> Result<Vec<Paragraph>, ImportError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable("文件已损坏或不是有效的压缩包"))?;
-    let document = read_part(&mut archive, "word/document.xml")?
+    let mut budget = MAX_UNPACKED_BYTES;
+    let document = read_part(&mut archive, "word/document.xml", &mut budget)?
         .ok_or_else(|| unreadable("缺少 word/document.xml，可能不是 Word 文档"))?;
-    let styles_xml = read_part(&mut archive, "word/styles.xml")?;
-    let numbering =
-        read_part(&mut archive, "word/numbering.xml")?.map(|xml| Numbering::parse(&xml)).unwrap_or_default();
+    let styles_xml = read_part(&mut archive, "word/styles.xml", &mut budget)?;
+    let numbering = read_part(&mut archive, "word/numbering.xml", &mut budget)?
+        .map(|xml| Numbering::parse(&xml))
+        .unwrap_or_default();
     let mut context = Context {
         styles: styles_xml.as_deref().map(style_levels).unwrap_or_default(),
         style_lists: styles_xml.as_deref().map(style_lists).unwrap_or_default(),
@@ -70,22 +74,31 @@ fn unreadable(why: &str) -> ImportError {
     ImportError::UnreadableDocx(why.to_string())
 }
 
-fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<String>, ImportError> {
+/// Unpacks one part, refusing it when it would take the parts read so far past `budget` (what
+/// is left of [`MAX_UNPACKED_BYTES`]), whatever size the archive claims for it.
+fn read_part(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    budget: &mut u64,
+) -> Result<Option<String>, ImportError> {
+    let too_large = ImportError::TooLargeUnpacked((MAX_UNPACKED_BYTES >> 20) as usize);
     let file = match archive.by_name(name) {
         Ok(file) => file,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(_) => return Err(unreadable("压缩包中的文件无法读取")),
     };
-    if file.size() > MAX_PART_BYTES {
-        return Err(unreadable("文档内容过大"));
+    if file.size() > *budget {
+        return Err(too_large);
     }
     let mut bytes = Vec::new();
-    file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).map_err(|_| unreadable("压缩包中的文件无法解压"))?;
-    if bytes.len() as u64 > MAX_PART_BYTES {
-        return Err(unreadable("文档内容过大"));
+    file.take(*budget + 1).read_to_end(&mut bytes).map_err(|_| unreadable("压缩包中的文件无法解压"))?;
+    if bytes.len() as u64 > *budget {
+        return Err(too_large);
     }
-    let (text, _, _) = encoding_rs::UTF_8.decode(&bytes);
-    Ok(Some(text.into_owned()))
+    *budget -= bytes.len() as u64;
+    // Valid UTF-8 (as Word writes) becomes the string without a copy.
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(Some(text))
 }
 
 /// What a style means for us: an outline level, or the title.

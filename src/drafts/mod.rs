@@ -21,6 +21,8 @@ mod tree;
 #[cfg(test)]
 mod corpus_tests;
 #[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod seed_tests;
