@@ -50,6 +50,7 @@ pub(crate) fn read_paragraphs(bytes: &[u8]) -> Result<Vec<Paragraph>, ImportErro
         styles: styles_xml.as_deref().map(style_levels).unwrap_or_default(),
         style_lists: styles_xml.as_deref().map(style_lists).unwrap_or_default(),
         numbering,
+        text_bytes: 0,
     };
     let document = Document::parse(&document).map_err(|_| unreadable("word/document.xml 不是有效的 XML"))?;
     let body = document
@@ -68,6 +69,19 @@ struct Context {
     /// Paragraph styles that carry a list (`w:numPr` in the style): numId and level.
     style_lists: HashMap<String, (String, usize)>,
     numbering: Numbering,
+    /// The text read so far, in bytes, against [`MAX_TEXT_BYTES`].
+    text_bytes: usize,
+}
+
+impl Context {
+    /// Counts a paragraph's text, refusing a document whose text grows past the limit.
+    fn count(&mut self, text: &str) -> Result<(), ImportError> {
+        self.text_bytes += text.len() + 1;
+        if self.text_bytes > MAX_TEXT_BYTES {
+            return Err(ImportError::TooLarge(MAX_TEXT_BYTES >> 20));
+        }
+        Ok(())
+    }
 }
 
 fn unreadable(why: &str) -> ImportError {
@@ -189,7 +203,11 @@ fn blocks(
     }
     for child in node.children().filter(Node::is_element) {
         match child.tag_name().name() {
-            "p" => out.push(paragraph(child, context, depth)?),
+            "p" => {
+                let paragraph = paragraph(child, context, depth)?;
+                context.count(&paragraph.text)?;
+                out.push(paragraph);
+            }
             "tbl" => table(child, context, out, depth + 1)?,
             "sectPr" | "Fallback" => {}
             _ => blocks(child, context, out, depth + 1)?,
@@ -256,7 +274,9 @@ fn table(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>, de
             let text: Vec<&str> = inner.iter().map(|p| p.text.trim()).collect();
             texts.push(text.join(" ").replace(['\n', '\r'], " "));
         }
-        out.push(Paragraph { text: texts.join(" | "), level: None, title: false, table_row: true });
+        let text = texts.join(" | ");
+        context.count(&text)?;
+        out.push(Paragraph { text, level: None, title: false, table_row: true });
     }
     Ok(())
 }

@@ -23,6 +23,8 @@ mod corpus_tests;
 #[cfg(test)]
 mod limit_tests;
 #[cfg(test)]
+mod mutation_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod seed_tests;
