@@ -14,7 +14,10 @@ const MAX_TOC_LINES: usize = 400;
 /// The lines of the 目录, if the draft (starting at line `from`) has one before its text.
 pub(super) fn find(lines: &[Line<'_>], from: usize) -> Option<Range<usize>> {
     let text_start = first_heading_with_text(lines, from);
-    let labelled = (from..text_start).find(|&i| matches!(squeezed(content(lines[i].text())).as_str(), "目录" | "目次"));
+    // A 目录 comes before every heading of the draft, or it would fall between its sections.
+    let first_heading = (from..lines.len()).find(|&i| lines[i].heading().is_some())?;
+    let labelled =
+        (from..first_heading).find(|&i| matches!(squeezed(content(lines[i].text())).as_str(), "目录" | "目次"));
     let range = match labelled {
         Some(label) => {
             let first = next_filled(lines, label + 1)?;
@@ -22,7 +25,7 @@ pub(super) fn find(lines: &[Line<'_>], from: usize) -> Option<Range<usize>> {
             Some(label..end)
         }
         None => {
-            let first = (from..text_start).find(|&i| is_chapter_entry(&lines[i]))?;
+            let first = Some(first_heading).filter(|&i| i < text_start && is_chapter_entry(&lines[i]))?;
             let end = repeat_of_an_entry(lines, first, text_start + 1)?;
             let entries = (first..end).filter(|&i| lines[i].heading().is_some()).count();
             let only_entries = (first..end).all(|i| content(lines[i].text()).is_empty() || is_chapter_entry(&lines[i]));
@@ -43,7 +46,7 @@ fn first_heading_with_text(lines: &[Line<'_>], from: usize) -> usize {
             continue;
         }
         if line.heading().is_some() {
-            if words.contains(['。', '；', '，']) {
+            if words.contains(['。', '；', '，', ',', ';']) {
                 return i;
             }
             previous_heading = Some(i);
