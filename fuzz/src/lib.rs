@@ -8,6 +8,20 @@ pub mod drafts;
 pub mod text;
 
 use drafts::{ImportError, SourceFormat, import};
+use std::io::Write;
+
+/// `bytes` as a .docx: a zip as it is, anything else packed as its `word/document.xml`, so the
+/// fuzzer reaches the XML reader without having to find valid deflate streams.
+pub fn as_docx(bytes: &[u8]) -> Vec<u8> {
+    if bytes.starts_with(b"PK") {
+        return bytes.to_vec();
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("word/document.xml", options).expect("entry");
+    zip.write_all(bytes).expect("write");
+    zip.finish().expect("finish").into_inner()
+}
 
 /// Imports `bytes` as a file named `name` and panics if the result breaks a promise: a draft
 /// must give back exactly the decoded text and form a sound tree; a refusal must say why.

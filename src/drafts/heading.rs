@@ -228,8 +228,10 @@ fn bracketed_title(rest: &str) -> Option<String> {
     let inner = &rest[open.len_utf8()..];
     let end = inner.find(close)?;
     let title = inner[..end].trim_matches(is_ws);
-    let short = title.chars().count() <= 20 && !title.is_empty() && !title.contains(['。', '；', '，']);
-    short.then(|| title.to_string())
+    let short = title.chars().count() <= 20 && !title.contains(['。', '；', '，']);
+    // （一） after the number is an item, not a title.
+    let numeral = title.chars().all(|c| is_cn_numeral(c) || is_arabic_digit(c));
+    (short && !numeral).then(|| title.to_string())
 }
 
 /// The table-of-contents title in `rest` (the line after its number): up to the first sentence

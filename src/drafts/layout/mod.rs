@@ -88,3 +88,6 @@ fn promote<'a>(line: &mut Line<'a>, heading: Heading) {
         *line = Line::Numbered(text, heading);
     }
 }
+
+#[cfg(test)]
+mod tests;
