@@ -163,3 +163,37 @@ fn bare_chapter_titles_and_books_nest_like_numbered_chapters() {
     let score = score_document("34", &expected, &code);
     assert!(score.level_agreement() >= 0.99, "{score:?}");
 }
+
+/// Every format goes through the same rules: each plain-text draft of the corpus scores the same
+/// re-encoded as GBK, read as Markdown, and built into a Word document one paragraph per line.
+#[test]
+fn every_text_draft_scores_the_same_as_gbk_markdown_and_word() {
+    for (path, expected) in corpus().into_iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "txt")) {
+        let name = name_of(&path);
+        let (text, _) = super::decode_text(&std::fs::read(&path).expect("readable")).expect("decodes");
+        let baseline = score_document(&name, &expected, &import_path(&path));
+        let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        assert!(!unmappable, "{name}");
+        let body: String = text
+            .lines()
+            .map(|line| format!("<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>", xml_escape(line)))
+            .collect();
+        let variants = [
+            ("gbk", import(&gbk, &name)),
+            ("md", import(text.as_bytes(), &name.replace(".txt", ".md"))),
+            ("docx", import(&super::docx::tests::build_docx(&body, None), "a.docx")),
+        ];
+        for (format, draft) in variants {
+            let draft = draft.unwrap_or_else(|e| panic!("{name} as {format}: {e}"));
+            let score = score_document(&name, &expected, &draft);
+            let summary = |s: &super::score::DocumentScore| {
+                (s.produced, s.matched, s.same_level, s.title_agrees, s.notice_agrees, s.toc_agrees)
+            };
+            assert_eq!(summary(&score), summary(&baseline), "{name} as {format}");
+        }
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

@@ -340,4 +340,4 @@ pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> Result<(Assembled, O
 
 mod numbering;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
