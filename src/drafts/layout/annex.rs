@@ -14,13 +14,13 @@ pub(super) fn lists_are_not_annexes(lines: &mut [Line<'_>], from: usize) {
             last.insert(heading.value, i);
         }
     }
-    for i in from..lines.len() {
-        let listed = lines[i]
+    for (i, line) in lines.iter_mut().enumerate().skip(from) {
+        let listed = line
             .heading()
             .filter(|h| h.kind == HeadingKind::Annex)
             .is_some_and(|h| last.get(&h.value).is_some_and(|&l| l > i));
         if listed {
-            demote(&mut lines[i]);
+            demote(line);
         }
     }
     labelled_lists_are_text(lines, from);

@@ -75,10 +75,11 @@ pub(super) fn numbered_chapters(lines: &mut [Line<'_>], from: usize) {
     let Some(variant) = family else { return };
     for line in &mut lines[from..] {
         let chapter = line.heading().is_some_and(|h| h.kind == HeadingKind::CnNumber && h.variant == variant);
-        if chapter && is_short_title(line) {
-            if let Line::Numbered(_, heading) | Line::Explicit(_, _, heading) = line {
-                heading.as_chapter = true;
-            }
+        if chapter
+            && is_short_title(line)
+            && let Line::Numbered(_, heading) | Line::Explicit(_, _, heading) = line
+        {
+            heading.as_chapter = true;
         }
     }
 }

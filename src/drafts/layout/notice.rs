@@ -68,10 +68,11 @@ pub(super) fn draft_start(lines: &[Line<'_>]) -> Option<usize> {
             evidence += 2;
         }
         quoted.extend(quotations(&words));
-        if is_date_line(&words) && evidence >= 2 {
-            if let Some(start) = start_after_date(lines, i) {
-                return Some(start);
-            }
+        if is_date_line(&words)
+            && evidence >= 2
+            && let Some(start) = start_after_date(lines, i)
+        {
+            return Some(start);
         }
         let draft_heading = matches!(kind_of(&lines[i]), Some(HeadingKind::Article | HeadingKind::Chapter));
         if draft_heading || filled >= MAX_NOTICE_LINES {
