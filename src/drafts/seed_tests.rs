@@ -203,3 +203,13 @@ fn the_tongguan_text_with_a_utf8_bom_imports_like_without() {
     assert_eq!(draft.encoding, "UTF-8");
     assert_eq!(draft.sections, import_seed(TONGGUAN).sections);
 }
+
+#[test]
+fn the_tongguan_page_keeps_its_consultation_notice_apart_and_takes_the_drafts_own_title() {
+    let draft = import_seed(TONGGUAN);
+    let notice = draft.notice.as_deref().expect("the 公告 in front of the draft");
+    assert!(notice.contains("实施意见征求意见的公告") && notice.trim_end().ends_with("2018年1月6日"));
+    assert_eq!(draft.title.as_deref(), Some(DRAFT_START));
+    assert!(draft.sections[0].text.starts_with(DRAFT_START));
+    assert!(draft.sections.iter().all(|s| !s.text.contains("征集时间")));
+}
