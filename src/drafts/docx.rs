@@ -3,16 +3,19 @@
 
 use numbering::Numbering;
 
+use super::assemble::{Assembled, assemble};
 use super::heading::{detect, is_ws, titled};
-use super::lines::{guess_title, lines_with_breaks};
-use super::tree::{Builder, Line};
-use super::{DraftSection, ImportError, plain_line};
+use super::lines::lines_with_breaks;
+use super::tree::Line;
+use super::{ImportError, MAX_TEXT_BYTES, plain_line};
 use roxmltree::{Document, Node};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-/// The largest XML part we read; a bigger one is refused rather than exhausting memory.
-const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+/// The most XML we unpack from one .docx, all parts together. Parsed, XML takes about six
+/// times its size in memory (a 63 MB document.xml peaked at 380 MB), so this keeps an import
+/// near 150 MB; a 500-page regulation's document.xml is about 10 MB.
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 24 * 1024 * 1024;
 
 /// How deep tables, content controls and runs may nest inside one another. Real documents
 /// stay in single digits; a hostile one nests thousands deep to exhaust the stack.
@@ -36,15 +39,18 @@ pub(crate) struct Paragraph {
 pub(crate) fn read_paragraphs(bytes: &[u8]) -> Result<Vec<Paragraph>, ImportError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable("文件已损坏或不是有效的压缩包"))?;
-    let document = read_part(&mut archive, "word/document.xml")?
+    let mut budget = MAX_UNPACKED_BYTES;
+    let document = read_part(&mut archive, "word/document.xml", &mut budget)?
         .ok_or_else(|| unreadable("缺少 word/document.xml，可能不是 Word 文档"))?;
-    let styles_xml = read_part(&mut archive, "word/styles.xml")?;
-    let numbering =
-        read_part(&mut archive, "word/numbering.xml")?.map(|xml| Numbering::parse(&xml)).unwrap_or_default();
+    let styles_xml = read_part(&mut archive, "word/styles.xml", &mut budget)?;
+    let numbering = read_part(&mut archive, "word/numbering.xml", &mut budget)?
+        .map(|xml| Numbering::parse(&xml))
+        .unwrap_or_default();
     let mut context = Context {
         styles: styles_xml.as_deref().map(style_levels).unwrap_or_default(),
         style_lists: styles_xml.as_deref().map(style_lists).unwrap_or_default(),
         numbering,
+        text_bytes: 0,
     };
     let document = Document::parse(&document).map_err(|_| unreadable("word/document.xml 不是有效的 XML"))?;
     let body = document
@@ -63,28 +69,50 @@ struct Context {
     /// Paragraph styles that carry a list (`w:numPr` in the style): numId and level.
     style_lists: HashMap<String, (String, usize)>,
     numbering: Numbering,
+    /// The text read so far, in bytes, against [`MAX_TEXT_BYTES`].
+    text_bytes: usize,
+}
+
+impl Context {
+    /// Counts a paragraph's text, refusing a document whose text grows past the limit.
+    fn count(&mut self, text: &str) -> Result<(), ImportError> {
+        self.text_bytes += text.len() + 1;
+        if self.text_bytes > MAX_TEXT_BYTES {
+            return Err(ImportError::TooLarge(MAX_TEXT_BYTES >> 20));
+        }
+        Ok(())
+    }
 }
 
 fn unreadable(why: &str) -> ImportError {
     ImportError::UnreadableDocx(why.to_string())
 }
 
-fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<String>, ImportError> {
+/// Unpacks one part, refusing it when it would take the parts read so far past `budget` (what
+/// is left of [`MAX_UNPACKED_BYTES`]), whatever size the archive claims for it.
+fn read_part(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    budget: &mut u64,
+) -> Result<Option<String>, ImportError> {
+    let too_large = ImportError::TooLargeUnpacked((MAX_UNPACKED_BYTES >> 20) as usize);
     let file = match archive.by_name(name) {
         Ok(file) => file,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(_) => return Err(unreadable("压缩包中的文件无法读取")),
     };
-    if file.size() > MAX_PART_BYTES {
-        return Err(unreadable("文档内容过大"));
+    if file.size() > *budget {
+        return Err(too_large);
     }
     let mut bytes = Vec::new();
-    file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).map_err(|_| unreadable("压缩包中的文件无法解压"))?;
-    if bytes.len() as u64 > MAX_PART_BYTES {
-        return Err(unreadable("文档内容过大"));
+    file.take(*budget + 1).read_to_end(&mut bytes).map_err(|_| unreadable("压缩包中的文件无法解压"))?;
+    if bytes.len() as u64 > *budget {
+        return Err(too_large);
     }
-    let (text, _, _) = encoding_rs::UTF_8.decode(&bytes);
-    Ok(Some(text.into_owned()))
+    *budget -= bytes.len() as u64;
+    // Valid UTF-8 (as Word writes) becomes the string without a copy.
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(Some(text))
 }
 
 /// What a style means for us: an outline level, or the title.
@@ -175,7 +203,11 @@ fn blocks(
     }
     for child in node.children().filter(Node::is_element) {
         match child.tag_name().name() {
-            "p" => out.push(paragraph(child, context, depth)?),
+            "p" => {
+                let paragraph = paragraph(child, context, depth)?;
+                context.count(&paragraph.text)?;
+                out.push(paragraph);
+            }
             "tbl" => table(child, context, out, depth + 1)?,
             "sectPr" | "Fallback" => {}
             _ => blocks(child, context, out, depth + 1)?,
@@ -242,7 +274,9 @@ fn table(node: Node<'_, '_>, context: &mut Context, out: &mut Vec<Paragraph>, de
             let text: Vec<&str> = inner.iter().map(|p| p.text.trim()).collect();
             texts.push(text.join(" ").replace(['\n', '\r'], " "));
         }
-        out.push(Paragraph { text: texts.join(" | "), level: None, title: false, table_row: true });
+        let text = texts.join(" | ");
+        context.count(&text)?;
+        out.push(Paragraph { text, level: None, title: false, table_row: true });
     }
     Ok(())
 }
@@ -269,10 +303,10 @@ fn owned<'a, 'i>(
     Ok(())
 }
 
-/// Splits Word paragraphs into sections: a heading-styled paragraph is a heading at its style's
-/// level (numbered or not); other lines are read like plain text. Returns the sections and the
-/// title (a Title-styled paragraph, else the first line if it reads like one).
-pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, Option<String>) {
+/// Splits Word paragraphs into a draft: a heading-styled paragraph is a heading at its style's
+/// level (numbered or not); other lines are read like plain text. Returns the draft and the
+/// title a Title-styled paragraph gives, if any.
+pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> Result<(Assembled, Option<String>), ImportError> {
     let mut text = String::new();
     let mut spans = Vec::with_capacity(paragraphs.len());
     for paragraph in paragraphs {
@@ -280,13 +314,16 @@ pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, 
         text.push_str(&paragraph.text);
         text.push('\n');
         spans.push((start, text.len(), paragraph));
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(ImportError::TooLarge(MAX_TEXT_BYTES >> 20));
+        }
     }
-    let mut builder = Builder::default();
+    let mut lines = Vec::with_capacity(spans.len());
     for (start, end, paragraph) in spans {
         let level = paragraph.level;
         for (i, line) in lines_with_breaks(&text[start..end]).enumerate() {
             let styled = level.filter(|_| i == 0 && line.chars().any(|c| !is_ws(c)));
-            builder.push(match styled {
+            lines.push(match styled {
                 Some(level) => {
                     let heading = detect(line).unwrap_or_else(|| titled(line));
                     Line::Explicit(line, level, heading)
@@ -296,14 +333,11 @@ pub(crate) fn split_paragraphs(paragraphs: &[Paragraph]) -> (Vec<DraftSection>, 
             });
         }
     }
-    let title = paragraphs
-        .iter()
-        .find(|p| p.title && !p.text.trim().is_empty())
-        .map(|p| p.text.trim().to_string())
-        .or_else(|| guess_title(&text));
-    (builder.finish(), title)
+    let styled_title =
+        paragraphs.iter().find(|p| p.title && !p.text.trim().is_empty()).map(|p| p.text.trim().to_string());
+    Ok((assemble(lines, true), styled_title))
 }
 
 mod numbering;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

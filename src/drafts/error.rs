@@ -18,4 +18,13 @@ pub enum ImportError {
     /// Tables or other structures nested deeper than any real document does.
     #[error("文档结构嵌套过深，无法导入")]
     TooDeep,
+    /// More headings than any real draft has: the limit.
+    #[error("文档分节过多（超过 {0} 个），无法导入")]
+    TooManySections(usize),
+    /// A text larger than any real draft: the limit in MB.
+    #[error("文档内容过大（超过 {0} MB），无法导入")]
+    TooLarge(usize),
+    /// A .docx whose parts unpack to more than the limit, in MB.
+    #[error("文档内容过大（解压后超过 {0} MB），无法导入")]
+    TooLargeUnpacked(usize),
 }

@@ -1,7 +1,9 @@
-//! Recognising the numbering that opens a Chinese heading line: 第X章/节/条, 一、, （一）, 1., （1）, 附件1.
+//! Recognising the numbering that opens a Chinese heading line: 第X编/分编/章/节/条, 一、, （一）, 1.,
+//! （1）, 附件1.
 //!
 //! Rules (all at line start, after any whitespace incl. U+3000 and nbsp):
-//! - `第` + numeral + `章|节|条`, followed by anything.
+//! - `第` + numeral + `编|分编|章|节|条`, followed by anything; spaces may separate the parts
+//!   (第 一 章). An article's title in brackets (第一条【目的】) is its table-of-contents title.
 //! - Chinese numeral (a real ordinal like 十二, not a word like 一二) + `、|.|．`.
 //! - `(`/`（` + Chinese numeral + `)`/`）`, brackets may be mixed.
 //! - 1–3 digits + `、|.|．`. After `.`/`．` a digit means a decimal (2.5亿, 3.53%), not a heading,
@@ -9,7 +11,7 @@
 //!   年, 至, 到 or a dash (2.2035年 is item 2 about the year 2035).
 //! - `(`/`（` + 1–3 digits + `)`/`）`.
 //! - `附件` + optional spaces + a number, then end of line, whitespace or punctuation
-//!   (附件1：… is an annex; 附件1所列… is a sentence).
+//!   (附件1：… is an annex; 附件1所列… is a sentence); or `附件` alone on its line.
 //!
 //! Zero is never a heading number, and a number directly followed by `%`, a closing bracket or
 //! more list punctuation is not one either.
@@ -40,6 +42,8 @@ pub(crate) struct Heading {
     pub heading: String,
     pub value: u32,
     pub variant: Variant,
+    /// Whether this document uses the numbering in place of chapters (一、总则 above 第一条).
+    pub as_chapter: bool,
 }
 
 /// The most characters a table-of-contents heading keeps before it is cut.
@@ -59,7 +63,11 @@ pub(crate) fn detect(line: &str) -> Option<Heading> {
         return None;
     }
     let (number, rest) = s.split_at(len);
-    Some(Heading { kind, number: number.to_string(), heading: toc_heading(rest), value, variant })
+    let heading = match kind {
+        HeadingKind::Article => bracketed_title(rest).unwrap_or_else(|| toc_heading(rest)),
+        _ => toc_heading(rest),
+    };
+    Some(Heading { kind, number: number.to_string(), heading, value, variant, as_chapter: false })
 }
 
 type Found = (HeadingKind, usize, u32, Variant);
@@ -74,19 +82,35 @@ fn numeral_value(digits: &str) -> Option<u32> {
     arabic_value(digits).or_else(|| cn_value(digits))
 }
 
+/// 第X编, 第X分编, 第X章, 第X节, 第X条; spaces may stand between the parts (第 一 章).
 fn chapter(s: &str) -> Option<Found> {
-    let after = s.strip_prefix('第')?;
-    let (digits, rest) = take(after, 6, |c| is_cn_numeral(c) || is_arabic_digit(c));
-    let value = numeral_value(digits)?;
-    let marker = rest.chars().next()?;
-    let kind = match marker {
-        '章' => HeadingKind::Chapter,
-        '节' => HeadingKind::Part,
-        '条' => HeadingKind::Article,
-        _ => return None,
+    let after = s.strip_prefix('第')?.trim_start_matches(is_inline_space);
+    let (spaced, rest) = take(after, 12, |c| is_cn_numeral(c) || is_arabic_digit(c) || is_inline_space(c));
+    let digits: String = spaced.chars().filter(|&c| !is_inline_space(c)).collect();
+    if digits.chars().count() > 6 {
+        return None;
+    }
+    let value = numeral_value(&digits)?;
+    let (kind, marker) = if let Some(tail) = rest.strip_prefix("分编") {
+        (HeadingKind::SubBook, &rest[..rest.len() - tail.len()])
+    } else {
+        let marker = rest.chars().next()?;
+        let kind = match marker {
+            '编' => HeadingKind::Book,
+            '章' => HeadingKind::Chapter,
+            '节' => HeadingKind::Part,
+            '条' => HeadingKind::Article,
+            _ => return None,
+        };
+        (kind, &rest[..marker.len_utf8()])
     };
-    let len = s.len() - rest.len() + marker.len_utf8();
+    let len = s.len() - rest.len() + marker.len();
     Some((kind, len, value, Variant::Word))
+}
+
+/// Spaces inside one line (not line breaks).
+fn is_inline_space(c: char) -> bool {
+    is_ws(c) && c != '\n' && c != '\r'
 }
 
 fn cn_number(s: &str) -> Option<Found> {
@@ -153,9 +177,13 @@ fn starts_with_year(s: &str) -> bool {
     year_like && rest.chars().next().is_some_and(|c| matches!(c, '年' | '至' | '到' | '-' | '－' | '—' | '～' | '~'))
 }
 
+/// 附件N, 附件N：title, or 附件 alone on its line.
 fn annex(s: &str) -> Option<Found> {
     let after = s.strip_prefix("附件")?;
     let spaced = after.trim_start_matches(is_ws);
+    if spaced.is_empty() {
+        return Some((HeadingKind::Annex, "附件".len(), 1, Variant::Word));
+    }
     let (digits, rest) = take(spaced, 4, |c| is_arabic_digit(c) || is_cn_numeral(c));
     let value = numeral_value(digits)?;
     let ends_cleanly = rest.chars().next().is_none_or(|c| is_ws(c) || "：:、.．-－—（(《".contains(c));
@@ -178,7 +206,32 @@ pub(crate) fn titled(content: &str) -> Heading {
         heading: toc_heading(content.trim_matches(|c: char| is_ws(c) || c == '*' || c == '_')),
         value: 0,
         variant: Variant::Word,
+        as_chapter: false,
     }
+}
+
+/// An article's own title in brackets right after its number: 第一条【目的】, 第一条〖目的依据〗,
+/// 第一条（立法目的）, 第一条 [定义].
+fn bracketed_title(rest: &str) -> Option<String> {
+    let rest = rest.trim_start_matches(is_ws);
+    let open = rest.chars().next()?;
+    let close = match open {
+        '【' => '】',
+        '〖' => '〗',
+        '（' => '）',
+        '(' => ')',
+        '［' => '］',
+        '[' => ']',
+        '〔' => '〕',
+        _ => return None,
+    };
+    let inner = &rest[open.len_utf8()..];
+    let end = inner.find(close)?;
+    let title = inner[..end].trim_matches(is_ws);
+    let short = title.chars().count() <= 20 && !title.contains(['。', '；', '，']);
+    // （一） after the number is an item, not a title.
+    let numeral = title.chars().all(|c| is_cn_numeral(c) || is_arabic_digit(c));
+    (short && !numeral).then(|| title.to_string())
 }
 
 /// The table-of-contents title in `rest` (the line after its number): up to the first sentence
@@ -187,7 +240,17 @@ pub(crate) fn toc_heading(rest: &str) -> String {
     let rest = rest.trim_start_matches(|c: char| is_ws(c) || "：:、.．-－—".contains(c));
     let end = rest.find(|c: char| "。；;：:！!？?\r\n".contains(c)).unwrap_or(rest.len());
     let title = rest[..end].trim_matches(is_ws);
-    shorten(title)
+    shorten(&unspaced(title))
+}
+
+/// A short title spaced out one character at a time (总　则, 附 则) without its spaces.
+fn unspaced(title: &str) -> String {
+    let pieces: Vec<&str> = title.split(is_ws).filter(|p| !p.is_empty()).collect();
+    if pieces.len() > 1 && pieces.len() <= 8 && pieces.iter().all(|p| p.chars().count() == 1) {
+        pieces.concat()
+    } else {
+        title.to_string()
+    }
 }
 
 /// Cuts `title` to at most [`MAX_HEADING_CHARS`] characters, preferring a clause boundary, and

@@ -1,6 +1,6 @@
 //! Splitting text into lines that keep their line breaks, and guessing a document's title.
 
-use super::heading::{detect, is_ws};
+use super::heading::detect;
 
 /// The lines of `text`, each with its line break (`\n`, `\r\n` or a lone `\r`), so that
 /// concatenating them gives `text` back exactly.
@@ -24,15 +24,9 @@ pub(crate) fn lines_with_breaks(text: &str) -> impl Iterator<Item = &str> {
 /// The most characters a line may have to count as a title.
 const MAX_TITLE_CHARS: usize = 80;
 
-/// The first non-empty line of `text`, if it reads like a title: at least four characters and not
-/// too long, no heading number, not ending like a sentence, and not website chrome
-/// (a breadcrumb "您现在的位置 > …", a menu "首页 | …", an address).
-pub(crate) fn guess_title(text: &str) -> Option<String> {
-    let line = lines_with_breaks(text).map(|line| line.trim_matches(is_ws)).find(|line| !line.is_empty())?;
-    title_like(line).then(|| line.to_string())
-}
-
-/// Whether one trimmed line reads like a title.
+/// Whether one trimmed line reads like a title: at least four characters and not too long, no
+/// heading number, not ending like a sentence, and not website chrome (a breadcrumb
+/// "您现在的位置 > …", a menu "首页 | …", an address).
 pub(crate) fn title_like(line: &str) -> bool {
     let chars = line.chars().count();
     let chrome = ["您现在的位置", "当前位置", " > ", " | ", "http", "www."].iter().any(|mark| line.contains(mark));
@@ -54,18 +48,17 @@ mod tests {
     }
 
     #[test]
-    fn a_short_first_line_without_a_number_is_the_title() {
-        let text = "\n  关于加强管理的实施意见（征求意见稿）\n一、总则\n";
-        assert_eq!(guess_title(text).as_deref(), Some("关于加强管理的实施意见（征求意见稿）"));
+    fn a_short_line_without_a_number_reads_like_a_title() {
+        assert!(title_like("关于加强管理的实施意见（征求意见稿）"));
+        assert!(title_like("关于调整公交站点位置的公告"));
     }
 
     #[test]
     fn numbered_lines_sentences_and_breadcrumbs_are_not_titles() {
-        assert_eq!(guess_title("一、总体要求\n"), None);
-        assert_eq!(guess_title("为了规范管理，制定本办法。\n"), None);
-        assert_eq!(guess_title("您现在的位置:首页 > 互动交流 > 意见征集\n"), None);
-        assert_eq!(guess_title(&"很长".repeat(60)), None);
-        assert_eq!(guess_title("头部\n"), None);
-        assert_eq!(guess_title("关于调整公交站点位置的公告\n").as_deref(), Some("关于调整公交站点位置的公告"));
+        for line in ["一、总体要求", "为了规范管理，制定本办法。", "您现在的位置:首页 > 互动交流 > 意见征集", "头部"]
+        {
+            assert!(!title_like(line), "{line}");
+        }
+        assert!(!title_like(&"很长".repeat(60)));
     }
 }

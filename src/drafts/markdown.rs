@@ -3,16 +3,23 @@
 use super::DraftSection;
 #[cfg(test)]
 use super::HeadingKind;
+use super::assemble::assemble;
 use super::heading::{Heading, detect, is_ws, titled};
 use super::lines::lines_with_breaks;
-use super::tree::{Builder, Line};
+use super::tree::Line;
 
 /// Splits Markdown into sections. An ATX heading (`#`…`######` and a space) is a heading at the
 /// level its `#`s give, with its number read like a plain-text heading ("## 第二章 总则"); other
 /// lines, once leading `**`/`__` emphasis is set aside, are checked for Chinese numbering.
 /// Nothing inside a fenced code block is a heading. The Markdown itself is the section text.
+/// Like [`split_text`](super::split_text), a notice and a 目录 stay in the sections' text.
 pub fn split_markdown(text: &str) -> Vec<DraftSection> {
-    let mut builder = Builder::default();
+    assemble(markdown_lines(text), false).sections
+}
+
+/// The lines of a Markdown text, classified.
+pub(crate) fn markdown_lines(text: &str) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
     let mut fence: Option<&str> = None;
     for line in lines_with_breaks(text) {
         let trimmed = line.trim_start_matches(is_ws);
@@ -20,17 +27,17 @@ pub fn split_markdown(text: &str) -> Vec<DraftSection> {
             if trimmed.starts_with(marker) {
                 fence = None;
             }
-            builder.push(Line::Body(line));
+            lines.push(Line::Body(line));
             continue;
         }
         if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m)) {
             fence = Some(marker);
-            builder.push(Line::Body(line));
+            lines.push(Line::Body(line));
             continue;
         }
-        builder.push(classify(line));
+        lines.push(classify(line));
     }
-    builder.finish()
+    lines
 }
 
 fn classify(line: &str) -> Line<'_> {
@@ -86,15 +93,30 @@ mod tests {
 
     #[test]
     fn hash_headings_set_the_level_and_keep_their_numbers() {
+        let text = "## 第一章 总则\n\n第一条 为了规范。\n\n### 第一节 一般规定\n第二条 施行。\n## 附录\n";
+        assert_eq!(
+            outline(text),
+            vec![
+                row(1, HeadingKind::Chapter, "第一章", "总则"),
+                row(2, HeadingKind::Article, "第一条", "为了规范"),
+                row(2, HeadingKind::Part, "第一节", "一般规定"),
+                row(3, HeadingKind::Article, "第二条", "施行"),
+                row(1, HeadingKind::Titled, "", "附录"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_title_set_as_the_first_hash_heading_is_the_preamble_and_levels_count_from_below_it() {
         let text = "# 某某办法（征求意见稿）\n\n## 第一章 总则\n\n第一条 为了规范。\n\n## 第二章 附则\n第二条 施行。\n";
         assert_eq!(
             outline(text),
             vec![
-                row(1, HeadingKind::Titled, "", "某某办法（征求意见稿）"),
-                row(2, HeadingKind::Chapter, "第一章", "总则"),
-                row(3, HeadingKind::Article, "第一条", "为了规范"),
-                row(2, HeadingKind::Chapter, "第二章", "附则"),
-                row(3, HeadingKind::Article, "第二条", "施行"),
+                row(1, HeadingKind::Preamble, "", ""),
+                row(1, HeadingKind::Chapter, "第一章", "总则"),
+                row(2, HeadingKind::Article, "第一条", "为了规范"),
+                row(1, HeadingKind::Chapter, "第二章", "附则"),
+                row(2, HeadingKind::Article, "第二条", "施行"),
             ]
         );
     }

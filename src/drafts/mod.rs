@@ -1,19 +1,29 @@
 //! Turning an uploaded draft (plain text, Markdown or Word .docx) into a tree of numbered sections.
 //!
 //! [`import`] detects the format and the text encoding, then every format goes through the same
-//! heading rules (see `heading.rs`) and nesting rules (see `tree.rs`).
+//! heading rules (see `heading.rs`), the same reading of the whole document (notice, 目录,
+//! amendments, annexes: see `layout/`) and the same nesting rules (see `tree.rs`).
 
+mod assemble;
 mod decode;
 mod docx;
 mod error;
 mod heading;
+mod layout;
 mod lines;
 mod markdown;
 mod numeral;
 mod paragraphs;
 pub mod refs;
+pub mod score;
 mod tree;
 
+#[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
+mod mutation_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -24,9 +34,15 @@ pub use error::ImportError;
 pub use markdown::split_markdown;
 pub use paragraphs::{by_paragraphs, split_paragraphs};
 
+use assemble::{Assembled, assemble};
 use heading::{detect, is_ws};
-use lines::{guess_title, lines_with_breaks};
-use tree::{Builder, Line};
+use lines::lines_with_breaks;
+use tree::Line;
+
+/// The largest decoded text a draft may have (a 300-page regulation is about 1 MB).
+pub const MAX_TEXT_BYTES: usize = 20 * 1024 * 1024;
+
+pub use tree::MAX_SECTIONS;
 
 /// The kind of file a draft came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,7 +57,11 @@ pub enum SourceFormat {
 pub enum HeadingKind {
     /// Text before the first heading.
     Preamble,
-    /// 第X章
+    /// 第X编
+    Book,
+    /// 第X分编
+    SubBook,
+    /// 第X章, or a chapter title printed without its number (总 则).
     Chapter,
     /// 第X节
     Part,
@@ -79,6 +99,8 @@ impl HeadingKind {
     pub fn code(self) -> &'static str {
         match self {
             HeadingKind::Preamble => "preamble",
+            HeadingKind::Book => "book",
+            HeadingKind::SubBook => "sub_book",
             HeadingKind::Chapter => "chapter",
             HeadingKind::Part => "part",
             HeadingKind::Article => "article",
@@ -94,15 +116,42 @@ impl HeadingKind {
 }
 
 /// A draft read from a file.
+///
+/// Nothing of the file is lost or kept twice: the decoded text is exactly `notice`, then the
+/// preamble (the first section, when its kind is [`HeadingKind::Preamble`]), then `toc`, then
+/// the other sections' texts in order; [`ImportedDraft::source_text`] puts them back together.
+/// (A preamble holds the title lines, which stand before a 目录; the 目录 runs up to the first
+/// heading of the text.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedDraft {
     pub format: SourceFormat,
     /// "UTF-8", "GB18030", "UTF-16LE" or "UTF-16BE" ("UTF-8" for .docx).
     pub encoding: &'static str,
-    /// The first non-empty line, if it looks like a title (short, no heading number).
+    /// The draft's own title line (after any notice), if it looks like a title (short, no
+    /// heading number); for .docx a Title-styled paragraph when there is no notice.
     pub title: Option<String>,
     /// The sections in document order (pre-order of the tree).
     pub sections: Vec<DraftSection>,
+    /// A notice published in front of the draft (公告, 征求意见的通知, 印发通知) with its exact
+    /// text: how and until when to comment, its own numbered paragraphs, its list of attachments.
+    pub notice: Option<String>,
+    /// The draft's 目录 with its exact text, labelled or a bare list of chapter headings.
+    pub toc: Option<String>,
+}
+
+impl ImportedDraft {
+    /// The decoded text again: notice, preamble, 目录, then the other sections.
+    pub fn source_text(&self) -> String {
+        let (preamble, rest) = match self.sections.split_first() {
+            Some((first, rest)) if first.kind == HeadingKind::Preamble => (Some(first), rest),
+            _ => (None, self.sections.as_slice()),
+        };
+        let mut text = self.notice.clone().unwrap_or_default();
+        text.extend(preamble.map(|p| p.text.as_str()));
+        text.push_str(self.toc.as_deref().unwrap_or_default());
+        text.extend(rest.iter().map(|s| s.text.as_str()));
+        text
+    }
 }
 
 /// One numbered section of a draft.
@@ -141,15 +190,20 @@ pub fn import(bytes: &[u8], file_name: &str) -> Result<ImportedDraft, ImportErro
     if extension == "docx" && !bytes.is_empty() {
         return Err(ImportError::UnreadableDocx("文件内容不是 Word (.docx) 格式".to_string()));
     }
+    if bytes.len() > MAX_TEXT_BYTES * 2 {
+        return Err(ImportError::TooLarge(MAX_TEXT_BYTES >> 20));
+    }
     let (text, encoding) = decode_text(bytes)?;
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(ImportError::TooLarge(MAX_TEXT_BYTES >> 20));
+    }
     let markdown = matches!(extension.as_str(), "md" | "markdown" | "mdown" | "mkd");
-    let (format, sections, title) = if markdown {
-        let title = markdown_title(&text);
-        (SourceFormat::Markdown, split_markdown(&text), title)
+    let (format, lines) = if markdown {
+        (SourceFormat::Markdown, markdown::markdown_lines(&text))
     } else {
-        (SourceFormat::Text, split_text(&text), guess_title(&text))
+        (SourceFormat::Text, text_lines(&text))
     };
-    Ok(ImportedDraft { format, encoding, title, sections })
+    draft(format, encoding, assemble(lines, true), None)
 }
 
 fn import_docx(bytes: &[u8]) -> Result<ImportedDraft, ImportError> {
@@ -157,8 +211,33 @@ fn import_docx(bytes: &[u8]) -> Result<ImportedDraft, ImportError> {
     if paragraphs.iter().all(|p| p.text.chars().all(is_ws)) {
         return Err(ImportError::Empty);
     }
-    let (sections, title) = docx::split_paragraphs(&paragraphs);
-    Ok(ImportedDraft { format: SourceFormat::Docx, encoding: "UTF-8", title, sections })
+    let (assembled, styled_title) = docx::split_paragraphs(&paragraphs)?;
+    draft(SourceFormat::Docx, "UTF-8", assembled, styled_title)
+}
+
+/// The imported draft, or the error for one with too many sections. A title the source styles
+/// as such wins, unless a notice comes first (its Title is the notice's).
+fn draft(
+    format: SourceFormat,
+    encoding: &'static str,
+    assembled: Assembled,
+    styled_title: Option<String>,
+) -> Result<ImportedDraft, ImportError> {
+    if assembled.overflowed {
+        return Err(ImportError::TooManySections(MAX_SECTIONS));
+    }
+    let title = match styled_title {
+        Some(styled) if assembled.notice.is_none() => Some(styled),
+        _ => assembled.title,
+    };
+    Ok(ImportedDraft {
+        format,
+        encoding,
+        title,
+        sections: assembled.sections,
+        notice: assembled.notice,
+        toc: assembled.toc,
+    })
 }
 
 /// Formats people upload by mistake, recognised by their magic bytes.
@@ -174,21 +253,16 @@ fn unsupported(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The first line's text if it is a Markdown heading or reads like a title.
-fn markdown_title(text: &str) -> Option<String> {
-    let first = lines_with_breaks(text).map(|line| line.trim_matches(is_ws)).find(|line| !line.is_empty())?;
-    let bare = first.trim_start_matches('#').trim_matches(|c: char| is_ws(c) || c == '*');
-    (lines::title_like(bare)).then(|| bare.to_string())
+/// Splits already-decoded plain text into sections. Concatenating the sections' `text` gives
+/// `text` back exactly; text without headings becomes one preamble section. A notice and a 目录
+/// are read as such but stay in the text (of the preamble, before the first heading), and a
+/// draft with more than [`MAX_SECTIONS`] headings keeps the rest as text.
+pub fn split_text(text: &str) -> Vec<DraftSection> {
+    assemble(text_lines(text), false).sections
 }
 
-/// Splits already-decoded plain text into sections. Concatenating the sections' `text` gives
-/// `text` back exactly; text without headings becomes one preamble section.
-pub fn split_text(text: &str) -> Vec<DraftSection> {
-    let mut builder = Builder::default();
-    for line in lines_with_breaks(text) {
-        builder.push(plain_line(line));
-    }
-    builder.finish()
+fn text_lines(text: &str) -> Vec<Line<'_>> {
+    lines_with_breaks(text).map(plain_line).collect()
 }
 
 /// One line of plain text: a numbered heading or body text.
@@ -222,7 +296,7 @@ mod tests {
         let md = import(text.as_bytes(), "办法.MD").expect("markdown");
         assert_eq!(md.format, SourceFormat::Markdown);
         assert_eq!(md.title.as_deref(), Some("某某办法（征求意见稿）"));
-        assert_eq!(md.sections[1].level, 2);
+        assert_eq!((md.sections[1].number.as_str(), md.sections[1].level), ("一、", 1));
         let txt = import(text.as_bytes(), "办法.txt").expect("text");
         assert_eq!(txt.format, SourceFormat::Text);
         assert_eq!(txt.sections.len(), 1);

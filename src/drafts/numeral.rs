@@ -81,7 +81,8 @@ pub(crate) fn cn_value(s: &str) -> Option<u32> {
             }
             pending = Some(d);
         } else if let Some(unit) = cn_unit(c) {
-            if unit >= last_unit || after_zero {
+            // 一千零一十: after a zero a smaller unit may follow.
+            if unit >= last_unit {
                 return None;
             }
             let times = match pending.take() {
@@ -117,6 +118,8 @@ mod tests {
             ("一百一十", 110),
             ("两千", 2000),
             ("二〇二〇", 2020),
+            ("一千零一十", 1010),
+            ("一千零二十四", 1024),
         ];
         for (text, value) in cases {
             assert_eq!(cn_value(text), Some(value), "{text}");

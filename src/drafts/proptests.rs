@@ -37,6 +37,19 @@ fn opening() -> impl Strategy<Value = String> {
         "附件1",
         "附件 2：",
         "附件:",
+        "附件",
+        "目录",
+        "目  录",
+        "总 则",
+        "附　则",
+        "第一编 ",
+        "第二分编",
+        "第九条修改为：",
+        "一、将第三条修改为：“",
+        "关于公开征求意见的公告",
+        "各区县人民政府：",
+        "2022年12月5日",
+        "（此件公开发布）",
         "——",
         "◎",
         "# ",
@@ -130,7 +143,21 @@ proptest! {
         if let Ok(draft) = import(text.as_bytes(), "draft.txt") {
             prop_assert_eq!(draft.encoding, "UTF-8");
             // A leading byte-order mark is an encoding signature, not text.
-            prop_assert_eq!(joined(&draft.sections), text.strip_prefix('\u{feff}').unwrap_or(&text));
+            prop_assert_eq!(draft.source_text(), text.strip_prefix('\u{feff}').unwrap_or(&text));
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_imported_as_markdown_or_gbk_loses_nothing(text in document()) {
+        if let Ok(draft) = import(text.as_bytes(), "draft.md") {
+            prop_assert_eq!(draft.source_text(), text.strip_prefix('\u{feff}').unwrap_or(&text));
+            check_tree(&draft.sections, false)?;
+        }
+        let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        if let (false, Ok(draft)) = (unmappable, import(&gbk, "draft.txt")) {
+            let (decoded, _) = decode_text(&gbk).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(draft.source_text(), decoded);
+            check_tree(&draft.sections, false)?;
         }
     }
 

@@ -152,8 +152,8 @@ fn every_seed_document_loses_nothing() {
         let text = std::fs::read_to_string(&path).expect("seed is UTF-8");
         let name = path.to_string_lossy();
         let draft = import(text.as_bytes(), &name).expect("seed imports");
-        assert_eq!(joined(&draft.sections), text, "{name}");
-        assert_eq!(normalise_ws(&joined(&draft.sections)), normalise_ws(&text));
+        assert_eq!(draft.source_text(), text, "{name}");
+        assert_eq!(normalise_ws(&draft.source_text()), normalise_ws(&text));
         assert_well_formed(&draft.sections);
     }
 }
@@ -190,7 +190,7 @@ fn the_tongguan_text_in_gb18030_decodes_back_identically() {
     assert!(!unmappable);
     let draft = import(&bytes, TONGGUAN).expect("GB18030 imports");
     assert_eq!(draft.encoding, "GB18030");
-    assert_eq!(joined(&draft.sections), text);
+    assert_eq!(draft.source_text(), text);
     assert_eq!(draft.sections, import_seed(TONGGUAN).sections);
 }
 
@@ -202,4 +202,14 @@ fn the_tongguan_text_with_a_utf8_bom_imports_like_without() {
     let draft = import(&bytes, TONGGUAN).expect("UTF-8 with BOM imports");
     assert_eq!(draft.encoding, "UTF-8");
     assert_eq!(draft.sections, import_seed(TONGGUAN).sections);
+}
+
+#[test]
+fn the_tongguan_page_keeps_its_consultation_notice_apart_and_takes_the_drafts_own_title() {
+    let draft = import_seed(TONGGUAN);
+    let notice = draft.notice.as_deref().expect("the 公告 in front of the draft");
+    assert!(notice.contains("实施意见征求意见的公告") && notice.trim_end().ends_with("2018年1月6日"));
+    assert_eq!(draft.title.as_deref(), Some(DRAFT_START));
+    assert!(draft.sections[0].text.starts_with(DRAFT_START));
+    assert!(draft.sections.iter().all(|s| !s.text.contains("征集时间")));
 }

@@ -15,6 +15,7 @@ use super::heading::{Heading, Variant, is_ws};
 use super::{DraftSection, HeadingKind};
 
 /// What one line of input is.
+#[derive(Debug, Clone)]
 pub(crate) enum Line<'a> {
     /// Body text of the current section.
     Body(&'a str),
@@ -22,6 +23,28 @@ pub(crate) enum Line<'a> {
     Numbered(&'a str, Heading),
     /// A heading whose level the source states (Markdown `#`, a Word heading style).
     Explicit(&'a str, u8, Heading),
+}
+
+impl<'a> Line<'a> {
+    /// The line as in the source, with its line break.
+    pub(crate) fn text(&self) -> &'a str {
+        match self {
+            Line::Body(text) | Line::Numbered(text, _) | Line::Explicit(text, _, _) => text,
+        }
+    }
+
+    /// The heading the line opens, if it is one.
+    pub(crate) fn heading(&self) -> Option<&Heading> {
+        match self {
+            Line::Body(_) => None,
+            Line::Numbered(_, heading) | Line::Explicit(_, _, heading) => Some(heading),
+        }
+    }
+
+    /// Whether the source itself marks the line as a heading (Markdown `#`, a Word heading style).
+    pub(crate) fn is_explicit(&self) -> bool {
+        matches!(self, Line::Explicit(..))
+    }
 }
 
 struct Open {
@@ -32,17 +55,28 @@ struct Open {
     variant: Variant,
 }
 
-fn rank(kind: HeadingKind) -> Option<u8> {
+/// The most sections one draft may have; more means the file is not a draft (or is hostile).
+pub const MAX_SECTIONS: usize = 5_000;
+
+/// 编 < 分编 < 章 < 节 < 条 < 一、 < （一） < 1. < （1）; `None` for headings outside that order.
+pub(crate) fn rank(kind: HeadingKind) -> Option<u8> {
     Some(match kind {
-        HeadingKind::Chapter => 0,
-        HeadingKind::Part => 1,
-        HeadingKind::Article => 2,
-        HeadingKind::CnNumber => 3,
-        HeadingKind::CnParen => 4,
-        HeadingKind::Arabic => 5,
-        HeadingKind::ArabicParen => 6,
+        HeadingKind::Book => 0,
+        HeadingKind::SubBook => 1,
+        HeadingKind::Chapter => 2,
+        HeadingKind::Part => 3,
+        HeadingKind::Article => 4,
+        HeadingKind::CnNumber => 5,
+        HeadingKind::CnParen => 6,
+        HeadingKind::Arabic => 7,
+        HeadingKind::ArabicParen => 8,
         HeadingKind::Preamble | HeadingKind::Annex | HeadingKind::Titled | HeadingKind::Paragraph => return None,
     })
+}
+
+/// The rank of one heading: its kind's, or a chapter's for numbering used as chapters.
+fn heading_rank(heading: &Heading) -> Option<u8> {
+    if heading.as_chapter { rank(HeadingKind::Chapter) } else { rank(heading.kind) }
 }
 
 /// Builds the section list from lines, in order.
@@ -54,16 +88,29 @@ pub(crate) struct Builder {
     pending: String,
     top_count: u32,
     child_counts: Vec<u32>,
+    /// The table of contents, kept apart from the sections.
+    toc: Option<String>,
+    /// Whether a heading came after [`MAX_SECTIONS`] were made.
+    overflowed: bool,
 }
 
 impl Builder {
     /// Adds one line (with its line break, if any).
     pub(crate) fn push(&mut self, line: Line<'_>) {
         match line {
-            Line::Body(text) => match self.sections.last_mut() {
-                Some(last) => last.text.push_str(text),
-                None => self.pending.push_str(text),
-            },
+            Line::Body(text) => {
+                let before_headings = self.sections.last().is_none_or(|s| s.kind == HeadingKind::Preamble);
+                match (self.toc.as_mut(), self.sections.last_mut()) {
+                    // Between a table of contents and the first heading: the table's tail.
+                    (Some(toc), _) if before_headings => toc.push_str(text),
+                    (_, Some(last)) => last.text.push_str(text),
+                    (_, None) => self.pending.push_str(text),
+                }
+            }
+            Line::Numbered(text, _) | Line::Explicit(text, _, _) if self.sections.len() >= MAX_SECTIONS => {
+                self.overflowed = true;
+                self.push(Line::Body(text));
+            }
             Line::Numbered(text, heading) => {
                 let parent = self.close_for_numbered(&heading);
                 self.open(text, heading, parent, None);
@@ -79,19 +126,35 @@ impl Builder {
         }
     }
 
-    /// The sections in document order. Text that is only whitespace and comes before the first
-    /// heading is kept at the start of that heading's text instead of making a preamble.
-    pub(crate) fn finish(mut self) -> Vec<DraftSection> {
+    /// Adds one line of the table of contents. It must come before the first heading: text
+    /// before it makes the preamble, unless that text is only whitespace, which the table of
+    /// contents takes.
+    pub(crate) fn push_toc(&mut self, text: &str) {
+        debug_assert!(self.sections.iter().all(|s| s.kind == HeadingKind::Preamble));
+        self.flush_preamble();
+        let toc = self.toc.get_or_insert_with(|| std::mem::take(&mut self.pending));
+        toc.push_str(text);
+    }
+
+    /// Whether more headings came than [`MAX_SECTIONS`] (they were kept as body text).
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// The sections in document order and the table of contents. Text that is only whitespace
+    /// and comes before the first heading is kept at the start of that heading's text instead of
+    /// making a preamble.
+    pub(crate) fn finish(mut self) -> (Vec<DraftSection>, Option<String>) {
         if self.sections.is_empty() && !self.pending.is_empty() {
             let text = std::mem::take(&mut self.pending);
             self.sections.push(preamble(text));
         }
-        self.sections
+        (self.sections, self.toc)
     }
 
     /// Closes what `heading` ends and returns the index of its parent.
     fn close_for_numbered(&mut self, heading: &Heading) -> Option<usize> {
-        let Some(rank) = rank(heading.kind) else {
+        let Some(rank) = heading_rank(heading) else {
             self.stack.clear();
             return None;
         };
@@ -130,7 +193,7 @@ impl Builder {
         };
         let mut own_text = std::mem::take(&mut self.pending);
         own_text.push_str(text);
-        self.stack.push(Open { index, level, rank: rank(heading.kind), variant: heading.variant });
+        self.stack.push(Open { index, level, rank: heading_rank(&heading), variant: heading.variant });
         self.child_counts.push(0);
         self.sections.push(DraftSection {
             level,
@@ -145,7 +208,7 @@ impl Builder {
 
     /// Turns text before the first heading into a preamble, unless it is only whitespace.
     fn flush_preamble(&mut self) {
-        if self.sections.is_empty() && self.pending.chars().any(|c| !is_ws(c)) {
+        if self.sections.is_empty() && !self.pending.is_empty() && self.pending.chars().any(|c| !is_ws(c)) {
             let text = std::mem::take(&mut self.pending);
             self.sections.push(preamble(text));
             self.child_counts.push(0);

@@ -143,6 +143,8 @@ impl SeedConsultation {
             encoding: "UTF-8",
             title: Some(self.draft_title.clone()),
             sections,
+            notice: None,
+            toc: None,
         };
         let created = write_tx(conn, |conn| {
             if Consultation::find_by_seed_key(conn, &self.key)?.is_some() {

@@ -1,7 +1,7 @@
 //! Word's automatic numbering (`w:numPr` with `word/numbering.xml`): the "一、", "（一）", "1."
 //! and "第一条" that Word draws before a paragraph but that are not in its text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use roxmltree::{Document, Node};
 
@@ -56,6 +56,10 @@ impl NumFmt {
     }
 
     fn write(self, n: u32) -> String {
+        // Letters and Roman numerals grow with the number; no real list gets this far.
+        if n > 9_999 {
+            return n.to_string();
+        }
         match self {
             NumFmt::Decimal | NumFmt::Nothing => n.to_string(),
             NumFmt::DecimalZero => format!("{n:02}"),
@@ -181,7 +185,7 @@ pub(crate) struct Numbering {
     /// instances of one definition unless an instance restarts it).
     counters: HashMap<String, [Option<u32>; LEVELS]>,
     /// Instances whose restarts have been applied.
-    started: Vec<String>,
+    started: HashSet<String>,
 }
 
 impl Numbering {
@@ -234,15 +238,15 @@ impl Numbering {
         let levels = self.definitions.get(&instance.abstract_id)?;
         let level = level.min(LEVELS - 1);
         let counters = self.counters.entry(instance.abstract_id.clone()).or_insert([None; LEVELS]);
-        if !self.started.iter().any(|s| s == num_id) {
-            self.started.push(num_id.to_owned());
+        if !self.started.contains(num_id) {
+            self.started.insert(num_id.to_owned());
             for &(l, start) in &instance.restarts {
                 // The next paragraph at that level gets `start`.
                 counters[l] = start.checked_sub(1);
                 counters[l + 1..].iter_mut().for_each(|c| *c = None);
             }
         }
-        counters[level] = Some(counters[level].map_or(levels[level].start, |n| n + 1));
+        counters[level] = Some(counters[level].map_or(levels[level].start, |n| n.saturating_add(1)));
         counters[level + 1..].iter_mut().for_each(|c| *c = None);
         let this = &levels[level];
         // A bullet is a decoration, not a number a heading could be known by.
@@ -262,12 +266,16 @@ impl Numbering {
     }
 }
 
+/// The most characters of a level's text that are kept.
+const MAX_LEVEL_TEXT_CHARS: usize = 32;
+
 fn level(lvl: Node<'_, '_>) -> Level {
     let val = |name: &str| child(lvl, name).and_then(|n| attr(n, "val"));
     Level {
         start: val("start").and_then(|v| v.parse().ok()).unwrap_or(1),
         format: val("numFmt").map_or(NumFmt::Decimal, NumFmt::parse),
-        text: val("lvlText").unwrap_or_default().to_owned(),
+        // Real level texts are a few characters ("第%1条"); a huge one would repeat in every paragraph.
+        text: val("lvlText").unwrap_or_default().chars().take(MAX_LEVEL_TEXT_CHARS).collect(),
         suffix: match val("suff") {
             Some("space") => " ",
             Some("nothing") => "",

@@ -77,7 +77,7 @@ fn word_paragraphs_runs_styles_and_tables_become_sections() {
             (1, HeadingKind::Titled, "", "总则"),
             (2, HeadingKind::CnNumber, "一、", "总体要求"),
             (2, HeadingKind::Titled, "", "附则"),
-            (1, HeadingKind::Titled, "", "附件"),
+            (1, HeadingKind::Annex, "附件", ""),
         ]
     );
     assert_eq!(draft.sections[2].text, "一、总体要求\n甲\t乙\n丙\n");
@@ -243,4 +243,19 @@ fn runs_nested_thousands_deep_inside_a_paragraph_are_refused_too() {
 fn tables_nested_as_deep_as_real_documents_are_read() {
     let draft = import(&build_docx(&(p("一、总则") + &nested_tables(5)), None), "表格.docx").expect("readable");
     assert!(draft.sections.iter().any(|s| s.text.contains("最里面")), "{:?}", draft.sections);
+}
+
+/// Measures one large import by hand, e.g. under `/usr/bin/time -v`:
+/// `DOCX=/tmp/big.docx <test binary> --ignored --exact drafts::docx::tests::a_large_docx_named_by_docx_imports_once`.
+#[test]
+#[ignore = "reads the file named by $DOCX"]
+fn a_large_docx_named_by_docx_imports_once() {
+    let path = std::env::var("DOCX").expect("DOCX names a .docx");
+    let bytes = std::fs::read(&path).expect("readable");
+    let started = std::time::Instant::now();
+    let result = import(&bytes, &path);
+    let outcome = result.as_ref().map(|d| d.sections.len()).map_err(ToString::to_string);
+    println!("{path}: {outcome:?} in {:.2?}", started.elapsed());
+    let refused_for_size = matches!(result, Err(ImportError::TooLargeUnpacked(_) | ImportError::TooManySections(_)));
+    assert!(outcome.is_ok() || refused_for_size, "{outcome:?}");
 }

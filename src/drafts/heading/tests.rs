@@ -94,3 +94,34 @@ fn long_run_in_headings_are_cut_cleanly_at_a_clause() {
     let unbroken = found(&format!("1、{}", "字".repeat(100))).2;
     assert_eq!(unbroken, format!("{}…", "字".repeat(MAX_HEADING_CHARS)));
 }
+
+#[test]
+fn books_sub_books_and_spaced_numbers_are_recognised() {
+    use HeadingKind::*;
+    expect("第一编 总则", Book, "第一编", "总则");
+    expect("第二分编　所有权", SubBook, "第二分编", "所有权");
+    expect("第 一 章　总　则", Chapter, "第 一 章", "总则");
+    expect("第一章总则", Chapter, "第一章", "总则");
+    expect("第一千零一十条 不得", Article, "第一千零一十条", "不得");
+}
+
+#[test]
+fn an_articles_title_in_brackets_of_any_kind_is_its_heading() {
+    use HeadingKind::Article;
+    expect("第一条【目的】为了规范管理，制定本办法。", Article, "第一条", "目的");
+    expect("第一条〖目的依据〗为了规范管理。", Article, "第一条", "目的依据");
+    expect("第一条（立法目的）为了规范管理。", Article, "第一条", "立法目的");
+    expect("第二条(适用范围)本办法适用于", Article, "第二条", "适用范围");
+    expect("第三条 [定义] 本办法所称", Article, "第三条", "定义");
+    // A bracket that opens the article's sentence is not a title.
+    expect("第四条（一）项所称的，依照本办法。", Article, "第四条", "（一）项所称的，依照本办法");
+}
+
+#[test]
+fn annex_alone_on_its_line_opens_an_annex_and_a_label_with_a_colon_does_not() {
+    expect("附件", HeadingKind::Annex, "附件", "");
+    expect("  附件 \n", HeadingKind::Annex, "附件", "");
+    assert_eq!(detect("附件：1.参会单位名单"), None);
+    assert_eq!(detect("附件:"), None);
+    assert_eq!(detect("附件所列"), None);
+}
