@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use tempfile::TempDir;
 
+use zhengqiu::auth::accounts::{DEMO_DRAFTER, DemoLogins};
 use zhengqiu::config::Settings;
 use zhengqiu::db::{self, DbUrl};
 use zhengqiu::startup::Application;
@@ -11,7 +12,14 @@ pub struct TestApp {
     pub address: String,
     server: actix_web::dev::ServerHandle,
     settings: Settings,
+    logins: DemoLogins,
     _dir: TempDir,
+}
+
+/// A staff account of the demo data: who logs in, and with which password.
+pub struct Login<'a> {
+    pub username: &'static str,
+    pub password: &'a str,
 }
 
 /// The app with the demo consultations loaded, as on a first start: two open ones, two closed
@@ -26,12 +34,18 @@ pub async fn spawn_seeded_app() -> TestApp {
     settings.pool_size = 4;
     let app = Application::build(settings.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let logins = app.demo_logins().cloned().expect("demo accounts on a fresh database");
     let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { address, server, settings, _dir: dir }
+    TestApp { address, server, settings, logins, _dir: dir }
 }
 
 impl TestApp {
+    /// The demo drafter, who manages every demo consultation.
+    pub fn drafter(&self) -> Login<'_> {
+        Login { username: DEMO_DRAFTER, password: self.logins.drafter_password.expose() }
+    }
+
     /// The answer to a captcha, read from the test's own database: only the server knows it.
     pub fn captcha_answer(&self, challenge_id: &str) -> String {
         use zhengqiu::db::schema::captcha_challenges::dsl;

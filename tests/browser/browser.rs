@@ -53,6 +53,8 @@ pub struct Browser {
     pub client: Client,
     base: String,
     pub size: Size,
+    /// Where downloads land.
+    pub downloads: TempDir,
     _profile: TempDir,
 }
 
@@ -60,9 +62,13 @@ impl Browser {
     /// A new browser with a profile of its own, at `size`, pointed at `app`.
     pub async fn open(app: &TestApp, size: Size, script: Script) -> Browser {
         let profile = tempfile::tempdir().expect("a profile folder");
+        let downloads = tempfile::tempdir().expect("a download folder");
         let mut args: Vec<String> = FLAGS.iter().map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
-        let mut prefs = json!({});
+        let mut prefs = json!({
+            "download.default_directory": downloads.path(),
+            "download.prompt_for_download": false,
+        });
         if script == Script::Off {
             prefs["profile.managed_default_content_settings.javascript"] = json!(2);
         }
@@ -76,7 +82,7 @@ impl Browser {
             .connect(driver::url())
             .await
             .expect("chromedriver opens a Chromium session");
-        let mut browser = Browser { client, base: app.address.clone(), size, _profile: profile };
+        let mut browser = Browser { client, base: app.address.clone(), size, downloads, _profile: profile };
         browser.resize(size).await;
         if script == Script::Off {
             browser.assert_scripts_do_not_run().await;
@@ -168,6 +174,11 @@ impl Browser {
     /// The current value of a form field.
     pub async fn value(&self, css: &str) -> String {
         self.find(css).await.prop("value").await.expect("field value").unwrap_or_default()
+    }
+
+    /// Clicks something that keeps the page (a checkbox, a radio button, a download).
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Clicks a link or button that loads another page, and waits for that page.

@@ -11,6 +11,8 @@
 mod app;
 mod browser;
 mod citizen;
+mod department;
+mod drafter;
 mod driver;
 mod keyboard;
 mod steps;

@@ -1,10 +1,21 @@
-//! Steps several tests take the way a person does: fill the opinion form, answer its captcha.
+//! Steps several tests take the way a person does: log in, send an opinion, invite a department, publish feedback.
 
-use crate::app::TestApp;
+use crate::app::{Login, TestApp};
 use crate::browser::Browser;
 
 /// The seeded consultations (in the order of seeds/consultations.toml).
+pub const TONGGUAN: u32 = 1; // closed in 2018, with the departments' replies
 pub const HUANGJIANG: u32 = 2; // open (征集中), split by paragraph
+
+/// Logs in through the login form and checks the dashboard greets the account.
+pub async fn log_in(browser: &Browser, login: &Login<'_>) {
+    browser.goto("/staff/login").await;
+    browser.fill("#username", login.username).await;
+    browser.fill("#password", login.password).await;
+    browser.follow(".login-form button[type=submit]").await;
+    assert_eq!(browser.path().await, "/staff", "logging in as {}", login.username);
+    assert!(browser.text(".staff-who").await.contains("当前用户"), "the staff bar names the account");
+}
 
 /// Fills the opinion form shown by the browser (everything but the captcha).
 pub async fn fill_opinion(browser: &Browser, name: &str, contact: &str, body: &str) {
@@ -26,3 +37,29 @@ pub async fn captcha_answer(browser: &Browser, app: &TestApp) -> String {
 
 /// The visible 提交意见 button (the form's first one is the hidden default for Enter).
 pub const SEND: &str = "form p > button[name=action][value=send]";
+
+/// Publishes the feedback of a closed consultation as the logged-in drafter.
+pub async fn publish_feedback(browser: &Browser, id: u32, text: &str) {
+    browser.goto(&format!("/staff/consultations/{id}/feedback")).await;
+    browser.fill("#f-text", text).await;
+    browser.follow_text("form button[type=submit]", "公布意见反馈").await;
+}
+
+/// Invites the first department offered for consultation `id` and has a link made for it,
+/// shown once on the page (生成新链接); returns the department's name and the link.
+pub async fn invite_and_show_link(browser: &Browser, id: u32) -> (String, String) {
+    browser.goto(&format!("/staff/consultations/{id}/invitations")).await;
+    let label = browser.text("#departments .checkbox label").await;
+    let department = label.trim_end_matches("（未登记电子邮箱）").to_owned();
+    browser.click("#departments .checkbox input[type=checkbox]").await;
+    browser.follow_text("button[type=submit]", "发出征求意见函").await;
+    let row = format!("//tr[th[contains(@class,'department')][starts-with(normalize-space(.), '{department}')]]");
+    let button = browser
+        .client
+        .find(fantoccini::Locator::XPath(&format!("{row}//button[@value='show']")))
+        .await
+        .unwrap_or_else(|e| panic!("no 生成新链接 for {department}: {e}"));
+    browser.follow_element(button).await;
+    assert!(browser.text(".new-link h2").await.starts_with(&department), "the new link is for {department}");
+    (department, browser.value("#new-link-url").await)
+}
