@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use tempfile::TempDir;
 
-use zhengqiu::auth::accounts::{DEMO_DRAFTER, DemoLogins};
+use zhengqiu::auth::accounts::{DEMO_ADMIN, DEMO_DRAFTER, DemoLogins};
 use zhengqiu::config::Settings;
 use zhengqiu::db::{self, DbUrl};
 use zhengqiu::startup::Application;
@@ -44,6 +44,11 @@ impl TestApp {
     /// The demo drafter, who manages every demo consultation.
     pub fn drafter(&self) -> Login<'_> {
         Login { username: DEMO_DRAFTER, password: self.logins.drafter_password.expose() }
+    }
+
+    /// The demo administrator, who also reaches the accounts and the mail pages.
+    pub fn admin(&self) -> Login<'_> {
+        Login { username: DEMO_ADMIN, password: self.logins.admin_password.expose() }
     }
 
     /// The answer to a captcha, read from the test's own database: only the server knows it.

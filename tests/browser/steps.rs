@@ -38,6 +38,17 @@ pub async fn captcha_answer(browser: &Browser, app: &TestApp) -> String {
 /// The visible 提交意见 button (the form's first one is the hidden default for Enter).
 pub const SEND: &str = "form p > button[name=action][value=send]";
 
+/// Sends an opinion on the whole of consultation `id` with the right captcha; returns its receipt code.
+pub async fn send_opinion(browser: &Browser, app: &TestApp, id: u32, body: &str) -> String {
+    browser.goto(&format!("/consultations/{id}/opinions/new")).await;
+    fill_opinion(browser, "李小明", "13912345678", body).await;
+    let answer = captcha_answer(browser, app).await;
+    browser.fill("#f-captcha_answer", &answer).await;
+    browser.follow(SEND).await;
+    assert_eq!(browser.text("h1").await, "意见回执", "the opinion was not accepted: {}", browser.path().await);
+    browser.text(".receipt-code").await
+}
+
 /// Publishes the feedback of a closed consultation as the logged-in drafter.
 pub async fn publish_feedback(browser: &Browser, id: u32, text: &str) {
     browser.goto(&format!("/staff/consultations/{id}/feedback")).await;
