@@ -21,10 +21,46 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The database cannot be reached or did not answer in time: worth retrying.
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// Anything else that went wrong (a constraint, a bad query, a bug): retrying will not
+    /// help. The page shows a reference number; the log has the cause under it.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+}
+
+/// A short random number that ties an error page to its line in the log.
+fn reference() -> String {
+    let n: u32 = rand::random();
+    format!("{:04X}-{:04X}", n >> 16, n & 0xFFFF)
+}
+
+/// Whether a database error means the database is out of reach or overloaded (retry
+/// later) rather than that this request cannot succeed.
+fn is_outage(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            // SQLite reports a busy or full database, PostgreSQL a server going away, only in words.
+            let message = info.message().to_ascii_lowercase();
+            [
+                "database is locked",
+                "database is busy",
+                "disk is full",
+                "disk i/o error",
+                "terminating connection",
+                "server closed the connection",
+                "could not receive data",
+                "no connection to the server",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        }
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
 }
 
 impl AppError {
@@ -48,15 +84,25 @@ impl AppError {
             AppError::Unavailable(_) => {
                 ("服务暂时不可用", "系统暂时无法访问数据，请稍后再试。您此前已成功提交的内容不会丢失。".to_owned())
             }
-            AppError::Internal(_) => ("系统出错", "系统处理请求时出错，请稍后再试。".to_owned()),
+            AppError::Internal(_) => {
+                ("系统出错", "系统处理请求时出错。如需帮助，请将下面的错误编号告知网站管理员。".to_owned())
+            }
         }
     }
 
-    fn log(&self) {
+    /// Logs the cause of a 503 or 500; returns the reference number shown with a 500.
+    fn log(&self) -> Option<String> {
         match self {
-            AppError::Unavailable(cause) => tracing::error!(error = format!("{cause:#}"), "database unavailable"),
-            AppError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
-            _ => {}
+            AppError::Unavailable(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "database unavailable");
+                None
+            }
+            AppError::Internal(cause) => {
+                let reference = reference();
+                tracing::error!(reference = %reference, error = format!("{cause:#}"), "internal error");
+                Some(reference)
+            }
+            _ => None,
         }
     }
 }
@@ -65,7 +111,10 @@ impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> AppError {
         match err {
             diesel::result::Error::NotFound => AppError::NotFound,
-            other => AppError::Unavailable(anyhow::Error::new(other).context("database query failed")),
+            other if is_outage(&other) => {
+                AppError::Unavailable(anyhow::Error::new(other).context("database query failed"))
+            }
+            other => AppError::Internal(anyhow::Error::new(other).context("database query failed")),
         }
     }
 }
@@ -82,6 +131,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    /// For a 500: quoted to the operator, it finds the cause in the log.
+    reference: Option<String>,
 }
 
 impl ResponseError for AppError {
@@ -99,10 +150,10 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.log();
+        let reference = self.log();
         let status = self.status_code();
         let (title, message) = self.title_and_message();
-        let page = ErrorPage { status: status.as_u16(), title, message: &message };
+        let page = ErrorPage { status: status.as_u16(), title, message: &message, reference };
         let body = page.render().unwrap_or_else(|_| format!("{title}：{message}"));
         let mut response = HttpResponse::build(status);
         response.content_type("text/html; charset=utf-8");
@@ -134,14 +185,59 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.0.log();
+        let reference = self.0.log();
         let status = self.status_code();
         let (title, detail) = self.0.title_and_message();
-        HttpResponse::build(status).content_type("application/problem+json").json(serde_json::json!({
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if matches!(self.0, AppError::TooManyRequests(_) | AppError::Unavailable(_)) {
+            response.insert_header(("Retry-After", "30"));
+        }
+        let mut problem = serde_json::json!({
             "type": "about:blank",
             "title": title,
             "status": status.as_u16(),
             "detail": detail,
-        }))
+        });
+        if let Some(reference) = reference {
+            problem["reference"] = serde_json::Value::String(reference);
+        }
+        response.json(problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> AppError {
+        AppError::from(Error::DatabaseError(kind, Box::new(message.to_owned())))
+    }
+
+    #[test]
+    fn a_lost_or_busy_database_is_a_503_and_a_refused_statement_a_500() {
+        assert!(matches!(db_error(DatabaseErrorKind::ClosedConnection, "gone"), AppError::Unavailable(_)));
+        assert!(matches!(db_error(DatabaseErrorKind::Unknown, "database is locked"), AppError::Unavailable(_)));
+        assert!(matches!(db_error(DatabaseErrorKind::Unknown, "database or disk is full"), AppError::Unavailable(_)));
+        assert!(matches!(
+            db_error(DatabaseErrorKind::UniqueViolation, "duplicate key value violates unique constraint"),
+            AppError::Internal(_)
+        ));
+        assert!(matches!(db_error(DatabaseErrorKind::Unknown, "no such table: sections"), AppError::Internal(_)));
+        assert!(matches!(AppError::from(Error::NotFound), AppError::NotFound));
+    }
+
+    #[test]
+    fn an_internal_error_page_shows_a_reference_and_a_503_asks_to_retry_later() {
+        let internal = AppError::internal(anyhow::anyhow!("secret cause")).error_response();
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(internal.headers().get("Retry-After").is_none());
+        let unavailable = AppError::unavailable(anyhow::anyhow!("pool timed out")).error_response();
+        assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(unavailable.headers().get("Retry-After").unwrap(), "30");
+        let api = ApiError(AppError::unavailable(anyhow::anyhow!("pool timed out"))).error_response();
+        assert_eq!(api.headers().get("Retry-After").unwrap(), "30");
     }
 }

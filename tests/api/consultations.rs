@@ -195,14 +195,17 @@ async fn an_unpublished_consultation_is_neither_listed_nor_shown() {
 }
 
 #[actix_web::test]
-async fn a_database_fault_gets_a_503_page_without_details() {
+async fn a_broken_query_gets_a_500_page_with_a_reference_number_and_no_details() {
     let app = spawn_seeded_app().await;
     let mut conn = app.conn();
     diesel::RunQueryDsl::execute(diesel::sql_query("ALTER TABLE sections RENAME TO sections_gone"), &mut conn).unwrap();
     let page = app.page("/consultations/1").await;
-    assert_eq!(page.status, 503);
-    assert_eq!(page.text("h1"), "服务暂时不可用");
+    assert_eq!(page.status, 500, "retrying will not help, so the page does not say 请稍后再试");
+    assert_eq!(page.text("h1"), "系统出错");
+    let reference = page.text(".error-reference");
+    assert_eq!(reference.len(), 9, "a reference like 1A2B-3C4D: {reference}");
     assert!(!page.body.contains("sections"), "no SQL or table names leak: {}", page.body);
+    assert!(!page.body.contains("请稍后再试"), "{}", page.body);
     assert_eq!(app.get("/healthz").await.status(), 200, "the database itself still answers");
 }
 
