@@ -152,10 +152,8 @@ pub struct CaptchaAnswer {
 pub fn consume(conn: &mut Conn, given: &CaptchaAnswer, now: NaiveDateTime) -> QueryResult<Result<(), CaptchaFailure>> {
     let target = captcha_challenges::table.filter(captcha_challenges::id.eq(&given.id));
     let cols = (captcha_challenges::answer, captcha_challenges::expires_at);
-    let row: Option<(String, NaiveDateTime)> = match conn {
-        Conn::Sqlite(c) => diesel::delete(target).returning(cols).get_result(c).optional()?,
-        Conn::Postgres(c) => diesel::delete(target).returning(cols).get_result(c).optional()?,
-    };
+    let row: Option<(String, NaiveDateTime)> =
+        crate::on_inner!(conn, c => diesel::delete(target).returning(cols).get_result(c).optional()?);
     Ok(match row {
         None => Err(CaptchaFailure::Missing),
         Some((_, expires_at)) if expires_at <= now => Err(CaptchaFailure::Expired),

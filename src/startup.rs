@@ -189,7 +189,7 @@ impl Application {
             limits: Exhausted::default(),
             sensitive: load_sensitive_words(&settings)?,
             painter: crate::captcha::painter::Painter::start(cores, CAPTCHA_QUEUE),
-            writes: crate::db::GroupCommit::start(pool.clone(), writer_threads(&settings)),
+            writes: crate::db::BatchCommit::start(pool.clone(), writer_threads(&settings)),
             mail_wakeup: Arc::new(Notify::new()),
             grouper: std::sync::OnceLock::new(),
             pages: crate::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),

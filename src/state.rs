@@ -20,7 +20,7 @@ pub struct AppState {
     /// Draws captcha images on low-priority threads, one per core.
     pub painter: crate::captcha::painter::Painter,
     /// Durable writes that a person waits for (opinions), committed in groups.
-    pub writes: crate::db::GroupCommit,
+    pub writes: crate::db::BatchCommit,
     /// Wakes the mail worker when mail has been queued.
     pub mail_wakeup: Arc<Notify>,
     /// Rendered public pages, kept for a moment.

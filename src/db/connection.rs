@@ -118,10 +118,26 @@ pub fn build_pool(url: &DbUrl, size: u32) -> anyhow::Result<Pool> {
 
 /// How deep in transactions the connection is (`None`: in none).
 pub fn transaction_depth(conn: &mut Conn) -> diesel::QueryResult<Option<std::num::NonZeroU32>> {
+    crate::on_inner!(conn, c => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth())
+}
+
+/// Opens a write transaction: on SQLite with `BEGIN IMMEDIATE`, which takes the write lock
+/// up front (a deferred transaction that reads first and then writes can fail at once with
+/// "database is locked" instead of waiting its turn); on PostgreSQL with `postgres_begin`.
+pub(super) fn begin_write(conn: &mut Conn, postgres_begin: &str) -> diesel::QueryResult<()> {
     match conn {
-        Conn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
-        Conn::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres_begin),
     }
+}
+
+pub(super) fn commit(conn: &mut Conn) -> diesel::QueryResult<()> {
+    crate::on_inner!(conn, c => AnsiTransactionManager::commit_transaction(c))
+}
+
+/// Rolls back the innermost open transaction or savepoint.
+pub(super) fn rollback(conn: &mut Conn) -> diesel::QueryResult<()> {
+    crate::on_inner!(conn, c => AnsiTransactionManager::rollback_transaction(c))
 }
 
 #[derive(diesel::QueryableByName)]
@@ -194,24 +210,14 @@ fn write_tx_begun_by<T>(
         return conn.transaction(work);
     }
     let _turn = writer_turn(conn);
-    match conn {
-        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?,
-    }
+    begin_write(conn, postgres_begin)?;
     match work(conn) {
         Ok(value) => {
-            match conn {
-                Conn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c)?,
-                Conn::Postgres(c) => AnsiTransactionManager::commit_transaction(c)?,
-            }
+            commit(conn)?;
             Ok(value)
         }
         Err(err) => {
-            let rolled_back = match conn {
-                Conn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
-                Conn::Postgres(c) => AnsiTransactionManager::rollback_transaction(c),
-            };
-            if let Err(rollback_err) = rolled_back {
+            if let Err(rollback_err) = rollback(conn) {
                 tracing::error!(error = %rollback_err, "rollback failed");
             }
             Err(err)

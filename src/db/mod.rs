@@ -1,15 +1,29 @@
 //! Database access: one connection type over SQLite (embedded default) and PostgreSQL.
 
+mod batch_commit;
 mod connection;
-mod group;
 mod migrate;
 pub mod schema;
 
+pub use batch_commit::{BatchCommit, Scratch, write_at_commit};
 pub use connection::{Conn, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
-pub use group::{GroupCommit, Scratch, defer};
 pub use migrate::run_migrations;
 
 use crate::error::AppError;
+
+/// Runs one body on whichever inner connection `conn` holds, bound to `$c`: for statements
+/// the multi-backend connection cannot build (`RETURNING`, upserts, multi-row inserts,
+/// transaction control) but whose SQL is the same on both databases. Where the SQL really
+/// differs, match on [`Conn`] and write each arm.
+#[macro_export]
+macro_rules! on_inner {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
 
 /// Runs blocking database work on the thread pool, with a pooled connection.
 pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, AppError>

@@ -34,14 +34,9 @@ pub fn add(
     );
     let target = (decision_counts::consultation_id, decision_counts::decision);
     let sum = decision_counts::count.eq(decision_counts::count + excluded(decision_counts::count));
-    match conn {
-        Conn::Sqlite(c) => {
-            diesel::insert_into(decision_counts::table).values(row).on_conflict(target).do_update().set(sum).execute(c)
-        }
-        Conn::Postgres(c) => {
-            diesel::insert_into(decision_counts::table).values(row).on_conflict(target).do_update().set(sum).execute(c)
-        }
-    }
+    crate::on_inner!(conn, c => {
+        diesel::insert_into(decision_counts::table).values(row).on_conflict(target).do_update().set(sum).execute(c)
+    })
     .map(|_| ())
 }
 

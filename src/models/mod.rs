@@ -40,19 +40,11 @@ pub fn migrate(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
     })
 }
 
-/// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection:
-/// the same statement is written for each inner connection.
+/// `INSERT … RETURNING`, which diesel cannot build on the multi-backend connection.
 #[macro_export]
 macro_rules! insert_returning {
     ($conn:expr, $table:expr, $values:expr, $returning:expr) => {
-        match $conn {
-            $crate::db::Conn::Sqlite(c) => {
-                diesel::insert_into($table).values($values).returning($returning).get_result(c)
-            }
-            $crate::db::Conn::Postgres(c) => {
-                diesel::insert_into($table).values($values).returning($returning).get_result(c)
-            }
-        }
+        $crate::on_inner!($conn, c => diesel::insert_into($table).values($values).returning($returning).get_result(c))
     };
 }
 
@@ -60,9 +52,6 @@ macro_rules! insert_returning {
 #[macro_export]
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $values:expr) => {
-        match $conn {
-            $crate::db::Conn::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
-            $crate::db::Conn::Postgres(c) => diesel::insert_into($table).values($values).execute(c),
-        }
+        $crate::on_inner!($conn, c => diesel::insert_into($table).values($values).execute(c))
     };
 }

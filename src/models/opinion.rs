@@ -189,22 +189,13 @@ impl NewOpinion<'_> {
     /// another opinion already has this receipt code: the caller draws another. One
     /// statement, where looking the code up first would take two.
     pub fn insert_counted_unless_code_taken(&self, conn: &mut Conn) -> Result<Option<OpinionId>, AppError> {
-        let inserted: Option<OpinionId> = match conn {
-            Conn::Sqlite(c) => diesel::insert_into(opinions::table)
-                .values(self)
-                .on_conflict(opinions::receipt_code)
-                .do_nothing()
-                .returning(opinions::id)
-                .get_result(c)
-                .optional()?,
-            Conn::Postgres(c) => diesel::insert_into(opinions::table)
-                .values(self)
-                .on_conflict(opinions::receipt_code)
-                .do_nothing()
-                .returning(opinions::id)
-                .get_result(c)
-                .optional()?,
-        };
+        let inserted: Option<OpinionId> = crate::on_inner!(conn, c => diesel::insert_into(opinions::table)
+            .values(self)
+            .on_conflict(opinions::receipt_code)
+            .do_nothing()
+            .returning(opinions::id)
+            .get_result(c)
+            .optional()?);
         inserted.map(|id| self.count(conn, id)).transpose()
     }
 
@@ -215,7 +206,7 @@ impl NewOpinion<'_> {
         // written just before the COMMIT, so their locks are held only for that moment.
         let (consultation, section) = (self.consultation_id, self.section_id);
         let day = crate::domain::window::china_date(self.received_at);
-        crate::db::defer(
+        crate::db::write_at_commit(
             conn,
             move |changes: &mut CountChanges| {
                 *changes.consultations.entry(consultation).or_default() += 1;

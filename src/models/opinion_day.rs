@@ -22,14 +22,9 @@ pub fn add(conn: &mut Conn, consultation: ConsultationId, day: NaiveDate, delta:
         (opinion_days::consultation_id.eq(consultation), opinion_days::day.eq(day), opinion_days::count.eq(delta));
     let target = (opinion_days::consultation_id, opinion_days::day);
     let add = opinion_days::count.eq(opinion_days::count + excluded(opinion_days::count));
-    match conn {
-        Conn::Sqlite(c) => {
-            diesel::insert_into(opinion_days::table).values(row).on_conflict(target).do_update().set(add).execute(c)
-        }
-        Conn::Postgres(c) => {
-            diesel::insert_into(opinion_days::table).values(row).on_conflict(target).do_update().set(add).execute(c)
-        }
-    }
+    crate::on_inner!(conn, c => {
+        diesel::insert_into(opinion_days::table).values(row).on_conflict(target).do_update().set(add).execute(c)
+    })
     .map(|_| ())
 }
 

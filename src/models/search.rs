@@ -92,7 +92,7 @@ pub fn index_new(
     body: &str,
 ) -> QueryResult<()> {
     let grams = grams(consultation, &[author, body]);
-    crate::db::defer(conn, move |new: &mut NewEntries| new.0.push((id, grams)), write_new_entries)
+    crate::db::write_at_commit(conn, move |new: &mut NewEntries| new.0.push((id, grams)), write_new_entries)
 }
 
 /// The index entries of the opinions stored in one batch, written together.

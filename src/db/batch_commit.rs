@@ -1,4 +1,4 @@
-//! Group commit: writes that must be on disk before a person is told "saved" (a citizen's
+//! Batch commit (what databases call group commit): writes that must be on disk before a person is told "saved" (a citizen's
 //! opinion and its receipt) are queued to writer threads, which run whatever has queued
 //! up in one transaction, each write in a savepoint of its own, and answer every waiting
 //! request after the one COMMIT. A burst of opinions then costs one disk flush per batch
@@ -8,12 +8,11 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, mpsc};
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
 use super::{Conn, Pool};
 use crate::error::AppError;
 
-/// A write put off to the end of the batch: see [`defer`].
+/// A write put off to the end of the batch: see [`write_at_commit`].
 type Deferred = Box<dyn FnOnce(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>>;
 type Flush = fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>;
 
@@ -46,14 +45,17 @@ thread_local! {
     static PENDING: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Puts a write off to the end of the current batch, just before its COMMIT, when called
-/// from a write inside a group commit; elsewhere runs it at once. `gather` adds what is to
+/// Writes just before the commit of the transaction it is called in. Inside a batch (a
+/// write queued with [`BatchCommit::run`], on a writer thread) that is the batch's COMMIT,
+/// and the write is gathered with the batch's others; in any other transaction the commit
+/// is not known here, so the write runs at once — either way it lands with the caller's
+/// transaction, or not at all. `gather` adds what is to
 /// be written to this batch's `T`; after every write of the batch has gathered, `flush`
 /// writes the whole of `T` in as few statements as it can. For writes nobody in the batch
 /// reads back: counters that every opinion of a consultation touches (so their row locks
 /// are held only for the moment before COMMIT, and once per batch rather than per
 /// opinion) and the text index. A write that fails takes what it deferred with it.
-pub fn defer<T: Default + 'static>(
+pub fn write_at_commit<T: Default + 'static>(
     conn: &mut Conn,
     gather: impl FnOnce(&mut T) + 'static,
     flush: fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>,
@@ -116,14 +118,14 @@ type Job = Box<dyn FnOnce(&mut Conn) -> Completion + Send>;
 const MAX_BATCH: usize = 64;
 
 /// The queue to the writer threads of one instance.
-pub struct GroupCommit {
+pub struct BatchCommit {
     sender: mpsc::Sender<Job>,
 }
 
-impl GroupCommit {
+impl BatchCommit {
     /// Starts `writers` writer threads on `pool` (one for SQLite, which has one writer at
     /// a time anyway; a few for PostgreSQL).
-    pub fn start(pool: Pool, writers: usize) -> GroupCommit {
+    pub fn start(pool: Pool, writers: usize) -> BatchCommit {
         let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         for n in 0..writers.max(1) {
@@ -135,7 +137,7 @@ impl GroupCommit {
                 tracing::error!(error = %err, "could not start a writer thread");
             }
         }
-        GroupCommit { sender }
+        BatchCommit { sender }
     }
 
     /// Runs `work` in the next batch, in a savepoint of its own, and returns its result once
@@ -200,7 +202,7 @@ fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
     };
     let conn: &mut Conn = &mut conn;
     let _turn = super::connection::writer_turn(conn);
-    if let Err(err) = begin(conn) {
+    if let Err(err) = super::connection::begin_write(conn, "BEGIN") {
         tracing::error!(error = %err, writes = jobs.len(), "could not begin a batch of writes");
         return;
     }
@@ -226,7 +228,8 @@ fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
         }
         return;
     }
-    let committed = write_deferred(conn, pending).and_then(|()| commit(conn)).map_err(|e| e.to_string());
+    let committed =
+        write_deferred(conn, pending).and_then(|()| super::connection::commit(conn)).map_err(|e| e.to_string());
     if let Err(why) = &committed {
         tracing::error!(error = %why, writes = completions.len(), "a batch of writes could not be committed");
         let _ = rollback(conn);
@@ -236,28 +239,10 @@ fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
     }
 }
 
-fn begin(conn: &mut Conn) -> diesel::QueryResult<()> {
-    match conn {
-        // Take the write lock up front (see `write_tx`).
-        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
-        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
-    }
-}
-
-fn commit(conn: &mut Conn) -> diesel::QueryResult<()> {
-    match conn {
-        Conn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
-        Conn::Postgres(c) => AnsiTransactionManager::commit_transaction(c),
-    }
-}
-
 /// Rolls back everything open, savepoints of a write that panicked included.
 fn rollback(conn: &mut Conn) -> diesel::QueryResult<()> {
     while super::connection::transaction_depth(conn)?.is_some() {
-        match conn {
-            Conn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c)?,
-            Conn::Postgres(c) => AnsiTransactionManager::rollback_transaction(c)?,
-        }
+        super::connection::rollback(conn)?;
     }
     Ok(())
 }
@@ -306,7 +291,7 @@ mod tests {
     async fn every_write_is_answered_after_its_commit_and_a_failing_one_undoes_only_itself() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir);
-        let writes = GroupCommit::start(pool.clone(), 1);
+        let writes = BatchCommit::start(pool.clone(), 1);
         let failing = writes.run(|conn| {
             diesel::sql_query("INSERT INTO notes (body) VALUES ('half done')").execute(conn)?;
             Err::<(), _>(AppError::BadRequest("refused".into()))
@@ -333,13 +318,13 @@ mod tests {
     async fn deferred_writes_land_with_the_batch_unless_their_write_fails() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir);
-        let writes = GroupCommit::start(pool.clone(), 1);
+        let writes = BatchCommit::start(pool.clone(), 1);
         let kept = writes.run(|conn| {
-            defer(conn, |l: &mut Later| l.0.push("kept"), write_later)?;
+            write_at_commit(conn, |l: &mut Later| l.0.push("kept"), write_later)?;
             Ok(())
         });
         let dropped = writes.run(|conn| {
-            defer(conn, |l: &mut Later| l.0.push("dropped"), write_later)?;
+            write_at_commit(conn, |l: &mut Later| l.0.push("dropped"), write_later)?;
             Err::<(), _>(AppError::BadRequest("refused".into()))
         });
         let (kept, dropped) = futures_util::future::join(kept, dropped).await;
@@ -347,7 +332,7 @@ mod tests {
         assert_eq!(notes(&pool), ["kept"]);
         // Outside a batch a deferred write happens at once.
         let mut conn = pool.get().unwrap();
-        defer(&mut conn, |l: &mut Later| l.0.push("at once"), write_later).unwrap();
+        write_at_commit(&mut conn, |l: &mut Later| l.0.push("at once"), write_later).unwrap();
         drop(conn);
         assert_eq!(notes(&pool), ["at once", "kept"]);
     }
@@ -356,7 +341,7 @@ mod tests {
     async fn a_panicking_write_fails_its_batch_but_not_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir);
-        let writes = GroupCommit::start(pool.clone(), 1);
+        let writes = BatchCommit::start(pool.clone(), 1);
         let panicking = writes.run(|_conn| -> Result<(), AppError> { panic!("a bug in a write") });
         assert!(panicking.await.is_err());
         assert_eq!(writes.run(insert("after")).await.unwrap(), "after");
