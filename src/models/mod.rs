@@ -1,4 +1,7 @@
-//! One module per table: the row struct, its insert form, and the queries on it.
+//! Rows and queries: a module per table (its row struct, insert form and queries) and
+//! the read models that join several for one page or export (`review`, `adoption_table`,
+//! `feedback` counts, `offline` listings, `search`). No workflows: a write that spans
+//! tables and rules is a use case in `services/`.
 
 pub mod adoption_table;
 pub mod attachment;

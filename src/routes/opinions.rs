@@ -140,7 +140,7 @@ fn page_response(status: StatusCode, page: &impl Template) -> Result<HttpRespons
 pub struct FormQuery {
     #[serde(default)]
     section: String,
-    /// `text` asks for the text question instead of an image.
+    /// `question` asks for the text question instead of an image.
     #[serde(default)]
     captcha: String,
 }
@@ -158,7 +158,7 @@ pub async fn new(
         let c = ConsultationView::new(&target.consultation, Utc::now());
         return page_response(StatusCode::OK, &ClosedPage { c, heading, message });
     }
-    let kind = if query.captcha == "text" { ChallengeKind::Question } else { ChallengeKind::Image };
+    let kind = ChallengeKind::from_code(&query.captcha).unwrap_or(ChallengeKind::Image);
     let client = ClientKey::from_request(&req, &state.settings);
     let challenge = captchas::issue_for_form(&state, &client, kind).await?;
     let values = OpinionForm { section: query.section.clone(), ..OpinionForm::default() };
@@ -179,7 +179,7 @@ pub async fn create(
     // Another challenge was asked for: nothing is checked, everything typed is kept.
     let wanted = match values.action.as_deref() {
         Some("new_captcha" | "image_captcha") => Some(ChallengeKind::Image),
-        Some("text_captcha") => Some(ChallengeKind::Question),
+        Some("question_captcha") => Some(ChallengeKind::Question),
         _ => None,
     };
     if let Some(kind) = wanted {
@@ -217,7 +217,7 @@ pub async fn create(
         Err(Refused::Error(err)) => Err(err),
         Err(Refused::Fields { status, errors, notice }) => {
             // The retry keeps the kind of challenge the person was answering.
-            let kind = if values.captcha_kind == "question" { ChallengeKind::Question } else { ChallengeKind::Image };
+            let kind = ChallengeKind::from_code(&values.captcha_kind).unwrap_or(ChallengeKind::Image);
             values.captcha_id.clear();
             values.captcha_answer.clear();
             let challenge = captchas::issue_for_form(&state, &client, kind).await?;

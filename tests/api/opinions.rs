@@ -192,7 +192,7 @@ async fn people_who_cannot_see_the_image_answer_a_question_in_chinese_text() {
     let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
     // Switching keeps what was typed and uses up the image challenge.
     let switched = app
-        .post_page(&form.action, &fields(&form, "", &[("action", "text_captcha"), ("body", "换成文字问题后仍在")]))
+        .post_page(&form.action, &fields(&form, "", &[("action", "question_captcha"), ("body", "换成文字问题后仍在")]))
         .await;
     assert_eq!(switched.status, 200);
     assert!(switched.errors_shown().is_empty(), "asking for a question is not an error");
@@ -215,7 +215,7 @@ async fn people_who_cannot_see_the_image_answer_a_question_in_chinese_text() {
     let chinese = if n <= 10 { numerals[n].to_owned() } else { format!("十{}", numerals[n - 10]) };
     assert_eq!(app.post_form(&form.action, &fields(&form, &chinese, &[])).await.status(), 303);
     // The direct link gives the question form too.
-    let direct = app.open_form(&format!("/consultations/{id}/opinions/new?captcha=text")).await;
+    let direct = app.open_form(&format!("/consultations/{id}/opinions/new?captcha=question")).await;
     assert_eq!(direct.captcha_kind, "question");
 }
 
@@ -546,7 +546,7 @@ async fn pressing_enter_in_the_form_sends_the_opinion_whichever_captcha_is_shown
     let app = spawn_app().await;
     let id = open_consultation(&app);
     for (n, path) in
-        [format!("/consultations/{id}/opinions/new"), format!("/consultations/{id}/opinions/new?captcha=text")]
+        [format!("/consultations/{id}/opinions/new"), format!("/consultations/{id}/opinions/new?captcha=question")]
             .iter()
             .enumerate()
     {

@@ -378,7 +378,7 @@ pub fn premade_captchas(url: &DbUrl, count: usize) -> anyhow::Result<Vec<String>
             .map(|id| {
                 (
                     captcha_challenges::id.eq(id.as_str()),
-                    captcha_challenges::kind.eq("question"),
+                    captcha_challenges::kind.eq(zhengqiu::captcha::ChallengeKind::Question),
                     captcha_challenges::answer.eq(CAPTCHA_ANSWER),
                     captcha_challenges::expires_at.eq(expires),
                     captcha_challenges::created_at.eq(now),
