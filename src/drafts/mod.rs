@@ -118,9 +118,23 @@ impl HeadingKind {
     /// The kind a stored value names (`None` for a value no version wrote).
     pub fn from_code(code: &str) -> Option<HeadingKind> {
         use HeadingKind::*;
-        [Preamble, Book, SubBook, Chapter, Part, Article, CnNumber, CnParen, Arabic, ArabicParen, Annex, Titled, Paragraph]
-            .into_iter()
-            .find(|k| k.code() == code)
+        [
+            Preamble,
+            Book,
+            SubBook,
+            Chapter,
+            Part,
+            Article,
+            CnNumber,
+            CnParen,
+            Arabic,
+            ArabicParen,
+            Annex,
+            Titled,
+            Paragraph,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
     }
 }
 

@@ -15,6 +15,11 @@ use super::{DraftSection, HeadingKind};
 /// The deepest level a drafter may give a heading.
 pub const MAX_LEVEL: u8 = 12;
 
+/// The lines of a section's text as [`Correction::Split`] counts them, each with its line break.
+pub fn lines(text: &str) -> Vec<&str> {
+    lines_with_breaks(text).collect()
+}
+
 /// A draft's sections and its 目录: what corrections change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outline {
@@ -264,7 +269,13 @@ mod tests {
         o.apply(Correction::SetLevel { section: 2, level: 2 }).unwrap();
         assert_eq!(
             rows(&o),
-            vec![(1, "第一章", "1"), (2, "第一条", "1-1"), (2, "第二章", "1-2"), (3, "第二条", "1-2-1"), (4, "（一）", "1-2-1-1")]
+            vec![
+                (1, "第一章", "1"),
+                (2, "第一条", "1-1"),
+                (2, "第二章", "1-2"),
+                (3, "第二条", "1-2-1"),
+                (4, "（一）", "1-2-1-1")
+            ]
         );
         assert_eq!(o.apply(Correction::SetLevel { section: 1, level: 3 }), Err(CorrectionError::Level(2)));
         assert_eq!(o.apply(Correction::SetLevel { section: 0, level: 2 }), Err(CorrectionError::Level(1)));
@@ -341,7 +352,8 @@ mod tests {
     }
 
     fn line() -> impl Strategy<Value = String> {
-        let openings = prop::sample::select(vec!["", "一、", "（二）", "3.", "第一章 ", "第五条", "附件1", "目录", "\u{3000}"]);
+        let openings =
+            prop::sample::select(vec!["", "一、", "（二）", "3.", "第一章 ", "第五条", "附件1", "目录", "\u{3000}"]);
         (openings, "[甲乙丙 。]{0,6}", prop::sample::select(vec!["\n", "\r\n", ""]))
             .prop_map(|(o, body, end)| format!("{o}{body}{end}"))
     }
