@@ -309,11 +309,8 @@ fn print_outline(imported: &drafts::ImportedDraft) {
     for section in &imported.sections {
         let indent = "  ".repeat(usize::from(section.level.saturating_sub(1)));
         let chars = section.text.chars().count();
-        let title = match (section.number.as_str(), section.heading.as_str()) {
-            // The text before the first heading has neither: it is the preamble.
-            ("", "") => "前言".to_owned(),
-            (number, heading) => format!("{number}{heading}"),
-        };
+        // The text before the first heading has neither number nor heading: it is the preamble.
+        let title = zhengqiu::models::draft::section_title(&section.number, &section.heading);
         println!("{indent}{title}  （{chars} 字）");
     }
 }

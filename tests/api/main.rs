@@ -14,6 +14,7 @@ mod helpers;
 mod json_api;
 mod logging;
 mod opinions;
+mod outline;
 mod review;
 mod search;
 mod smtp;
