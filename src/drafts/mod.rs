@@ -18,6 +18,7 @@ mod paragraphs;
 pub mod refs;
 pub mod score;
 mod tree;
+pub mod versions;
 
 #[cfg(test)]
 mod corpus_tests;
