@@ -226,3 +226,48 @@ fn import_check_of_a_folder_scores_every_document_with_an_outline() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("是文件夹"), "{}", stderr(&output));
 }
+
+/// The largest resident size of any child this test process has waited for, in MiB (Linux
+/// reports `ru_maxrss` in KiB). Other tests' children count too, so this is an upper bound.
+fn children_peak_mib() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+fn docx_of_paragraphs(paragraphs: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("word/document.xml", options).unwrap();
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?><w:document {w}><w:body>{paragraphs}</w:body></w:document>"#)
+        .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn importing_the_largest_drafts_allowed_stays_under_300_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    // Just under the 20 MB text limit: a few chapters and long paragraphs.
+    let paragraph = "本条例所称养犬人，是指饲养犬只的单位和个人，应当遵守法律法规，尊重社会公德。\n".repeat(120);
+    let chapter = format!("第一章 总则\n第一条 目的\n{paragraph}");
+    let text = chapter.repeat(19 * 1024 * 1024 / chapter.len());
+    let big_text = dir.path().join("big.txt");
+    std::fs::write(&big_text, &text).unwrap();
+    // Word: just under the 24 MB unpacked limit, in ordinary paragraphs.
+    let one = "<w:p><w:r><w:t>本条例所称养犬人，是指饲养犬只的单位和个人，应当遵守法律法规。</w:t></w:r></w:p>";
+    let headings = "<w:p><w:r><w:t>第一条 目的</w:t></w:r></w:p>";
+    let block = format!("{headings}{}", one.repeat(50));
+    let big_docx = dir.path().join("big.docx");
+    std::fs::write(&big_docx, docx_of_paragraphs(&block.repeat(23 * 1024 * 1024 / block.len()))).unwrap();
+    for file in [&big_text, &big_docx] {
+        let output = run(&dir, &["import", file.to_str().unwrap()]);
+        assert!(output.status.success(), "{}: {}", file.display(), stderr(&output));
+        assert!(stdout(&output).contains("共 "), "{}", stdout(&output));
+    }
+    let peak = children_peak_mib();
+    println!("peak resident size of `zhengqiu import` on the largest drafts allowed: {peak:.0} MiB");
+    assert!(peak < 300.0, "an import peaked at {peak:.0} MiB");
+}
