@@ -204,16 +204,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     None => ConsultationWindow::standard_from(start),
                 };
                 let title = title.or(imported.title.clone()).unwrap_or_else(|| name.clone());
-                create_consultation(
-                    &settings,
-                    &imported,
-                    &title,
-                    &issuer,
-                    window,
-                    short_period_reason.as_deref(),
-                    &name,
-                    notice_from_file,
-                )?;
+                let source = DraftSource {
+                    version_label: "征求意见稿",
+                    title: &title,
+                    file_name: &name,
+                    announce_notice: notice_from_file,
+                };
+                create_consultation(&settings, &imported, &source, &issuer, window, short_period_reason.as_deref())?;
             }
             Ok(())
         }
@@ -398,16 +395,17 @@ fn spinner(message: impl Into<std::borrow::Cow<'static, str>>) -> ProgressBar {
     bar
 }
 
+/// Stores `imported` as a new unpublished consultation; `source` names its title, file and
+/// whether the notice before the draft is its 公告.
 fn create_consultation(
     settings: &Settings,
     imported: &drafts::ImportedDraft,
-    title: &str,
+    source: &DraftSource<'_>,
     issuer: &str,
     window: ConsultationWindow,
     short_period_reason: Option<&str>,
-    file_name: &str,
-    announce_notice: bool,
 ) -> anyhow::Result<()> {
+    let title = source.title;
     let mut conn = open_database(settings)?;
     let now = Utc::now().naive_utc();
     let bar = spinner("正在保存征求意见稿…");
@@ -427,8 +425,7 @@ fn create_consultation(
             owner_id: None,
         }
         .insert(conn)?;
-        let source = DraftSource { version_label: "征求意见稿", title, file_name, announce_notice };
-        Draft::create(conn, id, &source, imported, now)?;
+        Draft::create(conn, id, source, imported, now)?;
         Ok(id)
     })
     .map_err(|e| anyhow::anyhow!("{e:#}"))?;

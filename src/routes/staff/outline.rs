@@ -129,7 +129,7 @@ fn rows(outline: &Outline) -> Vec<OutlineRow> {
                 chars: s.text.chars().count(),
                 can_raise: !preamble && s.level > 1,
                 can_lower: !preamble && s.level < outline.max_level(i),
-                can_merge: !preamble && !(i == first_heading && has_toc),
+                can_merge: !(preamble || (i == first_heading && has_toc)),
                 can_be_toc,
                 lines,
             }
