@@ -97,6 +97,9 @@ enum Command {
         /// below it the command exits with status 1.
         #[arg(long, default_value_t = 98.0)]
         threshold: f64,
+        /// Print the command's peak resident memory at the end (Linux).
+        #[arg(long)]
+        peak_memory: bool,
     },
     /// Staff accounts: `user add` creates one (the first administrator, say), `user list` lists them.
     User {
@@ -181,6 +184,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             notice_from_file,
             check: None,
             threshold: _,
+            peak_memory,
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取文件 {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -211,6 +215,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     announce_notice: notice_from_file,
                 };
                 create_consultation(&settings, &imported, &source, &issuer, window, short_period_reason.as_deref())?;
+            }
+            if peak_memory {
+                drop(imported);
+                drop(bytes);
+                match peak_resident_mib() {
+                    Some(mib) => println!("内存峰值：{mib} MiB"),
+                    None => println!("内存峰值：无法读取（仅支持 Linux）"),
+                }
             }
             Ok(())
         }
@@ -374,6 +386,14 @@ fn check_outline(file: &std::path::Path, expected: &std::path::Path, threshold: 
     } else {
         anyhow::bail!("未达到 {threshold}%：{}", below.join("，"))
     }
+}
+
+/// This process's peak resident size in MiB (VmHWM in /proc/self/status, Linux only).
+fn peak_resident_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.div_ceil(1024))
 }
 
 /// A connection to the configured database.

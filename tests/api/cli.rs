@@ -227,15 +227,6 @@ fn import_check_of_a_folder_scores_every_document_with_an_outline() {
     assert!(stderr(&output).contains("是文件夹"), "{}", stderr(&output));
 }
 
-/// The largest resident size of any child this test process has waited for, in MiB (Linux
-/// reports `ru_maxrss` in KiB). Other tests' children count too, so this is an upper bound.
-fn children_peak_mib() -> f64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
-    usage.ru_maxrss as f64 / 1024.0
-}
-
 fn docx_of_paragraphs(paragraphs: &str) -> Vec<u8> {
     use std::io::Write;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -263,11 +254,14 @@ fn importing_the_largest_drafts_allowed_stays_under_300_mb() {
     let big_docx = dir.path().join("big.docx");
     std::fs::write(&big_docx, docx_of_paragraphs(&block.repeat(23 * 1024 * 1024 / block.len()))).unwrap();
     for file in [&big_text, &big_docx] {
-        let output = run(&dir, &["import", file.to_str().unwrap()]);
+        let output = run(&dir, &["import", file.to_str().unwrap(), "--peak-memory"]);
         assert!(output.status.success(), "{}: {}", file.display(), stderr(&output));
-        assert!(stdout(&output).contains("共 "), "{}", stdout(&output));
+        let printed = stdout(&output);
+        let peak: u64 = printed
+            .lines()
+            .find_map(|l| l.strip_prefix("内存峰值：")?.strip_suffix(" MiB")?.parse().ok())
+            .unwrap_or_else(|| panic!("no peak printed: {printed}"));
+        println!("zhengqiu import {}: peak {peak} MiB", file.display());
+        assert!(peak < 300, "{} peaked at {peak} MiB", file.display());
     }
-    let peak = children_peak_mib();
-    println!("peak resident size of `zhengqiu import` on the largest drafts allowed: {peak:.0} MiB");
-    assert!(peak < 300.0, "an import peaked at {peak:.0} MiB");
 }

@@ -147,6 +147,8 @@ async fn an_upload_shows_the_split_the_notice_and_the_toc_on_the_outline_page() 
     assert_eq!(sections.len(), 9);
     assert!(sections.iter().all(|s| !s.body.contains("目录") && !s.body.contains("公告")), "nothing is kept twice");
     assert_eq!(format!("{NOTICE}{}", stored_text(&draft, &sections)), whole_file(), "nothing is lost");
+    let overview = app.page(&format!("/staff/consultations/{id}")).await;
+    assert_eq!(overview.texts(&format!("a[href='/staff/consultations/{id}/outline']")), ["核对大纲"]);
 }
 
 #[actix_web::test]
@@ -372,12 +374,32 @@ fn hostile_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     ]
 }
 
+/// Uploads from the form at `/staff/consultations/{id}/draft` with a CSRF token read once.
+async fn upload_with(
+    app: &TestApp,
+    id: ConsultationId,
+    token: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = Form::new()
+        .text("csrf", token.to_owned())
+        .text("version_label", "征求意见稿")
+        .part("file", Part::bytes(bytes).file_name(file_name.to_owned()));
+    let path = format!("/staff/consultations/{id}/draft");
+    app.client.post(app.url(&path)).multipart(form).send().await.expect("upload")
+}
+
 #[actix_web::test]
 async fn hostile_files_through_the_upload_route_get_a_chinese_message_and_the_service_keeps_serving() {
+    // Made before the app starts: a connection idle while they are made could be closed by the
+    // server's keep-alive timeout just as the next request goes out on it.
+    let files = hostile_files();
     let (app, id, _) = uploaded().await;
-    for (name, bytes, message) in hostile_files() {
+    let token = app.csrf_token(&format!("/staff/consultations/{id}/draft")).await;
+    for (name, bytes, message) in files {
         let started = std::time::Instant::now();
-        let response = upload(&app, id, name, bytes).await;
+        let response = upload_with(&app, id, &token, name, bytes).await;
         let status = response.status().as_u16();
         let page = Page::from_response(response).await;
         if message.is_empty() {
@@ -398,9 +420,10 @@ async fn hostile_files_through_the_upload_route_get_a_chinese_message_and_the_se
 
 #[actix_web::test]
 async fn other_requests_are_answered_while_a_large_upload_is_parsed() {
-    let (app, id, _) = uploaded().await;
     let (name, bomb, _) = hostile_files().into_iter().find(|(name, _, _)| *name == "bomb.docx").unwrap();
-    let slow = upload(&app, id, name, bomb);
+    let (app, id, _) = uploaded().await;
+    let token = app.csrf_token(&format!("/staff/consultations/{id}/draft")).await;
+    let slow = upload_with(&app, id, &token, name, bomb);
     let pages = async {
         let mut slowest = std::time::Duration::ZERO;
         for _ in 0..5 {
