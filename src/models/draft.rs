@@ -114,6 +114,8 @@ impl Draft {
                 };
                 ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
             }
+            // The public list searches the current draft's text.
+            crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
         })
     }
