@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod adoption;
+pub mod agency;
 pub mod consultation;
 pub mod contact;
 pub mod decision;
