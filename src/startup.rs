@@ -157,7 +157,10 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
                 | actix_web::error::JsonPayloadError::Overflow { .. } => {
                     AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned())
                 }
-                other => AppError::BadRequest(format!("请求内容不是有效的 JSON：{other}")),
+                other if req.path().starts_with("/api/") => {
+                    return crate::error::MalformedJson::from_payload(&other).into();
+                }
+                _ => AppError::BadRequest("请求内容不是有效的 JSON。".to_owned()),
             };
             error_for(req, err)
         }));
