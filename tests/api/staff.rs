@@ -155,7 +155,15 @@ async fn anonymous_visitors_are_sent_to_the_login_page_and_back_where_they_were(
 #[actix_web::test]
 async fn the_login_form_never_redirects_to_another_site() {
     let Office { app, .. } = office().await;
-    for next in ["https://evil.example/", "//evil.example/staff", "/\\evil.example", "/consultations/1"] {
+    for next in [
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/\\evil.example",
+        "/consultations/1",
+        "/staff/consultations\r\nSet-Cookie: zq=1",
+        "/staff/\nLocation: https://evil.example/",
+        "javascript:alert(1)",
+    ] {
         let page = app.page(&format!("/staff/login?next={}", urlencode(next))).await;
         let token = page.field_value("csrf").unwrap();
         let form = [("username", "wang"), ("password", STAFF_PASSWORD), ("next", next), ("csrf", &token)];
