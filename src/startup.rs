@@ -207,6 +207,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(extractor_config)
                 .wrap(auth::session::middleware(&session_settings))
+                .wrap(actix_web::middleware::from_fn({
+                    let public_url = session_settings.public_url.clone();
+                    move |req, next| auth::origin::check(public_url.clone(), req, next)
+                }))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

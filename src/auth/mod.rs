@@ -6,6 +6,7 @@
 //! GET and HEAD, so that a POST handler cannot be written without the check.
 
 mod extract;
+pub mod origin;
 pub mod session;
 
 pub use extract::{AdminUser, Anonymous, Authenticated, CsrfForm, CsrfUpload, NoFields, StaffUser, UploadedFile};

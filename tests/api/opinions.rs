@@ -634,3 +634,27 @@ async fn bidirectional_controls_are_removed_from_the_stored_name_and_opinion() {
         opinions::table.select((opinions::author_name, opinions::body)).first(&mut app.conn()).unwrap();
     assert_eq!((name.as_str(), body.as_str()), ("张三丰", "建议删除第三条"));
 }
+
+#[actix_web::test]
+async fn an_opinion_posted_from_another_site_is_refused_but_one_without_an_origin_is_accepted() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let answer = app.captcha_answer(&form.captcha_id);
+    let foreign = app
+        .client
+        .post(app.url(&form.action))
+        .header("origin", "https://evil.example")
+        .form(&fields(&form, &answer, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+    assert!(foreign.text().await.unwrap().contains("此请求并非来自本站页面"));
+    assert_eq!(opinion_count(&app), 0, "nothing stored");
+    // Some browsers and privacy tools send neither Origin nor Referer: a citizen is not turned away.
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = bare.post(app.url(&form.action)).form(&fields(&form, &answer, &[])).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(opinion_count(&app), 1);
+}
