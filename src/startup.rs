@@ -91,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::login::login_form)
                 .service(routes::staff::login::login)
                 .service(routes::staff::login::logout)
+                .service(routes::staff::login::logout_everywhere)
                 .service(routes::staff::dashboard::index)
                 .service(routes::staff::consultations::new_form)
                 .service(routes::staff::consultations::create)

@@ -17,6 +17,7 @@ use super::{CSRF_REFUSED, ensure_can_manage};
 use crate::db;
 use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
+use crate::models::staff_session::StaffSessionRecord;
 use crate::models::{Consultation, User};
 use crate::state::AppState;
 
@@ -26,12 +27,23 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
 
 /// The active account the session belongs to, if any. A session whose account has been
 /// deactivated, removed, or given a new password is emptied.
-async fn session_user(req: &HttpRequest) -> Result<(Option<User>, StaffSession), AppError> {
+pub(crate) async fn session_user(req: &HttpRequest) -> Result<(Option<User>, StaffSession), AppError> {
     let session = StaffSession::of(req);
     let Some(who) = session.user(Utc::now())? else { return Ok((None, session)) };
+    let Some(session_id) = who.session_id.clone() else {
+        session.forget_user();
+        return Ok((None, session));
+    };
     let state = app_state(req)?;
     let id = who.id;
-    let user = db::run(&state.pool, move |conn| Ok(User::find(conn, id).optional()?)).await?;
+    let user = db::run(&state.pool, move |conn| {
+        // The record on the server decides: a logged-out session is over for every copy of the cookie.
+        if !StaffSessionRecord::is_live(conn, &session_id, id)? {
+            return Ok(None);
+        }
+        Ok(User::find(conn, id).optional()?)
+    })
+    .await?;
     match user {
         Some(user) if user.active && password_version(&user.password_hash) == who.password_version => {
             Ok((Some(user), session))

@@ -9,6 +9,7 @@ mod extract;
 pub mod origin;
 pub mod session;
 
+pub(crate) use extract::session_user;
 pub use extract::{AdminUser, Anonymous, Authenticated, CsrfForm, CsrfUpload, NoFields, StaffUser, UploadedFile};
 pub use session::{Flash, StaffSession};
 

@@ -16,6 +16,7 @@ mod logging;
 mod opinions;
 mod review;
 mod search;
+mod sessions;
 mod smtp;
 mod staff;
 mod staff_departments;
