@@ -116,6 +116,8 @@ impl Draft {
             };
             let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
             insert_sections(conn, draft_id, &imported.sections)?;
+            // The public list searches the current draft's text.
+            crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
         })
     }
