@@ -93,6 +93,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::login::login_form)
                 .service(routes::staff::login::login)
                 .service(routes::staff::login::logout)
+                .service(routes::staff::login::logout_everywhere)
                 .service(routes::staff::dashboard::index)
                 .service(routes::staff::consultations::new_form)
                 .service(routes::staff::consultations::create)
@@ -167,7 +168,10 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
                 | actix_web::error::JsonPayloadError::Overflow { .. } => {
                     AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned())
                 }
-                other => AppError::BadRequest(format!("请求内容不是有效的 JSON：{other}")),
+                other if req.path().starts_with("/api/") => {
+                    return crate::error::MalformedJson::from_payload(&other).into();
+                }
+                _ => AppError::BadRequest("请求内容不是有效的 JSON。".to_owned()),
             };
             error_for(req, err)
         }));
@@ -212,6 +216,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(extractor_config)
                 .wrap(auth::session::middleware(&session_settings))
+                .wrap(actix_web::middleware::from_fn({
+                    let public_url = session_settings.public_url.clone();
+                    move |req, next| auth::origin::check(public_url.clone(), req, next)
+                }))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

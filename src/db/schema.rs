@@ -278,3 +278,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_members,
 );
+
+// Staff sessions kept on the server (hardening).
+diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}

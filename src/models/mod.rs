@@ -21,6 +21,7 @@ pub mod opinion_day;
 pub mod outbox;
 pub mod review;
 pub mod search;
+pub mod staff_session;
 pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};

@@ -19,6 +19,7 @@ mod opinions;
 mod outline;
 mod review;
 mod search;
+mod sessions;
 mod smtp;
 mod staff;
 mod staff_departments;
