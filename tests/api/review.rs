@@ -66,7 +66,9 @@ fn public_opinion_with(
         flag_reason: None,
         now: Utc::now().naive_utc(),
     };
-    let Submitted::New(code) = submission.store(&mut conn, b"secret", |_| None).unwrap() else {
+    let Submitted::New(code) =
+        submission.store(&mut conn, &mut zhengqiu::db::Scratch::default(), b"secret", |_| None).unwrap()
+    else {
         panic!("a new opinion")
     };
     let id: OpinionId =
