@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use tempfile::TempDir;
 
-use zhengqiu::services::accounts::{DEMO_ADMIN, DEMO_DRAFTER, DemoLogins};
 use zhengqiu::config::{DbUrl, Settings};
 use zhengqiu::db;
+use zhengqiu::services::accounts::{DEMO_ADMIN, DEMO_DRAFTER, DemoLogins};
 use zhengqiu::startup::Application;
 
 pub struct TestApp {
