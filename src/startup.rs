@@ -100,6 +100,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::consultations::withdraw)
                 .service(routes::staff::drafts::upload_form)
                 .service(routes::staff::drafts::upload)
+                .service(routes::staff::outline::show)
+                .service(routes::staff::outline::update)
                 .service(routes::staff::accounts::index)
                 .service(routes::staff::accounts::create)
                 .service(routes::staff::accounts::show)

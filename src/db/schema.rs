@@ -33,6 +33,9 @@ diesel::table! {
         source_encoding -> Text,
         is_current -> Bool,
         created_at -> Timestamp,
+        toc -> Nullable<Text>,
+        notice -> Nullable<Text>,
+        notice_is_announcement -> Bool,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::domain::window::{Status, china_today};
 use crate::error::AppError;
 use crate::models::{Consultation, Draft, Section, opinion_day};
 use crate::routes::charts::DayChart;
-use crate::routes::views::{ConsultationView, DraftView, SectionView, section_views};
+use crate::routes::views::{ConsultationView, DraftView, SectionView, paragraphs, section_views};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -77,7 +77,10 @@ pub async fn show(
     })
     .await?;
     let now = Utc::now();
-    let c = ConsultationView::new(&consultation, now);
+    let mut c = ConsultationView::new(&consultation, now);
+    if let Some(notice) = draft.as_ref().and_then(|(d, _)| d.announced_notice()) {
+        c.notice = paragraphs(notice);
+    }
     let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
     let window = consultation.window();
     let days = DayChart::new("days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));

@@ -247,6 +247,12 @@ impl Browser {
         self.execute(script, vec![json!(css)]).await.as_f64().expect("a number")
     }
 
+    /// Where the element matching `css` starts within the window as it is scrolled now, in CSS pixels.
+    pub async fn viewport_top(&self, css: &str) -> f64 {
+        let script = "return document.querySelector(arguments[0]).getBoundingClientRect().top;";
+        self.execute(script, vec![json!(css)]).await.as_f64().expect("a number")
+    }
+
     /// Saves the whole page, not only the viewport, as `target/browser-screenshots/<name>-<size>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = screenshot_dir();

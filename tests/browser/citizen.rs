@@ -132,3 +132,32 @@ async fn on_a_phone_the_form_sent_back_for_a_wrong_captcha_shows_its_error_witho
 async fn at_a_desktop_the_form_sent_back_for_a_wrong_captcha_shows_its_error_without_scrolling() {
     the_error_is_in_sight_after_a_wrong_captcha(DESKTOP).await;
 }
+
+/// 看不清，换一张 and 改用文字问题 send the form back: it comes back at the captcha, with the title saying
+/// nothing went wrong, and a wrong answer comes back with 错误： in front of the title.
+async fn the_captcha_buttons_land_at_the_captcha(size: Size) {
+    let app = spawn_seeded_app().await;
+    let browser = Browser::open(&app, size, Script::Off).await;
+    open_form_of_a_section(&browser).await;
+    fill_opinion(&browser, "王大伟", "13812345678", "建议明确完成时限。").await;
+    for button in ["button[value=new_captcha]", "button[value=question_captcha]"] {
+        browser.follow(button).await;
+        let top = browser.viewport_top("#f-captcha_answer").await;
+        assert!(
+            (0.0..f64::from(size.height)).contains(&top),
+            "after {button} the captcha field is {top} px from the top of a {} px high screen",
+            size.height
+        );
+        assert_eq!(browser.value("#f-body").await, "建议明确完成时限。", "what was typed is kept");
+    }
+    assert!(!browser.client.title().await.unwrap().starts_with("错误"));
+    browser.fill("#f-captcha_answer", "0").await;
+    browser.follow(SEND).await;
+    assert!(browser.client.title().await.unwrap().starts_with("错误：提出意见"));
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn on_a_phone_the_captcha_buttons_land_at_the_captcha() {
+    the_captcha_buttons_land_at_the_captcha(PHONE).await;
+}
