@@ -26,3 +26,4 @@ mod staff_departments;
 mod staff_intake;
 mod staff_mail;
 mod storage;
+mod wording;

@@ -454,7 +454,7 @@ async fn an_email_contact_gets_a_receipt_queued_with_the_opinion_and_written_to_
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(subject, format!("【意见征集】您的意见已收到（回执编号 {code}）"));
-    assert!(body.contains(&code) && body.contains("关于测试办法公开征求意见"));
+    assert!(body.contains(&code) && body.contains("您对《测试办法（征求意见稿）》提出的意见"));
     // Without SMTP settings the mail is written as an .eml file.
     let dir = app.settings.outbox_dir.clone();
     let mut files = Vec::new();
