@@ -21,6 +21,12 @@ pub struct Draft {
     pub source_encoding: String,
     pub is_current: bool,
     pub created_at: NaiveDateTime,
+    /// 1 for the first version of a consultation's draft, then 2, 3 …
+    pub version_no: i32,
+    /// The 起草说明 published with this version.
+    pub explanation: Option<String>,
+    /// A revision whose matching the drafter has not yet confirmed; never shown to the public.
+    pub pending: bool,
 }
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -50,6 +56,8 @@ struct NewDraft<'a> {
     source_encoding: &'a str,
     is_current: bool,
     created_at: NaiveDateTime,
+    version_no: i32,
+    pending: bool,
 }
 
 #[derive(Insertable)]
@@ -87,35 +95,56 @@ impl Draft {
             diesel::update(drafts::table.filter(drafts::consultation_id.eq(consultation_id)))
                 .set(drafts::is_current.eq(false))
                 .execute(conn)?;
-            let new_draft = NewDraft {
-                consultation_id,
-                version_label: source.version_label,
-                title: source.title,
-                source_name: source.file_name,
-                source_format: imported.format.code(),
-                source_encoding: imported.encoding,
-                is_current: true,
-                created_at: now,
-            };
-            let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
-            // Parents come before their children, so each parent's id is known in time.
-            let mut ids: Vec<SectionId> = Vec::with_capacity(imported.sections.len());
-            for (position, section) in imported.sections.iter().enumerate() {
-                let row = NewSection {
-                    draft_id,
-                    position: position as i32,
-                    parent_id: section.parent.and_then(|p| ids.get(p).copied()),
-                    level: i32::from(section.level),
-                    kind: section.kind.code(),
-                    number: &section.number,
-                    heading: &section.heading,
-                    body: &section.text,
-                    anchor: &section.anchor,
-                };
-                ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
-            }
+            let (draft_id, _) = Draft::insert(conn, consultation_id, source, imported, now, false)?;
             Ok(draft_id)
         })
+    }
+
+    /// Stores an imported draft as a new version waiting for its matching to be confirmed (not
+    /// current, not public); returns it with its sections' ids in document order. Call inside a
+    /// transaction.
+    pub(crate) fn insert(
+        conn: &mut Conn,
+        consultation_id: ConsultationId,
+        source: &DraftSource<'_>,
+        imported: &ImportedDraft,
+        now: NaiveDateTime,
+        pending: bool,
+    ) -> Result<(DraftId, Vec<SectionId>), AppError> {
+        let last: Option<i32> = drafts::table
+            .filter(drafts::consultation_id.eq(consultation_id))
+            .select(diesel::dsl::max(drafts::version_no))
+            .first(conn)?;
+        let new_draft = NewDraft {
+            consultation_id,
+            version_label: source.version_label,
+            title: source.title,
+            source_name: source.file_name,
+            source_format: imported.format.code(),
+            source_encoding: imported.encoding,
+            is_current: !pending,
+            created_at: now,
+            version_no: last.unwrap_or(0) + 1,
+            pending,
+        };
+        let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
+        // Parents come before their children, so each parent's id is known in time.
+        let mut ids: Vec<SectionId> = Vec::with_capacity(imported.sections.len());
+        for (position, section) in imported.sections.iter().enumerate() {
+            let row = NewSection {
+                draft_id,
+                position: position as i32,
+                parent_id: section.parent.and_then(|p| ids.get(p).copied()),
+                level: i32::from(section.level),
+                kind: section.kind.code(),
+                number: &section.number,
+                heading: &section.heading,
+                body: &section.text,
+                anchor: &section.anchor,
+            };
+            ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
+        }
+        Ok((draft_id, ids))
     }
 
     pub fn current_for(conn: &mut Conn, consultation_id: ConsultationId) -> QueryResult<Option<Draft>> {

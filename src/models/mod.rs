@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod review;
 pub mod search;
 pub mod user;
+pub mod version;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};

@@ -11,3 +11,4 @@ pub mod invitations;
 pub mod opinions;
 pub mod password;
 pub mod replies;
+pub mod versions;

@@ -22,3 +22,4 @@ mod staff_departments;
 mod staff_intake;
 mod staff_mail;
 mod storage;
+mod versions;

@@ -17,6 +17,7 @@ pub mod opinion;
 pub mod opinion_view;
 pub mod review;
 pub mod review_charts;
+pub mod versions;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
