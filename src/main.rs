@@ -84,6 +84,19 @@ enum Command {
         /// Required when the window is shorter than 30 days.
         #[arg(long)]
         short_period_reason: Option<String>,
+        /// With --create: the notice the file holds before the draft (公告) becomes the
+        /// consultation's 公告.
+        #[arg(long)]
+        notice_from_file: bool,
+        /// Compare the split with an outline a person wrote (the format of
+        /// tests/fixtures/drafts/*.outline) and print precision, recall and level agreement.
+        /// When FILE is a folder, every document in it with an .outline of the same name is scored.
+        #[arg(long, value_name = "EXPECTED.outline")]
+        check: Option<PathBuf>,
+        /// With --check: the least precision, recall and level agreement (in %) that pass;
+        /// below it the command exits with status 1.
+        #[arg(long, default_value_t = 98.0)]
+        threshold: f64,
     },
     /// Staff accounts: `user add` creates one (the first administrator, say), `user list` lists them.
     User {
@@ -153,7 +166,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             export(&settings, consultation, &layout, &format, opts, &output)
         }
         Command::User { command } => user(&settings, command),
-        Command::Import { file, create, title, issuer, starts_on, ends_on, short_period_reason } => {
+        Command::Import { file, check: Some(expected), threshold, .. } => check_outline(&file, &expected, threshold),
+        Command::Import { file, .. } if file.is_dir() => {
+            anyhow::bail!("{} 是文件夹：逐个检查文件夹中的文稿请加 --check 文件夹", file.display())
+        }
+        Command::Import {
+            file,
+            create,
+            title,
+            issuer,
+            starts_on,
+            ends_on,
+            short_period_reason,
+            notice_from_file,
+            check: None,
+            threshold: _,
+        } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取文件 {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let reading = spinner(format!("正在拆分 {name}…"));
@@ -161,6 +189,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             reading.finish_and_clear();
             let imported = imported?;
             print_outline(&imported);
+            if notice_from_file && imported.notice.is_none() {
+                anyhow::bail!("{}：正文前没有找到公告，不能使用 --notice-from-file", file.display());
+            }
+            if notice_from_file && !create {
+                println!("（未加 --create：不保存，--notice-from-file 不起作用）");
+            }
             if create {
                 let today = china_today(Utc::now());
                 let start = starts_on.unwrap_or(today);
@@ -178,6 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     window,
                     short_period_reason.as_deref(),
                     &name,
+                    notice_from_file,
                 )?;
             }
             Ok(())
@@ -264,6 +299,13 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
 
 fn print_outline(imported: &drafts::ImportedDraft) {
     println!("格式：{:?}，编码：{}，共 {} 个部分", imported.format, imported.encoding, imported.sections.len());
+    if let Some(notice) = &imported.notice {
+        let chars = notice.chars().count();
+        println!("正文前的公告：{chars} 字（不作为条目；加 --create --notice-from-file 作为意见征集的公告）");
+    }
+    if let Some(toc) = &imported.toc {
+        println!("目录：{} 行（作为目录显示，不作为条目）", toc.lines().filter(|l| !l.trim().is_empty()).count());
+    }
     for section in &imported.sections {
         let indent = "  ".repeat(usize::from(section.level.saturating_sub(1)));
         let chars = section.text.chars().count();
@@ -273,6 +315,70 @@ fn print_outline(imported: &drafts::ImportedDraft) {
             (number, heading) => format!("{number}{heading}"),
         };
         println!("{indent}{title}  （{chars} 字）");
+    }
+}
+
+/// `zhengqiu import FILE --check EXPECTED`: scores the split against outlines a person wrote,
+/// prints the table, and fails when precision, recall or level agreement is under `threshold` %.
+fn check_outline(file: &std::path::Path, expected: &std::path::Path, threshold: f64) -> anyhow::Result<()> {
+    use drafts::score::{ExpectedOutline, corpus_total, format_table, score_document};
+    let pairs: Vec<(PathBuf, PathBuf)> = if file.is_dir() {
+        let folder = if expected.is_dir() { expected } else { file };
+        let mut pairs: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(file)
+            .with_context(|| format!("无法读取文件夹 {}", file.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext != "outline"))
+            .filter_map(|p| {
+                let outline = folder.join(p.file_name()?).with_extension("outline");
+                outline.exists().then_some((p, outline))
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    } else {
+        vec![(file.to_path_buf(), expected.to_path_buf())]
+    };
+    if pairs.is_empty() {
+        anyhow::bail!("{} 中没有带同名 .outline 的文稿", file.display());
+    }
+    let bar = ProgressBar::new(pairs.len() as u64)
+        .with_style(indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").expect("template"));
+    let mut scores = Vec::with_capacity(pairs.len());
+    for (document, outline) in &pairs {
+        let name = document.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        bar.set_message(format!("正在检查 {name}"));
+        let text = std::fs::read_to_string(outline).with_context(|| format!("无法读取 {}", outline.display()))?;
+        let expected = ExpectedOutline::parse(&text).map_err(|e| anyhow::anyhow!("{}：{e}", outline.display()))?;
+        let bytes = std::fs::read(document).with_context(|| format!("无法读取文件 {}", document.display()))?;
+        let imported = drafts::import(&bytes, &name).map_err(|e| anyhow::anyhow!("{}：{e}", document.display()))?;
+        scores.push(score_document(&name, &expected, &imported));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    print!("{}", format_table(&scores));
+    for s in &scores {
+        for missed in &s.missed {
+            println!("{}：漏掉的标题 {missed}", s.name);
+        }
+        for extra in &s.extra {
+            println!("{}：多出的标题 {extra}", s.name);
+        }
+        for (heading, want, got) in &s.misplaced {
+            println!("{}：{heading} 应为第 {want} 级，分为第 {got} 级", s.name);
+        }
+    }
+    let total = corpus_total(&scores);
+    let figures = [("准确率", total.precision()), ("召回率", total.recall()), ("层级一致率", total.level_agreement())];
+    let below: Vec<String> = figures
+        .iter()
+        .filter(|(_, value)| value * 100.0 < threshold)
+        .map(|(name, value)| format!("{name} {:.1}%", value * 100.0))
+        .collect();
+    if below.is_empty() {
+        println!("通过：准确率、召回率和层级一致率均不低于 {threshold}%");
+        Ok(())
+    } else {
+        anyhow::bail!("未达到 {threshold}%：{}", below.join("，"))
     }
 }
 
@@ -303,6 +409,7 @@ fn create_consultation(
     window: ConsultationWindow,
     short_period_reason: Option<&str>,
     file_name: &str,
+    announce_notice: bool,
 ) -> anyhow::Result<()> {
     let mut conn = open_database(settings)?;
     let now = Utc::now().naive_utc();
@@ -323,7 +430,7 @@ fn create_consultation(
             owner_id: None,
         }
         .insert(conn)?;
-        let source = DraftSource { version_label: "征求意见稿", title, file_name };
+        let source = DraftSource { version_label: "征求意见稿", title, file_name, announce_notice };
         Draft::create(conn, id, &source, imported, now)?;
         Ok(id)
     })

@@ -106,6 +106,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::versions::matching)
                 .service(routes::staff::versions::save_matching)
                 .service(routes::staff::drafts::upload)
+                .service(routes::staff::outline::show)
+                .service(routes::staff::outline::update)
                 .service(routes::staff::accounts::index)
                 .service(routes::staff::accounts::create)
                 .service(routes::staff::accounts::show)

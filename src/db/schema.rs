@@ -36,6 +36,9 @@ diesel::table! {
         version_no -> Integer,
         explanation -> Nullable<Text>,
         pending -> Bool,
+        toc -> Nullable<Text>,
+        notice -> Nullable<Text>,
+        notice_is_announcement -> Bool,
     }
 }
 

@@ -13,6 +13,7 @@ mod layout;
 mod lines;
 mod markdown;
 mod numeral;
+pub mod outline;
 mod paragraphs;
 pub mod refs;
 pub mod score;
@@ -113,6 +114,28 @@ impl HeadingKind {
             HeadingKind::Titled => "titled",
             HeadingKind::Paragraph => "paragraph",
         }
+    }
+
+    /// The kind a stored value names (`None` for a value no version wrote).
+    pub fn from_code(code: &str) -> Option<HeadingKind> {
+        use HeadingKind::*;
+        [
+            Preamble,
+            Book,
+            SubBook,
+            Chapter,
+            Part,
+            Article,
+            CnNumber,
+            CnParen,
+            Arabic,
+            ArabicParen,
+            Annex,
+            Titled,
+            Paragraph,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
     }
 }
 

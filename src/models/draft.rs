@@ -6,7 +6,10 @@ use diesel::prelude::*;
 use crate::db::schema::{drafts, sections};
 use crate::db::{Conn, write_tx};
 use crate::domain::ids::{ConsultationId, DraftId, SectionId};
-use crate::drafts::ImportedDraft;
+use std::collections::HashMap;
+
+use crate::drafts::outline::Outline;
+use crate::drafts::{DraftSection, HeadingKind, ImportedDraft};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -27,6 +30,12 @@ pub struct Draft {
     pub explanation: Option<String>,
     /// A revision whose matching the drafter has not yet confirmed; never shown to the public.
     pub pending: bool,
+    /// The draft's own 目录, exactly as in the file: shown as its table of contents, never a section.
+    pub toc: Option<String>,
+    /// A notice the file held before the draft (公告, 征求意见的通知), exactly as in the file.
+    pub notice: Option<String>,
+    /// Whether `notice` is the consultation's 公告 (in place of the one typed in its details).
+    pub notice_is_announcement: bool,
 }
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -58,6 +67,9 @@ struct NewDraft<'a> {
     created_at: NaiveDateTime,
     version_no: i32,
     pending: bool,
+    toc: Option<&'a str>,
+    notice: Option<&'a str>,
+    notice_is_announcement: bool,
 }
 
 #[derive(Insertable)]
@@ -79,6 +91,8 @@ pub struct DraftSource<'a> {
     pub version_label: &'a str,
     pub title: &'a str,
     pub file_name: &'a str,
+    /// Offer the notice found before the draft as the consultation's 公告.
+    pub announce_notice: bool,
 }
 
 impl Draft {
@@ -126,25 +140,60 @@ impl Draft {
             created_at: now,
             version_no: last.unwrap_or(0) + 1,
             pending,
+            toc: imported.toc.as_deref(),
+            notice: imported.notice.as_deref(),
+            notice_is_announcement: source.announce_notice && imported.notice.is_some(),
         };
         let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
-        // Parents come before their children, so each parent's id is known in time.
-        let mut ids: Vec<SectionId> = Vec::with_capacity(imported.sections.len());
-        for (position, section) in imported.sections.iter().enumerate() {
-            let row = NewSection {
-                draft_id,
-                position: position as i32,
-                parent_id: section.parent.and_then(|p| ids.get(p).copied()),
-                level: i32::from(section.level),
-                kind: section.kind.code(),
-                number: &section.number,
-                heading: &section.heading,
-                body: &section.text,
-                anchor: &section.anchor,
-            };
-            ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
-        }
+        let ids = insert_sections(conn, draft_id, &imported.sections)?;
         Ok((draft_id, ids))
+    }
+
+    /// The draft's sections and 目录 as the importer made them (or as corrected since).
+    pub fn outline(&self, conn: &mut Conn) -> Result<Outline, AppError> {
+        let rows = Section::for_draft(conn, self.id)?;
+        let index: HashMap<SectionId, usize> = rows.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let sections = rows
+            .into_iter()
+            .map(|s| {
+                let kind = HeadingKind::from_code(&s.kind)
+                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("section {} has kind {:?}", s.id, s.kind)))?;
+                Ok(DraftSection {
+                    level: u8::try_from(s.level).unwrap_or(u8::MAX),
+                    kind,
+                    number: s.number,
+                    heading: s.heading,
+                    text: s.body,
+                    anchor: s.anchor,
+                    parent: s.parent_id.and_then(|p| index.get(&p).copied()),
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(Outline { sections, toc: self.toc.clone() })
+    }
+
+    /// Stores a corrected outline in place of the draft's sections and 目录. The caller makes
+    /// sure no opinion refers to a section (they are new rows).
+    pub fn replace_outline(conn: &mut Conn, id: DraftId, outline: &Outline) -> QueryResult<()> {
+        diesel::update(sections::table.filter(sections::draft_id.eq(id)))
+            .set(sections::parent_id.eq(None::<SectionId>))
+            .execute(conn)?;
+        diesel::delete(sections::table.filter(sections::draft_id.eq(id))).execute(conn)?;
+        diesel::update(drafts::table.find(id)).set(drafts::toc.eq(outline.toc.as_deref())).execute(conn)?;
+        insert_sections(conn, id, &outline.sections).map(|_| ())
+    }
+
+    /// Whether the draft's notice is the consultation's 公告.
+    pub fn set_notice_is_announcement(conn: &mut Conn, id: DraftId, announce: bool) -> QueryResult<()> {
+        diesel::update(drafts::table.find(id).filter(drafts::notice.is_not_null()))
+            .set(drafts::notice_is_announcement.eq(announce))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// The notice to show as the consultation's 公告, when the drafter chose the draft's.
+    pub fn announced_notice(&self) -> Option<&str> {
+        self.notice.as_deref().filter(|_| self.notice_is_announcement)
     }
 
     pub fn current_for(conn: &mut Conn, consultation_id: ConsultationId) -> QueryResult<Option<Draft>> {
@@ -155,6 +204,28 @@ impl Draft {
             .first(conn)
             .optional()
     }
+}
+
+/// Inserts a draft's sections in order. Parents come before their children, so each parent's id
+/// is known in time.
+/// Inserts a draft's sections in order; returns their ids in the same order.
+fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]) -> QueryResult<Vec<SectionId>> {
+    let mut ids: Vec<SectionId> = Vec::with_capacity(sections.len());
+    for (position, section) in sections.iter().enumerate() {
+        let row = NewSection {
+            draft_id,
+            position: position as i32,
+            parent_id: section.parent.and_then(|p| ids.get(p).copied()),
+            level: i32::from(section.level),
+            kind: section.kind.code(),
+            number: &section.number,
+            heading: &section.heading,
+            body: &section.text,
+            anchor: &section.anchor,
+        };
+        ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
+    }
+    Ok(ids)
 }
 
 impl Section {

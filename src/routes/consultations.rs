@@ -82,7 +82,10 @@ pub async fn show(
     })
     .await?;
     let now = Utc::now();
-    let c = ConsultationView::new(&consultation, now);
+    let mut c = ConsultationView::new(&consultation, now);
+    if let Some(notice) = draft.as_ref().and_then(|(d, _)| d.announced_notice()) {
+        c.notice = paragraphs(notice);
+    }
     let explanation = draft.as_ref().and_then(|(d, _)| d.explanation.as_deref()).map(paragraphs).unwrap_or_default();
     let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
     let window = consultation.window();

@@ -102,6 +102,10 @@ pub struct DraftView {
     pub sections: Vec<SectionView>,
     /// Opinions per section, for the sections that have any.
     pub chart: Vec<ChartBar>,
+    /// The lines of the draft's own 目录: shown where it stands, never a section.
+    pub own_toc: Vec<String>,
+    /// The index of the section the 目录 stands before (after the preamble).
+    pub toc_before: usize,
 }
 
 impl DraftView {
@@ -113,9 +117,12 @@ impl DraftView {
                 .filter(|s| s.opinion_count > 0)
                 .map(|s| (s.title.clone(), Some(format!("#s-{}", s.anchor)), i64::from(s.opinion_count))),
         );
+        let toc_before = usize::from(sections.first().is_some_and(|s| s.anchor == "0"));
         DraftView {
             title: format!("{}（{}）", draft.title, draft.version_label),
             toc_html: toc_html(&sections),
+            own_toc: draft.toc.as_deref().map(paragraphs).unwrap_or_default(),
+            toc_before,
             sections,
             chart,
         }

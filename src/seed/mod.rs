@@ -165,8 +165,12 @@ impl SeedConsultation {
                 owner_id: None,
             }
             .insert(conn)?;
-            let source =
-                DraftSource { version_label: &self.version_label, title: &self.draft_title, file_name: &self.source };
+            let source = DraftSource {
+                version_label: &self.version_label,
+                title: &self.draft_title,
+                file_name: &self.source,
+                announce_notice: false,
+            };
             let draft = Draft::create(conn, id, &source, &imported, now)?;
             if let Some(table) = &self.feedback_table {
                 let raw = self.raw().map_err(AppError::Internal)?;

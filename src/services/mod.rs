@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod intake;
 pub mod invitations;
 pub mod opinions;
+pub mod outline;
 pub mod password;
 pub mod replies;
 pub mod versions;

@@ -309,7 +309,8 @@ impl TestApp {
         .insert(&mut conn)
         .expect("insert consultation");
         let imported = drafts::import(draft_text.as_bytes(), "draft.txt").expect("import draft");
-        let source = DraftSource { version_label: "征求意见稿", title, file_name: "draft.txt" };
+        let source =
+            DraftSource { version_label: "征求意见稿", title, file_name: "draft.txt", announce_notice: false };
         Draft::create(&mut conn, id, &source, &imported, now).expect("store draft");
         id
     }

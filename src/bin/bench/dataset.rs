@@ -242,7 +242,8 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
     .insert(&mut conn)?;
     let text = draft_text();
     let imported = drafts::import(text.as_bytes(), "bench.txt").map_err(|e| anyhow::anyhow!("{e}"))?;
-    let source = DraftSource { version_label: "征求意见稿", title: &title, file_name: "bench.txt" };
+    let source =
+        DraftSource { version_label: "征求意见稿", title: &title, file_name: "bench.txt", announce_notice: false };
     let draft =
         Draft::create(&mut conn, id, &source, &imported, now.naive_utc()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     // The 25 articles; the title line before them is the draft's preamble.

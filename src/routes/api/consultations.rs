@@ -70,6 +70,8 @@ pub struct DraftDoc {
     pub title: String,
     /// 征求意见稿, 修订稿 …
     pub version_label: String,
+    /// The draft's own 目录 as in its file, if it has one (never a section: no opinions on it).
+    pub toc: Option<String>,
     pub sections: Vec<SectionDoc>,
 }
 
@@ -117,11 +119,13 @@ pub async fn show(
     })
     .await?;
     let url = format!("/consultations/{id}");
+    let notice = draft.as_ref().and_then(|(d, _)| d.announced_notice()).map_or(c.notice.clone(), str::to_owned);
     let draft = draft.map(|(d, sections)| {
         let views = section_views(&url, &sections);
         DraftDoc {
             title: d.title,
             version_label: d.version_label,
+            toc: d.toc,
             sections: sections
                 .iter()
                 .zip(views)
@@ -139,7 +143,7 @@ pub async fn show(
     });
     Ok(web::Json(ConsultationDetail {
         summary: ConsultationSummary::new(&c),
-        notice: c.notice,
+        notice,
         how_to_comment: c.how_to_comment,
         draft,
     }))

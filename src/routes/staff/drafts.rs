@@ -109,16 +109,30 @@ pub async fn upload(
         Err(err) => return refuse(format!("无法导入“{file_name}”：{err}"), current_draft(&state, &c).await?),
     };
     let (id, parts) = (c.id, imported.sections.len());
+    let found = match (imported.notice.is_some(), imported.toc.is_some()) {
+        (true, true) => "文件在正文前有一段公告，正文带有目录，均未作为条目。",
+        (true, false) => "文件在正文前有一段公告，未作为条目。",
+        (false, true) => "正文带有目录，未作为条目。",
+        (false, false) => "",
+    };
     let title = imported.title.clone().unwrap_or_else(|| c.title.clone());
     let now = Utc::now().naive_utc();
     db::run(&state.pool, move |conn| {
-        let source = DraftSource { version_label: version.label(), title: &title, file_name: &file_name };
+        let source = DraftSource {
+            version_label: version.label(),
+            title: &title,
+            file_name: &file_name,
+            announce_notice: false,
+        };
         Draft::create(conn, id, &source, &imported, now)
     })
     .await?;
     state.pages.forget_all();
-    staff.session.flash(false, format!("已上传{}，共 {parts} 个部分。请核对下面的目录。", version.label()))?;
-    Ok(see_other(&format!("/staff/consultations/{id}")))
+    staff.session.flash(
+        false,
+        format!("已上传{}，共 {parts} 个部分。{found}请核对下面的大纲，分错的地方可以直接改正。", version.label()),
+    )?;
+    Ok(see_other(&format!("/staff/consultations/{id}/outline")))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod login;
 pub mod mail;
 pub mod opinion;
 pub mod opinion_view;
+pub mod outline;
 pub mod review;
 pub mod review_charts;
 pub mod versions;

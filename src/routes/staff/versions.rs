@@ -119,7 +119,12 @@ pub async fn upload(
     let (grouper, consultation) = (grouper(&state), c.clone());
     let title = imported.title.clone().unwrap_or_else(|| c.title.clone());
     let result = db::run(&state.pool, move |conn| {
-        let source = DraftSource { version_label: version.label(), title: &title, file_name: &file_name };
+        let source = DraftSource {
+            version_label: version.label(),
+            title: &title,
+            file_name: &file_name,
+            announce_notice: false,
+        };
         versions::propose(conn, &grouper, &consultation, &source, &imported, Utc::now())
     })
     .await;

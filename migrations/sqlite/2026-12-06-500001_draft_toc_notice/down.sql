@@ -1,0 +1,3 @@
+ALTER TABLE drafts DROP COLUMN notice_is_announcement;
+ALTER TABLE drafts DROP COLUMN notice;
+ALTER TABLE drafts DROP COLUMN toc;
