@@ -101,6 +101,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::consultations::publish)
                 .service(routes::staff::consultations::withdraw)
                 .service(routes::staff::drafts::upload_form)
+                .service(routes::staff::change_table::show)
+                .service(routes::staff::change_table::download)
                 .service(routes::staff::versions::list)
                 .service(routes::staff::versions::upload)
                 .service(routes::staff::versions::matching)

@@ -146,3 +146,37 @@ impl Draft {
             .execute(conn)
     }
 }
+
+/// An adopted (or partly adopted) opinion on a section, for the 修改说明 of the 对照表.
+pub struct AdoptedOpinion {
+    pub section_id: SectionId,
+    pub opinion_id: crate::domain::ids::OpinionId,
+    pub department: Option<String>,
+    pub decision: crate::domain::adoption::AdoptionStatus,
+}
+
+impl AdoptedOpinion {
+    /// The opinions decided 采纳 or 部分采纳 on any of `sections`, by opinion id.
+    pub fn on_sections(conn: &mut Conn, sections: &[SectionId]) -> QueryResult<Vec<AdoptedOpinion>> {
+        use crate::db::schema::{departments, opinions};
+        use crate::domain::adoption::AdoptionStatus;
+        let rows: Vec<(Option<SectionId>, crate::domain::ids::OpinionId, Option<String>, Option<AdoptionStatus>)> =
+            opinions::table
+                .left_join(departments::table)
+                .filter(opinions::section_id.eq_any(sections))
+                .filter(
+                    opinions::decision
+                        .eq(AdoptionStatus::Adopted.code())
+                        .or(opinions::decision.eq(AdoptionStatus::PartlyAdopted.code())),
+                )
+                .order(opinions::id.asc())
+                .select((opinions::section_id, opinions::id, departments::name.nullable(), opinions::decision))
+                .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(section, id, department, decision)| {
+                Some(AdoptedOpinion { section_id: section?, opinion_id: id, department, decision: decision? })
+            })
+            .collect())
+    }
+}

@@ -302,3 +302,51 @@ pub fn places_in_current(
     }
     Ok(out)
 }
+
+/// The 修改对照表 between two versions: a row per changed, moved, new or deleted section (and per
+/// unchanged one when asked), its 修改说明 made from the decisions on the old sections
+/// (「采纳第12号意见（区科技局）」).
+pub fn change_table(
+    conn: &mut Conn,
+    consultation_id: ConsultationId,
+    from: i32,
+    to: i32,
+    with_unchanged: bool,
+) -> Result<Vec<crate::exports::changes::ChangeRow>, AppError> {
+    use crate::exports::changes::ChangeRow;
+    use crate::models::version::AdoptedOpinion;
+    let comparison = Comparison::between(conn, consultation_id, from, to)?;
+    let ids: Vec<SectionId> = comparison.old.iter().map(|s| s.id).collect();
+    let adopted = AdoptedOpinion::on_sections(conn, &ids)?;
+    let rows = comparison
+        .rows()
+        .into_iter()
+        .filter(|r| with_unchanged || r.change != Change::Kept)
+        .map(|r| {
+            let notes: Vec<String> = adopted
+                .iter()
+                .filter(|a| r.old.iter().any(|s| s.id == a.section_id))
+                .map(|a| match &a.department {
+                    Some(d) => format!("{}第{}号意见（{d}）", a.decision.label(), a.opinion_id),
+                    None => format!("{}第{}号意见", a.decision.label(), a.opinion_id),
+                })
+                .collect();
+            let note = if notes.is_empty() {
+                match r.change {
+                    Change::New => "新增".to_owned(),
+                    Change::Deleted => "删除".to_owned(),
+                    Change::Kept => String::new(),
+                    _ => String::new(),
+                }
+            } else {
+                notes.join("；")
+            };
+            ChangeRow {
+                before: r.old.iter().map(|s| s.body.trim()).collect::<Vec<_>>().join("\n"),
+                after: r.new.map(|s| s.body.trim().to_owned()).unwrap_or_default(),
+                note,
+            }
+        })
+        .collect();
+    Ok(rows)
+}

@@ -224,3 +224,72 @@ async fn opinions_keep_their_section_and_gain_its_place_in_the_revision() {
     let stored = Section::find(&mut app.conn(), old19.id).unwrap();
     assert_eq!(stored.opinion_count, 1);
 }
+
+/// A consultation revised from the 2020 to the 2025 text, with an opinion on 2020 第二十九条
+/// decided 采纳; returns the opinion's id.
+async fn revised_with_an_adopted_opinion() -> (TestApp, ConsultationId, i32) {
+    use diesel::prelude::*;
+    use zhengqiu::db::schema::opinions;
+    let (app, id) = drafter_with_consultation(-40, -10).await;
+    let v1 = Draft::current_for(&mut app.conn(), id).unwrap().unwrap();
+    let mut opinion = plain_opinion(id, "张三", "建议明确新的施行日期。", Utc::now().naive_utc());
+    opinion.section_id = Some(section(&app, &v1, "第二十九条").id);
+    let opinion_id = opinion.insert_counted(&mut app.conn()).unwrap();
+    diesel::update(opinions::table.find(opinion_id))
+        .set(opinions::decision.eq("adopted"))
+        .execute(&mut app.conn())
+        .unwrap();
+    upload_revision(&app, id, V2).await;
+    let path = format!("/staff/consultations/{id}/versions/pending");
+    let token = app.csrf_token(&path).await;
+    app.post_form(&path, &[("csrf", &token), ("action", "confirm")]).await;
+    (app, id, opinion_id.0)
+}
+
+#[actix_web::test]
+async fn the_change_table_comes_out_in_three_formats_with_the_decisions_as_its_notes() {
+    let (app, id, opinion) = revised_with_an_adopted_opinion().await;
+    let path = format!("/staff/consultations/{id}/versions/changes");
+    let page = app.page(&path).await;
+    assert_eq!(page.status, 200);
+    let rows = page.select("table.change-table tbody tr");
+    let date_row =
+        rows.iter().position(|r| r.text().collect::<String>().contains("2025年6月1日")).expect("the date row");
+    let field = format!("note_{}", date_row + 1);
+    assert_eq!(page.field_value(&field).as_deref(), Some(format!("采纳第{opinion}号意见").as_str()));
+    assert!(!page.texts("table.change-table tbody td").iter().any(|t| t.starts_with("第一条")), "unchanged left out");
+
+    let token = page.field_value("csrf").unwrap();
+    let edited = "根据第一轮意见，明确施行日期";
+    for format in ["csv", "xlsx", "docx"] {
+        let response = app
+            .post_form(&path, &[("csrf", &token), ("from", "1"), ("to", "2"), ("format", format), (&field, edited)])
+            .await;
+        assert_eq!(response.status().as_u16(), 200, "{format}");
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        // 修改对照表, percent-encoded as UTF-8.
+        assert!(
+            disposition.contains("filename*=UTF-8''")
+                && disposition.contains("%E4%BF%AE%E6%94%B9%E5%AF%B9%E7%85%A7%E8%A1%A8"),
+            "{disposition}"
+        );
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let bytes = response.bytes().await.unwrap();
+        let table = crate::review::cells(format, &bytes);
+        let header = table.iter().position(|r| r.first().map(String::as_str) == Some("序号")).expect("a header row");
+        assert_eq!(table[header], ["序号", "原条文", "修改后条文", "修改说明"], "{format}");
+        let data = &table[header + 1..];
+        assert_eq!(data.len(), rows.len(), "{format}: a row per change");
+        assert_eq!(
+            data[date_row],
+            [
+                (date_row + 1).to_string(),
+                "第二十九条 本条例自2020年9月1日起施行。".to_owned(),
+                "第三十七条 本条例自2025年6月1日起施行。".to_owned(),
+                edited.to_owned()
+            ],
+            "{format}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod change_table;
 pub mod consultations;
 pub mod dashboard;
 pub mod departments;
