@@ -87,6 +87,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        // The server closes a connection idle for 5 s (actix's keep-alive); a pooled connection
+        // reused just then fails with IncompleteMessage. Never reuse one idle that long.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("http client");
     let pg_database =
