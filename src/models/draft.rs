@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::schema::{drafts, sections};
 use crate::db::{Conn, write_tx};
+use crate::domain::consultation::VersionLabel;
 use crate::domain::ids::{ConsultationId, DraftId, SectionId};
+use crate::domain::wording::DraftName;
 use std::collections::HashMap;
 
 use crate::drafts::outline::Outline;
@@ -119,6 +121,15 @@ impl Draft {
             // The public list searches the current draft's text.
             crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
+        })
+    }
+
+    /// How letters, mails and downloads name the consultation's draft: its current
+    /// version's title and label, or the consultation's title before any upload.
+    pub fn name_for(conn: &mut Conn, consultation: &crate::models::Consultation) -> QueryResult<DraftName> {
+        Ok(match Draft::current_for(conn, consultation.id)? {
+            Some(draft) => DraftName::new(&draft.title, &draft.version_label),
+            None => DraftName::new(&consultation.title, VersionLabel::ForComment.label()),
         })
     }
 
