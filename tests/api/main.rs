@@ -26,4 +26,5 @@ mod staff_departments;
 mod staff_intake;
 mod staff_mail;
 mod storage;
+mod versions;
 mod wording;

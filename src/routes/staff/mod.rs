@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agencies;
 pub mod attachments;
+pub mod change_table;
 pub mod consultations;
 pub mod dashboard;
 pub mod departments;
@@ -19,6 +20,7 @@ pub mod opinion_view;
 pub mod outline;
 pub mod review;
 pub mod review_charts;
+pub mod versions;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
