@@ -448,6 +448,9 @@ pub fn browser_client(address: &str) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .default_headers(headers)
+        // The server closes a connection idle for 5 s (actix's keep-alive); a pooled connection
+        // reused just then fails with IncompleteMessage. Never reuse one idle that long.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("http client")
 }
