@@ -19,6 +19,7 @@ diesel::table! {
         updated_at -> Timestamp,
         owner_id -> Nullable<Integer>,
         feedback_table_title -> Nullable<Text>,
+        agency_id -> Integer,
     }
 }
 
@@ -33,6 +34,9 @@ diesel::table! {
         source_encoding -> Text,
         is_current -> Bool,
         created_at -> Timestamp,
+        version_no -> Integer,
+        explanation -> Nullable<Text>,
+        pending -> Bool,
         toc -> Nullable<Text>,
         notice -> Nullable<Text>,
         notice_is_announcement -> Bool,
@@ -220,6 +224,18 @@ diesel::table! {
     }
 }
 
+// Versions of a draft (2026-12-06-100001_draft_versions).
+diesel::table! {
+    section_links (from_section_id, to_section_id) {
+        from_section_id -> Integer,
+        to_section_id -> Integer,
+        to_draft_id -> Integer,
+        change -> Text,
+        basis -> Text,
+    }
+}
+diesel::joinable!(section_links -> drafts (to_draft_id));
+
 diesel::joinable!(consultations -> users (owner_id));
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
@@ -233,6 +249,30 @@ diesel::joinable!(opinions -> attachments (attachment_id));
 diesel::joinable!(invitations -> consultations (consultation_id));
 diesel::joinable!(invitations -> departments (department_id));
 diesel::joinable!(invitation_tokens -> invitations (invitation_id));
+
+// Agencies (单位) and their staff.
+diesel::table! {
+    agencies (id) {
+        id -> Integer,
+        name -> Text,
+        short_name -> Text,
+        parent_id -> Nullable<Integer>,
+        contact -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agency_members (agency_id, user_id) {
+        agency_id -> Integer,
+        user_id -> Integer,
+        role -> Text,
+    }
+}
+
+diesel::joinable!(consultations -> agencies (agency_id));
+diesel::joinable!(agency_members -> agencies (agency_id));
+diesel::joinable!(agency_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     consultations,
@@ -250,4 +290,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     decision_log,
     users,
+    agencies,
+    agency_members,
+    section_links,
 );
+
+// Staff sessions kept on the server (hardening).
+diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per area; the route table itself is in `startup.rs`.
 
+pub mod agencies;
 pub mod api;
 pub mod assets;
 pub mod charts;
@@ -12,6 +13,7 @@ pub mod opinions;
 pub mod receipts;
 pub mod replies;
 pub mod staff;
+pub mod versions;
 pub mod views;
 
 use actix_web::HttpResponse;

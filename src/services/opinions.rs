@@ -180,6 +180,7 @@ fn prepare(
         .map(Section::title)
         .unwrap_or_else(|| "全文".to_owned());
     let consultation = target.consultation.clone();
+    let draft = target.draft.clone();
     let secret = state.settings.secret_key.expose().clone();
     let public_url = state.settings.public_url.clone();
     let client = client.clone();
@@ -210,7 +211,7 @@ fn prepare(
             let lookup_url = crate::links::receipt_url(&public_url, code);
             let mail = ReceiptMail {
                 name: &text.name,
-                consultation_title: &consultation.title,
+                draft: &draft,
                 issuer: &consultation.issuer,
                 section_title: &section_title,
                 received_at: &received_at,

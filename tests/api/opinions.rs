@@ -454,7 +454,7 @@ async fn an_email_contact_gets_a_receipt_queued_with_the_opinion_and_written_to_
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(subject, format!("【意见征集】您的意见已收到（回执编号 {code}）"));
-    assert!(body.contains(&code) && body.contains("关于测试办法公开征求意见"));
+    assert!(body.contains(&code) && body.contains("您对《测试办法（征求意见稿）》提出的意见"));
     // Without SMTP settings the mail is written as an .eml file.
     let dir = app.settings.outbox_dir.clone();
     let mut files = Vec::new();
@@ -601,6 +601,62 @@ async fn a_burst_of_opinions_gets_a_receipt_each_and_every_one_is_stored() {
     assert_eq!(opinion_count(&app), 24, "every receipt shown is an opinion stored");
     let page = app.page(&receipts[17]).await;
     assert!(page.body.contains("第17条意见"), "the receipt shows its own opinion");
+}
+
+#[actix_web::test]
+async fn an_opinion_or_name_of_only_zero_width_spaces_and_controls_is_refused_with_the_fields_message() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let cases: &[(&str, &str, &str)] = &[
+        ("body", "\u{200B}", "请填写您的意见"),
+        ("body", "\u{200B}\u{3000}\u{200C}\u{FEFF}\u{0007}\u{202E}", "请填写您的意见"),
+        ("name", "\u{3000}\u{200D}\u{2060}", "请填写您的姓名"),
+    ];
+    for (field, value, message) in cases {
+        let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+        let answer = app.captcha_answer(&form.captcha_id);
+        let page = app.post_page(&form.action, &fields(&form, &answer, &[(field, value)])).await;
+        assert_eq!(page.status, 422, "{field}={value:?}");
+        assert_eq!(page.text(&format!("#e-{field}")), *message, "{field}={value:?}");
+    }
+    assert_eq!(opinion_count(&app), 0);
+}
+
+#[actix_web::test]
+async fn bidirectional_controls_are_removed_from_the_stored_name_and_opinion() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let response =
+        send(&app, &form, &[("name", "张\u{202E}三丰"), ("body", "建议\u{2067}删除\u{2069}第三条\u{202C}")]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (name, body): (String, String) =
+        opinions::table.select((opinions::author_name, opinions::body)).first(&mut app.conn()).unwrap();
+    assert_eq!((name.as_str(), body.as_str()), ("张三丰", "建议删除第三条"));
+}
+
+#[actix_web::test]
+async fn an_opinion_posted_from_another_site_is_refused_but_one_without_an_origin_is_accepted() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let answer = app.captcha_answer(&form.captcha_id);
+    let foreign = app
+        .client
+        .post(app.url(&form.action))
+        .header("origin", "https://evil.example")
+        .form(&fields(&form, &answer, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+    assert!(foreign.text().await.unwrap().contains("此请求并非来自本站页面"));
+    assert_eq!(opinion_count(&app), 0, "nothing stored");
+    // Some browsers and privacy tools send neither Origin nor Referer: a citizen is not turned away.
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = bare.post(app.url(&form.action)).form(&fields(&form, &answer, &[])).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(opinion_count(&app), 1);
 }
 
 /// Sends every form at once, each with the right answer to its own challenge and its
