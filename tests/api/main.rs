@@ -4,6 +4,7 @@
 //! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`) to run every test on PostgreSQL,
 //! each in a database of its own.
 
+mod audit;
 mod charts;
 mod cli;
 mod consultations;

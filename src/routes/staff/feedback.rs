@@ -92,6 +92,11 @@ pub async fn export(
     let opts = ExportOptions { grouping, audience, title };
     let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
     let name = format!("{}意见采纳情况{suffix}", consultation.title);
+    if audience == Audience::Staff {
+        let subject = format!("第 {} 号（{}，{}）", consultation.id, query.layout, query.format);
+        let actor = Some((staff.user.id, staff.user.display_name.clone()));
+        super::audit(&state, actor, "", crate::models::audit::AuditAction::ExportWithContacts, subject).await?;
+    }
     Ok(streamed(&state.pool, &name, format, move |conn, out| {
         adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
     }))
