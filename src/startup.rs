@@ -77,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::agencies::index)
+        .service(routes::agencies::show)
         .service(routes::feedback::show)
         .service(routes::feedback::table)
         .service(routes::opinions::new)
@@ -131,7 +133,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::mail::index)
                 .service(routes::staff::audit::index)
                 .service(routes::staff::audit::download)
-                .service(routes::staff::mail::retry),
+                .service(routes::staff::mail::retry)
+                .service(routes::staff::agencies::index)
+                .service(routes::staff::agencies::create)
+                .service(routes::staff::agencies::show)
+                .service(routes::staff::agencies::update)
+                .service(routes::staff::agencies::add_member)
+                .service(routes::staff::agencies::remove_member),
         );
 }
 

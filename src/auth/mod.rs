@@ -13,22 +13,23 @@ pub(crate) use extract::session_user;
 pub use extract::{AdminUser, Anonymous, Authenticated, CsrfForm, CsrfUpload, NoFields, StaffUser, UploadedFile};
 pub use session::{Flash, StaffSession};
 
+use crate::domain::agency::StaffAccess;
 use crate::error::AppError;
-use crate::models::{Consultation, User};
+use crate::models::Consultation;
 
 /// Shown when a form's CSRF token is missing or wrong (an old page, or a forged request).
 pub const CSRF_REFUSED: &str = "页面已过期或来源不明，请刷新页面后重试。";
 
-/// Whether `user` may manage `consultation`: administrators manage all of them, a drafter
-/// those assigned to them.
-pub fn can_manage(user: &User, consultation: &Consultation) -> bool {
-    user.active && (user.is_admin() || consultation.owner_id == Some(user.id))
+/// Whether someone may manage `consultation`: platform administrators all of them, an
+/// agency's administrators the agency's, a drafter those assigned to them.
+pub fn can_manage(access: &StaffAccess, consultation: &Consultation) -> bool {
+    access.can_manage(consultation.agency_id, consultation.owner_id)
 }
 
 /// [`can_manage`] as a check. Refusal is a 403 that says why, not a 404: staff are known
 /// people, consultation numbers are sequential anyway, and "not yours" is what helps them.
-pub fn ensure_can_manage(user: &User, consultation: &Consultation) -> Result<(), AppError> {
-    if can_manage(user, consultation) {
+pub fn ensure_can_manage(access: &StaffAccess, consultation: &Consultation) -> Result<(), AppError> {
+    if can_manage(access, consultation) {
         Ok(())
     } else {
         Err(AppError::Forbidden("您无权管理此意见征集。如需处理，请联系管理员将其分配给您。".to_owned()))

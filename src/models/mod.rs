@@ -4,6 +4,7 @@
 //! tables and rules is a use case in `services/`.
 
 pub mod adoption_table;
+pub mod agency;
 pub mod attachment;
 pub mod audit;
 pub mod consultation;

@@ -66,7 +66,9 @@ fn public_opinion_with(
         flag_reason: None,
         now: Utc::now().naive_utc(),
     };
-    let Submitted::New(code) = submission.store(&mut conn, b"secret", |_| None).unwrap() else {
+    let Submitted::New(code) =
+        submission.store(&mut conn, &mut zhengqiu::db::Scratch::default(), b"secret", |_| None).unwrap()
+    else {
         panic!("a new opinion")
     };
     let id: OpinionId =
@@ -666,7 +668,7 @@ async fn publishing_the_feedback_shows_it_marks_the_status_answers_receipts_and_
     assert_eq!(notices.len(), 1, "one mail per address");
     let (to, subject, body) = &notices[0];
     assert_eq!(to, "zhang@example.com");
-    assert_eq!(subject, "【意见反馈】“关于测试办法的意见反馈”的意见采纳情况已公布");
+    assert_eq!(subject, "【意见反馈】《关于测试办法的意见反馈（征求意见稿）》的意见采纳情况已公布");
     assert!(body.contains("不予采纳") && body.contains("依据已在前言说明。") && body.contains("未作处理"), "{body}");
     let published: Option<chrono::NaiveDateTime> =
         consultations::table.find(id).select(consultations::feedback_published_at).first(&mut conn).unwrap();

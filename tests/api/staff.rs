@@ -422,8 +422,8 @@ async fn an_uploaded_text_gbk_or_word_draft_shows_its_outline() {
         assert_eq!(response.status().as_u16(), 303, "{file_name}: {}", response.text().await.unwrap());
         let page = app.follow(response).await;
         assert!(page.body.contains("已上传征求意见稿"), "{file_name}");
-        let outline = page.texts(".outline li");
-        let titles: Vec<&str> = outline.iter().map(|t| t.split(" （").next().unwrap()).collect();
+        let outline = page.texts(".outline-title");
+        let titles: Vec<&str> = outline.iter().map(String::as_str).collect();
         let expected = [
             "第一章 总则",
             "第一条 为了规范养犬行为，制定本办法",
@@ -451,8 +451,7 @@ async fn a_draft_without_numbering_can_be_split_by_paragraph() {
         .part("file", Part::bytes(text.as_bytes().to_vec()).file_name("计划.txt".to_owned()));
     let response = app.client.post(app.url(&path)).multipart(form).send().await.unwrap();
     let page = app.follow(response).await;
-    let outline: Vec<String> =
-        page.texts(".outline li").iter().map(|t| t.split(" （").next().unwrap().to_owned()).collect();
+    let outline = page.texts(".outline-title");
     assert_eq!(
         outline,
         [

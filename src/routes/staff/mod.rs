@@ -2,6 +2,7 @@
 //! the department directory, the review round, offline intake and the mail outbox.
 
 pub mod accounts;
+pub mod agencies;
 pub mod attachments;
 pub mod audit;
 pub mod consultations;
