@@ -31,8 +31,15 @@ struct Session {
 
 impl Session {
     async fn new(app: &TestApp, actor: Actor, username: Option<&str>) -> Session {
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        // Like a browser, it names the page's origin on form POSTs (staff POSTs without one are refused).
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, app.address.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap();
         let session = Session { actor, client, address: app.address.clone() };
         if let Some(username) = username {
             let token = session.csrf("/staff/login").await.expect("a login form");
