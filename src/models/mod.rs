@@ -24,6 +24,7 @@ pub mod review;
 pub mod search;
 pub mod staff_session;
 pub mod user;
+pub mod version;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};

@@ -27,4 +27,5 @@ mod staff_departments;
 mod staff_intake;
 mod staff_mail;
 mod storage;
+mod versions;
 mod wording;

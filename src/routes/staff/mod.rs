@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agencies;
 pub mod attachments;
 pub mod audit;
+pub mod change_table;
 pub mod consultations;
 pub mod dashboard;
 pub mod departments;
@@ -20,6 +21,7 @@ pub mod opinion_view;
 pub mod outline;
 pub mod review;
 pub mod review_charts;
+pub mod versions;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
