@@ -139,6 +139,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::intake::create)
                 .service(routes::staff::attachments::show)
                 .service(routes::staff::mail::index)
+                .service(routes::staff::audit::index)
+                .service(routes::staff::audit::download)
                 .service(routes::staff::mail::retry)
                 .service(routes::staff::agencies::index)
                 .service(routes::staff::agencies::create)

@@ -304,3 +304,15 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
     }
 }
+
+// The staff audit log (hardening).
+diesel::table! {
+    staff_audit (id) {
+        id -> Integer,
+        at -> Timestamp,
+        actor_id -> Nullable<Integer>,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+    }
+}

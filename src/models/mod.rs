@@ -6,6 +6,7 @@
 pub mod adoption_table;
 pub mod agency;
 pub mod attachment;
+pub mod audit;
 pub mod consultation;
 pub mod consultation_index;
 pub mod decision;

@@ -5,6 +5,7 @@
 //! each in a database of its own.
 
 mod agencies;
+mod audit;
 mod charts;
 mod cli;
 mod consultations;

@@ -693,7 +693,9 @@ fn staff_cookie(addr: SocketAddr) -> anyhow::Result<String> {
         ("password", dataset::STAFF_PASSWORD),
         ("next", "/staff"),
     ])?;
-    let answer = service::http(addr, "POST", "/staff/login", &format!("Cookie: {cookie}\r\n"), Some(&body))?;
+    // A browser names the page's origin; staff POSTs without one are refused.
+    let headers = format!("Cookie: {cookie}\r\nOrigin: http://{addr}\r\n");
+    let answer = service::http(addr, "POST", "/staff/login", &headers, Some(&body))?;
     anyhow::ensure!(
         answer.status == 303,
         "login answered {}: {}",
