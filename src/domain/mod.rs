@@ -10,6 +10,7 @@ pub mod department_reply;
 pub mod fields;
 pub mod ids;
 pub mod intake;
+pub mod listing;
 pub mod masking;
 pub mod opinion;
 pub mod receipt;

@@ -155,21 +155,25 @@ impl Consultation {
         details: &ConsultationDetails,
         owner: Option<UserId>,
         now: NaiveDateTime,
-    ) -> QueryResult<()> {
-        diesel::update(consultations::table.find(id))
-            .set((
-                consultations::title.eq(&details.title),
-                consultations::issuer.eq(&details.issuer),
-                consultations::notice.eq(&details.notice),
-                consultations::how_to_comment.eq(&details.how_to_comment),
-                consultations::starts_on.eq(details.window.starts_on()),
-                consultations::ends_on.eq(details.window.ends_on()),
-                consultations::short_period_reason.eq(details.short_period_reason.as_deref()),
-                consultations::owner_id.eq(owner),
-                consultations::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .map(|_| ())
+    ) -> Result<(), AppError> {
+        write_tx(conn, |conn| {
+            diesel::update(consultations::table.find(id))
+                .set((
+                    consultations::title.eq(&details.title),
+                    consultations::issuer.eq(&details.issuer),
+                    consultations::notice.eq(&details.notice),
+                    consultations::how_to_comment.eq(&details.how_to_comment),
+                    consultations::starts_on.eq(details.window.starts_on()),
+                    consultations::ends_on.eq(details.window.ends_on()),
+                    consultations::short_period_reason.eq(details.short_period_reason.as_deref()),
+                    consultations::owner_id.eq(owner),
+                    consultations::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            // The public list searches the title, issuer and notice too.
+            crate::models::consultation_index::index(conn, id)?;
+            Ok(())
+        })
     }
 
     /// Makes the consultation public, if it has a draft to show. Returns whether it is

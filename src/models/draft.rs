@@ -110,6 +110,8 @@ impl Draft {
                 .set(drafts::is_current.eq(false))
                 .execute(conn)?;
             let (draft_id, _) = Draft::insert(conn, consultation_id, source, imported, now, false)?;
+            // The public list searches the current draft's text.
+            crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
         })
     }

@@ -134,6 +134,8 @@ impl Draft {
             if n == 0 {
                 return Err(AppError::NotFound);
             }
+            // The public list searches the current draft's text.
+            crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(())
         })
     }

@@ -7,6 +7,7 @@ pub mod consultations;
 pub mod download;
 pub mod feedback;
 pub mod health;
+pub mod listing;
 pub mod opinions;
 pub mod receipts;
 pub mod replies;

@@ -12,6 +12,7 @@ mod departments;
 mod feedback;
 mod helpers;
 mod json_api;
+mod listing;
 mod logging;
 mod opinions;
 mod review;
