@@ -162,18 +162,18 @@ impl AdoptedOpinion {
     pub fn on_sections(conn: &mut Conn, sections: &[SectionId]) -> QueryResult<Vec<AdoptedOpinion>> {
         use crate::db::schema::{departments, opinions};
         use crate::domain::adoption::AdoptionStatus;
-        let rows: Vec<(Option<SectionId>, crate::domain::ids::OpinionId, Option<String>, Option<AdoptionStatus>)> =
-            opinions::table
-                .left_join(departments::table)
-                .filter(opinions::section_id.eq_any(sections))
-                .filter(
-                    opinions::decision
-                        .eq(AdoptionStatus::Adopted.code())
-                        .or(opinions::decision.eq(AdoptionStatus::PartlyAdopted.code())),
-                )
-                .order(opinions::id.asc())
-                .select((opinions::section_id, opinions::id, departments::name.nullable(), opinions::decision))
-                .load(conn)?;
+        type Row = (Option<SectionId>, crate::domain::ids::OpinionId, Option<String>, Option<AdoptionStatus>);
+        let rows: Vec<Row> = opinions::table
+            .left_join(departments::table)
+            .filter(opinions::section_id.eq_any(sections))
+            .filter(
+                opinions::decision
+                    .eq(AdoptionStatus::Adopted.code())
+                    .or(opinions::decision.eq(AdoptionStatus::PartlyAdopted.code())),
+            )
+            .order(opinions::id.asc())
+            .select((opinions::section_id, opinions::id, departments::name.nullable(), opinions::decision))
+            .load(conn)?;
         Ok(rows
             .into_iter()
             .filter_map(|(section, id, department, decision)| {
