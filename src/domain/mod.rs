@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod adoption;
+pub mod agency;
 pub mod consultation;
 pub mod contact;
 pub mod decision;
@@ -17,3 +18,4 @@ pub mod receipt;
 pub mod scan;
 pub mod source;
 pub mod window;
+pub mod wording;

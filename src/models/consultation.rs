@@ -5,11 +5,12 @@ use diesel::prelude::*;
 
 use crate::db::schema::{consultations, users};
 use crate::db::{Conn, write_tx};
+use crate::domain::agency::StaffAccess;
 use crate::domain::consultation::ConsultationDetails;
-use crate::domain::ids::{ConsultationId, UserId};
+use crate::domain::ids::{AgencyId, ConsultationId, UserId};
 use crate::domain::window::{ConsultationWindow, Status};
 use crate::error::AppError;
-use crate::models::{Draft, Section, User};
+use crate::models::{Draft, Section};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = consultations)]
@@ -33,6 +34,8 @@ pub struct Consultation {
     pub owner_id: Option<UserId>,
     /// The heading the drafter gave the published adoption table; `None`: the layout's own.
     pub feedback_table_title: Option<String>,
+    /// The agency (单位) it belongs to.
+    pub agency_id: AgencyId,
 }
 
 #[derive(Insertable, Debug)]
@@ -108,17 +111,20 @@ impl Consultation {
         consultations::table.count().get_result(conn)
     }
 
-    /// The consultations `user` manages, newest first, each with its owner's name:
-    /// all of them for an administrator, those assigned to them for a drafter.
-    pub fn list_managed_by(conn: &mut Conn, user: &User) -> QueryResult<Vec<(Consultation, Option<String>)>> {
+    /// The consultations someone manages, newest first, each with its owner's name: all
+    /// of them for a platform administrator; for others those of the agencies they
+    /// administer and those assigned to them.
+    pub fn list_managed_by(conn: &mut Conn, access: &StaffAccess) -> QueryResult<Vec<(Consultation, Option<String>)>> {
         let order = (consultations::starts_on.desc(), consultations::id.desc());
         let select = (Consultation::as_select(), users::display_name.nullable());
-        if user.is_admin() {
+        if access.platform_admin {
             consultations::table.left_join(users::table).order(order).select(select).load(conn)
         } else {
             consultations::table
                 .left_join(users::table)
-                .filter(consultations::owner_id.eq(user.id))
+                .filter(
+                    consultations::owner_id.eq(access.user).or(consultations::agency_id.eq_any(access.administered())),
+                )
                 .order(order)
                 .select(select)
                 .load(conn)
@@ -130,23 +136,30 @@ impl Consultation {
         conn: &mut Conn,
         details: &ConsultationDetails,
         owner: Option<UserId>,
+        agency: AgencyId,
         now: NaiveDateTime,
-    ) -> QueryResult<ConsultationId> {
-        NewConsultation {
-            seed_key: None,
-            title: &details.title,
-            issuer: &details.issuer,
-            notice: &details.notice,
-            how_to_comment: &details.how_to_comment,
-            starts_on: details.window.starts_on(),
-            ends_on: details.window.ends_on(),
-            short_period_reason: details.short_period_reason.as_deref(),
-            published_at: None,
-            created_at: now,
-            updated_at: now,
-            owner_id: owner,
-        }
-        .insert(conn)
+    ) -> Result<ConsultationId, AppError> {
+        // The agency is set apart from the insert so that `NewConsultation` keeps the
+        // default agency for the seeds and tools that build it directly.
+        write_tx(conn, |conn| {
+            let id = NewConsultation {
+                seed_key: None,
+                title: &details.title,
+                issuer: &details.issuer,
+                notice: &details.notice,
+                how_to_comment: &details.how_to_comment,
+                starts_on: details.window.starts_on(),
+                ends_on: details.window.ends_on(),
+                short_period_reason: details.short_period_reason.as_deref(),
+                published_at: None,
+                created_at: now,
+                updated_at: now,
+                owner_id: owner,
+            }
+            .insert(conn)?;
+            diesel::update(consultations::table.find(id)).set(consultations::agency_id.eq(agency)).execute(conn)?;
+            Ok(id)
+        })
     }
 
     pub fn update_details(
@@ -214,16 +227,21 @@ impl Consultation {
 pub struct Commentable {
     pub consultation: Consultation,
     pub sections: Vec<Section>,
+    /// How receipts name the draft.
+    pub draft: crate::domain::wording::DraftName,
 }
 
 impl Commentable {
     pub fn load(conn: &mut Conn, id: ConsultationId) -> Result<Commentable, AppError> {
         let consultation = Consultation::find_published(conn, id)?;
-        let sections = match Draft::current_for(conn, id)? {
-            Some(draft) => Section::for_draft(conn, draft.id)?,
-            None => Vec::new(),
+        let (sections, draft) = match Draft::current_for(conn, id)? {
+            Some(draft) => {
+                let name = crate::domain::wording::DraftName::new(&draft.title, &draft.version_label);
+                (Section::for_draft(conn, draft.id)?, name)
+            }
+            None => (Vec::new(), Draft::name_for(conn, &consultation)?),
         };
-        Ok(Commentable { consultation, sections })
+        Ok(Commentable { consultation, sections, draft })
     }
 
     /// The section with this anchor; `None` for the draft as a whole (an empty anchor).

@@ -10,6 +10,7 @@ use diesel::sql_types::{BigInt, Bool};
 
 use crate::db::schema::consultations;
 use crate::db::{Conn, MultiBackend};
+use crate::domain::ids::AgencyId;
 use crate::domain::listing::{ListFilter, PAGE_SIZE};
 use crate::domain::window::Status;
 use crate::models::Consultation;
@@ -75,6 +76,9 @@ fn base<'a>(conn: &Conn, filter: &'a ListFilter) -> Boxed<'a> {
         && let (Some(first), Some(last)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
     {
         query = query.filter(consultations::starts_on.between(first, last));
+    }
+    if let Some(agency) = filter.agency {
+        query = query.filter(consultations::agency_id.eq(AgencyId(agency)));
     }
     if let Some(text) = &filter.text {
         let grams = consultation_index::query_grams(text);

@@ -4,6 +4,7 @@
 //! tables and rules is a use case in `services/`.
 
 pub mod adoption_table;
+pub mod agency;
 pub mod attachment;
 pub mod consultation;
 pub mod consultation_index;
@@ -20,6 +21,7 @@ pub mod opinion_day;
 pub mod outbox;
 pub mod review;
 pub mod search;
+pub mod staff_session;
 pub mod user;
 pub mod version;
 

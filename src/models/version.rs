@@ -134,7 +134,7 @@ impl Draft {
             if n == 0 {
                 return Err(AppError::NotFound);
             }
-            // The public list searches the current draft's text.
+            // The public list searches the current version's text.
             crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(())
         })

@@ -35,7 +35,7 @@ pub async fn index(
         return Ok(hit.respond(&req));
     }
     let now = Utc::now();
-    let list = ListView::load(&state, "/", filter, now).await?;
+    let list = ListView::load(&state, "/", filter, None, now).await?;
     Ok(state.pages.put(&key, ListPage { list }.render()?).respond(&req))
 }
 

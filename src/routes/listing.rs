@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::db;
+use crate::domain::ids::AgencyId;
 use crate::domain::listing::{ListFilter, page_count, status_code};
 use crate::domain::window::{Status, china_today};
 use crate::error::AppError;
@@ -48,14 +49,20 @@ pub struct ListView {
 }
 
 impl ListView {
+    /// The list at `base` under `filter`; `scope` limits it to one agency whose page
+    /// `base` is (links then leave the agency out: the address holds it).
     pub async fn load(
         state: &AppState,
         base: &str,
         filter: ListFilter,
+        scope: Option<AgencyId>,
         now: DateTime<Utc>,
     ) -> Result<ListView, AppError> {
         let today = china_today(now);
-        let for_query = filter.clone();
+        let for_query = match scope {
+            Some(agency) => ListFilter { agency: Some(agency.0), ..filter.clone() },
+            None => filter.clone(),
+        };
         let (listing, years) =
             db::run(&state.pool, move |conn| Ok((Listing::load(conn, &for_query, today)?, Listing::years(conn)?)))
                 .await?;

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per area; the route table itself is in `startup.rs`.
 
+pub mod agencies;
 pub mod api;
 pub mod assets;
 pub mod charts;
