@@ -107,6 +107,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::change_table::show)
                 .service(routes::staff::change_table::download)
                 .service(routes::staff::versions::list)
+                .service(routes::staff::versions::save_explanation)
                 .service(routes::staff::versions::upload)
                 .service(routes::staff::versions::matching)
                 .service(routes::staff::versions::save_matching)

@@ -293,3 +293,25 @@ async fn the_change_table_comes_out_in_three_formats_with_the_decisions_as_its_n
         );
     }
 }
+
+#[actix_web::test]
+async fn the_explanation_is_published_under_its_own_heading_with_the_draft() {
+    let (app, id) = drafter_with_consultation(-40, -10).await;
+    let path = format!("/staff/consultations/{id}/versions");
+    let token = app.csrf_token(&path).await;
+    let text = "一、修订的必要性\r\n近年来拖欠中小企业账款问题仍较突出。\r\n二、主要内容";
+    let response = app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", text)]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let public = app.page(&format!("/consultations/{id}")).await;
+    assert_eq!(public.text("section.explanation h2"), "起草说明");
+    assert_eq!(
+        public.texts("section.explanation p"),
+        ["一、修订的必要性", "近年来拖欠中小企业账款问题仍较突出。", "二、主要内容"]
+    );
+    let version = app.page(&format!("/consultations/{id}/versions/1")).await;
+    assert_eq!(version.texts("section.explanation p").len(), 3);
+    // Emptied, it is no longer shown.
+    let token = app.csrf_token(&path).await;
+    app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", "  ")]).await;
+    assert!(app.page(&format!("/consultations/{id}")).await.select("section.explanation").is_empty());
+}

@@ -41,6 +41,8 @@ struct VersionsPage {
     manage_url: String,
     versions: Vec<VersionRow>,
     has_pending: bool,
+    /// The current version's 起草说明, to edit.
+    explanation: String,
     refusal: Option<String>,
     error: Option<String>,
     max_mb: usize,
@@ -78,6 +80,7 @@ async fn versions_page(
             })
             .collect(),
         has_pending: pending.is_some(),
+        explanation: saved.iter().find(|d| d.is_current).and_then(|d| d.explanation.clone()).unwrap_or_default(),
         refusal: versions::refusal(c, Utc::now()),
         error,
         max_mb: state.settings.upload_max_bytes.div_ceil(1024 * 1024),
@@ -286,4 +289,36 @@ pub async fn save_matching(
 
 fn bad_choice() -> AppError {
     AppError::BadRequest("所选的原条文无效，请返回重新选择。".to_owned())
+}
+
+#[derive(Deserialize)]
+pub struct ExplanationForm {
+    explanation: String,
+}
+
+/// The longest 起草说明 kept (a long explanation runs to some 20,000 characters).
+const MAX_EXPLANATION_CHARS: usize = 100_000;
+
+#[post("/consultations/{id}/versions/explanation")]
+pub async fn save_explanation(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    form: CsrfForm<ExplanationForm>,
+) -> Result<HttpResponse, AppError> {
+    let staff = &form.user;
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let text = form.form.explanation.replace("\r\n", "\n");
+    if text.chars().count() > MAX_EXPLANATION_CHARS {
+        let message = format!("起草说明不能超过 {MAX_EXPLANATION_CHARS} 字。");
+        return render_invalid(&versions_page(&state, staff, &c, Some(message)).await?);
+    }
+    let id = c.id;
+    db::run(&state.pool, move |conn| {
+        let current = Draft::current_for(conn, id)?.ok_or(AppError::NotFound)?;
+        Ok(Draft::set_explanation(conn, current.id, &text)?)
+    })
+    .await?;
+    state.pages.forget_all();
+    staff.session.flash(false, "起草说明已保存，并在公开页面上显示。".to_owned())?;
+    Ok(see_other(&format!("/staff/consultations/{id}/versions")))
 }
