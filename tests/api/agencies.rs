@@ -154,7 +154,8 @@ async fn every_staff_route_lets_in_exactly_those_its_rule_names() {
         (format!("/staff/users/{spare}"), Rule::PlatformAdmin),
         ("/staff/mail".into(), Rule::PlatformAdmin),
     ];
-    let posts: Vec<(String, Vec<(&str, String)>, Rule)> = vec![
+    type Post<'a> = (String, Vec<(&'a str, String)>, Rule);
+    let posts: Vec<Post> = vec![
         (format!("/staff/consultations/new?agency={a}"), vec![], Rule::ManagesConsultation),
         (format!("/staff/consultations/{c}"), vec![], Rule::ManagesConsultation),
         (format!("/staff/consultations/{c}/decisions"), vec![], Rule::ManagesConsultation),
