@@ -154,12 +154,66 @@ pub fn consume(conn: &mut Conn, given: &CaptchaAnswer, now: NaiveDateTime) -> Qu
     let cols = (captcha_challenges::answer, captcha_challenges::expires_at);
     let row: Option<(String, NaiveDateTime)> =
         crate::on_inner!(conn, c => diesel::delete(target).returning(cols).get_result(c).optional()?);
-    Ok(match row {
+    Ok(check(row, given, now))
+}
+
+/// The challenges answered by the writes of one batch, used up in one statement.
+#[derive(Default)]
+pub struct Taken {
+    asked: Vec<String>,
+    fetched: bool,
+    /// Each challenge deleted, with its answer and expiry, until an attempt checks it.
+    rows: std::collections::HashMap<String, (String, NaiveDateTime)>,
+}
+
+/// Asks the batch this write runs in to use up the challenge `id` with the others.
+pub fn ask(asks: &mut crate::db::Asks<'_>, id: &str) {
+    let id = id.to_owned();
+    asks.ask(move |taken: &mut Taken| taken.asked.push(id), take_asked);
+}
+
+/// Deletes every challenge the batch asked for, in one statement.
+fn take_asked(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+    let taken = scratch.get::<Taken>();
+    let mut ids = taken.asked.clone();
+    ids.sort();
+    ids.dedup();
+    let target = captcha_challenges::table.filter(captcha_challenges::id.eq_any(&ids));
+    let cols = (captcha_challenges::id, captcha_challenges::answer, captcha_challenges::expires_at);
+    let rows: Vec<(String, String, NaiveDateTime)> =
+        crate::on_inner!(conn, c => diesel::delete(target).returning(cols).load(c)?);
+    taken.rows = rows.into_iter().map(|(id, answer, expires)| (id, (answer, expires))).collect();
+    taken.fetched = true;
+    Ok(())
+}
+
+/// [`consume`], for a write that asked for the challenge with [`ask`]: the batch has
+/// deleted it already, and the first attempt with it checks it (a replay in the same
+/// batch finds it gone). Without the ask it is deleted here.
+pub fn consume_asked(
+    conn: &mut Conn,
+    answers: &mut crate::db::Scratch,
+    given: &CaptchaAnswer,
+    now: NaiveDateTime,
+) -> QueryResult<Result<(), CaptchaFailure>> {
+    let taken = answers.get::<Taken>();
+    if !(taken.fetched && taken.asked.contains(&given.id)) {
+        return consume(conn, given, now);
+    }
+    Ok(check(taken.rows.remove(&given.id), given, now))
+}
+
+fn check(
+    row: Option<(String, NaiveDateTime)>,
+    given: &CaptchaAnswer,
+    now: NaiveDateTime,
+) -> Result<(), CaptchaFailure> {
+    match row {
         None => Err(CaptchaFailure::Missing),
         Some((_, expires_at)) if expires_at <= now => Err(CaptchaFailure::Expired),
         Some((answer, _)) if constant_time_eq(answer.as_bytes(), normalise_answer(&given.answer).as_bytes()) => Ok(()),
         Some(_) => Err(CaptchaFailure::Wrong),
-    })
+    }
 }
 
 /// Forgets a challenge that was replaced before being answered.

@@ -66,11 +66,12 @@ impl PageCache {
         page
     }
 
-    /// Drops the list and every page of the consultation.
+    /// Drops the lists and every page of the consultation.
     pub fn forget_consultation(&self, id: ConsultationId) {
         let prefix = format!("/consultations/{id}");
         if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|key, _| key != "/" && !(key == &prefix || key.starts_with(&format!("{prefix}/"))));
+            // Lists (`/`, `/?page=2`, an agency's page) show the opinion counts too.
+            entries.retain(|key, _| !is_list(key) && !(key == &prefix || key.starts_with(&format!("{prefix}/"))));
         }
     }
 
@@ -103,6 +104,11 @@ impl PageCache {
             targets.insert(id, (Instant::now(), target));
         }
     }
+}
+
+/// Whether a cache key is one of the lists of consultations.
+fn is_list(key: &str) -> bool {
+    key == "/" || key.starts_with("/?") || key.starts_with("/agencies/")
 }
 
 impl CachedPage {

@@ -77,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::agencies::index)
+        .service(routes::agencies::show)
         .service(routes::feedback::show)
         .service(routes::feedback::table)
         .service(routes::opinions::new)
@@ -91,6 +93,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::login::login_form)
                 .service(routes::staff::login::login)
                 .service(routes::staff::login::logout)
+                .service(routes::staff::login::logout_everywhere)
                 .service(routes::staff::dashboard::index)
                 .service(routes::staff::consultations::new_form)
                 .service(routes::staff::consultations::create)
@@ -128,7 +131,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::intake::create)
                 .service(routes::staff::attachments::show)
                 .service(routes::staff::mail::index)
-                .service(routes::staff::mail::retry),
+                .service(routes::staff::mail::retry)
+                .service(routes::staff::agencies::index)
+                .service(routes::staff::agencies::create)
+                .service(routes::staff::agencies::show)
+                .service(routes::staff::agencies::update)
+                .service(routes::staff::agencies::add_member)
+                .service(routes::staff::agencies::remove_member),
         );
 }
 
@@ -159,7 +168,10 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
                 | actix_web::error::JsonPayloadError::Overflow { .. } => {
                     AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned())
                 }
-                other => AppError::BadRequest(format!("请求内容不是有效的 JSON：{other}")),
+                other if req.path().starts_with("/api/") => {
+                    return crate::error::MalformedJson::from_payload(&other).into();
+                }
+                _ => AppError::BadRequest("请求内容不是有效的 JSON。".to_owned()),
             };
             error_for(req, err)
         }));
@@ -204,6 +216,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(extractor_config)
                 .wrap(auth::session::middleware(&session_settings))
+                .wrap(actix_web::middleware::from_fn({
+                    let public_url = session_settings.public_url.clone();
+                    move |req, next| auth::origin::check(public_url.clone(), req, next)
+                }))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

@@ -15,8 +15,11 @@ use serde::de::DeserializeOwned;
 use super::session::{StaffSession, password_version};
 use super::{CSRF_REFUSED, ensure_can_manage};
 use crate::db;
+use crate::domain::agency::StaffAccess;
 use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
+use crate::models::agency::access_of;
+use crate::models::staff_session::StaffSessionRecord;
 use crate::models::{Consultation, User};
 use crate::state::AppState;
 
@@ -26,15 +29,28 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
 
 /// The active account the session belongs to, if any. A session whose account has been
 /// deactivated, removed, or given a new password is emptied.
-async fn session_user(req: &HttpRequest) -> Result<(Option<User>, StaffSession), AppError> {
+pub(crate) async fn session_user(req: &HttpRequest) -> Result<(Option<(User, StaffAccess)>, StaffSession), AppError> {
     let session = StaffSession::of(req);
     let Some(who) = session.user(Utc::now())? else { return Ok((None, session)) };
+    let Some(session_id) = who.session_id.clone() else {
+        session.forget_user();
+        return Ok((None, session));
+    };
     let state = app_state(req)?;
     let id = who.id;
-    let user = db::run(&state.pool, move |conn| Ok(User::find(conn, id).optional()?)).await?;
+    let user = db::run(&state.pool, move |conn| {
+        // The record on the server decides: a logged-out session is over for every copy of the cookie.
+        if !StaffSessionRecord::is_live(conn, &session_id, id)? {
+            return Ok(None);
+        }
+        let Some(user) = User::find(conn, id).optional()? else { return Ok(None) };
+        let access = access_of(conn, &user)?;
+        Ok(Some((user, access)))
+    })
+    .await?;
     match user {
-        Some(user) if user.active && password_version(&user.password_hash) == who.password_version => {
-            Ok((Some(user), session))
+        Some((user, access)) if user.active && password_version(&user.password_hash) == who.password_version => {
+            Ok((Some((user, access)), session))
         }
         _ => {
             session.forget_user();
@@ -63,22 +79,24 @@ fn not_logged_in() -> AppError {
 /// [`CsrfUpload`], which check the CSRF token, so that the check cannot be forgotten.
 pub struct StaffUser {
     pub user: User,
+    /// What the access rules know of them: platform administrator, agency roles.
+    pub access: StaffAccess,
     pub session: StaffSession,
     /// This session's CSRF token, for the forms on the page.
     pub csrf: String,
 }
 
 impl StaffUser {
-    fn new(user: User, session: StaffSession) -> Result<StaffUser, AppError> {
+    fn new((user, access): (User, StaffAccess), session: StaffSession) -> Result<StaffUser, AppError> {
         let csrf = session.csrf_token()?;
-        Ok(StaffUser { user, session, csrf })
+        Ok(StaffUser { user, access, session, csrf })
     }
 
     /// The consultation `id`, if this user may manage it (404 when there is none, 403
     /// when it is someone else's).
     pub async fn consultation(&self, state: &AppState, id: ConsultationId) -> Result<Consultation, AppError> {
         let consultation = db::run(&state.pool, move |conn| Ok(Consultation::find(conn, id)?)).await?;
-        ensure_can_manage(&self.user, &consultation)?;
+        ensure_can_manage(&self.access, &consultation)?;
         Ok(consultation)
     }
 }

@@ -19,6 +19,7 @@ diesel::table! {
         updated_at -> Timestamp,
         owner_id -> Nullable<Integer>,
         feedback_table_title -> Nullable<Text>,
+        agency_id -> Integer,
     }
 }
 
@@ -234,6 +235,30 @@ diesel::joinable!(invitations -> consultations (consultation_id));
 diesel::joinable!(invitations -> departments (department_id));
 diesel::joinable!(invitation_tokens -> invitations (invitation_id));
 
+// Agencies (单位) and their staff.
+diesel::table! {
+    agencies (id) {
+        id -> Integer,
+        name -> Text,
+        short_name -> Text,
+        parent_id -> Nullable<Integer>,
+        contact -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agency_members (agency_id, user_id) {
+        agency_id -> Integer,
+        user_id -> Integer,
+        role -> Text,
+    }
+}
+
+diesel::joinable!(consultations -> agencies (agency_id));
+diesel::joinable!(agency_members -> agencies (agency_id));
+diesel::joinable!(agency_members -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     drafts,
@@ -250,4 +275,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     decision_log,
     users,
+    agencies,
+    agency_members,
 );
+
+// Staff sessions kept on the server (hardening).
+diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}

@@ -57,7 +57,7 @@ impl TryFrom<&DepartmentFields> for DepartmentDetails {
 }
 
 /// Trimmed, on one line, runs of spaces collapsed.
-fn one_line(raw: &str) -> String {
+pub(crate) fn one_line(raw: &str) -> String {
     clean_text(raw).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

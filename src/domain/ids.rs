@@ -48,6 +48,10 @@ macro_rules! id_type {
 }
 
 id_type!(
+    /// An agency (单位) that runs consultations.
+    AgencyId
+);
+id_type!(
     /// A consultation (意见征集).
     ConsultationId
 );

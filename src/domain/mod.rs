@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod adoption;
+pub mod agency;
 pub mod consultation;
 pub mod contact;
 pub mod decision;
@@ -10,6 +11,7 @@ pub mod department_reply;
 pub mod fields;
 pub mod ids;
 pub mod intake;
+pub mod listing;
 pub mod masking;
 pub mod opinion;
 pub mod receipt;

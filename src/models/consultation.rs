@@ -5,11 +5,12 @@ use diesel::prelude::*;
 
 use crate::db::schema::{consultations, users};
 use crate::db::{Conn, write_tx};
+use crate::domain::agency::StaffAccess;
 use crate::domain::consultation::ConsultationDetails;
-use crate::domain::ids::{ConsultationId, UserId};
+use crate::domain::ids::{AgencyId, ConsultationId, UserId};
 use crate::domain::window::{ConsultationWindow, Status};
 use crate::error::AppError;
-use crate::models::{Draft, Section, User};
+use crate::models::{Draft, Section};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = consultations)]
@@ -33,6 +34,8 @@ pub struct Consultation {
     pub owner_id: Option<UserId>,
     /// The heading the drafter gave the published adoption table; `None`: the layout's own.
     pub feedback_table_title: Option<String>,
+    /// The agency (单位) it belongs to.
+    pub agency_id: AgencyId,
 }
 
 #[derive(Insertable, Debug)]
@@ -108,17 +111,20 @@ impl Consultation {
         consultations::table.count().get_result(conn)
     }
 
-    /// The consultations `user` manages, newest first, each with its owner's name:
-    /// all of them for an administrator, those assigned to them for a drafter.
-    pub fn list_managed_by(conn: &mut Conn, user: &User) -> QueryResult<Vec<(Consultation, Option<String>)>> {
+    /// The consultations someone manages, newest first, each with its owner's name: all
+    /// of them for a platform administrator; for others those of the agencies they
+    /// administer and those assigned to them.
+    pub fn list_managed_by(conn: &mut Conn, access: &StaffAccess) -> QueryResult<Vec<(Consultation, Option<String>)>> {
         let order = (consultations::starts_on.desc(), consultations::id.desc());
         let select = (Consultation::as_select(), users::display_name.nullable());
-        if user.is_admin() {
+        if access.platform_admin {
             consultations::table.left_join(users::table).order(order).select(select).load(conn)
         } else {
             consultations::table
                 .left_join(users::table)
-                .filter(consultations::owner_id.eq(user.id))
+                .filter(
+                    consultations::owner_id.eq(access.user).or(consultations::agency_id.eq_any(access.administered())),
+                )
                 .order(order)
                 .select(select)
                 .load(conn)
@@ -130,23 +136,30 @@ impl Consultation {
         conn: &mut Conn,
         details: &ConsultationDetails,
         owner: Option<UserId>,
+        agency: AgencyId,
         now: NaiveDateTime,
-    ) -> QueryResult<ConsultationId> {
-        NewConsultation {
-            seed_key: None,
-            title: &details.title,
-            issuer: &details.issuer,
-            notice: &details.notice,
-            how_to_comment: &details.how_to_comment,
-            starts_on: details.window.starts_on(),
-            ends_on: details.window.ends_on(),
-            short_period_reason: details.short_period_reason.as_deref(),
-            published_at: None,
-            created_at: now,
-            updated_at: now,
-            owner_id: owner,
-        }
-        .insert(conn)
+    ) -> Result<ConsultationId, AppError> {
+        // The agency is set apart from the insert so that `NewConsultation` keeps the
+        // default agency for the seeds and tools that build it directly.
+        write_tx(conn, |conn| {
+            let id = NewConsultation {
+                seed_key: None,
+                title: &details.title,
+                issuer: &details.issuer,
+                notice: &details.notice,
+                how_to_comment: &details.how_to_comment,
+                starts_on: details.window.starts_on(),
+                ends_on: details.window.ends_on(),
+                short_period_reason: details.short_period_reason.as_deref(),
+                published_at: None,
+                created_at: now,
+                updated_at: now,
+                owner_id: owner,
+            }
+            .insert(conn)?;
+            diesel::update(consultations::table.find(id)).set(consultations::agency_id.eq(agency)).execute(conn)?;
+            Ok(id)
+        })
     }
 
     pub fn update_details(
@@ -155,21 +168,25 @@ impl Consultation {
         details: &ConsultationDetails,
         owner: Option<UserId>,
         now: NaiveDateTime,
-    ) -> QueryResult<()> {
-        diesel::update(consultations::table.find(id))
-            .set((
-                consultations::title.eq(&details.title),
-                consultations::issuer.eq(&details.issuer),
-                consultations::notice.eq(&details.notice),
-                consultations::how_to_comment.eq(&details.how_to_comment),
-                consultations::starts_on.eq(details.window.starts_on()),
-                consultations::ends_on.eq(details.window.ends_on()),
-                consultations::short_period_reason.eq(details.short_period_reason.as_deref()),
-                consultations::owner_id.eq(owner),
-                consultations::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .map(|_| ())
+    ) -> Result<(), AppError> {
+        write_tx(conn, |conn| {
+            diesel::update(consultations::table.find(id))
+                .set((
+                    consultations::title.eq(&details.title),
+                    consultations::issuer.eq(&details.issuer),
+                    consultations::notice.eq(&details.notice),
+                    consultations::how_to_comment.eq(&details.how_to_comment),
+                    consultations::starts_on.eq(details.window.starts_on()),
+                    consultations::ends_on.eq(details.window.ends_on()),
+                    consultations::short_period_reason.eq(details.short_period_reason.as_deref()),
+                    consultations::owner_id.eq(owner),
+                    consultations::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            // The public list searches the title, issuer and notice too.
+            crate::models::consultation_index::index(conn, id)?;
+            Ok(())
+        })
     }
 
     /// Makes the consultation public, if it has a draft to show. Returns whether it is

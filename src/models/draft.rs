@@ -118,6 +118,8 @@ impl Draft {
             };
             let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
             insert_sections(conn, draft_id, &imported.sections)?;
+            // The public list searches the current draft's text.
+            crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
         })
     }
@@ -231,17 +233,22 @@ impl Section {
             .first(conn)
     }
 
-    /// "二、实施创新发展行动", "第二条 适用范围" — number and short heading, as a table of
-    /// contents shows it. Numbers that end in a word (第X章/节/条/段, 附件N) are followed by a
-    /// space, as regulations print them; punctuated ones (二、 （一） 1.) are not.
+    /// "二、实施创新发展行动", "第二条 适用范围" — see [`section_title`].
     pub fn title(&self) -> String {
-        let spaced = self.number.ends_with(['章', '节', '条', '段']) || self.number.starts_with("附件");
-        match (self.number.is_empty(), self.heading.is_empty()) {
-            (true, true) => "前言".to_owned(),
-            (true, false) => self.heading.clone(),
-            (false, true) => self.number.clone(),
-            (false, false) if spaced => format!("{} {}", self.number, self.heading),
-            (false, false) => format!("{}{}", self.number, self.heading),
-        }
+        section_title(&self.number, &self.heading)
+    }
+}
+
+/// "二、实施创新发展行动", "第二条 适用范围" — number and short heading, as a table of contents
+/// shows it. Numbers that end in a word (第X章/节/条/段, 附件N) are followed by a space, as
+/// regulations print them; punctuated ones (二、 （一） 1.) are not. "前言" for the preamble.
+pub fn section_title(number: &str, heading: &str) -> String {
+    let spaced = number.ends_with(['章', '节', '条', '段']) || number.starts_with("附件");
+    match (number.is_empty(), heading.is_empty()) {
+        (true, true) => "前言".to_owned(),
+        (true, false) => heading.to_owned(),
+        (false, true) => number.to_owned(),
+        (false, false) if spaced => format!("{number} {heading}"),
+        (false, false) => format!("{number}{heading}"),
     }
 }

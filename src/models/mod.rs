@@ -4,20 +4,24 @@
 //! tables and rules is a use case in `services/`.
 
 pub mod adoption_table;
+pub mod agency;
 pub mod attachment;
 pub mod consultation;
+pub mod consultation_index;
 pub mod decision;
 pub mod decision_count;
 pub mod department;
 pub mod draft;
 pub mod feedback;
 pub mod invitation;
+pub mod listing;
 pub mod offline;
 pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;
 pub mod review;
 pub mod search;
+pub mod staff_session;
 pub mod user;
 
 pub use consultation::{Consultation, NewConsultation};
@@ -38,6 +42,10 @@ pub fn migrate(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
         })?;
         if indexed > 0 {
             tracing::info!(indexed, "indexed the text of stored opinions for search");
+        }
+        let consultations = consultation_index::backfill_if_pending(conn)?;
+        if consultations > 0 {
+            tracing::info!(consultations, "indexed the text of stored consultations for the public list");
         }
         Ok(())
     })

@@ -49,7 +49,7 @@ fn token(h: i32) -> String {
     format!("g{:08x}", h as u32)
 }
 
-fn sqlite_document(grams: &[i32]) -> String {
+pub(crate) fn sqlite_document(grams: &[i32]) -> String {
     grams.iter().map(|&h| token(h)).collect::<Vec<_>>().join(" ")
 }
 

@@ -6,34 +6,36 @@ use chrono::Utc;
 
 use crate::db;
 use crate::domain::ids::ConsultationId;
-use crate::domain::window::{Status, china_today};
+use crate::domain::listing::{ListFilter, ListQuery};
+use crate::domain::window::china_today;
 use crate::error::AppError;
 use crate::models::{Consultation, Draft, Section, opinion_day};
 use crate::routes::charts::DayChart;
+use crate::routes::listing::ListView;
 use crate::routes::views::{ConsultationView, DraftView, SectionView, paragraphs, section_views};
 use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "consultations/list.html")]
 struct ListPage {
-    items: Vec<ConsultationView>,
+    list: ListView,
 }
 
 #[get("/")]
-pub async fn index(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    if let Some(hit) = state.pages.get(req.path()) {
+pub async fn index(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let filter = ListFilter::from(query.into_inner());
+    // Cached by the canonical address, so odd spellings of one list share an entry.
+    let key = format!("/{}", filter.query_string());
+    if let Some(hit) = state.pages.get(&key) {
         return Ok(hit.respond(&req));
     }
-    let consultations = db::run(&state.pool, |conn| Ok(Consultation::list_published(conn)?)).await?;
     let now = Utc::now();
-    let mut items: Vec<ConsultationView> = consultations.iter().map(|c| ConsultationView::new(c, now)).collect();
-    // What a citizen can act on comes first: open, then scheduled, then the rest.
-    items.sort_by_key(|c| match c.status {
-        Status::Open => 0,
-        Status::Scheduled => 1,
-        Status::Closed | Status::FeedbackPublished => 2,
-    });
-    Ok(state.pages.put(req.path(), ListPage { items }.render()?).respond(&req))
+    let list = ListView::load(&state, "/", filter, None, now).await?;
+    Ok(state.pages.put(&key, ListPage { list }.render()?).respond(&req))
 }
 
 #[derive(Template)]

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per area; the route table itself is in `startup.rs`.
 
+pub mod agencies;
 pub mod api;
 pub mod assets;
 pub mod charts;
@@ -7,6 +8,7 @@ pub mod consultations;
 pub mod download;
 pub mod feedback;
 pub mod health;
+pub mod listing;
 pub mod opinions;
 pub mod receipts;
 pub mod replies;

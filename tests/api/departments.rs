@@ -382,3 +382,18 @@ async fn the_tongguan_demo_has_six_departments_and_their_opinions_tied_to_sectio
         invitations::table.order(invitations::position.asc()).select(invitations::reply).load(&mut app.conn()).unwrap();
     assert_eq!(states, vec![Some("opinions".to_owned()); 6]);
 }
+
+#[actix_web::test]
+async fn a_department_reply_posted_from_another_site_is_refused_and_nothing_stored() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("来源检查", china_day(-1), china_day(28), SMALL_DRAFT);
+    let ids = invite(&app, id, &[department(&app, "区水利局", "slj@tg.gov.cn")], china_day(10));
+    let link = invitation_link(&app, "slj@tg.gov.cn").await;
+    let fields = [("contact_person", "钱工"), ("contact_phone", "13800002222"), ("action", "no_opinion")];
+    let response =
+        app.client.post(app.url(&link)).header("origin", "https://evil.example").form(&fields).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(Invitation::find(&mut app.conn(), ids[0]).unwrap().reply.is_none(), "nothing recorded");
+    assert_eq!(app.post_form(&link, &fields).await.status().as_u16(), 303, "from the page itself it works");
+    assert!(Invitation::find(&mut app.conn(), ids[0]).unwrap().reply.is_some());
+}

@@ -84,9 +84,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let demo_logins = app.demo_logins().cloned();
     let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
+    // A browser names the page's origin on every form POST; the service refuses staff POSTs without it.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, address.parse().expect("origin header"));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .default_headers(headers)
         .build()
         .expect("http client");
     let pg_database =

@@ -29,7 +29,8 @@ async fn consultations_and_their_drafts_can_be_read_as_json() {
     let app = spawn_seeded_app().await;
     let (status, list) = get_json(&app, "/api/v1/consultations").await;
     assert_eq!(status, 200);
-    assert_eq!(list.as_array().unwrap().len(), 5);
+    assert_eq!(list["items"].as_array().unwrap().len(), 5);
+    assert_eq!(list["total"], 5);
     let (status, tongguan) = get_json(&app, "/api/v1/consultations/1").await;
     assert_eq!(status, 200);
     assert_eq!(tongguan["status"], "feedback_published");
@@ -93,6 +94,29 @@ async fn wrong_fields_and_captchas_come_back_as_problems_by_field() {
         post_json(&app, &format!("/api/v1/consultations/{id}/opinions"), &json!({"name": 1})).await;
     assert_eq!(status, 400);
     assert!(problem["detail"].as_str().unwrap().contains("JSON"));
+}
+
+#[actix_web::test]
+async fn malformed_json_is_explained_in_chinese_with_the_position_in_its_own_fields() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("接口格式", china_day(-1), china_day(28), SMALL_DRAFT);
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/consultations/{id}/opinions")))
+        .header("content-type", "application/json")
+        .body("{\n  \"name\": \"张三\",\n  oops\n}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let problem: Value = response.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with("请求内容不是有效的 JSON"), "{detail}");
+    for english in ["deserialize", "error", "expected", "Json"] {
+        assert!(!detail.contains(english), "{detail}");
+    }
+    assert_eq!((problem["line"].as_u64(), problem["column"].as_u64()), (Some(3), Some(3)));
 }
 
 #[actix_web::test]

@@ -4,6 +4,7 @@
 //! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`) to run every test on PostgreSQL,
 //! each in a database of its own.
 
+mod agencies;
 mod charts;
 mod cli;
 mod consultations;
@@ -12,10 +13,13 @@ mod departments;
 mod feedback;
 mod helpers;
 mod json_api;
+mod listing;
 mod logging;
 mod opinions;
+mod outline;
 mod review;
 mod search;
+mod sessions;
 mod smtp;
 mod staff;
 mod staff_departments;

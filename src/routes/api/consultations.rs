@@ -7,9 +7,11 @@ use utoipa::ToSchema;
 
 use crate::db;
 use crate::domain::ids::ConsultationId;
-use crate::domain::window::{Status, format_china};
+use crate::domain::listing::{ListFilter, ListQuery, PAGE_SIZE, page_count};
+use crate::domain::window::{Status, china_today, format_china};
 use crate::error::{ApiError, AppError};
 use crate::models::feedback::FeedbackCounts;
+use crate::models::listing::Listing;
 use crate::models::{Consultation, Draft, Section};
 use crate::routes::views::section_views;
 use crate::state::AppState;
@@ -85,12 +87,72 @@ pub struct ConsultationDetail {
     pub draft: Option<DraftDoc>,
 }
 
-/// Published consultations.
-#[utoipa::path(get, path = "/api/v1/consultations", responses((status = 200, body = [ConsultationSummary])))]
+/// How many consultations match the filter (its status aside), per status.
+#[derive(Serialize, ToSchema)]
+pub struct StatusCountsDoc {
+    pub scheduled: i64,
+    pub open: i64,
+    pub closed: i64,
+    pub feedback_published: i64,
+}
+
+/// One page of the published consultations.
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationPage {
+    pub items: Vec<ConsultationSummary>,
+    /// 1-based.
+    pub page: i64,
+    pub per_page: i64,
+    /// How many match the whole filter.
+    pub total: i64,
+    pub pages: i64,
+    pub counts: StatusCountsDoc,
+    /// The next page's address, if there is one.
+    pub next: Option<String>,
+    pub prev: Option<String>,
+}
+
+/// Published consultations, a page at a time: open first, then scheduled, then the rest,
+/// newest window first within each. Unknown filter values are ignored.
+#[utoipa::path(
+    get,
+    path = "/api/v1/consultations",
+    params(
+        ("page" = Option<i64>, Query, description = "Page number, from 1; 20 per page"),
+        ("status" = Option<String>, Query, description = "scheduled, open, closed or feedback_published"),
+        ("year" = Option<i32>, Query, description = "The year the window starts in"),
+        ("q" = Option<String>, Query, description = "Text in the title, issuer, notice or draft"),
+        ("agency" = Option<i32>, Query, description = "An agency's id"),
+    ),
+    responses((status = 200, body = ConsultationPage))
+)]
 #[get("/api/v1/consultations")]
-pub async fn list(state: web::Data<AppState>) -> Result<web::Json<Vec<ConsultationSummary>>, ApiError> {
-    let all = db::run(&state.pool, |conn| Ok(Consultation::list_published(conn)?)).await?;
-    Ok(web::Json(all.iter().map(ConsultationSummary::new).collect()))
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<ConsultationPage>, ApiError> {
+    let filter = ListFilter::from(query.into_inner());
+    let today = china_today(Utc::now());
+    let for_query = filter.clone();
+    let listing = db::run(&state.pool, move |conn| Ok(Listing::load(conn, &for_query, today)?)).await?;
+    let pages = page_count(listing.total);
+    let url = |f: ListFilter| format!("/api/v1/consultations{}", f.query_string());
+    let c = listing.counts;
+    Ok(web::Json(ConsultationPage {
+        items: listing.items.iter().map(ConsultationSummary::new).collect(),
+        page: filter.page,
+        per_page: PAGE_SIZE,
+        total: listing.total,
+        pages,
+        counts: StatusCountsDoc {
+            scheduled: c.scheduled,
+            open: c.open,
+            closed: c.closed,
+            feedback_published: c.feedback_published,
+        },
+        next: (filter.page < pages).then(|| url(filter.on_page(filter.page + 1))),
+        prev: (filter.page > 1).then(|| url(filter.on_page((filter.page - 1).min(pages)))),
+    }))
 }
 
 /// A consultation with its notice and its current draft, section by section.

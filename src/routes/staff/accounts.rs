@@ -13,6 +13,9 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::ids::UserId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
+use diesel::Connection;
+
+use crate::models::staff_session::StaffSessionRecord;
 use crate::models::user::NewUserError;
 use crate::models::{NewUser, User};
 use crate::routes::render;
@@ -170,7 +173,13 @@ pub async fn reset_password(
     };
     let hash = hash_off_thread(password).await?;
     let now = Utc::now().naive_utc();
-    db::run(&state.pool, move |conn| Ok(User::set_password_hash(conn, id, &hash, now)?)).await?;
+    db::run(&state.pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            User::set_password_hash(conn, id, &hash, now)?;
+            StaffSessionRecord::end_all(conn, id, now)
+        })?)
+    })
+    .await?;
     admin.session.flash(false, "密码已重置。该账号需用新密码重新登录。")?;
     Ok(see_other(&format!("/staff/users/{id}")))
 }
@@ -195,7 +204,16 @@ pub async fn set_active(
         return Ok(see_other(&format!("/staff/users/{id}")));
     }
     let now = Utc::now().naive_utc();
-    db::run(&state.pool, move |conn| Ok(User::set_active(conn, id, active, now)?)).await?;
+    db::run(&state.pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            User::set_active(conn, id, active, now)?;
+            if !active {
+                StaffSessionRecord::end_all(conn, id, now)?;
+            }
+            diesel::QueryResult::Ok(())
+        })?)
+    })
+    .await?;
     admin.session.flash(false, if active { "账号已恢复启用。" } else { "账号已停用，该账号不能再登录。" })?;
     Ok(see_other(&format!("/staff/users/{id}")))
 }

@@ -43,7 +43,7 @@ pub async fn show(
         Ok((attachment, consultation))
     })
     .await?;
-    ensure_can_manage(&staff.user, &consultation)?;
+    ensure_can_manage(&staff.access, &consultation)?;
     let path = attachment.path(&state.settings.upload_dir);
     let bytes = web::block(move || std::fs::read(path)).await.map_err(AppError::internal)?.map_err(|e| {
         tracing::error!(attachment = %id, error = %e, "a recorded attachment cannot be read");

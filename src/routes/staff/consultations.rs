@@ -9,9 +9,10 @@ use crate::auth::{CsrfForm, NoFields, StaffUser, ensure_can_manage};
 use crate::db;
 use crate::domain::consultation::{ConsultationDetails, ConsultationFields};
 use crate::domain::fields::FieldErrors;
-use crate::domain::ids::{ConsultationId, UserId};
+use crate::domain::ids::{AgencyId, ConsultationId, UserId};
 use crate::domain::window::{ConsultationWindow, STANDARD_PERIOD_DAYS, china_today};
 use crate::error::AppError;
+use crate::models::agency::{Agency, DEFAULT_AGENCY};
 use crate::models::{Consultation, Draft, Section, User};
 use crate::routes::render;
 use crate::routes::views::{ConsultationView, section_views};
@@ -29,10 +30,12 @@ pub struct DetailsForm {
     pub errors: FieldErrors,
     pub owners: Vec<OwnerOption>,
     pub standard_days: i64,
+    /// Whether the owner can be chosen (platform and agency administrators).
+    pub may_assign: bool,
 }
 
 impl DetailsForm {
-    fn new(fields: ConsultationFields, errors: FieldErrors, choices: &[User]) -> DetailsForm {
+    fn new(fields: ConsultationFields, errors: FieldErrors, choices: &[User], may_assign: bool) -> DetailsForm {
         let owners = choices
             .iter()
             .map(|u| OwnerOption {
@@ -40,25 +43,30 @@ impl DetailsForm {
                 name: if u.active { u.display_name.clone() } else { format!("{}（已停用）", u.display_name) },
             })
             .collect();
-        DetailsForm { fields, errors, owners, standard_days: STANDARD_PERIOD_DAYS }
+        DetailsForm { fields, errors, owners, standard_days: STANDARD_PERIOD_DAYS, may_assign }
     }
 }
 
-/// Whom an administrator may assign: active drafters, and the current owner even if
-/// deactivated since, so that saving other changes does not force a new owner.
-fn owner_choices(users: Vec<User>, current: Option<UserId>) -> Vec<User> {
-    users.into_iter().filter(|u| (u.active && !u.is_admin()) || Some(u.id) == current).collect()
+/// Whom an administrator may assign: active drafters (of the agency, for an agency's
+/// administrator; `members` is `None` for a platform administrator), and the current
+/// owner even if deactivated since, so that saving other changes does not force a new owner.
+fn owner_choices(users: Vec<User>, current: Option<UserId>, members: Option<&[UserId]>) -> Vec<User> {
+    users
+        .into_iter()
+        .filter(|u| (u.active && !u.is_admin() && members.is_none_or(|m| m.contains(&u.id))) || Some(u.id) == current)
+        .collect()
 }
 
 /// The owner a save results in: an administrator's choice from the list; for a drafter,
 /// the current owner, or themself for a new consultation.
 fn resolve_owner(
+    may_assign: bool,
     user: &User,
     requested: Option<UserId>,
     current: Option<UserId>,
     choices: &[User],
 ) -> Result<Option<UserId>, FieldErrors> {
-    if !user.is_admin() {
+    if !may_assign {
         return Ok(current.or(Some(user.id)));
     }
     match requested {
@@ -70,13 +78,59 @@ fn resolve_owner(
 
 fn parse_details(
     fields: &ConsultationFields,
+    may_assign: bool,
     user: &User,
     current: Option<UserId>,
     choices: &[User],
 ) -> Result<(ConsultationDetails, Option<UserId>), FieldErrors> {
     let details = ConsultationDetails::try_from(fields)?;
-    let owner = resolve_owner(user, details.owner, current, choices)?;
+    let owner = resolve_owner(may_assign, user, details.owner, current, choices)?;
     Ok((details, owner))
+}
+
+/// Who may be made owner of a consultation of `agency`, as `staff` sees it.
+struct Assignment {
+    may_assign: bool,
+    users: Vec<User>,
+    /// The agency's members; `None` for a platform administrator, who may assign anyone.
+    members: Option<Vec<UserId>>,
+}
+
+impl Assignment {
+    async fn load(state: &AppState, staff: &StaffUser, agency: AgencyId) -> Result<Assignment, AppError> {
+        let platform_admin = staff.access.platform_admin;
+        let (users, members) = db::run(&state.pool, move |conn| {
+            let members = if platform_admin {
+                None
+            } else {
+                Some(Agency::members(conn, agency)?.into_iter().map(|m| m.user.id).collect())
+            };
+            Ok((User::list(conn)?, members))
+        })
+        .await?;
+        Ok(Assignment { may_assign: staff.access.administers(agency), users, members })
+    }
+
+    fn choices(&self, current: Option<UserId>) -> Vec<User> {
+        owner_choices(self.users.clone(), current, self.members.as_deref())
+    }
+}
+
+/// `?agency=N` on the new-consultation form: the agency it is for.
+#[derive(serde::Deserialize)]
+pub struct AgencyQuery {
+    agency: Option<AgencyId>,
+}
+
+/// The agency a new consultation goes to: the one asked for, or the user's first, or the
+/// default one; 403 if they may not create consultations there.
+fn new_agency(staff: &StaffUser, asked: Option<AgencyId>) -> Result<AgencyId, AppError> {
+    let agency = asked.or_else(|| staff.access.memberships.first().map(|(a, _)| *a)).unwrap_or(DEFAULT_AGENCY);
+    if staff.access.can_create_in(agency) || (asked.is_none() && staff.access.memberships.is_empty()) {
+        Ok(agency)
+    } else {
+        Err(AppError::Forbidden("您不是该单位的工作人员，不能为其新建意见征集。".to_owned()))
+    }
 }
 
 #[derive(Template)]
@@ -84,40 +138,50 @@ fn parse_details(
 struct NewPage {
     staff: StaffChrome,
     form: DetailsForm,
+    action: String,
 }
 
-async fn all_users(state: &AppState) -> Result<Vec<User>, AppError> {
-    db::run(&state.pool, |conn| Ok(User::list(conn)?)).await
+fn new_action(agency: AgencyId) -> String {
+    format!("/staff/consultations/new?agency={agency}")
 }
 
 #[get("/consultations/new")]
-pub async fn new_form(state: web::Data<AppState>, staff: StaffUser) -> Result<HttpResponse, AppError> {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    query: web::Query<AgencyQuery>,
+) -> Result<HttpResponse, AppError> {
+    let agency = new_agency(&staff, query.agency)?;
     let window = ConsultationWindow::standard_from(china_today(Utc::now()));
     let fields = ConsultationFields {
         starts_on: window.starts_on().to_string(),
         ends_on: window.ends_on().to_string(),
         ..ConsultationFields::default()
     };
-    let choices = owner_choices(all_users(&state).await?, None);
-    render(&NewPage { staff: StaffChrome::new(&staff), form: DetailsForm::new(fields, FieldErrors::new(), &choices) })
+    let assignment = Assignment::load(&state, &staff, agency).await?;
+    let form = DetailsForm::new(fields, FieldErrors::new(), &assignment.choices(None), assignment.may_assign);
+    render(&NewPage { staff: StaffChrome::new(&staff), form, action: new_action(agency) })
 }
 
 #[post("/consultations/new")]
 pub async fn create(
     state: web::Data<AppState>,
+    query: web::Query<AgencyQuery>,
     posted: CsrfForm<ConsultationFields>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm { user: staff, form: fields } = posted;
-    let choices = owner_choices(all_users(&state).await?, None);
-    let (details, owner) = match parse_details(&fields, &staff.user, None, &choices) {
+    let agency = new_agency(&staff, query.agency)?;
+    let assignment = Assignment::load(&state, &staff, agency).await?;
+    let choices = assignment.choices(None);
+    let (details, owner) = match parse_details(&fields, assignment.may_assign, &staff.user, None, &choices) {
         Ok(parsed) => parsed,
         Err(errors) => {
-            let form = DetailsForm::new(fields, errors, &choices);
-            return render_invalid(&NewPage { staff: StaffChrome::new(&staff), form });
+            let form = DetailsForm::new(fields, errors, &choices, assignment.may_assign);
+            return render_invalid(&NewPage { staff: StaffChrome::new(&staff), form, action: new_action(agency) });
         }
     };
     let now = Utc::now().naive_utc();
-    let id = db::run(&state.pool, move |conn| Ok(Consultation::create(conn, &details, owner, now)?)).await?;
+    let id = db::run(&state.pool, move |conn| Consultation::create(conn, &details, owner, agency, now)).await?;
     staff.session.flash(false, "意见征集已创建，尚未发布。下一步：上传征求意见稿。")?;
     Ok(see_other(&format!("/staff/consultations/{id}/draft")))
 }
@@ -134,6 +198,7 @@ struct Overview {
     consultation: Consultation,
     draft: Option<(Draft, Vec<Section>)>,
     users: Vec<User>,
+    assignment: Assignment,
 }
 
 async fn load_overview(state: &AppState, staff: &StaffUser, id: ConsultationId) -> Result<Overview, AppError> {
@@ -146,11 +211,13 @@ async fn load_overview(state: &AppState, staff: &StaffUser, id: ConsultationId) 
             }
             None => None,
         };
-        Ok(Overview { consultation, draft, users: User::list(conn)? })
+        Ok((consultation, draft, User::list(conn)?))
     })
     .await?;
-    ensure_can_manage(&staff.user, &overview.consultation)?;
-    Ok(overview)
+    let (consultation, draft, users) = overview;
+    ensure_can_manage(&staff.access, &consultation)?;
+    let assignment = Assignment::load(state, staff, consultation.agency_id).await?;
+    Ok(Overview { consultation, draft, users, assignment })
 }
 
 #[derive(Template)]
@@ -173,7 +240,7 @@ impl ShowPage {
     fn new(staff: &StaffUser, o: Overview, edited: Option<(ConsultationFields, FieldErrors)>) -> ShowPage {
         let c = &o.consultation;
         let (fields, errors) = edited.unwrap_or_else(|| (stored_fields(c), FieldErrors::new()));
-        let choices = owner_choices(o.users.clone(), c.owner_id);
+        let choices = o.assignment.choices(c.owner_id);
         let view = ConsultationView::new(c, Utc::now());
         let (draft_title, outline) = match &o.draft {
             Some((draft, sections)) => {
@@ -195,7 +262,7 @@ impl ShowPage {
             short_period_reason: c.short_period_reason.clone(),
             draft_title,
             outline,
-            form: DetailsForm::new(fields, errors, &choices),
+            form: DetailsForm::new(fields, errors, &choices, o.assignment.may_assign),
             c: view,
         }
     }
@@ -234,8 +301,9 @@ pub async fn update(
     let CsrfForm { user: staff, form: fields } = posted;
     let overview = load_overview(&state, &staff, id.into_inner()).await?;
     let current = overview.consultation.owner_id;
-    let choices = owner_choices(overview.users.clone(), current);
-    let (details, owner) = match parse_details(&fields, &staff.user, current, &choices) {
+    let choices = overview.assignment.choices(current);
+    let may_assign = overview.assignment.may_assign;
+    let (details, owner) = match parse_details(&fields, may_assign, &staff.user, current, &choices) {
         Ok(parsed) => parsed,
         Err(errors) => return render_invalid(&ShowPage::new(&staff, overview, Some((fields, errors)))),
     };

@@ -63,9 +63,9 @@ struct DashboardPage {
 
 #[get("")]
 pub async fn index(state: web::Data<AppState>, staff: StaffUser) -> Result<HttpResponse, AppError> {
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     let (listed, pending) = db::run(&state.pool, move |conn| {
-        Ok((Consultation::list_managed_by(conn, &user)?, Invitation::pending_counts(conn)?))
+        Ok((Consultation::list_managed_by(conn, &access)?, Invitation::pending_counts(conn)?))
     })
     .await?;
     let now = Utc::now();

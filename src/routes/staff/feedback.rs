@@ -196,11 +196,11 @@ pub async fn publish_feedback(
         let typed = Typed { text: form.text, table_title: form.table_title };
         return render_invalid(&feedback_page(&state, &staff, id, Some(typed), errors).await?);
     }
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     let public_url = state.settings.public_url.clone();
     let notices = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
-        ensure_can_manage(&user, &consultation)?;
+        ensure_can_manage(&access, &consultation)?;
         publish(conn, &consultation, &text, table_title.as_deref(), &public_url, Utc::now())
     })
     .await?;

@@ -59,10 +59,10 @@ pub async fn list(
     id: web::Path<ConsultationId>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     let (consultation, rows) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
-        ensure_can_manage(&user, &consultation)?;
+        ensure_can_manage(&access, &consultation)?;
         let rows: Vec<(i32, String, Option<String>)> = opinions::table
             .filter(opinions::consultation_id.eq(id))
             .order(opinions::id.asc())

@@ -7,10 +7,11 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{render_invalid, see_other};
-use crate::auth::{Anonymous, CsrfForm, NoFields, StaffSession, safe_next};
+use crate::auth::{Anonymous, CsrfForm, NoFields, safe_next, session_user};
 use crate::db;
 use crate::error::AppError;
 use crate::models::User;
+use crate::models::staff_session::StaffSessionRecord;
 use crate::rate_limit::{ClientKey, Scope, hit};
 use crate::routes::render;
 use crate::services::accounts::check_login;
@@ -35,12 +36,16 @@ pub struct LoginQuery {
 
 #[get("/login")]
 pub async fn login_form(req: HttpRequest, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
-    let session = StaffSession::of(&req);
     let next = safe_next(query.next.as_deref());
-    if session.user(Utc::now())?.is_some() {
+    let (user, session) = session_user(&req).await?;
+    if user.is_some() {
         return Ok(see_other(&next));
     }
-    let notice = (query.done.as_deref() == Some("logout")).then_some("您已退出登录。");
+    let notice = match query.done.as_deref() {
+        Some("logout") => Some("您已退出登录。"),
+        Some("everywhere") => Some("您已在所有设备上退出登录。"),
+        _ => None,
+    };
     render(&LoginPage { csrf: session.csrf_token()?, username: String::new(), next, error: None, notice })
 }
 
@@ -103,9 +108,15 @@ pub async fn login(
     }
     let error = match check_login(&state.pool, &form.username, form.password).await? {
         Some(user) if user.active => {
-            session.begin(&user, Utc::now())?;
+            let id = user.id;
+            let session_id = db::run(&state.pool, move |conn| {
+                let now = Utc::now().naive_utc();
+                User::record_login(conn, id, now)?;
+                Ok(StaffSessionRecord::open(conn, id, now)?)
+            })
+            .await?;
+            session.begin(&user, &session_id, Utc::now())?;
             tracing::info!(user_id = %user.id, "staff login");
-            db::run(&state.pool, move |conn| Ok(User::record_login(conn, user.id, Utc::now().naive_utc())?)).await?;
             return Ok(see_other(&next));
         }
         Some(_) => DEACTIVATED,
@@ -115,8 +126,32 @@ pub async fn login(
     render_invalid(&LoginPage { csrf: session.csrf_token()?, username, next, error: Some(error), notice: None })
 }
 
+/// Logs out: the session ends on the server, so a copy of the cookie elsewhere stops working too.
 #[post("/logout")]
-pub async fn logout(posted: CsrfForm<NoFields, Anonymous>) -> HttpResponse {
-    posted.user.0.end();
-    see_other("/staff/login?done=logout")
+pub async fn logout(
+    state: web::Data<AppState>,
+    posted: CsrfForm<NoFields, Anonymous>,
+) -> Result<HttpResponse, AppError> {
+    let session = posted.user.0;
+    if let Some(session_id) = session.session_id() {
+        db::run(&state.pool, move |conn| Ok(StaffSessionRecord::end(conn, &session_id, Utc::now().naive_utc())?))
+            .await?;
+    }
+    session.end();
+    Ok(see_other("/staff/login?done=logout"))
+}
+
+/// 退出所有设备: ends every session of this account, on every browser and every instance.
+#[post("/logout/everywhere")]
+pub async fn logout_everywhere(
+    state: web::Data<AppState>,
+    posted: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let staff = posted.user;
+    let id = staff.user.id;
+    let ended =
+        db::run(&state.pool, move |conn| Ok(StaffSessionRecord::end_all(conn, id, Utc::now().naive_utc())?)).await?;
+    tracing::info!(user_id = %id, ended, "staff logged out everywhere");
+    staff.session.end();
+    Ok(see_other("/staff/login?done=everywhere"))
 }

@@ -2,6 +2,7 @@
 //! the department directory, the review round, offline intake and the mail outbox.
 
 pub mod accounts;
+pub mod agencies;
 pub mod attachments;
 pub mod consultations;
 pub mod dashboard;
@@ -50,7 +51,11 @@ impl StaffChrome {
 }
 
 /// 303 See Other: where a form submission goes next (post/redirect/get).
+///
+/// A location that is not a plain staff path (see [`crate::auth::staff_return_path`]) becomes the
+/// dashboard: never an open redirect, and never a header that cannot be written (a 500).
 pub fn see_other(location: &str) -> HttpResponse {
+    let location = crate::auth::staff_return_path(location).unwrap_or("/staff");
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 

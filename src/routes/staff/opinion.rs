@@ -60,10 +60,10 @@ struct Loaded {
 }
 
 async fn load(state: &AppState, staff: &StaffUser, cid: ConsultationId, oid: OpinionId) -> Result<Loaded, AppError> {
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, cid)?;
-        ensure_can_manage(&user, &consultation)?;
+        ensure_can_manage(&access, &consultation)?;
         let opinion = Opinion::find(conn, oid)?;
         if opinion.consultation_id != cid {
             return Err(AppError::NotFound);
@@ -164,11 +164,11 @@ pub async fn save(
         }
     };
     let actor = Actor { id: Some(staff.user.id.0), name: staff.user.display_name.clone() };
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     let query = form.query.clone();
     let next = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, cid)?;
-        ensure_can_manage(&user, &consultation)?;
+        ensure_can_manage(&access, &consultation)?;
         decide(conn, cid, &[oid], decision.as_ref(), &actor, Utc::now().naive_utc())?;
         let titles = SectionTitles::load(conn, cid)?;
         Ok(query.filter(&titles).next_undecided(conn, cid, oid)?)

@@ -13,6 +13,7 @@ use crate::domain::ids::ConsultationId;
 use crate::drafts::outline::{Correction, MAX_LEVEL, Outline, lines};
 use crate::drafts::{HeadingKind, normalise_ws};
 use crate::error::AppError;
+use crate::models::draft::section_title;
 use crate::models::{Consultation, Draft};
 use crate::routes::render;
 use crate::routes::views::paragraphs;
@@ -112,10 +113,7 @@ fn rows(outline: &Outline) -> Vec<OutlineRow> {
                 .filter(|(_, l)| !l.trim().is_empty())
                 .map(|(index, l)| LineOption { index, start: start_of(l) })
                 .collect();
-            let title = match (s.number.as_str(), s.heading.as_str()) {
-                ("", "") => "前言".to_owned(),
-                (number, heading) => format!("{number}{heading}"),
-            };
+            let title = section_title(&s.number, &s.heading);
             let can_be_toc = !preamble && toc_run;
             if !preamble && normalise_ws(body).chars().count() > 200 {
                 toc_run = false;
@@ -131,7 +129,7 @@ fn rows(outline: &Outline) -> Vec<OutlineRow> {
                 chars: s.text.chars().count(),
                 can_raise: !preamble && s.level > 1,
                 can_lower: !preamble && s.level < outline.max_level(i),
-                can_merge: !preamble && !(i == first_heading && has_toc),
+                can_merge: !(preamble || (i == first_heading && has_toc)),
                 can_be_toc,
                 lines,
             }

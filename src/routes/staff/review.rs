@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::opinion_view::{OpinionRow, SectionTitles};
 use super::review_charts::ReviewCharts;
 use super::{StaffChrome, see_other};
-use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
+use crate::auth::{CsrfForm, StaffUser, ensure_can_manage, staff_return_path};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Actor;
@@ -116,11 +116,11 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let query = query.into_inner();
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     let list_query = query.clone();
     let (consultation, counts, titles, page, charts) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
-        ensure_can_manage(&user, &consultation)?;
+        ensure_can_manage(&access, &consultation)?;
         let titles = SectionTitles::load(conn, id)?;
         let filter = list_query.filter(&titles);
         let page = filter.page(conn, id, list_query.after.map(OpinionId), PAGE_SIZE)?;
@@ -167,11 +167,10 @@ pub async fn decide_many(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let CsrfForm { user: staff, form: pairs } = posted;
+    // Whose it is comes before what was asked: a stranger learns nothing from the answer.
+    staff.consultation(&state, id).await?;
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    let back = match field("back") {
-        b if b.starts_with("/staff/") => b.to_owned(),
-        _ => list_url(id, ""),
-    };
+    let back = staff_return_path(field("back")).map_or_else(|| list_url(id, ""), str::to_owned);
     let ids: Vec<OpinionId> = pairs
         .iter()
         .filter(|(k, _)| k == "ids")
@@ -192,10 +191,10 @@ pub async fn decide_many(
         }
     };
     let actor = Actor { id: Some(staff.user.id.0), name: staff.user.display_name.clone() };
-    let user = staff.user.clone();
+    let access = staff.access.clone();
     let changed = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
-        ensure_can_manage(&user, &consultation)?;
+        ensure_can_manage(&access, &consultation)?;
         decide(conn, id, &ids, decision.as_ref(), &actor, Utc::now().naive_utc())
     })
     .await?;

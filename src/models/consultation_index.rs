@@ -1,0 +1,105 @@
+//! The text index behind the public list's search: the hashed bigrams (see
+//! [`search::grams`]) of a consultation's title, issuer, notice and current draft, one
+//! entry per consultation, rewritten whenever one of them changes. SQLite keeps it in an
+//! FTS5 table, PostgreSQL in an integer array with a GIN index, as for opinions.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text};
+
+use crate::config::Backend;
+use crate::db::Conn;
+use crate::db::schema::{consultations, drafts, sections};
+use crate::domain::ids::ConsultationId;
+use crate::models::search::{grams, sqlite_document};
+
+/// Bigrams of all consultations share one namespace (opinions use their consultation's id,
+/// which is never 0).
+const NAMESPACE: ConsultationId = ConsultationId(0);
+
+/// The hashed bigrams of a search text; empty when it has fewer than two characters.
+pub fn query_grams(text: &str) -> Vec<i32> {
+    grams(NAMESPACE, &[text])
+}
+
+/// (Re)indexes one consultation's text, in the caller's transaction.
+pub fn index(conn: &mut Conn, id: ConsultationId) -> QueryResult<()> {
+    let (title, issuer, notice): (String, String, String) = consultations::table
+        .find(id)
+        .select((consultations::title, consultations::issuer, consultations::notice))
+        .first(conn)?;
+    let bodies: Vec<String> = sections::table
+        .inner_join(drafts::table)
+        .filter(drafts::consultation_id.eq(id))
+        .filter(drafts::is_current.eq(true))
+        .select(sections::body)
+        .load(conn)?;
+    let mut texts: Vec<&str> = vec![&title, &issuer, &notice];
+    texts.extend(bodies.iter().map(String::as_str));
+    let grams = grams(NAMESPACE, &texts);
+    match conn {
+        Conn::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM consultation_grams WHERE rowid = ?").bind::<Integer, _>(id.0).execute(c)?;
+            diesel::sql_query("INSERT INTO consultation_grams (rowid, grams) VALUES (?, ?)")
+                .bind::<Integer, _>(id.0)
+                .bind::<Text, _>(sqlite_document(&grams))
+                .execute(c)?;
+        }
+        Conn::Postgres(c) => {
+            diesel::sql_query(
+                "INSERT INTO consultation_grams (consultation_id, grams) VALUES ($1, $2) \
+                 ON CONFLICT (consultation_id) DO UPDATE SET grams = EXCLUDED.grams",
+            )
+            .bind::<Integer, _>(id.0)
+            .bind::<Array<Integer>, _>(grams)
+            .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// An SQL condition on `consultations.id` that holds for every consultation whose text
+/// holds all of `grams` (hash collisions may let a few more through). The hashes are our
+/// own integers, so writing them into the SQL is safe.
+pub fn condition(backend: Backend, grams: &[i32]) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "consultations.id IN (SELECT rowid FROM consultation_grams WHERE consultation_grams MATCH '{}')",
+            sqlite_document(grams)
+        ),
+        Backend::Postgres => {
+            let list: Vec<String> = grams.iter().map(i32::to_string).collect();
+            format!(
+                "consultations.id IN (SELECT consultation_id FROM consultation_grams \
+                 WHERE grams @> ARRAY[{}]::integer[])",
+                list.join(",")
+            )
+        }
+    }
+}
+
+const BACKFILL_TASK: &str = "index consultation text";
+
+/// Indexes every consultation if the migration that made the index asked for it;
+/// returns how many. One small query when there is nothing to do.
+pub fn backfill_if_pending(conn: &mut Conn) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Pending {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let pending: Pending =
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM pending_tasks WHERE name = '{BACKFILL_TASK}'"))
+            .get_result(conn)?;
+    if pending.n == 0 {
+        return Ok(0);
+    }
+    let ids: Vec<ConsultationId> =
+        consultations::table.select(consultations::id).order(consultations::id).load(conn)?;
+    conn.transaction(|conn| {
+        for id in &ids {
+            index(conn, *id)?;
+        }
+        diesel::sql_query(format!("DELETE FROM pending_tasks WHERE name = '{BACKFILL_TASK}'")).execute(conn)?;
+        QueryResult::Ok(ids.len())
+    })
+}

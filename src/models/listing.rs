@@ -1,0 +1,151 @@
+//! The public list of consultations as a read model: one page of published consultations
+//! under a filter, with the counts per status. Statuses follow from the window and today's
+//! date in China, so they are conditions on dates, and every query stays on the indexed
+//! columns; nothing loads more than a page of rows.
+
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+
+use crate::db::schema::consultations;
+use crate::db::{Conn, MultiBackend};
+use crate::domain::ids::AgencyId;
+use crate::domain::listing::{ListFilter, PAGE_SIZE};
+use crate::domain::window::Status;
+use crate::models::Consultation;
+use crate::models::consultation_index;
+
+/// How many published consultations match the filter (its status aside), per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub scheduled: i64,
+    pub open: i64,
+    pub closed: i64,
+    pub feedback_published: i64,
+}
+
+impl StatusCounts {
+    pub fn total(&self) -> i64 {
+        self.scheduled + self.open + self.closed + self.feedback_published
+    }
+
+    pub fn of(&self, status: Option<Status>) -> i64 {
+        match status {
+            None => self.total(),
+            Some(Status::Scheduled) => self.scheduled,
+            Some(Status::Open) => self.open,
+            Some(Status::Closed) => self.closed,
+            Some(Status::FeedbackPublished) => self.feedback_published,
+        }
+    }
+}
+
+/// One page of the list.
+pub struct Listing {
+    pub items: Vec<Consultation>,
+    pub counts: StatusCounts,
+    /// How many match the whole filter (status included): what the pages divide.
+    pub total: i64,
+}
+
+/// The SQL condition for a status on `today` (China time). Dates are written as ISO
+/// literals, which both databases compare with their date columns.
+fn status_sql(status: Status, today: NaiveDate) -> String {
+    match status {
+        Status::FeedbackPublished => "consultations.feedback_published_at IS NOT NULL".to_owned(),
+        Status::Scheduled => {
+            format!("consultations.feedback_published_at IS NULL AND consultations.starts_on > '{today}'")
+        }
+        Status::Open => format!(
+            "consultations.feedback_published_at IS NULL AND consultations.starts_on <= '{today}' \
+             AND consultations.ends_on >= '{today}'"
+        ),
+        Status::Closed => {
+            format!("consultations.feedback_published_at IS NULL AND consultations.ends_on < '{today}'")
+        }
+    }
+}
+
+type Boxed<'a> = consultations::BoxedQuery<'a, MultiBackend>;
+
+/// Published consultations under the filter, the status aside.
+fn base<'a>(conn: &Conn, filter: &'a ListFilter) -> Boxed<'a> {
+    let mut query = consultations::table.filter(consultations::published_at.is_not_null()).into_boxed();
+    if let Some(year) = filter.year
+        && let (Some(first), Some(last)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+    {
+        query = query.filter(consultations::starts_on.between(first, last));
+    }
+    if let Some(agency) = filter.agency {
+        query = query.filter(consultations::agency_id.eq(AgencyId(agency)));
+    }
+    if let Some(text) = &filter.text {
+        let grams = consultation_index::query_grams(text);
+        if grams.is_empty() {
+            // One character has no bigram: look for it in the title.
+            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            query = query.filter(consultations::title.like(format!("%{escaped}%")).escape('\\'));
+        } else {
+            query = query.filter(sql::<Bool>(&consultation_index::condition(conn.backend(), &grams)));
+        }
+    }
+    query
+}
+
+impl Listing {
+    /// The filter's page, newest window first within: open, then scheduled, then the rest
+    /// (what a citizen can act on comes first).
+    pub fn load(conn: &mut Conn, filter: &ListFilter, today: NaiveDate) -> QueryResult<Listing> {
+        let counts = Self::counts(conn, filter, today)?;
+        let total = counts.of(filter.status);
+        let mut query = base(conn, filter);
+        if let Some(status) = filter.status {
+            query = query.filter(sql::<Bool>(&status_sql(status, today)));
+        }
+        let rank = format!(
+            "CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END",
+            status_sql(Status::Open, today),
+            status_sql(Status::Scheduled, today)
+        );
+        let items = query
+            .order((
+                sql::<diesel::sql_types::Integer>(&rank).asc(),
+                consultations::starts_on.desc(),
+                consultations::id.desc(),
+            ))
+            .limit(PAGE_SIZE)
+            .offset(filter.offset())
+            .select(Consultation::as_select())
+            .load(conn)?;
+        Ok(Listing { items, counts, total })
+    }
+
+    /// The counts per status under the filter (its status aside), in one query.
+    pub fn counts(conn: &mut Conn, filter: &ListFilter, today: NaiveDate) -> QueryResult<StatusCounts> {
+        let count = |s| sql::<BigInt>(&format!("COUNT(CASE WHEN {} THEN 1 END)", status_sql(s, today)));
+        let (scheduled, open, closed, feedback_published) = base(conn, filter)
+            .select((
+                count(Status::Scheduled),
+                count(Status::Open),
+                count(Status::Closed),
+                count(Status::FeedbackPublished),
+            ))
+            .first(conn)?;
+        Ok(StatusCounts { scheduled, open, closed, feedback_published })
+    }
+
+    /// The years in which published consultations started, newest first (from the first
+    /// to the last; a year without any still shows, and yields an empty list).
+    pub fn years(conn: &mut Conn) -> QueryResult<Vec<i32>> {
+        use chrono::Datelike;
+        let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = consultations::table
+            .filter(consultations::published_at.is_not_null())
+            .select((diesel::dsl::min(consultations::starts_on), diesel::dsl::max(consultations::starts_on)))
+            .first(conn)?;
+        Ok(match (first, last) {
+            (Some(first), Some(last)) => (first.year()..=last.year()).rev().collect(),
+            _ => Vec::new(),
+        })
+    }
+}
