@@ -174,6 +174,18 @@ async fn the_demo_tongguan_consultation_starts_finished_with_its_table_published
         "{rows:?}"
     );
     assert!(page.text("#text-title + p").contains("我们就《中共铜官区委"), "{}", page.text("#text-title + p"));
+    // seeds/consultations.toml: 区科技局's other points and the rows the table leaves
+    // empty are undecided; the publishing form promises they read 未作处理.
+    let undecided = rows.iter().filter(|r| r.contains("未作处理")).count();
+    assert!(undecided >= 3, "{rows:?}");
+    assert!(page.select("th").iter().all(|th| !th.text().collect::<String>().trim().is_empty()));
+    // The table may use the screen's width, and its two regions have names of their own.
+    assert_eq!(page.select("main .wrap.wrap-wide").len(), 1);
+    let scroller = page.select(".table-scroll[role=region]");
+    assert_eq!(scroller.len(), 1);
+    let name = scroller[0].value().attr("aria-label").unwrap();
+    assert_ne!(name, page.text("#table-title"), "not the section's name again");
+    assert!(scroller[0].value().attr("aria-labelledby").is_none());
     // Not flagged as late on the dashboard, and no notice to anyone.
     app.create_user("root", Role::Admin);
     login_ok(&app, "root").await;
