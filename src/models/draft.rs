@@ -26,6 +26,12 @@ pub struct Draft {
     pub source_encoding: String,
     pub is_current: bool,
     pub created_at: NaiveDateTime,
+    /// 1 for the first version of a consultation's draft, then 2, 3 …
+    pub version_no: i32,
+    /// The 起草说明 published with this version.
+    pub explanation: Option<String>,
+    /// A revision whose matching the drafter has not yet confirmed; never shown to the public.
+    pub pending: bool,
     /// The draft's own 目录, exactly as in the file: shown as its table of contents, never a section.
     pub toc: Option<String>,
     /// A notice the file held before the draft (公告, 征求意见的通知), exactly as in the file.
@@ -61,6 +67,8 @@ struct NewDraft<'a> {
     source_encoding: &'a str,
     is_current: bool,
     created_at: NaiveDateTime,
+    version_no: i32,
+    pending: bool,
     toc: Option<&'a str>,
     notice: Option<&'a str>,
     notice_is_announcement: bool,
@@ -103,21 +111,7 @@ impl Draft {
             diesel::update(drafts::table.filter(drafts::consultation_id.eq(consultation_id)))
                 .set(drafts::is_current.eq(false))
                 .execute(conn)?;
-            let new_draft = NewDraft {
-                consultation_id,
-                version_label: source.version_label,
-                title: source.title,
-                source_name: source.file_name,
-                source_format: imported.format.code(),
-                source_encoding: imported.encoding,
-                is_current: true,
-                created_at: now,
-                toc: imported.toc.as_deref(),
-                notice: imported.notice.as_deref(),
-                notice_is_announcement: source.announce_notice && imported.notice.is_some(),
-            };
-            let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
-            insert_sections(conn, draft_id, &imported.sections)?;
+            let (draft_id, _) = Draft::insert(conn, consultation_id, source, imported, now, false)?;
             // The public list searches the current draft's text.
             crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
@@ -131,6 +125,41 @@ impl Draft {
             Some(draft) => DraftName::new(&draft.title, &draft.version_label),
             None => DraftName::new(&consultation.title, VersionLabel::ForComment.label()),
         })
+    }
+
+    /// Stores an imported draft as a new version waiting for its matching to be confirmed (not
+    /// current, not public); returns it with its sections' ids in document order. Call inside a
+    /// transaction.
+    pub(crate) fn insert(
+        conn: &mut Conn,
+        consultation_id: ConsultationId,
+        source: &DraftSource<'_>,
+        imported: &ImportedDraft,
+        now: NaiveDateTime,
+        pending: bool,
+    ) -> Result<(DraftId, Vec<SectionId>), AppError> {
+        let last: Option<i32> = drafts::table
+            .filter(drafts::consultation_id.eq(consultation_id))
+            .select(diesel::dsl::max(drafts::version_no))
+            .first(conn)?;
+        let new_draft = NewDraft {
+            consultation_id,
+            version_label: source.version_label,
+            title: source.title,
+            source_name: source.file_name,
+            source_format: imported.format.code(),
+            source_encoding: imported.encoding,
+            is_current: !pending,
+            created_at: now,
+            version_no: last.unwrap_or(0) + 1,
+            pending,
+            toc: imported.toc.as_deref(),
+            notice: imported.notice.as_deref(),
+            notice_is_announcement: source.announce_notice && imported.notice.is_some(),
+        };
+        let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
+        let ids = insert_sections(conn, draft_id, &imported.sections)?;
+        Ok((draft_id, ids))
     }
 
     /// The draft's sections and 目录 as the importer made them (or as corrected since).
@@ -164,7 +193,7 @@ impl Draft {
             .execute(conn)?;
         diesel::delete(sections::table.filter(sections::draft_id.eq(id))).execute(conn)?;
         diesel::update(drafts::table.find(id)).set(drafts::toc.eq(outline.toc.as_deref())).execute(conn)?;
-        insert_sections(conn, id, &outline.sections)
+        insert_sections(conn, id, &outline.sections).map(|_| ())
     }
 
     /// Whether the draft's notice is the consultation's 公告.
@@ -192,7 +221,8 @@ impl Draft {
 
 /// Inserts a draft's sections in order. Parents come before their children, so each parent's id
 /// is known in time.
-fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]) -> QueryResult<()> {
+/// Inserts a draft's sections in order; returns their ids in the same order.
+fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]) -> QueryResult<Vec<SectionId>> {
     let mut ids: Vec<SectionId> = Vec::with_capacity(sections.len());
     for (position, section) in sections.iter().enumerate() {
         let row = NewSection {
@@ -208,7 +238,7 @@ fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]
         };
         ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
     }
-    Ok(())
+    Ok(ids)
 }
 
 impl Section {

@@ -31,8 +31,7 @@ struct Session {
 
 impl Session {
     async fn new(app: &TestApp, actor: Actor, username: Option<&str>) -> Session {
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let client = crate::helpers::browser_client(&app.address);
         let session = Session { actor, client, address: app.address.clone() };
         if let Some(username) = username {
             let token = session.csrf("/staff/login").await.expect("a login form");

@@ -5,6 +5,7 @@
 //! each in a database of its own.
 
 mod agencies;
+mod audit;
 mod charts;
 mod cli;
 mod consultations;
@@ -26,4 +27,5 @@ mod staff_departments;
 mod staff_intake;
 mod staff_mail;
 mod storage;
+mod versions;
 mod wording;

@@ -136,6 +136,13 @@ async fn an_upload_shows_the_split_the_notice_and_the_toc_on_the_outline_page() 
     let third = page.select(".outline-editor > li")[5].text().collect::<String>();
     assert!(third.contains("犬只应当佩戴犬牌。"), "{third}");
     assert_eq!(page.text("label[for=announce]"), "把正文前的公告作为本次征求意见的公告");
+    // Only a run of chapters without text right after the preamble may end a 目录: 第一条 ends it.
+    let offered: Vec<_> = page
+        .select(".outline-editor > li")
+        .iter()
+        .map(|li| li.select(&selector("button[value=to_toc]")).count())
+        .collect();
+    assert_eq!(offered, [0, 1, 0, 0, 0, 0, 0, 0, 0]);
     assert!(page.select("#announce[checked]").is_empty(), "not ticked until the drafter ticks it");
     assert!(page.text(".outline-notice details").contains("意见可以通过电子邮件发送至 test@example.cn"));
     assert_eq!(page.texts(".toc-text p"), ["目录", "第一章 总则", "第二章 管理", "第三章 附则"]);

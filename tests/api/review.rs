@@ -343,7 +343,7 @@ async fn a_drafter_cannot_review_another_drafters_consultation() {
 }
 
 /// Cells of an exported table, whatever the format.
-fn cells(format: &str, bytes: &[u8]) -> Vec<Vec<String>> {
+pub fn cells(format: &str, bytes: &[u8]) -> Vec<Vec<String>> {
     match format {
         "csv" => {
             assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "CSV has a BOM for Excel");

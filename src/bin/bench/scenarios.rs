@@ -509,7 +509,13 @@ fn captchas(ctx: &Ctx<'_>, results: &mut Results, svc: &Service) -> anyhow::Resu
     let crate_rate = baselines::captcha_rate(Duration::from_secs(3))?;
     results.row(Row {
         requests_per_sec: Some(crate_rate),
-        ..Row::timed(backend, "baseline: captcha crate, one thread", 3.0, None, "draw + PNG + base64".into())
+        ..Row::timed(
+            backend,
+            "baseline: captcha crate, one thread",
+            3.0,
+            None,
+            "draw + the crate's own PNG + base64".into(),
+        )
     });
     let cores = procfs::cores();
     let parallel_rate = baselines::captcha_rate_parallel(cores, Duration::from_secs(3))?;
@@ -687,7 +693,9 @@ fn staff_cookie(addr: SocketAddr) -> anyhow::Result<String> {
         ("password", dataset::STAFF_PASSWORD),
         ("next", "/staff"),
     ])?;
-    let answer = service::http(addr, "POST", "/staff/login", &format!("Cookie: {cookie}\r\n"), Some(&body))?;
+    // A browser names the page's origin; staff POSTs without one are refused.
+    let headers = format!("Cookie: {cookie}\r\nOrigin: http://{addr}\r\n");
+    let answer = service::http(addr, "POST", "/staff/login", &headers, Some(&body))?;
     anyhow::ensure!(
         answer.status == 303,
         "login answered {}: {}",

@@ -95,6 +95,11 @@ pub async fn export(
     let c = consultation.clone();
     let draft = db::run(&state.pool, move |conn| Ok(Draft::name_for(conn, &c)?)).await?;
     let name = format!("{}{suffix}", draft.table_file_name());
+    if audience == Audience::Staff {
+        let subject = format!("第 {} 号（{}，{}）", consultation.id, query.layout, query.format);
+        let actor = Some((staff.user.id, staff.user.display_name.clone()));
+        super::audit(&state, actor, "", crate::models::audit::AuditAction::ExportWithContacts, subject).await?;
+    }
     Ok(streamed(&state.pool, &name, format, move |conn, out| {
         adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
     }))

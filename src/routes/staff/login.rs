@@ -6,11 +6,12 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{render_invalid, see_other};
+use super::{audit, render_invalid, see_other};
 use crate::auth::{Anonymous, CsrfForm, NoFields, safe_next, session_user};
 use crate::db;
 use crate::error::AppError;
 use crate::models::User;
+use crate::models::audit::{AuditAction, AuditEntry};
 use crate::models::staff_session::StaffSessionRecord;
 use crate::rate_limit::{ClientKey, Scope, hit};
 use crate::routes::render;
@@ -117,11 +118,13 @@ pub async fn login(
             .await?;
             session.begin(&user, &session_id, Utc::now())?;
             tracing::info!(user_id = %user.id, "staff login");
+            audit(&state, Some((user.id, user.display_name.clone())), "", AuditAction::Login, String::new()).await?;
             return Ok(see_other(&next));
         }
         Some(_) => DEACTIVATED,
         None => WRONG_CREDENTIALS,
     };
+    audit(&state, None, &username, AuditAction::LoginFailed, String::new()).await?;
     tracing::info!("refused a staff login");
     render_invalid(&LoginPage { csrf: session.csrf_token()?, username, next, error: Some(error), notice: None })
 }
@@ -134,8 +137,18 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     let session = posted.user.0;
     if let Some(session_id) = session.session_id() {
-        db::run(&state.pool, move |conn| Ok(StaffSessionRecord::end(conn, &session_id, Utc::now().naive_utc())?))
-            .await?;
+        let who = session.user(Utc::now())?.map(|u| u.id);
+        db::run(&state.pool, move |conn| {
+            let now = Utc::now().naive_utc();
+            if StaffSessionRecord::end(conn, &session_id, now)? > 0
+                && let Some(id) = who
+            {
+                let name = User::find(conn, id)?.display_name;
+                AuditEntry::record(conn, Some(id), &name, AuditAction::Logout, "", now)?;
+            }
+            Ok(())
+        })
+        .await?;
     }
     session.end();
     Ok(see_other("/staff/login?done=logout"))
@@ -152,6 +165,8 @@ pub async fn logout_everywhere(
     let ended =
         db::run(&state.pool, move |conn| Ok(StaffSessionRecord::end_all(conn, id, Utc::now().naive_utc())?)).await?;
     tracing::info!(user_id = %id, ended, "staff logged out everywhere");
+    let subject = format!("结束 {ended} 个会话");
+    audit(&state, Some((id, staff.user.display_name.clone())), "", AuditAction::LogoutEverywhere, subject).await?;
     staff.session.end();
     Ok(see_other("/staff/login?done=everywhere"))
 }
