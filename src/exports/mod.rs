@@ -39,6 +39,9 @@ pub struct ExportOptions {
     pub audience: Audience,
     /// The drafter's own title for the table, instead of the layout's.
     pub title: Option<String>,
+    /// What an undecided opinion's decision reads, when not the layout's own (blank, as the
+    /// printed tables leave it): the feedback page says 「未作处理」.
+    pub undecided: Option<&'static str>,
 }
 
 /// Writes `data` as an adoption table. Rows are produced and written one at a time: CSV, JSON

@@ -57,6 +57,7 @@ pub struct RowMaker<'l> {
     layout: &'l Layout,
     columns: Vec<Column>,
     mask: MaskStyle,
+    undecided: &'static str,
 }
 
 impl<'l> RowMaker<'l> {
@@ -65,7 +66,8 @@ impl<'l> RowMaker<'l> {
             Audience::Public => layout.mask,
             Audience::Staff => MaskStyle::None,
         };
-        RowMaker { layout, columns: visible_columns(layout, opts.audience), mask }
+        let undecided = opts.undecided.unwrap_or(layout.labels.undecided);
+        RowMaker { layout, columns: visible_columns(layout, opts.audience), mask, undecided }
     }
 
     /// The cells of row `seq` (1-based) for `group`, which must not be empty.
@@ -79,7 +81,10 @@ impl<'l> RowMaker<'l> {
             Field::Seq => seq.to_string(),
             Field::Author => self.author(group[0]),
             Field::Body => joined(group.iter().map(|o| o.body.as_str()), join),
-            Field::Decision => self.layout.labels.label(aggregate(group)).to_owned(),
+            Field::Decision => match aggregate(group) {
+                None => self.undecided.to_owned(),
+                decision => self.layout.labels.label(decision).to_owned(),
+            },
             Field::Reason => reasons(group, join),
             Field::DecisionAndReason => self.decision_and_reason(group),
             Field::Channel => distinct(group.iter().map(|o| o.channel.as_str()), join),
@@ -115,7 +120,7 @@ impl<'l> RowMaker<'l> {
     /// Empty while undecided: a reason without a decision is still a draft.
     fn decision_and_reason(&self, group: &[&OpinionRecord]) -> String {
         let Some(decision) = aggregate(group) else {
-            return self.layout.labels.undecided.to_owned();
+            return self.undecided.to_owned();
         };
         let label = self.layout.labels.label(Some(decision));
         match reasons(group, self.layout.joiner) {
@@ -304,7 +309,7 @@ mod tests {
     use crate::exports::layout::layout;
 
     fn opts(audience: Audience, grouping: Option<Grouping>) -> ExportOptions {
-        ExportOptions { grouping, audience, title: None }
+        ExportOptions { grouping, audience, title: None, undecided: None }
     }
 
     fn with(decisions: &[Option<AdoptionStatus>]) -> Vec<OpinionRecord> {
@@ -440,7 +445,9 @@ mod tests {
         assert_eq!(m.row(1, &[&p])[2], "采纳");
         p.decision = None;
         p.reason = Some("草稿".into());
-        assert_eq!(m.row(1, &[&p])[2], "");
+        assert_eq!(m.row(1, &[&p])[2], "", "blank, as printed tables leave it");
+        let page = RowMaker::new(&l, &ExportOptions { undecided: Some("未作处理"), ..opts(Audience::Public, None) });
+        assert_eq!(page.row(1, &[&p])[2], "未作处理");
     }
 
     #[test]

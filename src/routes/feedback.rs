@@ -45,7 +45,8 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
         let counts = FeedbackCounts::load(conn, id)?;
         let quiet = Invitation::quiet_departments(conn, id)?;
         let layout = default_layout();
-        let opts = public_options(&consultation, &layout);
+        // The publishing form promises undecided opinions read 未作处理 on this page.
+        let opts = ExportOptions { undecided: Some("未作处理"), ..public_options(&consultation, &layout) };
         let adoption = match consultation.feedback_published_at {
             Some(_) => Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
             None => None,
@@ -94,7 +95,7 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
 /// the drafter gave it when the layout is the one the feedback page shows.
 fn public_options(consultation: &Consultation, layout: &Layout) -> ExportOptions {
     let own = consultation.feedback_table_title.clone().filter(|_| layout.key == default_layout().key);
-    ExportOptions { grouping: None, audience: Audience::Public, title: own }
+    ExportOptions { grouping: None, audience: Audience::Public, title: own, undecided: None }
 }
 
 #[derive(Deserialize)]

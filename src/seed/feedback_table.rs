@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::Conn;
-use crate::db::schema::invitations;
+use crate::db::schema::{consultations, invitations};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Actor;
 use crate::domain::decision::Decision;
@@ -17,9 +17,10 @@ use crate::domain::source::{Channel, Source};
 use crate::domain::window::china_midnight_utc;
 use crate::drafts::refs::{SectionRef, resolve};
 use crate::error::AppError;
-use crate::models::Section;
 use crate::models::department::{Department, DepartmentForm};
+use crate::models::feedback::FeedbackCounts;
 use crate::models::opinion::NewOpinion;
+use crate::models::{Consultation, Draft, Section};
 use crate::services::decisions::decide;
 use crate::text::normalise::fingerprint;
 
@@ -29,6 +30,9 @@ pub struct FeedbackTable {
     /// The table's title line; the table follows it.
     pub title: String,
     pub invited_on: NaiveDate,
+    /// The day the feedback was published (China time): the consultation is loaded as
+    /// finished (已反馈), its table published with the text the feedback form offers.
+    pub published_on: NaiveDate,
     /// Department → the (1-based) point its row's decision belongs to, when a row holds several.
     #[serde(default)]
     pub decision_points: HashMap<String, usize>,
@@ -181,6 +185,23 @@ pub fn load(
             }
         }
     }
+    publish(conn, table, consultation_id, now)
+}
+
+/// Publishes the feedback as the real page shows it: the table under its printed heading,
+/// after the text a drafter is offered for these counts.
+fn publish(conn: &mut Conn, table: &FeedbackTable, id: ConsultationId, now: NaiveDateTime) -> Result<(), AppError> {
+    let consultation = Consultation::find(conn, id)?;
+    let tally = FeedbackCounts::load(conn, id)?.tally();
+    let text =
+        Draft::name_for(conn, &consultation)?.feedback_text(consultation.starts_on, consultation.ends_on, &tally);
+    diesel::update(consultations::table.find(id))
+        .set((
+            consultations::feedback_text.eq(text),
+            consultations::feedback_published_at.eq(china_midnight_utc(table.published_on)),
+            consultations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

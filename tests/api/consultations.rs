@@ -12,9 +12,9 @@ async fn the_home_page_lists_every_demo_consultation_with_window_and_status() {
     let tongguan = cards.iter().find(|c| c.contains("五大发展行动计划")).expect("the Tongguan consultation");
     assert!(tongguan.contains("中共铜官区委 铜官区人民政府"), "{tongguan}");
     assert!(tongguan.contains("2018-01-08 至 2018-01-15"), "{tongguan}");
-    assert!(tongguan.contains("已结束"), "{tongguan}");
+    assert!(tongguan.contains("已反馈"), "the demo's finished consultation: {tongguan}");
     let statuses = page.texts(".status");
-    for status in ["未开始", "征集中", "已结束"] {
+    for status in ["未开始", "征集中", "已结束", "已反馈"] {
         assert!(statuses.iter().any(|s| s == status), "no {status} among {statuses:?}");
     }
 }

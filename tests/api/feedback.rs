@@ -154,3 +154,43 @@ async fn departments_that_answered_no_opinion_or_kept_silent_are_in_the_table_an
     assert_eq!(table.len(), 8);
     assert_eq!(table[7], "8区审计局逾期未反馈（视为无意见）");
 }
+
+#[actix_web::test]
+async fn the_demo_tongguan_consultation_starts_finished_with_its_table_published() {
+    let app = spawn_seeded_app().await;
+    let list = app.page("/").await;
+    assert!(
+        list.texts(".status").iter().any(|s| s == "已反馈"),
+        "the list shows one finished consultation: {:?}",
+        list.texts(".status")
+    );
+    let page = app.page("/consultations/1/feedback").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text(".muted").contains("公布时间 2018-01-16"), "{}", page.text(".muted"));
+    // Read from the table at the end of seeds/raw/003: 区科技局's decision and reason.
+    let rows = page.texts("table tbody tr");
+    assert!(
+        rows.iter().any(|r| r.contains("区科技局") && r.contains("部分采纳") && r.contains("应由区科技局牵头抓总")),
+        "{rows:?}"
+    );
+    assert!(page.text("#text-title + p").contains("我们就《中共铜官区委"), "{}", page.text("#text-title + p"));
+    // seeds/consultations.toml: 区科技局's other points and the rows the table leaves
+    // empty are undecided; the publishing form promises they read 未作处理.
+    let undecided = rows.iter().filter(|r| r.contains("未作处理")).count();
+    assert!(undecided >= 3, "{rows:?}");
+    assert!(page.select("th").iter().all(|th| !th.text().collect::<String>().trim().is_empty()));
+    // The table may use the screen's width, and its two regions have names of their own.
+    assert_eq!(page.select("main .wrap.wrap-wide").len(), 1);
+    let scroller = page.select(".table-scroll[role=region]");
+    assert_eq!(scroller.len(), 1);
+    let name = scroller[0].value().attr("aria-label").unwrap();
+    assert_ne!(name, page.text("#table-title"), "not the section's name again");
+    assert!(scroller[0].value().attr("aria-labelledby").is_none());
+    // Not flagged as late on the dashboard, and no notice to anyone.
+    app.create_user("root", Role::Admin);
+    login_ok(&app, "root").await;
+    let dashboard = app.page("/staff").await;
+    let rows = dashboard.texts("tbody tr");
+    let tongguan = rows.iter().find(|r| r.contains("五大发展行动计划")).expect("the Tongguan row");
+    assert!(tongguan.contains("已反馈") && !tongguan.contains("反馈逾期"), "{tongguan}");
+}

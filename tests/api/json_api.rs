@@ -33,8 +33,8 @@ async fn consultations_and_their_drafts_can_be_read_as_json() {
     assert_eq!(list["total"], 5);
     let (status, tongguan) = get_json(&app, "/api/v1/consultations/1").await;
     assert_eq!(status, 200);
-    assert_eq!(tongguan["status"], "closed");
-    assert_eq!(tongguan["status_label"], "已结束");
+    assert_eq!(tongguan["status"], "feedback_published");
+    assert_eq!(tongguan["status_label"], "已反馈");
     assert_eq!(tongguan["starts_on"], "2018-01-08");
     let sections = tongguan["draft"]["sections"].as_array().unwrap();
     let item = sections.iter().find(|s| s["anchor"] == "5-1").unwrap();

@@ -90,7 +90,7 @@ pub async fn export(
     let audience = if query.audience == "staff" { Audience::Staff } else { Audience::Public };
     let title = own_title(&query.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
     let consultation = staff.consultation(&state, id.into_inner()).await?;
-    let opts = ExportOptions { grouping, audience, title };
+    let opts = ExportOptions { grouping, audience, title, undecided: None };
     let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
     let c = consultation.clone();
     let draft = db::run(&state.pool, move |conn| Ok(Draft::name_for(conn, &c)?)).await?;
