@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, MIME_VERSION_1_0};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 use tokio::sync::Notify;
@@ -24,6 +24,8 @@ enum Delivery {
 pub struct Mailer {
     delivery: Delivery,
     from: Mailbox,
+    /// The right-hand side of every Message-ID: the site's own host name.
+    domain: String,
 }
 
 impl Mailer {
@@ -51,7 +53,7 @@ impl Mailer {
                 Delivery::Files(FileTransport::new(&settings.outbox_dir))
             }
         };
-        Ok(Mailer { delivery, from })
+        Ok(Mailer { delivery, from, domain: site_domain(&settings.public_url) })
     }
 
     /// One line for the start-up message.
@@ -66,6 +68,8 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)
+            .message_id(Some(message_id(mail, &self.domain)))
+            .header(MIME_VERSION_1_0)
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())
             .map_err(|e| format!("邮件无法生成：{e}"))?;
@@ -74,6 +78,26 @@ impl Mailer {
             Delivery::Files(files) => files.send(&message).map(|_| ()).map_err(|e| format!("写入文件失败：{e}")),
         }
     }
+}
+
+/// The host name of the site's public address (`https://zhengqiu.example.gov.cn:8443/x`
+/// gives `zhengqiu.example.gov.cn`), for Message-IDs; `localhost` if there is none.
+pub fn site_domain(public_url: &str) -> String {
+    let rest = public_url.split_once("://").map_or(public_url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    // An IPv6 literal is no dot-atom: such a site gets `localhost`.
+    let host = if authority.starts_with('[') { "" } else { authority.split(':').next().unwrap_or_default() };
+    let host: String = host.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')).collect();
+    let host = host.trim_matches('.').to_ascii_lowercase();
+    if host.is_empty() { "localhost".to_owned() } else { host }
+}
+
+/// The Message-ID of an outbox row: made from the row alone (its id and the moment it was
+/// queued), so a redelivery after a crash is recognisably the same message, and distinct
+/// from every other row's, also across a database that was set up again.
+pub fn message_id(mail: &OutboxMail, domain: &str) -> String {
+    format!("<zhengqiu.{}.{}@{domain}>", mail.id, mail.created_at.and_utc().timestamp_micros())
 }
 
 /// How mail is delivered with these settings, in Chinese, for the start-up message and
@@ -121,8 +145,8 @@ impl Worker {
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let mut sent = 0;
         loop {
-            let batch =
-                db::run(&self.pool, |conn| Ok(OutboxMail::claim_due(conn, Utc::now().naive_utc(), 20)?)).await?;
+            // One mail at a time, so that its short lease covers only its own delivery.
+            let batch = db::run(&self.pool, |conn| Ok(OutboxMail::claim_due(conn, Utc::now().naive_utc(), 1)?)).await?;
             if batch.is_empty() {
                 return Ok(sent);
             }
@@ -216,6 +240,15 @@ pub fn redact_addresses(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_site_domain_is_the_public_address_host() {
+        assert_eq!(site_domain("https://zhengqiu.example.gov.cn"), "zhengqiu.example.gov.cn");
+        assert_eq!(site_domain("https://Yijian.Example.GOV.cn:8443/zq/"), "yijian.example.gov.cn");
+        assert_eq!(site_domain("http://127.0.0.1:9000"), "127.0.0.1");
+        assert_eq!(site_domain("http://[::1]:9000"), "localhost");
+        assert_eq!(site_domain(""), "localhost");
+    }
 
     #[test]
     fn server_errors_lose_the_addresses_they_quote() {

@@ -8,8 +8,11 @@ use crate::db::Conn;
 use crate::db::schema::outbox;
 use crate::domain::ids::OutboxId;
 
-/// A delivery attempt may take this long before another instance may try the same mail.
-const LEASE_SECONDS: i64 = 300;
+/// A delivery attempt may take this long before another instance may try the same mail:
+/// mail claimed by an instance that died is sent by another within about a minute. The
+/// worker claims one mail at a time and the SMTP timeout is 20 s, so a live sender is
+/// well inside its lease.
+pub const LEASE_SECONDS: i64 = 60;
 
 /// Where a mail is in its delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]

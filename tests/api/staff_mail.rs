@@ -106,3 +106,77 @@ async fn a_letter_the_mail_server_refuses_is_kept_failed_shown_to_staff_and_sent
     let again = app.follow(app.post_with_csrf("/staff/mail", &retry, &[]).await).await;
     assert!(again.text(".flash").contains("无需重新发送"));
 }
+
+/// A mail to queue in a test.
+fn test_mail(recipient: &str, subject: &str) -> zhengqiu::models::outbox::NewMail {
+    zhengqiu::models::outbox::NewMail {
+        kind: zhengqiu::models::outbox::MailKind::Receipt,
+        recipient: recipient.to_owned(),
+        subject: subject.to_owned(),
+        body: "您的意见已收到。".to_owned(),
+    }
+}
+
+#[actix_web::test]
+async fn mail_claimed_by_a_sender_that_died_is_sent_once_within_a_minute() {
+    use zhengqiu::models::outbox::OutboxMail;
+    let app = crate::helpers::spawn_app().await;
+    let mut conn = app.conn();
+    // Tomorrow, so that the app's own worker leaves this mail to the test.
+    let start = Utc::now().naive_utc() + chrono::Duration::days(1);
+    test_mail("a@example.com", "回执").enqueue(&mut conn, start).unwrap();
+    let claimed = OutboxMail::claim_due(&mut conn, start, 10).unwrap();
+    assert_eq!(claimed.len(), 1, "the due mail is claimed");
+    // The claiming sender dies here. While its lease runs nobody else takes the mail …
+    let later = |s: i64| start + chrono::Duration::seconds(s);
+    assert!(OutboxMail::claim_due(&mut conn, later(30), 10).unwrap().is_empty(), "no second sender after 30 s");
+    // … and after about a minute another sender does, once.
+    let again = OutboxMail::claim_due(&mut conn, later(61), 10).unwrap();
+    assert_eq!(again.iter().map(|m| m.id).collect::<Vec<_>>(), [claimed[0].id], "claimed again after 61 s");
+    assert!(OutboxMail::claim_due(&mut conn, later(62), 10).unwrap().is_empty(), "by one sender only");
+    OutboxMail::mark_sent(&mut conn, &again[0], later(63)).unwrap();
+    assert!(OutboxMail::claim_due(&mut conn, later(3600), 10).unwrap().is_empty(), "sent mail is never claimed");
+}
+
+#[actix_web::test]
+async fn every_mail_has_its_own_stable_message_id_a_date_and_mime_version_and_a_dead_senders_mail_goes_once() {
+    use zhengqiu::models::outbox::OutboxMail;
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|s| {
+        with_smtp(smtp.port)(s);
+        s.public_url = "https://zhengqiu.example.gov.cn:8443/".to_owned();
+    })
+    .await;
+    // A sender claimed this mail 61 s ago and died before sending it.
+    let claimed_at = Utc::now().naive_utc() - chrono::Duration::seconds(61);
+    let orphan = app
+        .conn()
+        .transaction::<_, diesel::result::Error, _>(|conn| {
+            test_mail("orphan@example.com", "孤儿邮件").enqueue(conn, claimed_at)?;
+            OutboxMail::claim_due(conn, claimed_at, 10)
+        })
+        .unwrap();
+    assert_eq!(orphan.len(), 1);
+    test_mail("fresh@example.com", "新邮件").enqueue(&mut app.conn(), Utc::now().naive_utc()).unwrap();
+
+    let messages = smtp.wait_for(2).await;
+    app.wait_for_outbox_to_settle().await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    let messages = if messages.len() == 2 { smtp.messages() } else { messages };
+    let subjects: Vec<&str> = messages.iter().map(|m| m.subject().unwrap_or_default()).collect();
+    assert_eq!(subjects.len(), 2, "each mail exactly once: {subjects:?}");
+    assert!(subjects.contains(&"孤儿邮件") && subjects.contains(&"新邮件"), "{subjects:?}");
+
+    let ids: Vec<String> = messages.iter().map(|m| m.message_id().expect("a Message-ID").to_owned()).collect();
+    assert_ne!(ids[0], ids[1], "two mails, two Message-IDs");
+    for (message, id) in messages.iter().zip(&ids) {
+        assert!(id.ends_with("@zhengqiu.example.gov.cn"), "the site's domain: {id}");
+        assert!(message.date().is_some(), "a Date header");
+        let version = message.header_raw("MIME-Version").expect("a MIME-Version header");
+        assert_eq!(version.trim(), "1.0");
+    }
+    // The Message-ID comes from the outbox row, so a redelivery would carry the same one.
+    let orphan_message = messages.iter().position(|m| m.subject() == Some("孤儿邮件")).unwrap();
+    let expected = zhengqiu::mail::message_id(&orphan[0], "zhengqiu.example.gov.cn");
+    assert_eq!(format!("<{}>", ids[orphan_message]), expected);
+}
