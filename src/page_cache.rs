@@ -71,7 +71,7 @@ impl PageCache {
         let prefix = format!("/consultations/{id}");
         if let Ok(mut entries) = self.entries.write() {
             // Lists (`/`, `/?page=2`, an agency's page) show the opinion counts too.
-            entries.retain(|key, _| !is_list(key) && !(key == &prefix || key.starts_with(&format!("{prefix}/"))));
+            entries.retain(|key, _| !(is_list(key) || key == &prefix || key.starts_with(&format!("{prefix}/"))));
         }
     }
 

@@ -309,7 +309,7 @@ pub async fn update(
     };
     let id = overview.consultation.id;
     let now = Utc::now().naive_utc();
-    db::run(&state.pool, move |conn| Ok(Consultation::update_details(conn, id, &details, owner, now)?)).await?;
+    db::run(&state.pool, move |conn| Consultation::update_details(conn, id, &details, owner, now)).await?;
     state.pages.forget_all();
     staff.session.flash(false, "已保存修改。")?;
     Ok(see_other(&format!("/staff/consultations/{id}")))
