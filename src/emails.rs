@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::domain::wording::DraftName;
 use crate::models::outbox::{MailKind, NewMail};
 
 /// The receipt a citizen gets when the contact they left is an e-mail address.
@@ -9,7 +10,7 @@ use crate::models::outbox::{MailKind, NewMail};
 #[template(path = "emails/receipt.txt", escape = "none")]
 pub struct ReceiptMail<'a> {
     pub name: &'a str,
-    pub consultation_title: &'a str,
+    pub draft: &'a DraftName,
     pub issuer: &'a str,
     pub section_title: &'a str,
     pub received_at: &'a str,
@@ -34,7 +35,9 @@ impl ReceiptMail<'_> {
 #[template(path = "emails/invitation.txt", escape = "none")]
 pub struct InvitationMail<'a> {
     pub department: &'a str,
-    pub title: &'a str,
+    pub draft: &'a DraftName,
+    /// The letter's opening, as the drafter wrote it (or [`DraftName::letter_opening`]).
+    pub opening: &'a str,
     pub issuer: &'a str,
     pub deadline: &'a str,
     pub link: &'a str,
@@ -46,7 +49,7 @@ pub struct InvitationMail<'a> {
 #[template(path = "emails/reminder.txt", escape = "none")]
 pub struct ReminderMail<'a> {
     pub department: &'a str,
-    pub title: &'a str,
+    pub draft: &'a DraftName,
     pub issuer: &'a str,
     pub deadline: &'a str,
     pub link: &'a str,
@@ -63,14 +66,14 @@ fn to_each(kind: MailKind, recipients: &[&str], subject: String, body: String) -
 
 impl InvitationMail<'_> {
     pub fn to_mails(&self, recipients: &[&str]) -> Result<Vec<NewMail>, askama::Error> {
-        let subject = format!("【征求意见函】关于征求《{}》意见的函", self.title);
+        let subject = format!("【征求意见函】{}", self.draft.letter_title());
         Ok(to_each(MailKind::Invitation, recipients, subject, self.render()?))
     }
 }
 
 impl ReminderMail<'_> {
     pub fn to_mails(&self, recipients: &[&str]) -> Result<Vec<NewMail>, askama::Error> {
-        let subject = format!("【提醒】请于{}前反馈对《{}》的意见", self.deadline, self.title);
+        let subject = format!("【提醒】请于{}前反馈对{}的意见", self.deadline, self.draft.quoted());
         Ok(to_each(MailKind::Reminder, recipients, subject, self.render()?))
     }
 }
@@ -88,7 +91,7 @@ pub struct NoticeItem {
 #[template(path = "emails/feedback_notice.txt", escape = "none")]
 pub struct FeedbackNotice<'a> {
     pub name: &'a str,
-    pub title: &'a str,
+    pub draft: &'a DraftName,
     pub issuer: &'a str,
     pub feedback_url: &'a str,
     pub items: Vec<NoticeItem>,
@@ -99,7 +102,7 @@ impl FeedbackNotice<'_> {
         Ok(NewMail {
             kind: MailKind::FeedbackNotice,
             recipient: recipient.to_owned(),
-            subject: format!("【意见反馈】“{}”的意见采纳情况已公布", self.title),
+            subject: format!("【意见反馈】{}的意见采纳情况已公布", self.draft.quoted()),
             body: self.render()?,
         })
     }
@@ -107,7 +110,8 @@ impl FeedbackNotice<'_> {
 
 /// Composes the 征求意见函 for each department of an invitation round.
 pub fn invitation_letters<'a>(
-    title: &'a str,
+    draft: &'a DraftName,
+    opening: &'a str,
     issuer: &'a str,
     deadline: chrono::NaiveDate,
     public_url: &'a str,
@@ -116,7 +120,8 @@ pub fn invitation_letters<'a>(
     move |department, token| {
         let letter = InvitationMail {
             department: &department.name,
-            title,
+            draft,
+            opening,
             issuer,
             deadline: &deadline.to_string(),
             link: &crate::links::reply_url(public_url, token),

@@ -206,6 +206,92 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A JSON request body the API could not read: a Chinese message in `detail`, and where the
+/// parser stopped in `line` and `column` (1-based), so that no parser wording reaches the client.
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable JSON body ({kind:?} at {line}:{column})")]
+pub struct MalformedJson {
+    pub kind: MalformedKind,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// What was wrong with a JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MalformedKind {
+    /// Not JSON at all, or broken syntax.
+    Syntax,
+    /// The body ended in the middle of a value.
+    Truncated,
+    /// Valid JSON, but a field has the wrong type or a required one is missing.
+    Fields,
+    /// Not sent as `application/json`.
+    ContentType,
+    /// The body could not be read.
+    Body,
+}
+
+impl MalformedJson {
+    /// Sorts the error actix gives for a JSON body that could not be extracted.
+    pub fn from_payload(err: &actix_web::error::JsonPayloadError) -> MalformedJson {
+        use actix_web::error::JsonPayloadError as E;
+        match err {
+            E::Deserialize(e) => {
+                let kind = match e.classify() {
+                    serde_json::error::Category::Eof => MalformedKind::Truncated,
+                    serde_json::error::Category::Data => MalformedKind::Fields,
+                    _ => MalformedKind::Syntax,
+                };
+                MalformedJson { kind, line: e.line(), column: e.column() }
+            }
+            E::ContentType => MalformedJson { kind: MalformedKind::ContentType, line: 0, column: 0 },
+            _ => MalformedJson { kind: MalformedKind::Body, line: 0, column: 0 },
+        }
+    }
+
+    /// The message for the client, in Chinese.
+    pub fn detail(&self) -> String {
+        let at = if self.line > 0 {
+            format!("（第 {} 行第 {} 列附近）", self.line, self.column)
+        } else {
+            String::new()
+        };
+        match self.kind {
+            MalformedKind::Syntax => format!("请求内容不是有效的 JSON{at}，请检查括号、引号和逗号。"),
+            MalformedKind::Truncated => format!("请求内容不完整：JSON 在结尾前中断{at}。"),
+            MalformedKind::Fields => format!("请求内容的 JSON 中有字段缺失或类型不符{at}，请对照接口说明填写。"),
+            MalformedKind::ContentType => {
+                "请以 application/json 格式（Content-Type: application/json）发送请求内容。".to_owned()
+            }
+            MalformedKind::Body => "未能读取请求内容，请重新发送。".to_owned(),
+        }
+    }
+}
+
+impl ResponseError for MalformedJson {
+    fn status_code(&self) -> StatusCode {
+        match self.kind {
+            MalformedKind::ContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let mut problem = serde_json::json!({
+            "type": "about:blank",
+            "title": "请求有误",
+            "status": status.as_u16(),
+            "detail": self.detail(),
+        });
+        if self.line > 0 {
+            problem["line"] = self.line.into();
+            problem["column"] = self.column.into();
+        }
+        HttpResponse::build(status).content_type("application/problem+json").json(problem)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::result::{DatabaseErrorKind, Error};
@@ -214,6 +300,15 @@ mod tests {
 
     fn db_error(kind: DatabaseErrorKind, message: &str) -> AppError {
         AppError::from(Error::DatabaseError(kind, Box::new(message.to_owned())))
+    }
+
+    #[test]
+    fn a_json_syntax_error_is_explained_in_chinese_with_its_position_apart() {
+        let parse = serde_json::from_str::<serde_json::Value>("{\n  \"name\": \"张三\",\n  oops\n}").unwrap_err();
+        let err = MalformedJson::from_payload(&actix_web::error::JsonPayloadError::Deserialize(parse));
+        assert_eq!((err.kind, err.line, err.column), (MalformedKind::Syntax, 3, 3));
+        assert_eq!(err.detail(), "请求内容不是有效的 JSON（第 3 行第 3 列附近），请检查括号、引号和逗号。");
+        assert!(!err.detail().is_ascii() && !err.detail().contains("error"));
     }
 
     #[test]

@@ -77,9 +77,10 @@ pub fn send_reminders(conn: &mut Conn, now: DateTime<Utc>, days: i64, public_url
                 return Ok(false);
             }
             let token = Invitation::add_token(conn, id, TokenPurpose::Reminder, naive_now)?;
+            let draft = crate::models::Draft::name_for(conn, &consultation)?;
             let mail = ReminderMail {
                 department: &department.name,
-                title: &consultation.title,
+                draft: &draft,
                 issuer: &consultation.issuer,
                 deadline: &deadline.to_string(),
                 link: &reply_url(public_url, &token),

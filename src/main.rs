@@ -97,6 +97,9 @@ enum Command {
         /// below it the command exits with status 1.
         #[arg(long, default_value_t = 98.0)]
         threshold: f64,
+        /// Print the command's peak resident memory at the end (Linux).
+        #[arg(long)]
+        peak_memory: bool,
     },
     /// Staff accounts: `user add` creates one (the first administrator, say), `user list` lists them.
     User {
@@ -181,6 +184,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             notice_from_file,
             check: None,
             threshold: _,
+            peak_memory,
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取文件 {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -204,16 +208,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     None => ConsultationWindow::standard_from(start),
                 };
                 let title = title.or(imported.title.clone()).unwrap_or_else(|| name.clone());
-                create_consultation(
-                    &settings,
-                    &imported,
-                    &title,
-                    &issuer,
-                    window,
-                    short_period_reason.as_deref(),
-                    &name,
-                    notice_from_file,
-                )?;
+                let source = DraftSource {
+                    version_label: "征求意见稿",
+                    title: &title,
+                    file_name: &name,
+                    announce_notice: notice_from_file,
+                };
+                create_consultation(&settings, &imported, &source, &issuer, window, short_period_reason.as_deref())?;
+            }
+            if peak_memory {
+                drop(imported);
+                drop(bytes);
+                match peak_resident_mib() {
+                    Some(mib) => println!("内存峰值：{mib} MiB"),
+                    None => println!("内存峰值：无法读取（仅支持 Linux）"),
+                }
             }
             Ok(())
         }
@@ -309,11 +318,8 @@ fn print_outline(imported: &drafts::ImportedDraft) {
     for section in &imported.sections {
         let indent = "  ".repeat(usize::from(section.level.saturating_sub(1)));
         let chars = section.text.chars().count();
-        let title = match (section.number.as_str(), section.heading.as_str()) {
-            // The text before the first heading has neither: it is the preamble.
-            ("", "") => "前言".to_owned(),
-            (number, heading) => format!("{number}{heading}"),
-        };
+        // The text before the first heading has neither number nor heading: it is the preamble.
+        let title = zhengqiu::models::draft::section_title(&section.number, &section.heading);
         println!("{indent}{title}  （{chars} 字）");
     }
 }
@@ -382,6 +388,14 @@ fn check_outline(file: &std::path::Path, expected: &std::path::Path, threshold: 
     }
 }
 
+/// This process's peak resident size in MiB (VmHWM in /proc/self/status, Linux only).
+fn peak_resident_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.div_ceil(1024))
+}
+
 /// A connection to the configured database.
 fn connect(settings: &Settings) -> anyhow::Result<db::Conn> {
     db::connect(&settings.database_url).with_context(|| format!("无法连接数据库 {}", settings.database_url))
@@ -401,16 +415,17 @@ fn spinner(message: impl Into<std::borrow::Cow<'static, str>>) -> ProgressBar {
     bar
 }
 
+/// Stores `imported` as a new unpublished consultation; `source` names its title, file and
+/// whether the notice before the draft is its 公告.
 fn create_consultation(
     settings: &Settings,
     imported: &drafts::ImportedDraft,
-    title: &str,
+    source: &DraftSource<'_>,
     issuer: &str,
     window: ConsultationWindow,
     short_period_reason: Option<&str>,
-    file_name: &str,
-    announce_notice: bool,
 ) -> anyhow::Result<()> {
+    let title = source.title;
     let mut conn = open_database(settings)?;
     let now = Utc::now().naive_utc();
     let bar = spinner("正在保存征求意见稿…");
@@ -430,8 +445,7 @@ fn create_consultation(
             owner_id: None,
         }
         .insert(conn)?;
-        let source = DraftSource { version_label: "征求意见稿", title, file_name, announce_notice };
-        Draft::create(conn, id, &source, imported, now)?;
+        Draft::create(conn, id, source, imported, now)?;
         Ok(id)
     })
     .map_err(|e| anyhow::anyhow!("{e:#}"))?;

@@ -84,6 +84,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::feeds::agency_consultations)
         .service(routes::feeds::agency_feedback)
         .service(routes::feeds::sitemap)
+        .service(routes::versions::show)
+        .service(routes::versions::compare)
         .service(routes::feedback::show)
         .service(routes::feedback::table)
         .service(routes::opinions::new)
@@ -98,6 +100,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::login::login_form)
                 .service(routes::staff::login::login)
                 .service(routes::staff::login::logout)
+                .service(routes::staff::login::logout_everywhere)
                 .service(routes::staff::dashboard::index)
                 .service(routes::staff::consultations::new_form)
                 .service(routes::staff::consultations::create)
@@ -106,6 +109,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::consultations::publish)
                 .service(routes::staff::consultations::withdraw)
                 .service(routes::staff::drafts::upload_form)
+                .service(routes::staff::change_table::show)
+                .service(routes::staff::change_table::download)
+                .service(routes::staff::versions::list)
+                .service(routes::staff::versions::save_explanation)
+                .service(routes::staff::versions::upload)
+                .service(routes::staff::versions::matching)
+                .service(routes::staff::versions::save_matching)
                 .service(routes::staff::drafts::upload)
                 .service(routes::staff::outline::show)
                 .service(routes::staff::outline::update)
@@ -135,6 +145,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::intake::create)
                 .service(routes::staff::attachments::show)
                 .service(routes::staff::mail::index)
+                .service(routes::staff::audit::index)
+                .service(routes::staff::audit::download)
                 .service(routes::staff::mail::retry)
                 .service(routes::staff::agencies::index)
                 .service(routes::staff::agencies::create)
@@ -172,7 +184,10 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
                 | actix_web::error::JsonPayloadError::Overflow { .. } => {
                     AppError::PayloadTooLarge("提交的内容过长，请精简后再提交。".to_owned())
                 }
-                other => AppError::BadRequest(format!("请求内容不是有效的 JSON：{other}")),
+                other if req.path().starts_with("/api/") => {
+                    return crate::error::MalformedJson::from_payload(&other).into();
+                }
+                _ => AppError::BadRequest("请求内容不是有效的 JSON。".to_owned()),
             };
             error_for(req, err)
         }));
@@ -217,6 +232,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(extractor_config)
                 .wrap(auth::session::middleware(&session_settings))
+                .wrap(actix_web::middleware::from_fn({
+                    let public_url = session_settings.public_url.clone();
+                    move |req, next| auth::origin::check(public_url.clone(), req, next)
+                }))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

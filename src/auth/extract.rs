@@ -19,6 +19,7 @@ use crate::domain::agency::StaffAccess;
 use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
 use crate::models::agency::access_of;
+use crate::models::staff_session::StaffSessionRecord;
 use crate::models::{Consultation, User};
 use crate::state::AppState;
 
@@ -28,12 +29,20 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
 
 /// The active account the session belongs to, if any. A session whose account has been
 /// deactivated, removed, or given a new password is emptied.
-async fn session_user(req: &HttpRequest) -> Result<(Option<(User, StaffAccess)>, StaffSession), AppError> {
+pub(crate) async fn session_user(req: &HttpRequest) -> Result<(Option<(User, StaffAccess)>, StaffSession), AppError> {
     let session = StaffSession::of(req);
     let Some(who) = session.user(Utc::now())? else { return Ok((None, session)) };
+    let Some(session_id) = who.session_id.clone() else {
+        session.forget_user();
+        return Ok((None, session));
+    };
     let state = app_state(req)?;
     let id = who.id;
     let user = db::run(&state.pool, move |conn| {
+        // The record on the server decides: a logged-out session is over for every copy of the cookie.
+        if !StaffSessionRecord::is_live(conn, &session_id, id)? {
+            return Ok(None);
+        }
         let Some(user) = User::find(conn, id).optional()? else { return Ok(None) };
         let access = access_of(conn, &user)?;
         Ok(Some((user, access)))

@@ -6,8 +6,10 @@
 //! GET and HEAD, so that a POST handler cannot be written without the check.
 
 mod extract;
+pub mod origin;
 pub mod session;
 
+pub(crate) use extract::session_user;
 pub use extract::{AdminUser, Anonymous, Authenticated, CsrfForm, CsrfUpload, NoFields, StaffUser, UploadedFile};
 pub use session::{Flash, StaffSession};
 
@@ -37,18 +39,18 @@ pub fn ensure_can_manage(access: &StaffAccess, consultation: &Consultation) -> R
 /// A local path under `/staff` to return to after logging in; anything else (another
 /// site, `//host`, a backslash trick) becomes the dashboard.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if (path == "/staff" || path.starts_with("/staff/") || path.starts_with("/staff?"))
-                && !path.starts_with("/staff/login")
-                && !path.contains("//")
-                && !path.contains('\\')
-                && !path.chars().any(char::is_control) =>
-        {
-            path.to_owned()
-        }
-        _ => "/staff".to_owned(),
-    }
+    next.and_then(staff_return_path).filter(|p| !p.starts_with("/staff/login")).unwrap_or("/staff").to_owned()
+}
+
+/// `path` if it is a same-site path under `/staff` that is safe to put in a `Location` header:
+/// no scheme, no `//host`, no backslash, no control character (CR/LF would break the header), no
+/// space. Any return address taken from input (`back`, `next`) goes through here.
+pub fn staff_return_path(path: &str) -> Option<&str> {
+    let under_staff = path == "/staff" || path.starts_with("/staff/") || path.starts_with("/staff?");
+    let plain = !path.contains("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace() || crate::text::normalise::is_invisible(c));
+    (under_staff && plain).then_some(path)
 }
 
 #[cfg(test)]
@@ -74,5 +76,25 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/staff", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/staff");
+    }
+
+    #[test]
+    fn a_return_address_must_be_a_plain_staff_path() {
+        assert_eq!(
+            staff_return_path("/staff/consultations/3/review?page=2"),
+            Some("/staff/consultations/3/review?page=2")
+        );
+        for bad in [
+            "/staff/consultations/3/review\r\nSet-Cookie: x=1",
+            "/staff/x\n",
+            "//evil.example/staff/",
+            "https://evil.example/staff/",
+            "javascript:alert(1)",
+            "/staff/../../\\evil",
+            "/staff/a b",
+            "",
+        ] {
+            assert_eq!(staff_return_path(bad), None, "{bad:?}");
+        }
     }
 }

@@ -28,6 +28,8 @@ pub const MAX_SESSION_SECS: i64 = 12 * 3600;
 const TOUCH_EVERY_SECS: i64 = 60;
 
 const UID: &str = "uid";
+/// The random id of the session's record on the server (see `models::staff_session`).
+const SID: &str = "sid";
 const PASSWORD_VERSION: &str = "pwv";
 const LOGIN_AT: &str = "login_at";
 const SEEN_AT: &str = "seen_at";
@@ -68,6 +70,9 @@ pub fn password_version(hash: &str) -> String {
 pub struct SessionUser {
     pub id: UserId,
     pub password_version: String,
+    /// The server-side record this cookie names; a cookie without one is from before sessions
+    /// were kept on the server and is not a login.
+    pub session_id: Option<String>,
 }
 
 /// A one-time message shown on the next staff page.
@@ -114,10 +119,12 @@ impl StaffSession {
 
     /// Logs `user` in: a new session (nothing from before the login survives, against
     /// session fixation) with a new CSRF token.
-    pub fn begin(&self, user: &User, now: DateTime<Utc>) -> Result<(), AppError> {
+    /// `session_id` names the session's record on the server, already stored.
+    pub fn begin(&self, user: &User, session_id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
         self.0.renew();
         self.0.clear();
         self.insert(UID, user.id.0)?;
+        self.insert(SID, session_id)?;
         self.insert(PASSWORD_VERSION, password_version(&user.password_hash))?;
         self.insert(LOGIN_AT, now.timestamp())?;
         self.insert(SEEN_AT, now.timestamp())?;
@@ -148,13 +155,19 @@ impl StaffSession {
             self.insert(SEEN_AT, now_ts)?;
         }
         let password_version = stored::<String>(&self.0, PASSWORD_VERSION).unwrap_or_default();
-        Ok(Some(SessionUser { id: UserId(id), password_version }))
+        let session_id = stored::<String>(&self.0, SID);
+        Ok(Some(SessionUser { id: UserId(id), password_version, session_id }))
+    }
+
+    /// The id of the server-side session record this cookie names, if any.
+    pub fn session_id(&self) -> Option<String> {
+        stored::<String>(&self.0, SID)
     }
 
     /// Forgets the login but keeps the CSRF token, so that a page still open in the
     /// browser can log out or log in again.
     pub fn forget_user(&self) {
-        for key in [UID, PASSWORD_VERSION, LOGIN_AT, SEEN_AT] {
+        for key in [UID, SID, PASSWORD_VERSION, LOGIN_AT, SEEN_AT] {
             self.0.remove(key);
         }
     }

@@ -1,13 +1,22 @@
 //! Batch commit (what databases call group commit): writes that must be on disk before a person is told "saved" (a citizen's
 //! opinion and its receipt) are queued to writer threads, which run whatever has queued
-//! up in one transaction, each write in a savepoint of its own, and answer every waiting
-//! request after the one COMMIT. A burst of opinions then costs one disk flush per batch
-//! instead of one per opinion, and no answer is given before its data is durable.
+//! up in one transaction and answer every waiting request after the one COMMIT. A burst
+//! of opinions then costs one disk flush per batch instead of one per opinion, and no
+//! answer is given before its data is durable.
+//!
+//! Writes do not run in savepoints of their own: what they look up (the captchas they use
+//! up, earlier opinions with their duplicate key) is asked before the batch runs and
+//! fetched for all of them in one statement each ([`Asks`]). When any write of a batch
+//! fails, or its COMMIT does, the batch is rolled back and its writes are run again one
+//! at a time, each in a transaction of its own: the failing one is answered with its
+//! error and the others are stored. Writes with the same key (an opinion's duplicate key)
+//! always go to the same writer thread, so two identical opinions sent at once are
+//! checked one after the other, without a lock in the database.
 
+use std::any::TypeId;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, mpsc};
-
-use diesel::Connection;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use super::{Conn, Pool};
 use crate::error::AppError;
@@ -16,19 +25,38 @@ use crate::error::AppError;
 type Deferred = Box<dyn FnOnce(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>>;
 type Flush = fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>;
 
-/// Where a batch's deferred writes gather what they will write together, one value of
+/// Where a batch's writes gather what they will look up or write together, one value of
 /// each type; it lives as long as the batch.
 #[derive(Default)]
-pub struct Scratch(std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any>>);
+pub struct Scratch(std::collections::HashMap<TypeId, Box<dyn std::any::Any>>);
 
 impl Scratch {
     /// This batch's value of type `T`, made on first use.
     pub fn get<T: Default + 'static>(&mut self) -> &mut T {
         self.0
-            .entry(std::any::TypeId::of::<T>())
+            .entry(TypeId::of::<T>())
             .or_insert_with(|| Box::new(T::default()))
             .downcast_mut::<T>()
             .expect("keyed by its own type")
+    }
+}
+
+/// What the writes of a batch ask before any of them runs. Each ask adds to the batch's
+/// value of a type `T`; once every write has asked, each `T`'s `fetch` runs once (one
+/// statement for the whole batch) and leaves its answers in `T`, where the writes find
+/// them in the [`Scratch`] they are given.
+pub struct Asks<'a> {
+    scratch: &'a mut Scratch,
+    fetches: &'a mut Vec<(TypeId, Flush)>,
+}
+
+impl Asks<'_> {
+    pub fn ask<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Flush) {
+        add(self.scratch.get::<T>());
+        let key = TypeId::of::<T>();
+        if !self.fetches.iter().any(|(k, _)| *k == key) {
+            self.fetches.push((key, fetch));
+        }
     }
 }
 
@@ -37,7 +65,7 @@ impl Scratch {
 #[derive(Default)]
 struct Pending {
     writes: Vec<Deferred>,
-    flushes: Vec<(std::any::TypeId, Flush)>,
+    flushes: Vec<(TypeId, Flush)>,
 }
 
 thread_local! {
@@ -54,11 +82,11 @@ thread_local! {
 /// writes the whole of `T` in as few statements as it can. For writes nobody in the batch
 /// reads back: counters that every opinion of a consultation touches (so their row locks
 /// are held only for the moment before COMMIT, and once per batch rather than per
-/// opinion) and the text index. A write that fails takes what it deferred with it.
+/// opinion) and the text index. A batch that fails takes what it deferred with it.
 pub fn write_at_commit<T: Default + 'static>(
     conn: &mut Conn,
     gather: impl FnOnce(&mut T) + 'static,
-    flush: fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>,
+    flush: Flush,
 ) -> diesel::QueryResult<()> {
     let mut gather = Some(gather);
     PENDING.with(|p| {
@@ -69,7 +97,7 @@ pub fn write_at_commit<T: Default + 'static>(
                 g(scratch.get::<T>());
                 Ok(())
             }));
-            let key = std::any::TypeId::of::<T>();
+            let key = TypeId::of::<T>();
             if !pending.flushes.iter().any(|(k, _)| *k == key) {
                 pending.flushes.push((key, flush));
             }
@@ -85,18 +113,6 @@ pub fn write_at_commit<T: Default + 'static>(
     }
 }
 
-fn deferred_len() -> usize {
-    PENDING.with(|p| p.borrow().as_ref().map_or(0, |p| p.writes.len()))
-}
-
-fn forget_deferred_after(mark: usize) {
-    PENDING.with(|p| {
-        if let Some(pending) = p.borrow_mut().as_mut() {
-            pending.writes.truncate(mark);
-        }
-    });
-}
-
 /// Runs the batch's deferred writes and their flushes.
 fn write_deferred(conn: &mut Conn, pending: Pending) -> diesel::QueryResult<()> {
     let mut scratch = Scratch::default();
@@ -109,60 +125,107 @@ fn write_deferred(conn: &mut Conn, pending: Pending) -> diesel::QueryResult<()> 
     Ok(())
 }
 
-/// What a queued write hands back: called once the batch's COMMIT succeeded or failed.
-type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&mut Conn) -> Completion + Send>;
+/// One queued write: asked, run (perhaps twice: in its batch, and alone if the batch
+/// failed), and answered once its transaction is over.
+trait Job: Send {
+    fn ask(&self, asks: &mut Asks<'_>);
+    /// Runs the write; `false` when it failed (its transaction must then roll back).
+    fn attempt(&mut self, conn: &mut Conn, answers: &mut Scratch) -> bool;
+    /// Answers the waiting request: `failed` says why its transaction did not commit.
+    fn answer(self: Box<Self>, failed: Option<String>);
+}
+
+struct Queued<T, A, W> {
+    ask: A,
+    work: W,
+    outcome: Option<Result<T, AppError>>,
+    reply: tokio::sync::oneshot::Sender<Result<T, AppError>>,
+}
+
+impl<T, A, W> Job for Queued<T, A, W>
+where
+    T: Send + 'static,
+    A: Fn(&mut Asks<'_>) + Send,
+    W: FnMut(&mut Conn, &mut Scratch) -> Result<T, AppError> + Send,
+{
+    fn ask(&self, asks: &mut Asks<'_>) {
+        (self.ask)(asks)
+    }
+
+    fn attempt(&mut self, conn: &mut Conn, answers: &mut Scratch) -> bool {
+        let outcome = (self.work)(conn, answers);
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn answer(self: Box<Self>, failed: Option<String>) {
+        let answer = match (self.outcome, failed) {
+            (Some(Err(err)), _) => Err(err),
+            (Some(Ok(value)), None) => Ok(value),
+            (_, Some(why)) => Err(AppError::unavailable(anyhow::anyhow!("the batch was not committed: {why}"))),
+            (None, None) => Err(stopped()),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
 
 /// Most writes in one transaction: enough to share a flush, few enough that one failed
-/// COMMIT does not fail a crowd.
+/// COMMIT does not hold up a crowd.
 const MAX_BATCH: usize = 64;
 
-/// The queue to the writer threads of one instance.
+/// The queues to the writer threads of one instance, one queue per thread.
 pub struct BatchCommit {
-    sender: mpsc::Sender<Job>,
+    senders: Vec<mpsc::Sender<Box<dyn Job>>>,
+    next: AtomicUsize,
 }
 
 impl BatchCommit {
     /// Starts `writers` writer threads on `pool` (one for SQLite, which has one writer at
     /// a time anyway; a few for PostgreSQL).
     pub fn start(pool: Pool, writers: usize) -> BatchCommit {
-        let (sender, receiver) = mpsc::channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        let mut senders = Vec::new();
         for n in 0..writers.max(1) {
-            let (pool, receiver) = (pool.clone(), receiver.clone());
+            let (sender, receiver) = mpsc::channel::<Box<dyn Job>>();
+            let pool = pool.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("zhengqiu-writer-{n}"))
                 .spawn(move || write_batches(&pool, &receiver));
-            if let Err(err) = spawned {
-                tracing::error!(error = %err, "could not start a writer thread");
+            match spawned {
+                Ok(_) => senders.push(sender),
+                Err(err) => tracing::error!(error = %err, "could not start a writer thread"),
             }
         }
-        BatchCommit { sender }
+        BatchCommit { senders, next: AtomicUsize::new(0) }
     }
 
-    /// Runs `work` in the next batch, in a savepoint of its own, and returns its result once
-    /// the batch is committed. An error from `work` undoes only its own writes.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    /// Runs `work` in the next batch and returns its result once the batch is committed.
+    /// `ask` says what the write looks up (see [`Asks`]); `work` finds the answers in the
+    /// scratch it is given. Writes with the same `key` go to the same writer thread, one
+    /// after the other. An error from `work` stores nothing of it, and nothing of the
+    /// other writes is lost: `work` may run twice (in the batch, then alone), so it must
+    /// not count on having run before.
+    pub async fn run<T, A, W>(&self, key: Option<&str>, ask: A, work: W) -> Result<T, AppError>
     where
-        F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+        A: Fn(&mut Asks<'_>) + Send + 'static,
+        W: FnMut(&mut Conn, &mut Scratch) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
-        let job: Job = Box::new(move |conn| {
-            let mark = deferred_len();
-            let outcome = conn.transaction(work);
-            if outcome.is_err() {
-                forget_deferred_after(mark);
+        if self.senders.is_empty() {
+            return Err(stopped());
+        }
+        let writer = match key {
+            Some(key) => {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                key.hash(&mut hasher);
+                (hasher.finish() % self.senders.len() as u64) as usize
             }
-            Box::new(move |committed| {
-                let answer = match committed {
-                    Ok(()) => outcome,
-                    Err(why) => Err(AppError::unavailable(anyhow::anyhow!("the batch was not committed: {why}"))),
-                };
-                let _ = tx.send(answer);
-            })
-        });
-        self.sender.send(job).map_err(|_| stopped())?;
+            None => self.next.fetch_add(1, Ordering::Relaxed) % self.senders.len(),
+        };
+        let (reply, rx) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
+        let job: Box<dyn Job> = Box::new(Queued { ask, work, outcome: None, reply });
+        self.senders[writer].send(job).map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
     }
 }
@@ -173,25 +236,27 @@ fn stopped() -> AppError {
 
 /// One writer thread: takes the first queued write, whatever else has queued meanwhile,
 /// and commits them together.
-fn write_batches(pool: &Pool, receiver: &Mutex<mpsc::Receiver<Job>>) {
-    loop {
-        let jobs = {
-            let Ok(receiver) = receiver.lock() else { return };
-            let Ok(first) = receiver.recv() else { return };
-            let mut jobs = vec![first];
-            while jobs.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
+fn write_batches(pool: &Pool, receiver: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = receiver.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
             }
-            jobs
-        };
+        }
         commit_batch(pool, jobs);
     }
 }
 
-fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
+/// How a batch's transaction failed.
+struct Failed {
+    why: String,
+    /// The write that panicked: it is not run again.
+    panicked: Option<usize>,
+}
+
+fn commit_batch(pool: &Pool, mut jobs: Vec<Box<dyn Job>>) {
     let mut conn = match pool.get() {
         Ok(conn) => conn,
         Err(err) => {
@@ -202,41 +267,71 @@ fn commit_batch(pool: &Pool, jobs: Vec<Job>) {
     };
     let conn: &mut Conn = &mut conn;
     let _turn = super::connection::writer_turn(conn);
-    if let Err(err) = super::connection::begin_write(conn, "BEGIN") {
-        tracing::error!(error = %err, writes = jobs.len(), "could not begin a batch of writes");
-        return;
-    }
-    let mut completions = Vec::with_capacity(jobs.len());
-    PENDING.with(|p| *p.borrow_mut() = Some(Pending::default()));
-    let mut panicked = false;
-    for job in jobs {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))) {
-            Ok(completion) => completions.push(completion),
-            Err(_) => {
-                panicked = true;
-                break;
+    let failed = match attempt(conn, &mut jobs) {
+        Ok(()) => {
+            for job in jobs {
+                job.answer(None);
             }
+            return;
         }
+        Err(failed) => failed,
+    };
+    if let Some(n) = failed.panicked {
+        tracing::error!("a write panicked; it is dropped and the rest of its batch written one by one");
+        drop(jobs.remove(n));
+    } else if jobs.len() > 1 {
+        tracing::warn!(error = %failed.why, writes = jobs.len(), "a batch of writes failed; writing them one by one");
     }
-    let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
-    if panicked {
-        // The batch is abandoned: nothing in it is reported saved.
-        tracing::error!("a write panicked; its whole batch is rolled back");
-        let _ = rollback(conn);
-        for completion in completions {
-            completion(Err("a write in the same batch failed".to_owned()));
-        }
+    if jobs.len() == 1 && failed.panicked.is_none() {
+        let job = jobs.pop().expect("one job");
+        job.answer(Some(failed.why));
         return;
     }
-    let committed =
-        write_deferred(conn, pending).and_then(|()| super::connection::commit(conn)).map_err(|e| e.to_string());
-    if let Err(why) = &committed {
-        tracing::error!(error = %why, writes = completions.len(), "a batch of writes could not be committed");
+    // Row by row: each write in a transaction of its own.
+    for job in jobs {
+        let mut one = vec![job];
+        match attempt(conn, &mut one) {
+            Ok(()) => one.pop().expect("one job").answer(None),
+            Err(Failed { panicked: Some(_), .. }) => tracing::error!("a write panicked; it is dropped"),
+            Err(Failed { why, .. }) => one.pop().expect("one job").answer(Some(why)),
+        }
+    }
+}
+
+/// Runs `jobs` in one transaction: their asks fetched together, then each write, then the
+/// deferred writes and the COMMIT. On any failure everything is rolled back.
+fn attempt(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
+    let fail = |why: String| Failed { why, panicked: None };
+    super::connection::begin_write(conn, "BEGIN").map_err(|e| fail(e.to_string()))?;
+    PENDING.with(|p| *p.borrow_mut() = Some(Pending::default()));
+    let outcome = run_jobs(conn, jobs);
+    let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    let outcome = outcome.and_then(|()| {
+        write_deferred(conn, pending).and_then(|()| super::connection::commit(conn)).map_err(|e| fail(e.to_string()))
+    });
+    if outcome.is_err() {
         let _ = rollback(conn);
     }
-    for completion in completions {
-        completion(committed.clone());
+    outcome
+}
+
+fn run_jobs(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
+    let mut scratch = Scratch::default();
+    let mut fetches = Vec::new();
+    for job in jobs.iter() {
+        job.ask(&mut Asks { scratch: &mut scratch, fetches: &mut fetches });
     }
+    for (_, fetch) in fetches {
+        fetch(conn, &mut scratch).map_err(|e| Failed { why: e.to_string(), panicked: None })?;
+    }
+    for (n, job) in jobs.iter_mut().enumerate() {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| job.attempt(conn, &mut scratch))) {
+            Ok(true) => {}
+            Ok(false) => return Err(Failed { why: "a write in the same batch failed".to_owned(), panicked: None }),
+            Err(_) => return Err(Failed { why: "a write in the same batch panicked".to_owned(), panicked: Some(n) }),
+        }
+    }
+    Ok(())
 }
 
 /// Rolls back everything open, savepoints of a write that panicked included.
@@ -280,8 +375,12 @@ mod tests {
         rows
     }
 
-    fn insert(body: &'static str) -> impl FnOnce(&mut Conn) -> Result<&'static str, AppError> + Send + 'static {
-        move |conn| {
+    fn no_asks(_: &mut Asks<'_>) {}
+
+    fn insert(
+        body: &'static str,
+    ) -> impl FnMut(&mut Conn, &mut Scratch) -> Result<&'static str, AppError> + Send + 'static {
+        move |conn, _| {
             diesel::sql_query(format!("INSERT INTO notes (body) VALUES ('{body}')")).execute(conn)?;
             Ok(body)
         }
@@ -292,16 +391,81 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir);
         let writes = BatchCommit::start(pool.clone(), 1);
-        let failing = writes.run(|conn| {
+        let failing = writes.run(None, no_asks, |conn, _| {
             diesel::sql_query("INSERT INTO notes (body) VALUES ('half done')").execute(conn)?;
             Err::<(), _>(AppError::BadRequest("refused".into()))
         });
-        let many: Vec<_> = ["a", "b", "c", "d", "e"].into_iter().map(|b| writes.run(insert(b))).collect();
+        let many: Vec<_> =
+            ["a", "b", "c", "d", "e"].into_iter().map(|b| writes.run(None, no_asks, insert(b))).collect();
         let (failed, answers) = futures_util::future::join(failing, futures_util::future::join_all(many)).await;
         assert!(matches!(failed, Err(AppError::BadRequest(_))));
         let answers: Vec<&str> = answers.into_iter().map(Result::unwrap).collect();
         assert_eq!(answers, ["a", "b", "c", "d", "e"]);
         assert_eq!(notes(&pool), ["a", "b", "c", "d", "e"], "the failed write left nothing behind");
+    }
+
+    #[actix_web::test]
+    async fn a_write_failing_in_the_database_does_not_lose_the_others_of_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        let writes = BatchCommit::start(pool.clone(), 1);
+        // A statement the database refuses, in the middle of a batch.
+        let broken = writes.run(None, no_asks, |conn, _| {
+            diesel::sql_query("INSERT INTO no_such_table (body) VALUES ('x')").execute(conn)?;
+            Ok("broken")
+        });
+        let before: Vec<_> = ["a", "b"].into_iter().map(|b| writes.run(None, no_asks, insert(b))).collect();
+        let after: Vec<_> = ["c", "d"].into_iter().map(|b| writes.run(None, no_asks, insert(b))).collect();
+        let (before, broken, after) = futures_util::future::join3(
+            futures_util::future::join_all(before),
+            broken,
+            futures_util::future::join_all(after),
+        )
+        .await;
+        assert!(broken.is_err());
+        assert!(before.into_iter().chain(after).all(|r| r.is_ok()));
+        assert_eq!(notes(&pool), ["a", "b", "c", "d"]);
+    }
+
+    /// Asked values, and how many times they were fetched.
+    #[derive(Default)]
+    struct Echo {
+        asked: Vec<&'static str>,
+        fetched: usize,
+    }
+
+    fn fetch_echo(_: &mut Conn, scratch: &mut Scratch) -> diesel::QueryResult<()> {
+        scratch.get::<Echo>().fetched += 1;
+        Ok(())
+    }
+
+    #[actix_web::test]
+    async fn what_the_writes_of_a_batch_ask_is_fetched_once_before_they_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        let writes = BatchCommit::start(pool.clone(), 1);
+        // Queued together before the writer wakes up: the first blocks it for a moment.
+        let slow = writes.run(None, no_asks, |_, _| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            Ok((0, 0))
+        });
+        let asking: Vec<_> = ["x", "y", "z"]
+            .into_iter()
+            .map(|v| {
+                writes.run(
+                    Some(v),
+                    move |asks: &mut Asks<'_>| asks.ask(|e: &mut Echo| e.asked.push(v), fetch_echo),
+                    |_, scratch: &mut Scratch| {
+                        let echo = scratch.get::<Echo>();
+                        Ok((echo.asked.len(), echo.fetched))
+                    },
+                )
+            })
+            .collect();
+        let (_, answers) = futures_util::future::join(slow, futures_util::future::join_all(asking)).await;
+        let answers: Vec<(usize, usize)> = answers.into_iter().map(Result::unwrap).collect();
+        assert!(answers.iter().all(|&(_, fetched)| fetched == 1), "{answers:?}");
+        assert!(answers.iter().any(|&(asked, _)| asked == 3), "the three asked together: {answers:?}");
     }
 
     #[derive(Default)]
@@ -319,11 +483,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir);
         let writes = BatchCommit::start(pool.clone(), 1);
-        let kept = writes.run(|conn| {
+        let kept = writes.run(None, no_asks, |conn, _| {
             write_at_commit(conn, |l: &mut Later| l.0.push("kept"), write_later)?;
             Ok(())
         });
-        let dropped = writes.run(|conn| {
+        let dropped = writes.run(None, no_asks, |conn, _| {
             write_at_commit(conn, |l: &mut Later| l.0.push("dropped"), write_later)?;
             Err::<(), _>(AppError::BadRequest("refused".into()))
         });
@@ -338,13 +502,16 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn a_panicking_write_fails_its_batch_but_not_the_writer() {
+    async fn a_panicking_write_fails_alone_and_not_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir);
         let writes = BatchCommit::start(pool.clone(), 1);
-        let panicking = writes.run(|_conn| -> Result<(), AppError> { panic!("a bug in a write") });
-        assert!(panicking.await.is_err());
-        assert_eq!(writes.run(insert("after")).await.unwrap(), "after");
-        assert_eq!(notes(&pool), ["after"]);
+        let panicking = writes.run(None, no_asks, |_, _| -> Result<(), AppError> { panic!("a bug in a write") });
+        let beside = writes.run(None, no_asks, insert("beside"));
+        let (panicked, beside) = futures_util::future::join(panicking, beside).await;
+        assert!(panicked.is_err());
+        assert_eq!(beside.unwrap(), "beside");
+        assert_eq!(writes.run(None, no_asks, insert("after")).await.unwrap(), "after");
+        assert_eq!(notes(&pool), ["after", "beside"]);
     }
 }

@@ -5,7 +5,7 @@ mod connection;
 mod migrate;
 pub mod schema;
 
-pub use batch_commit::{BatchCommit, Scratch, write_at_commit};
+pub use batch_commit::{Asks, BatchCommit, Scratch, write_at_commit};
 pub use connection::{Conn, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
 pub use migrate::run_migrations;
 

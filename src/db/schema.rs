@@ -34,6 +34,9 @@ diesel::table! {
         source_encoding -> Text,
         is_current -> Bool,
         created_at -> Timestamp,
+        version_no -> Integer,
+        explanation -> Nullable<Text>,
+        pending -> Bool,
         toc -> Nullable<Text>,
         notice -> Nullable<Text>,
         notice_is_announcement -> Bool,
@@ -221,6 +224,18 @@ diesel::table! {
     }
 }
 
+// Versions of a draft (2026-12-06-100001_draft_versions).
+diesel::table! {
+    section_links (from_section_id, to_section_id) {
+        from_section_id -> Integer,
+        to_section_id -> Integer,
+        to_draft_id -> Integer,
+        change -> Text,
+        basis -> Text,
+    }
+}
+diesel::joinable!(section_links -> drafts (to_draft_id));
+
 diesel::joinable!(consultations -> users (owner_id));
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(sections -> drafts (draft_id));
@@ -277,4 +292,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     agencies,
     agency_members,
+    section_links,
 );
+
+// Staff sessions kept on the server (hardening).
+diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+// The staff audit log (hardening).
+diesel::table! {
+    staff_audit (id) {
+        id -> Integer,
+        at -> Timestamp,
+        actor_id -> Nullable<Integer>,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+    }
+}

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::config::Secret;
 use crate::domain::fields::FieldErrors;
+use crate::text::normalise::clean_stored_text;
 
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
@@ -86,7 +87,7 @@ pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(input: &str) -> Result<DisplayName, AccountError> {
-        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = clean_stored_text(input).split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() || name.chars().count() > 40 {
             return Err(AccountError::BadDisplayName);
         }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::UserId;
 use crate::domain::window::{ConsultationWindow, WindowError};
+use crate::text::normalise::clean_stored_text;
 
 /// The consultation form as typed, every field a string so that it can be shown again.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,7 +38,7 @@ pub struct ConsultationDetails {
     pub owner: Option<UserId>,
 }
 
-/// Trims `text` and checks it is present (if `required`) and not longer than `max` characters.
+/// Cleans `text` (as [`clean_stored_text`]) and checks it is present (if `required`) and not longer than `max` characters.
 fn text(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -46,7 +47,7 @@ fn text(
     max: usize,
     label: &str,
 ) -> String {
-    let value = input.trim().to_owned();
+    let value = clean_stored_text(input);
     if let Some(missing) = required
         && value.is_empty()
     {

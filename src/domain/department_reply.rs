@@ -21,7 +21,7 @@ pub struct ReplyRow {
 
 impl ReplyRow {
     fn is_blank(&self) -> bool {
-        [&self.body, &self.original_text, &self.proposed_text].iter().all(|f| f.trim().is_empty())
+        [&self.body, &self.original_text, &self.proposed_text].iter().all(|f| clean_text(f).is_empty())
     }
 }
 

@@ -18,3 +18,4 @@ pub mod receipt;
 pub mod scan;
 pub mod source;
 pub mod window;
+pub mod wording;

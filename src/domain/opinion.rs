@@ -2,6 +2,7 @@
 
 use crate::domain::contact::Contact;
 pub use crate::domain::fields::FieldErrors;
+use crate::text::normalise::clean_stored_text;
 
 /// Longest suggested wording, original or proposed.
 pub const MAX_WORDING_CHARS: usize = 2000;
@@ -37,15 +38,10 @@ pub struct OpinionText {
     pub suggestion: Option<Suggestion>,
 }
 
-/// Trims, turns CRLF into LF and drops control characters other than newline and tab.
+/// Text as it is stored: see [`clean_stored_text`]. Text of nothing but spaces, zero-width and
+/// control characters comes back empty, and bidirectional controls are removed.
 pub fn clean_text(raw: &str) -> String {
-    raw.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    clean_stored_text(raw)
 }
 
 fn optional_wording(raw: &str, field: &'static str, label: &str, errors: &mut FieldErrors) -> Option<String> {
@@ -141,5 +137,31 @@ mod tests {
     #[test]
     fn control_characters_are_dropped_and_line_breaks_kept() {
         assert_eq!(clean_text("  第一行\r\n第二行\u{0}\u{7} "), "第一行\n第二行");
+    }
+
+    #[test]
+    fn fields_of_only_invisible_characters_are_refused_with_their_own_messages() {
+        let blank = OpinionInput {
+            name: "\u{3000}\u{200B}".into(),
+            body: "\u{200B}\u{200C}\u{FEFF}\u{3000}\u{0001}".into(),
+            ..form()
+        };
+        let errors = OpinionText::parse(&blank, 5000).unwrap_err();
+        assert_eq!(errors.get("name"), Some("请填写您的姓名"));
+        assert_eq!(errors.get("body"), Some("请填写您的意见"));
+    }
+
+    #[test]
+    fn bidirectional_controls_do_not_reach_the_stored_opinion() {
+        let hidden = OpinionInput {
+            name: "张\u{202E}三丰".into(),
+            body: "建议\u{2067}删除\u{2069}第三条".into(),
+            proposed_text: "\u{202D}增加".into(),
+            ..form()
+        };
+        let parsed = OpinionText::parse(&hidden, 5000).unwrap();
+        assert_eq!(parsed.name, "张三丰");
+        assert_eq!(parsed.body, "建议删除第三条");
+        assert_eq!(parsed.suggestion.unwrap().proposed.as_deref(), Some("增加"));
     }
 }

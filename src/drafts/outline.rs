@@ -106,7 +106,7 @@ impl Outline {
             Correction::Merge { section } => self.merge(section)?,
             Correction::Split { section, line } => self.split(section, line)?,
             Correction::TocToText => self.toc_to_text()?,
-            Correction::ToToc { through } => self.to_toc(through)?,
+            Correction::ToToc { through } => self.mark_toc(through)?,
         }
         self.renumber();
         Ok(())
@@ -201,7 +201,7 @@ impl Outline {
         Ok(())
     }
 
-    fn to_toc(&mut self, through: usize) -> Result<(), CorrectionError> {
+    fn mark_toc(&mut self, through: usize) -> Result<(), CorrectionError> {
         if self.section(through)?.kind == HeadingKind::Preamble {
             return Err(CorrectionError::Preamble);
         }

@@ -157,11 +157,11 @@ pub fn match_sections(grouper: &Grouper, old: &[SectionText], new: &[SectionText
         by_text.entry(key(s)).or_default().push(i);
     }
     for (j, s) in new.iter().enumerate() {
-        if let Some(candidates) = by_text.get_mut(&key(s)) {
-            if let Some(pos) = candidates.iter().position(|&i| old[i].structural == s.structural) {
-                let i = candidates.remove(pos);
-                take(&mut old_taken, &mut new_taken, &mut pairs, i, j, Basis::SameText, 1.0);
-            }
+        if let Some(candidates) = by_text.get_mut(&key(s))
+            && let Some(pos) = candidates.iter().position(|&i| old[i].structural == s.structural)
+        {
+            let i = candidates.remove(pos);
+            take(&mut old_taken, &mut new_taken, &mut pairs, i, j, Basis::SameText, 1.0);
         }
     }
 

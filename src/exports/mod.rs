@@ -2,6 +2,7 @@
 //!
 //! Every format takes its cells from [`rows`], so formats cannot disagree.
 
+pub mod changes;
 pub mod csv;
 pub mod data;
 pub mod docx;

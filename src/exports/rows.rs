@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::masking::{MaskStyle, mask_name};
+use crate::text::normalise::is_bidi_control;
 
 use super::ExportOptions;
 use super::data::{Audience, AuthorKind, ExportData, ExportHead, OpinionRecord, QuietDepartment, Summary};
@@ -96,9 +97,9 @@ impl<'l> RowMaker<'l> {
             .iter()
             .map(|c| match c.field {
                 Field::Seq => seq.to_string(),
-                Field::Author => quiet.name.clone(),
+                Field::Author => tidy(quiet.name.clone()),
                 Field::Body if named => quiet.remark().to_owned(),
-                Field::Body => format!("{}：{}", quiet.name, quiet.remark()),
+                Field::Body => tidy(format!("{}：{}", quiet.name, quiet.remark())),
                 _ => String::new(),
             })
             .collect()
@@ -152,9 +153,11 @@ fn distinct<'a>(parts: impl Iterator<Item = &'a str>, join: &str) -> String {
     seen.join(join)
 }
 
-/// Line endings become "\n" in every format.
+/// Line endings become "\n" in every format, and bidirectional controls (which could reorder what
+/// a reader of the table sees) are dropped, also from text stored before input was cleaned of them.
 fn tidy(cell: String) -> String {
-    if cell.contains('\r') { cell.replace("\r\n", "\n").replace('\r', "\n") } else { cell }
+    let cell = if cell.contains('\r') { cell.replace("\r\n", "\n").replace('\r', "\n") } else { cell };
+    if cell.contains(is_bidi_control) { cell.chars().filter(|&c| !is_bidi_control(c)).collect() } else { cell }
 }
 
 /// The grouping in force: the option, else the layout's default.
@@ -387,6 +390,11 @@ mod tests {
         assert!(streamed.iter().all(|r| r[2].chars().count() <= MAX_ROW_CHARS));
         let all: String = streamed.iter().map(|r| r[2].clone()).collect::<Vec<_>>().join(";");
         assert!((0..40).all(|i| all.contains(&format!("第{i}条意见"))), "nothing is left out");
+    }
+
+    #[test]
+    fn bidirectional_controls_in_stored_text_never_reach_a_cell() {
+        assert_eq!(tidy("建议\u{202E}删除\u{2066}第三条\u{2069}\r\n".to_owned()), "建议删除第三条\n");
     }
 
     #[test]

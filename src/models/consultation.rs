@@ -227,16 +227,21 @@ impl Consultation {
 pub struct Commentable {
     pub consultation: Consultation,
     pub sections: Vec<Section>,
+    /// How receipts name the draft.
+    pub draft: crate::domain::wording::DraftName,
 }
 
 impl Commentable {
     pub fn load(conn: &mut Conn, id: ConsultationId) -> Result<Commentable, AppError> {
         let consultation = Consultation::find_published(conn, id)?;
-        let sections = match Draft::current_for(conn, id)? {
-            Some(draft) => Section::for_draft(conn, draft.id)?,
-            None => Vec::new(),
+        let (sections, draft) = match Draft::current_for(conn, id)? {
+            Some(draft) => {
+                let name = crate::domain::wording::DraftName::new(&draft.title, &draft.version_label);
+                (Section::for_draft(conn, draft.id)?, name)
+            }
+            None => (Vec::new(), Draft::name_for(conn, &consultation)?),
         };
-        Ok(Commentable { consultation, sections })
+        Ok(Commentable { consultation, sections, draft })
     }
 
     /// The section with this anchor; `None` for the draft as a whole (an empty anchor).

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::schema::{drafts, sections};
 use crate::db::{Conn, write_tx};
+use crate::domain::consultation::VersionLabel;
 use crate::domain::ids::{ConsultationId, DraftId, SectionId};
+use crate::domain::wording::DraftName;
 use std::collections::HashMap;
 
 use crate::drafts::outline::Outline;
@@ -24,6 +26,12 @@ pub struct Draft {
     pub source_encoding: String,
     pub is_current: bool,
     pub created_at: NaiveDateTime,
+    /// 1 for the first version of a consultation's draft, then 2, 3 …
+    pub version_no: i32,
+    /// The 起草说明 published with this version.
+    pub explanation: Option<String>,
+    /// A revision whose matching the drafter has not yet confirmed; never shown to the public.
+    pub pending: bool,
     /// The draft's own 目录, exactly as in the file: shown as its table of contents, never a section.
     pub toc: Option<String>,
     /// A notice the file held before the draft (公告, 征求意见的通知), exactly as in the file.
@@ -59,6 +67,8 @@ struct NewDraft<'a> {
     source_encoding: &'a str,
     is_current: bool,
     created_at: NaiveDateTime,
+    version_no: i32,
+    pending: bool,
     toc: Option<&'a str>,
     notice: Option<&'a str>,
     notice_is_announcement: bool,
@@ -101,25 +111,55 @@ impl Draft {
             diesel::update(drafts::table.filter(drafts::consultation_id.eq(consultation_id)))
                 .set(drafts::is_current.eq(false))
                 .execute(conn)?;
-            let new_draft = NewDraft {
-                consultation_id,
-                version_label: source.version_label,
-                title: source.title,
-                source_name: source.file_name,
-                source_format: imported.format.code(),
-                source_encoding: imported.encoding,
-                is_current: true,
-                created_at: now,
-                toc: imported.toc.as_deref(),
-                notice: imported.notice.as_deref(),
-                notice_is_announcement: source.announce_notice && imported.notice.is_some(),
-            };
-            let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
-            insert_sections(conn, draft_id, &imported.sections)?;
+            let (draft_id, _) = Draft::insert(conn, consultation_id, source, imported, now, false)?;
             // The public list searches the current draft's text.
             crate::models::consultation_index::index(conn, consultation_id)?;
             Ok(draft_id)
         })
+    }
+
+    /// How letters, mails and downloads name the consultation's draft: its current
+    /// version's title and label, or the consultation's title before any upload.
+    pub fn name_for(conn: &mut Conn, consultation: &crate::models::Consultation) -> QueryResult<DraftName> {
+        Ok(match Draft::current_for(conn, consultation.id)? {
+            Some(draft) => DraftName::new(&draft.title, &draft.version_label),
+            None => DraftName::new(&consultation.title, VersionLabel::ForComment.label()),
+        })
+    }
+
+    /// Stores an imported draft as a new version waiting for its matching to be confirmed (not
+    /// current, not public); returns it with its sections' ids in document order. Call inside a
+    /// transaction.
+    pub(crate) fn insert(
+        conn: &mut Conn,
+        consultation_id: ConsultationId,
+        source: &DraftSource<'_>,
+        imported: &ImportedDraft,
+        now: NaiveDateTime,
+        pending: bool,
+    ) -> Result<(DraftId, Vec<SectionId>), AppError> {
+        let last: Option<i32> = drafts::table
+            .filter(drafts::consultation_id.eq(consultation_id))
+            .select(diesel::dsl::max(drafts::version_no))
+            .first(conn)?;
+        let new_draft = NewDraft {
+            consultation_id,
+            version_label: source.version_label,
+            title: source.title,
+            source_name: source.file_name,
+            source_format: imported.format.code(),
+            source_encoding: imported.encoding,
+            is_current: !pending,
+            created_at: now,
+            version_no: last.unwrap_or(0) + 1,
+            pending,
+            toc: imported.toc.as_deref(),
+            notice: imported.notice.as_deref(),
+            notice_is_announcement: source.announce_notice && imported.notice.is_some(),
+        };
+        let draft_id: DraftId = crate::insert_returning!(conn, drafts::table, &new_draft, drafts::id)?;
+        let ids = insert_sections(conn, draft_id, &imported.sections)?;
+        Ok((draft_id, ids))
     }
 
     /// The draft's sections and 目录 as the importer made them (or as corrected since).
@@ -153,7 +193,7 @@ impl Draft {
             .execute(conn)?;
         diesel::delete(sections::table.filter(sections::draft_id.eq(id))).execute(conn)?;
         diesel::update(drafts::table.find(id)).set(drafts::toc.eq(outline.toc.as_deref())).execute(conn)?;
-        insert_sections(conn, id, &outline.sections)
+        insert_sections(conn, id, &outline.sections).map(|_| ())
     }
 
     /// Whether the draft's notice is the consultation's 公告.
@@ -181,7 +221,8 @@ impl Draft {
 
 /// Inserts a draft's sections in order. Parents come before their children, so each parent's id
 /// is known in time.
-fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]) -> QueryResult<()> {
+/// Inserts a draft's sections in order; returns their ids in the same order.
+fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]) -> QueryResult<Vec<SectionId>> {
     let mut ids: Vec<SectionId> = Vec::with_capacity(sections.len());
     for (position, section) in sections.iter().enumerate() {
         let row = NewSection {
@@ -197,7 +238,7 @@ fn insert_sections(conn: &mut Conn, draft_id: DraftId, sections: &[DraftSection]
         };
         ids.push(crate::insert_returning!(conn, sections::table, &row, sections::id)?);
     }
-    Ok(())
+    Ok(ids)
 }
 
 impl Section {
@@ -222,17 +263,22 @@ impl Section {
             .first(conn)
     }
 
-    /// "二、实施创新发展行动", "第二条 适用范围" — number and short heading, as a table of
-    /// contents shows it. Numbers that end in a word (第X章/节/条/段, 附件N) are followed by a
-    /// space, as regulations print them; punctuated ones (二、 （一） 1.) are not.
+    /// "二、实施创新发展行动", "第二条 适用范围" — see [`section_title`].
     pub fn title(&self) -> String {
-        let spaced = self.number.ends_with(['章', '节', '条', '段']) || self.number.starts_with("附件");
-        match (self.number.is_empty(), self.heading.is_empty()) {
-            (true, true) => "前言".to_owned(),
-            (true, false) => self.heading.clone(),
-            (false, true) => self.number.clone(),
-            (false, false) if spaced => format!("{} {}", self.number, self.heading),
-            (false, false) => format!("{}{}", self.number, self.heading),
-        }
+        section_title(&self.number, &self.heading)
+    }
+}
+
+/// "二、实施创新发展行动", "第二条 适用范围" — number and short heading, as a table of contents
+/// shows it. Numbers that end in a word (第X章/节/条/段, 附件N) are followed by a space, as
+/// regulations print them; punctuated ones (二、 （一） 1.) are not. "前言" for the preamble.
+pub fn section_title(number: &str, heading: &str) -> String {
+    let spaced = number.ends_with(['章', '节', '条', '段']) || number.starts_with("附件");
+    match (number.is_empty(), heading.is_empty()) {
+        (true, true) => "前言".to_owned(),
+        (true, false) => heading.to_owned(),
+        (false, true) => number.to_owned(),
+        (false, false) if spaced => format!("{number} {heading}"),
+        (false, false) => format!("{number}{heading}"),
     }
 }

@@ -24,6 +24,18 @@ pub struct FeedbackCounts {
 }
 
 impl FeedbackCounts {
+    /// The opinions' part of the counts, as the feedback text words it.
+    pub fn tally(&self) -> crate::domain::wording::Tally {
+        crate::domain::wording::Tally {
+            received: self.received,
+            adopted: self.adopted,
+            partly_adopted: self.partly_adopted,
+            not_adopted: self.not_adopted,
+            explained: self.explained,
+            undecided: self.undecided,
+        }
+    }
+
     pub fn load(conn: &mut Conn, id: ConsultationId) -> QueryResult<FeedbackCounts> {
         let by_decision = crate::models::decision_count::for_consultation(conn, id)?;
         let mut counts = FeedbackCounts::default();

@@ -6,6 +6,7 @@
 pub mod adoption_table;
 pub mod agency;
 pub mod attachment;
+pub mod audit;
 pub mod consultation;
 pub mod consultation_index;
 pub mod decision;
@@ -21,7 +22,9 @@ pub mod opinion_day;
 pub mod outbox;
 pub mod review;
 pub mod search;
+pub mod staff_session;
 pub mod user;
+pub mod version;
 
 pub use consultation::{Consultation, NewConsultation};
 pub use draft::{Draft, Section};

@@ -146,6 +146,67 @@ impl Opinion {
     }
 }
 
+/// Earlier opinions with the duplicate keys of one batch's opinions, looked up in one
+/// statement, and the opinions the batch itself has stored so far.
+#[derive(Default)]
+pub struct RecentDuplicates {
+    asked: Vec<(String, NaiveDateTime)>,
+    fetched: bool,
+    /// Per key, `(created_at, receipt code)` in the order the opinions were stored.
+    found: std::collections::HashMap<String, Vec<(NaiveDateTime, String)>>,
+}
+
+impl RecentDuplicates {
+    /// Asks the batch this write runs in to look up opinions with `key` stored since `since`.
+    pub fn ask(asks: &mut crate::db::Asks<'_>, key: &str, since: NaiveDateTime) {
+        let key = key.to_owned();
+        asks.ask(move |d: &mut RecentDuplicates| d.asked.push((key, since)), Self::fetch);
+    }
+
+    fn fetch(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+        let dups = scratch.get::<RecentDuplicates>();
+        let Some(since) = dups.asked.iter().map(|(_, since)| *since).min() else { return Ok(()) };
+        let mut keys: Vec<&str> = dups.asked.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let rows: Vec<(Option<String>, NaiveDateTime, Option<String>)> = opinions::table
+            .filter(opinions::dedupe_key.eq_any(&keys))
+            .filter(opinions::created_at.ge(since))
+            .filter(opinions::receipt_code.is_not_null())
+            .order(opinions::id.asc())
+            .select((opinions::dedupe_key, opinions::created_at, opinions::receipt_code))
+            .load(conn)?;
+        for (key, at, code) in rows {
+            if let (Some(key), Some(code)) = (key, code) {
+                dups.found.entry(key).or_default().push((at, code));
+            }
+        }
+        dups.fetched = true;
+        Ok(())
+    }
+
+    /// The receipt code of the first opinion with `key` stored since `since`: from the
+    /// batch's look-up when the write asked for it, else looked up here.
+    pub fn first(
+        conn: &mut Conn,
+        answers: &mut crate::db::Scratch,
+        key: &str,
+        since: NaiveDateTime,
+    ) -> QueryResult<Option<String>> {
+        let dups = answers.get::<RecentDuplicates>();
+        if dups.fetched && dups.asked.iter().any(|(k, _)| k == key) {
+            let found = dups.found.get(key).into_iter().flatten();
+            return Ok(found.filter(|(at, _)| *at >= since).map(|(_, code)| code.clone()).next());
+        }
+        Ok(Opinion::recent_duplicate(conn, key, since)?.and_then(|o| o.receipt_code))
+    }
+
+    /// Records an opinion stored in this batch, for the batch's later writes with its key.
+    pub fn stored(answers: &mut crate::db::Scratch, key: &str, at: NaiveDateTime, code: &str) {
+        answers.get::<RecentDuplicates>().found.entry(key.to_owned()).or_default().push((at, code.to_owned()));
+    }
+}
+
 /// `None` is written as NULL rather than DEFAULT (no nullable column here has a default):
 /// the statement then has one text whatever is missing, so PostgreSQL keeps it prepared
 /// instead of parsing and planning it for every opinion.

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::models::{Consultation, Draft, Section, opinion_day};
 use crate::routes::charts::DayChart;
 use crate::routes::listing::ListView;
+use crate::routes::versions::VersionLink;
 use crate::routes::views::{ConsultationView, DraftView, SectionView, paragraphs, section_views};
 use crate::state::AppState;
 
@@ -60,6 +61,10 @@ struct ShowPage {
     c: ConsultationView,
     draft: Option<DraftView>,
     days: Option<DayChart>,
+    /// Every version of the draft, when there is more than one.
+    versions: Vec<VersionLink>,
+    /// The current version's 起草说明.
+    explanation: Vec<String>,
 }
 
 /// A consultation's current draft with its sections in order.
@@ -89,9 +94,9 @@ pub async fn show(
         return Ok(hit.respond(&req));
     }
     let id = id.into_inner();
-    let ((consultation, draft), per_day) = db::run(&state.pool, move |conn| {
+    let ((consultation, draft), per_day, versions) = db::run(&state.pool, move |conn| {
         // A row per day with opinions, like the counters on the other rows: no opinion is read.
-        Ok((load_published(conn, id)?, opinion_day::for_consultation(conn, id)?))
+        Ok((load_published(conn, id)?, opinion_day::for_consultation(conn, id)?, Draft::versions(conn, id)?))
     })
     .await?;
     let now = Utc::now();
@@ -99,11 +104,14 @@ pub async fn show(
     if let Some(notice) = draft.as_ref().and_then(|(d, _)| d.announced_notice()) {
         c.notice = paragraphs(notice);
     }
+    let explanation = draft.as_ref().and_then(|(d, _)| d.explanation.as_deref()).map(paragraphs).unwrap_or_default();
     let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
     let window = consultation.window();
     let days = DayChart::new("days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
     let meta = ShareMeta::new(&state.settings.public_url, &consultation);
-    Ok(state.pages.put(req.path(), ShowPage { meta, c, draft, days }.render()?).respond(&req))
+    let versions = VersionLink::list(&c.url, &versions);
+    let page = ShowPage { meta, c, draft, days, versions, explanation };
+    Ok(state.pages.put(req.path(), page.render()?).respond(&req))
 }
 
 #[derive(Template)]

@@ -10,6 +10,7 @@ use crate::domain::ids::ConsultationId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_layout, layout};
+use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::invitation::Invitation;
 use crate::models::{Consultation, adoption_table};
@@ -114,15 +115,15 @@ pub async fn table(
         Some(key) => layout(key).ok_or(AppError::NotFound)?,
         None => default_layout(),
     };
-    let consultation = db::run(&state.pool, move |conn| {
+    let (consultation, name) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         if consultation.feedback_published_at.is_none() {
             return Err(AppError::NotFound);
         }
-        Ok(consultation)
+        let name = Draft::name_for(conn, &consultation)?.table_file_name();
+        Ok((consultation, name))
     })
     .await?;
-    let name = format!("{}意见采纳情况", consultation.title);
     Ok(streamed(&state.pool, &name, format, move |conn, out| {
         let opts = public_options(&consultation, &layout);
         adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})

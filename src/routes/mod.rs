@@ -14,6 +14,7 @@ pub mod opinions;
 pub mod receipts;
 pub mod replies;
 pub mod staff;
+pub mod versions;
 pub mod views;
 
 use actix_web::HttpResponse;

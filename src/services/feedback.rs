@@ -92,11 +92,12 @@ pub fn publish(
             by_address.entry(email).or_insert_with(|| (name, Vec::new())).1.push(item);
         }
         let feedback_url = crate::links::feedback_url(public_url, consultation.id);
+        let draft = crate::models::Draft::name_for(conn, consultation)?;
         let count = by_address.len();
         for (email, (name, items)) in by_address {
             let notice = FeedbackNotice {
                 name: &name,
-                title: &consultation.title,
+                draft: &draft,
                 issuer: &consultation.issuer,
                 feedback_url: &feedback_url,
                 items,

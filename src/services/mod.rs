@@ -12,3 +12,4 @@ pub mod opinions;
 pub mod outline;
 pub mod password;
 pub mod replies;
+pub mod versions;

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::captcha::{self, CaptchaAnswer};
-use crate::db::{self, Conn};
+use crate::db::{self, Conn, Scratch};
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, SectionId};
 use crate::domain::opinion::{OpinionInput, OpinionText};
@@ -21,7 +21,7 @@ use crate::emails::{ReceiptMail, summary};
 use crate::error::AppError;
 use crate::models::Section;
 use crate::models::consultation::Commentable;
-use crate::models::opinion::{NewOpinion, Opinion};
+use crate::models::opinion::{NewOpinion, RecentDuplicates};
 use crate::models::outbox::NewMail;
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::state::AppState;
@@ -106,18 +106,31 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
     let limit = state.settings.rate_submit_per_minute;
     let limits = state.limits.clone();
     let SubmitOpinion { captcha: answer, client, .. } = command;
+    // Identical opinions go to the same writer: checked one after the other.
+    let key = store.as_ref().map(|s| s.dedupe_key.clone());
+    let asked = (answer.id.clone(), key.clone());
+    let since = now.naive_utc() - Duration::minutes(DUPLICATE_WINDOW_MINUTES);
     let attempt = state
         .writes
-        .run(move |conn| {
-            let allowed = rate_limit::hit(conn, &limits, Scope::Submit, &client, limit, now)?;
-            // The challenge is used up by this attempt whatever happens next.
-            let captcha = captcha::consume(conn, &answer, now.naive_utc())?;
-            Ok(match (allowed, captcha, store) {
-                (false, _, _) => Attempt::Limited,
-                (true, Ok(()), Some(store)) => Attempt::Stored(store(conn)?),
-                (true, captcha, _) => Attempt::Refused(captcha.err()),
-            })
-        })
+        .run(
+            key.as_deref(),
+            move |asks| {
+                captcha::ask(asks, &asked.0);
+                if let Some(key) = &asked.1 {
+                    RecentDuplicates::ask(asks, key, since);
+                }
+            },
+            move |conn, answers| {
+                let allowed = rate_limit::hit(conn, &limits, Scope::Submit, &client, limit, now)?;
+                // The challenge is used up by this attempt whatever happens next.
+                let captcha = captcha::consume_asked(conn, answers, &answer, now.naive_utc())?;
+                Ok(match (allowed, captcha, &store) {
+                    (false, _, _) => Attempt::Limited,
+                    (true, Ok(()), Some(store)) => Attempt::Stored((store.run)(conn, answers)?),
+                    (true, captcha, _) => Attempt::Refused(captcha.err()),
+                })
+            },
+        )
         .await?;
     match attempt {
         Attempt::Limited => Err(Refused::Fields {
@@ -140,15 +153,22 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
     }
 }
 
+/// A parsed opinion's write: its duplicate key, and the write itself (which may run twice:
+/// in its batch, then alone if the batch failed).
+struct Store<F> {
+    dedupe_key: String,
+    run: F,
+}
+
 /// Everything storing a parsed opinion needs, worked out before the write: the flag for
-/// sensitive words and the receipt mail's wording.
+/// sensitive words, the duplicate key and the receipt mail's wording.
 fn prepare(
     state: &AppState,
     target: &Commentable,
     section_id: Option<SectionId>,
     text: OpinionText,
     client: &ClientKey,
-) -> impl FnOnce(&mut Conn) -> Result<Submitted, AppError> + Send + 'static {
+) -> Store<impl Fn(&mut Conn, &mut Scratch) -> Result<Submitted, AppError> + Send + 'static> {
     let flagged: Vec<String> = [text.name.as_str(), text.body.as_str()]
         .into_iter()
         .chain(text.suggestion.iter().filter_map(|s| s.proposed.as_deref()))
@@ -160,28 +180,38 @@ fn prepare(
         .map(Section::title)
         .unwrap_or_else(|| "全文".to_owned());
     let consultation = target.consultation.clone();
+    let draft = target.draft.clone();
     let secret = state.settings.secret_key.expose().clone();
     let public_url = state.settings.public_url.clone();
     let client = client.clone();
-    move |conn| {
+    let dedupe_key = PublicSubmission {
+        consultation_id: consultation.id,
+        section_id,
+        text: &text,
+        client: &client,
+        flag_reason: None,
+        now: Utc::now().naive_utc(),
+    }
+    .dedupe_key(&secret);
+    let run = move |conn: &mut Conn, answers: &mut Scratch| {
         let now = Utc::now().naive_utc();
         let submission = PublicSubmission {
             consultation_id: consultation.id,
             section_id,
             text: &text,
             client: &client,
-            flag_reason,
+            flag_reason: flag_reason.clone(),
             now,
         };
         let received_at = format_china(now);
         let summary = summary(&text.body, 200);
-        submission.store(conn, &secret, |code| {
+        submission.store(conn, answers, &secret, |code| {
             let email = text.contact.email()?;
             let receipt = code.to_string();
             let lookup_url = crate::links::receipt_url(&public_url, code);
             let mail = ReceiptMail {
                 name: &text.name,
-                consultation_title: &consultation.title,
+                draft: &draft,
                 issuer: &consultation.issuer,
                 section_title: &section_title,
                 received_at: &received_at,
@@ -197,7 +227,8 @@ fn prepare(
                 }
             }
         })
-    }
+    };
+    Store { dedupe_key, run }
 }
 
 /// A citizen's parsed opinion ready to be stored.
@@ -213,7 +244,7 @@ pub struct PublicSubmission<'a> {
 
 impl PublicSubmission<'_> {
     /// Same consultation, section, contact and text (ignoring layout and punctuation).
-    fn dedupe_key(&self, secret: &[u8]) -> String {
+    pub fn dedupe_key(&self, secret: &[u8]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
         let section = self.section_id.map_or(-1, |s| s.0);
         mac.update(format!("{}|{section}|{}|", self.consultation_id, self.text.contact.as_str()).as_bytes());
@@ -223,27 +254,23 @@ impl PublicSubmission<'_> {
 
     /// Stores the opinion with a new receipt code and, when the contact is an e-mail
     /// address, queues the receipt mail in the same transaction. A resend within ten
-    /// minutes returns the first receipt instead.
+    /// minutes returns the first receipt instead: earlier opinions are found in the
+    /// batch's look-up when the write asked for it ([`RecentDuplicates::ask`]), and the
+    /// batch's writer is chosen by the duplicate key, so two identical opinions sent at
+    /// once are checked one after the other.
     pub fn store(
         &self,
         conn: &mut Conn,
+        answers: &mut Scratch,
         secret: &[u8],
         receipt_mail: impl FnOnce(&ReceiptCode) -> Option<NewMail>,
     ) -> Result<Submitted, AppError> {
         let dedupe_key = self.dedupe_key(secret);
         db::atomic(conn, |conn| {
-            if let Conn::Postgres(pg) = conn {
-                use diesel::RunQueryDsl;
-                // Two identical submissions racing each other: let one wait for the other.
-                let lock = i64::from_str_radix(&dedupe_key[..15], 16).unwrap_or_default();
-                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({lock})")).execute(pg)?;
-            }
             let since = self.now - Duration::minutes(DUPLICATE_WINDOW_MINUTES);
-            if let Some(first) = Opinion::recent_duplicate(conn, &dedupe_key, since)? {
-                let code = first.receipt_code.as_deref().and_then(|c| ReceiptCode::parse(c).ok());
-                if let Some(code) = code {
-                    return Ok(Submitted::Duplicate(code));
-                }
+            let first = RecentDuplicates::first(conn, answers, &dedupe_key, since)?;
+            if let Some(code) = first.as_deref().and_then(|c| ReceiptCode::parse(c).ok()) {
+                return Ok(Submitted::Duplicate(code));
             }
             let suggestion = self.text.suggestion.as_ref();
             let fingerprint = fingerprint(&self.text.body);
@@ -284,6 +311,7 @@ impl PublicSubmission<'_> {
             }
             let code =
                 stored.ok_or_else(|| AppError::internal(anyhow::anyhow!("could not find an unused receipt code")))?;
+            RecentDuplicates::stored(answers, &dedupe_key, self.now, code.as_str());
             if let Some(mail) = receipt_mail(&code) {
                 mail.enqueue(conn, self.now)?;
             }

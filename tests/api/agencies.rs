@@ -31,8 +31,7 @@ struct Session {
 
 impl Session {
     async fn new(app: &TestApp, actor: Actor, username: Option<&str>) -> Session {
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let client = crate::helpers::browser_client(&app.address);
         let session = Session { actor, client, address: app.address.clone() };
         if let Some(username) = username {
             let token = session.csrf("/staff/login").await.expect("a login form");
@@ -156,7 +155,8 @@ async fn every_staff_route_lets_in_exactly_those_its_rule_names() {
         (format!("/staff/users/{spare}"), Rule::PlatformAdmin),
         ("/staff/mail".into(), Rule::PlatformAdmin),
     ];
-    let posts: Vec<(String, Vec<(&str, String)>, Rule)> = vec![
+    type Post<'a> = (String, Vec<(&'a str, String)>, Rule);
+    let posts: Vec<Post> = vec![
         (format!("/staff/consultations/new?agency={a}"), vec![], Rule::ManagesConsultation),
         (format!("/staff/consultations/{c}"), vec![], Rule::ManagesConsultation),
         (format!("/staff/consultations/{c}/decisions"), vec![], Rule::ManagesConsultation),

@@ -124,3 +124,144 @@ fn import_prints_the_outline_with_the_preamble_named_and_fails_in_chinese() {
     assert!(said.starts_with("错误：无法读取文件 ") && said.contains("no-such-draft.docx"), "{said}");
     assert_eq!(said.lines().count(), 1, "one line, no backtrace: {said}");
 }
+
+/// A regulation with its notice in front, as agencies publish them in one file.
+const NOTICE_AND_DRAFT: &str = "关于公开征求《测试县养犬管理条例（草案）》意见的公告
+为广泛听取社会各界意见，现将《测试县养犬管理条例（草案）》全文公布，征求意见。
+一、意见可以通过电子邮件发送至 test@example.cn。
+二、征求意见截止时间为2026年12月31日。
+附件：测试县养犬管理条例（草案）
+测试县司法局
+2026年12月1日
+测试县养犬管理条例（草案）
+第一章 总则
+第一条 为了规范养犬行为，制定本条例。
+第二章 附则
+第二条 本条例自公布之日起施行。
+";
+
+#[test]
+fn import_create_with_notice_from_file_offers_the_files_notice_as_the_announcement() {
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("条例.txt");
+    std::fs::write(&draft, NOTICE_AND_DRAFT).unwrap();
+    let output = run(&dir, &["import", draft.to_str().unwrap(), "--create", "--notice-from-file"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    assert!(printed.contains("正文前的公告：159 字"), "{printed}");
+    assert!(printed.contains("第一章 总则") && !printed.contains("二、征求意见截止时间"), "{printed}");
+    let url = zhengqiu::config::DbUrl::parse(&dir.path().join("cli.db").to_string_lossy()).unwrap();
+    let mut conn = zhengqiu::db::connect(&url).expect("the command's database");
+    let draft = zhengqiu::models::Draft::current_for(&mut conn, zhengqiu::domain::ids::ConsultationId(1))
+        .unwrap()
+        .expect("the stored draft");
+    assert!(draft.notice_is_announcement);
+    assert!(draft.notice.as_deref().unwrap().starts_with("关于公开征求《测试县养犬管理条例（草案）》意见的公告\n"));
+    assert_eq!(draft.title, "测试县养犬管理条例（草案）");
+
+    // A file without a notice: the option is refused rather than silently ignored.
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, "第一条 为了规范管理，制定本办法。\n第二条 本办法自公布之日起施行。\n").unwrap();
+    let output = run(&dir, &["import", plain.to_str().unwrap(), "--create", "--notice-from-file"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("正文前没有找到公告，不能使用 --notice-from-file"), "{}", stderr(&output));
+}
+
+#[test]
+fn import_check_scores_the_split_against_an_expected_outline_and_fails_under_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("条例.txt");
+    std::fs::write(&draft, NOTICE_AND_DRAFT).unwrap();
+    let right = dir.path().join("right.outline");
+    std::fs::write(
+        &right,
+        "title: 测试县养犬管理条例（草案）\nnotice: yes\ntoc: no\n---\n第一章\n  第一条\n第二章\n  第二条\n",
+    )
+    .unwrap();
+    let output = run(&dir, &["import", draft.to_str().unwrap(), "--check", right.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    let total = printed.lines().find(|l| l.starts_with("total")).expect("a total row");
+    let figures: Vec<&str> = total.split_whitespace().collect();
+    assert_eq!(figures[1..7], ["4", "4", "4", "100.0%", "100.0%", "100.0%"], "{printed}");
+    assert!(printed.contains("通过"), "{printed}");
+
+    // Expected: a heading the file does not have, and 第二条 one level deeper than it is.
+    let wrong = dir.path().join("wrong.outline");
+    std::fs::write(&wrong, "notice: yes\n---\n第一章\n  第一条\n  第三条\n第二章\n    第二条\n").unwrap();
+    let output = run(&dir, &["import", draft.to_str().unwrap(), "--check", wrong.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let printed = stdout(&output);
+    let total = printed.lines().find(|l| l.starts_with("total")).expect("a total row");
+    let figures: Vec<&str> = total.split_whitespace().collect();
+    // 5 expected, 4 made, 4 matched: precision 100%, recall 80%, level agreement 3 of 4.
+    assert_eq!(figures[1..7], ["5", "4", "4", "100.0%", "80.0%", "75.0%"], "{printed}");
+    assert!(printed.contains("漏掉的标题 第三条"), "{printed}");
+    assert!(printed.contains("第二条 应为第 3 级，分为第 2 级"), "{printed}");
+    let said = stderr(&output);
+    assert!(said.contains("未达到 98%：召回率 80.0%，层级一致率 75.0%"), "{said}");
+    let output =
+        run(&dir, &["import", draft.to_str().unwrap(), "--check", wrong.to_str().unwrap(), "--threshold", "70"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn import_check_of_a_folder_scores_every_document_with_an_outline() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/drafts");
+    let output = run(&dir, &["import", corpus, "--check", corpus]);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    let printed = stdout(&output);
+    // One outline may serve the same draft as .txt, .md and .docx.
+    let documents = std::fs::read_dir(corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x != "outline") && p.with_extension("outline").exists())
+        .count();
+    let rows = printed.lines().filter(|l| !l.starts_with("total") && l.matches('%').count() == 3).count();
+    assert!(documents >= 30, "{documents}");
+    assert_eq!(rows, documents, "one row per document with an outline: {printed}");
+    assert!(printed.lines().any(|l| l.starts_with("total")), "{printed}");
+    let output = run(&dir, &["import", corpus]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("是文件夹"), "{}", stderr(&output));
+}
+
+fn docx_of_paragraphs(paragraphs: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("word/document.xml", options).unwrap();
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?><w:document {w}><w:body>{paragraphs}</w:body></w:document>"#)
+        .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn importing_the_largest_drafts_allowed_stays_under_300_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    // Just under the 20 MB text limit: a few chapters and long paragraphs.
+    let paragraph = "本条例所称养犬人，是指饲养犬只的单位和个人，应当遵守法律法规，尊重社会公德。\n".repeat(120);
+    let chapter = format!("第一章 总则\n第一条 目的\n{paragraph}");
+    let text = chapter.repeat(19 * 1024 * 1024 / chapter.len());
+    let big_text = dir.path().join("big.txt");
+    std::fs::write(&big_text, &text).unwrap();
+    // Word: just under the 24 MB unpacked limit, in ordinary paragraphs.
+    let one = "<w:p><w:r><w:t>本条例所称养犬人，是指饲养犬只的单位和个人，应当遵守法律法规。</w:t></w:r></w:p>";
+    let headings = "<w:p><w:r><w:t>第一条 目的</w:t></w:r></w:p>";
+    let block = format!("{headings}{}", one.repeat(50));
+    let big_docx = dir.path().join("big.docx");
+    std::fs::write(&big_docx, docx_of_paragraphs(&block.repeat(23 * 1024 * 1024 / block.len()))).unwrap();
+    for file in [&big_text, &big_docx] {
+        let output = run(&dir, &["import", file.to_str().unwrap(), "--peak-memory"]);
+        assert!(output.status.success(), "{}: {}", file.display(), stderr(&output));
+        let printed = stdout(&output);
+        let peak: u64 = printed
+            .lines()
+            .find_map(|l| l.strip_prefix("内存峰值：")?.strip_suffix(" MiB")?.parse().ok())
+            .unwrap_or_else(|| panic!("no peak printed: {printed}"));
+        println!("zhengqiu import {}: peak {peak} MiB", file.display());
+        assert!(peak < 300, "{} peaked at {peak} MiB", file.display());
+    }
+}

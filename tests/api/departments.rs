@@ -11,10 +11,10 @@ use zhengqiu::domain::source::Source;
 use zhengqiu::domain::window::china_today;
 use zhengqiu::emails::invitation_letters;
 use zhengqiu::jobs;
-use zhengqiu::models::Consultation;
 use zhengqiu::models::department::{Department, DepartmentForm};
 use zhengqiu::models::invitation::Invitation;
 use zhengqiu::models::outbox::{MailKind, MailStatus};
+use zhengqiu::models::{Consultation, Draft};
 
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, spawn_app, spawn_app_with, spawn_seeded_app, with_smtp};
 use crate::smtp::SmtpServer;
@@ -31,7 +31,9 @@ fn invite(app: &TestApp, id: ConsultationId, departments: &[Department], deadlin
     let mut conn = app.conn();
     let c = Consultation::find(&mut conn, id).unwrap();
     let today = china_today(Utc::now());
-    let letters = invitation_letters(&c.title, &c.issuer, deadline, &app.settings.public_url, today);
+    let draft = Draft::name_for(&mut conn, &c).unwrap();
+    let opening = draft.letter_opening();
+    let letters = invitation_letters(&draft, &opening, &c.issuer, deadline, &app.settings.public_url, today);
     zhengqiu::services::invitations::invite(&mut conn, id, departments, deadline, Utc::now().naive_utc(), letters)
         .unwrap()
 }
@@ -71,7 +73,7 @@ async fn the_full_round_from_invitation_mail_to_opinions_and_no_opinion() {
         .iter()
         .find(|m| m.to().and_then(|t| t.first()).and_then(|a| a.address()) == Some("rsj@tg.gov.cn"))
         .unwrap();
-    assert_eq!(letter.subject(), Some("【征求意见函】关于征求《关于测试办法公开征求意见》意见的函"));
+    assert_eq!(letter.subject(), Some("【征求意见函】关于征求《测试办法（征求意见稿）》意见的函"));
     let text = letter.body_text(0).unwrap();
     assert!(text.contains(&format!("请于 {deadline} 前")) && text.contains("逾期未反馈的，视为无意见"), "{text}");
     let hr_link = path_of_link(&text);
@@ -274,7 +276,10 @@ async fn a_reminder_goes_once_and_only_to_departments_that_have_not_answered() {
         .select((outbox::recipient, outbox::subject))
         .load(&mut conn)
         .unwrap();
-    assert_eq!(reminders, [("late@tg.gov.cn".to_owned(), format!("【提醒】请于{deadline}前反馈对《提醒测试》的意见"))]);
+    assert_eq!(
+        reminders,
+        [("late@tg.gov.cn".to_owned(), format!("【提醒】请于{deadline}前反馈对《提醒测试（征求意见稿）》的意见"))]
+    );
     // The reminder's fresh link works, and the invitation's link still does.
     let reminder_link = path_of_link(&app.mail_to("late@tg.gov.cn", "提醒").await.body_text(0).unwrap());
     assert_eq!(app.page(&reminder_link).await.status, 200);
@@ -376,4 +381,19 @@ async fn the_tongguan_demo_has_six_departments_and_their_opinions_tied_to_sectio
     let states: Vec<Option<String>> =
         invitations::table.order(invitations::position.asc()).select(invitations::reply).load(&mut app.conn()).unwrap();
     assert_eq!(states, vec![Some("opinions".to_owned()); 6]);
+}
+
+#[actix_web::test]
+async fn a_department_reply_posted_from_another_site_is_refused_and_nothing_stored() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("来源检查", china_day(-1), china_day(28), SMALL_DRAFT);
+    let ids = invite(&app, id, &[department(&app, "区水利局", "slj@tg.gov.cn")], china_day(10));
+    let link = invitation_link(&app, "slj@tg.gov.cn").await;
+    let fields = [("contact_person", "钱工"), ("contact_phone", "13800002222"), ("action", "no_opinion")];
+    let response =
+        app.client.post(app.url(&link)).header("origin", "https://evil.example").form(&fields).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(Invitation::find(&mut app.conn(), ids[0]).unwrap().reply.is_none(), "nothing recorded");
+    assert_eq!(app.post_form(&link, &fields).await.status().as_u16(), 303, "from the page itself it works");
+    assert!(Invitation::find(&mut app.conn(), ids[0]).unwrap().reply.is_some());
 }

@@ -8,8 +8,8 @@ use zhengqiu::domain::account::Role;
 use zhengqiu::domain::ids::{ConsultationId, InvitationId};
 use zhengqiu::emails::invitation_letters;
 use zhengqiu::jobs;
-use zhengqiu::models::Consultation;
 use zhengqiu::models::department::{Department, DepartmentForm};
+use zhengqiu::models::{Consultation, Draft};
 
 use crate::helpers::{Page, TestApp, login_ok, spawn_app, spawn_seeded_app};
 use crate::review::{closed_consultation_as_owner, exported_title, public_opinion};
@@ -114,7 +114,9 @@ fn invite_department(app: &TestApp, id: ConsultationId, name: &str) -> Invitatio
     let department = Department::find(&mut conn, department_id).unwrap();
     let c = Consultation::find(&mut conn, id).unwrap();
     let deadline = c.ends_on;
-    let letters = invitation_letters(&c.title, &c.issuer, deadline, &app.settings.public_url, deadline);
+    let draft = Draft::name_for(&mut conn, &c).unwrap();
+    let opening = draft.letter_opening();
+    let letters = invitation_letters(&draft, &opening, &c.issuer, deadline, &app.settings.public_url, deadline);
     zhengqiu::services::invitations::invite(&mut conn, id, &[department], deadline, Utc::now().naive_utc(), letters)
         .unwrap()[0]
 }

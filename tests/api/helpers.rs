@@ -84,11 +84,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let demo_logins = app.demo_logins().cloned();
     let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("http client");
+    let client = browser_client(&address);
     let pg_database =
         is_postgres().then(|| settings.database_url.as_str().rsplit('/').next().unwrap_or_default().to_owned());
     TestApp { address, server, pg_database, client, settings: Arc::new(settings), demo_logins, _dir: dir }
@@ -441,4 +437,20 @@ pub fn with_smtp(port: u16) -> impl FnOnce(&mut Settings) {
             security: zhengqiu::config::SmtpSecurity::None,
         });
     }
+}
+
+/// A client as a browser on the site's own pages is one: cookies kept, redirects not followed, and
+/// the page's origin named on every form POST (the service refuses staff POSTs without it).
+pub fn browser_client(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, address.parse().expect("origin header"));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
+        // The server closes a connection idle for 5 s (actix's keep-alive); a pooled connection
+        // reused just then fails with IncompleteMessage. Never reuse one idle that long.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("http client")
 }

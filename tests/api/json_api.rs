@@ -97,6 +97,29 @@ async fn wrong_fields_and_captchas_come_back_as_problems_by_field() {
 }
 
 #[actix_web::test]
+async fn malformed_json_is_explained_in_chinese_with_the_position_in_its_own_fields() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("接口格式", china_day(-1), china_day(28), SMALL_DRAFT);
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/consultations/{id}/opinions")))
+        .header("content-type", "application/json")
+        .body("{\n  \"name\": \"张三\",\n  oops\n}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let problem: Value = response.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with("请求内容不是有效的 JSON"), "{detail}");
+    for english in ["deserialize", "error", "expected", "Json"] {
+        assert!(!detail.contains(english), "{detail}");
+    }
+    assert_eq!((problem["line"].as_u64(), problem["column"].as_u64()), (Some(3), Some(3)));
+}
+
+#[actix_web::test]
 async fn a_closed_consultation_and_unknown_things_answer_in_problem_json() {
     let app = spawn_app().await;
     let closed = app.create_consultation("已结束", china_day(-40), china_day(-11), SMALL_DRAFT);

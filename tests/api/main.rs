@@ -5,6 +5,7 @@
 //! each in a database of its own.
 
 mod agencies;
+mod audit;
 mod charts;
 mod cli;
 mod consultations;
@@ -17,11 +18,15 @@ mod json_api;
 mod listing;
 mod logging;
 mod opinions;
+mod outline;
 mod review;
 mod search;
+mod sessions;
 mod smtp;
 mod staff;
 mod staff_departments;
 mod staff_intake;
 mod staff_mail;
 mod storage;
+mod versions;
+mod wording;

@@ -454,7 +454,7 @@ async fn an_email_contact_gets_a_receipt_queued_with_the_opinion_and_written_to_
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(subject, format!("【意见征集】您的意见已收到（回执编号 {code}）"));
-    assert!(body.contains(&code) && body.contains("关于测试办法公开征求意见"));
+    assert!(body.contains(&code) && body.contains("您对《测试办法（征求意见稿）》提出的意见"));
     // Without SMTP settings the mail is written as an .eml file.
     let dir = app.settings.outbox_dir.clone();
     let mut files = Vec::new();
@@ -601,4 +601,162 @@ async fn a_burst_of_opinions_gets_a_receipt_each_and_every_one_is_stored() {
     assert_eq!(opinion_count(&app), 24, "every receipt shown is an opinion stored");
     let page = app.page(&receipts[17]).await;
     assert!(page.body.contains("第17条意见"), "the receipt shows its own opinion");
+}
+
+#[actix_web::test]
+async fn an_opinion_or_name_of_only_zero_width_spaces_and_controls_is_refused_with_the_fields_message() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let cases: &[(&str, &str, &str)] = &[
+        ("body", "\u{200B}", "请填写您的意见"),
+        ("body", "\u{200B}\u{3000}\u{200C}\u{FEFF}\u{0007}\u{202E}", "请填写您的意见"),
+        ("name", "\u{3000}\u{200D}\u{2060}", "请填写您的姓名"),
+    ];
+    for (field, value, message) in cases {
+        let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+        let answer = app.captcha_answer(&form.captcha_id);
+        let page = app.post_page(&form.action, &fields(&form, &answer, &[(field, value)])).await;
+        assert_eq!(page.status, 422, "{field}={value:?}");
+        assert_eq!(page.text(&format!("#e-{field}")), *message, "{field}={value:?}");
+    }
+    assert_eq!(opinion_count(&app), 0);
+}
+
+#[actix_web::test]
+async fn bidirectional_controls_are_removed_from_the_stored_name_and_opinion() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let response =
+        send(&app, &form, &[("name", "张\u{202E}三丰"), ("body", "建议\u{2067}删除\u{2069}第三条\u{202C}")]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (name, body): (String, String) =
+        opinions::table.select((opinions::author_name, opinions::body)).first(&mut app.conn()).unwrap();
+    assert_eq!((name.as_str(), body.as_str()), ("张三丰", "建议删除第三条"));
+}
+
+#[actix_web::test]
+async fn an_opinion_posted_from_another_site_is_refused_but_one_without_an_origin_is_accepted() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let answer = app.captcha_answer(&form.captcha_id);
+    let foreign = app
+        .client
+        .post(app.url(&form.action))
+        .header("origin", "https://evil.example")
+        .form(&fields(&form, &answer, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+    assert!(foreign.text().await.unwrap().contains("此请求并非来自本站页面"));
+    assert_eq!(opinion_count(&app), 0, "nothing stored");
+    // Some browsers and privacy tools send neither Origin nor Referer: a citizen is not turned away.
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = bare.post(app.url(&form.action)).form(&fields(&form, &answer, &[])).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(opinion_count(&app), 1);
+}
+
+/// Sends every form at once, each with the right answer to its own challenge and its
+/// own overrides; returns each response's status and Location.
+async fn send_at_once(app: &TestApp, sends: Vec<(&OpenForm, Vec<(&str, String)>)>) -> Vec<(u16, String)> {
+    let sends = sends.into_iter().map(|(form, overrides)| async move {
+        let overrides: Vec<(&str, &str)> = overrides.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = send(app, form, &overrides).await;
+        (response.status().as_u16(), location(&response))
+    });
+    futures_util::future::join_all(sends).await
+}
+
+fn generous() -> impl FnOnce(&mut zhengqiu::config::Settings) {
+    |s| {
+        s.rate_submit_per_minute = 1000;
+        s.rate_captcha_per_minute = 1000;
+    }
+}
+
+#[actix_web::test]
+async fn the_same_opinion_sent_several_times_at_once_is_stored_once_and_every_send_shows_its_receipt() {
+    let app = spawn_app_with(generous()).await;
+    let id = open_consultation(&app);
+    let mut forms = Vec::new();
+    for _ in 0..8 {
+        forms.push(app.open_form(&format!("/consultations/{id}/opinions/new?section=2")).await);
+    }
+    let answers = send_at_once(&app, forms.iter().map(|f| (f, Vec::new())).collect()).await;
+    assert!(answers.iter().all(|(status, _)| *status == 303), "{answers:?}");
+    let receipts: Vec<&str> = answers.iter().map(|(_, l)| l.split('?').next().unwrap()).collect();
+    assert!(receipts.iter().all(|r| r.starts_with("/receipts/") && *r == receipts[0]), "one receipt: {receipts:?}");
+    assert_eq!(answers.iter().filter(|(_, l)| l.contains("submitted=1")).count(), 1, "{answers:?}");
+    assert_eq!(answers.iter().filter(|(_, l)| l.contains("duplicate=1")).count(), 7, "{answers:?}");
+    assert_eq!(opinion_count(&app), 1);
+    assert!(app.page(receipts[0]).await.body.contains("建议把第二条的适用范围写得更具体一些"));
+}
+
+#[actix_web::test]
+async fn one_challenge_sent_with_several_opinions_at_once_lets_only_one_through() {
+    let app = spawn_app_with(generous()).await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new?section=2")).await;
+    let sends = (0..6).map(|n| (&form, vec![("body", format!("第{n}条不同的意见，用同一个验证码。"))])).collect();
+    let answers = send_at_once(&app, sends).await;
+    assert_eq!(answers.iter().filter(|(status, _)| *status == 303).count(), 1, "{answers:?}");
+    assert_eq!(answers.iter().filter(|(status, _)| *status == 422).count(), 5, "{answers:?}");
+    assert_eq!(opinion_count(&app), 1);
+    let left: i64 = captcha_challenges::table
+        .filter(captcha_challenges::id.eq(&form.captcha_id))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(left, 0, "the challenge is used up (each refusal shows a new one)");
+}
+
+#[actix_web::test]
+async fn an_opinion_the_database_refuses_does_not_lose_the_others_sent_with_it() {
+    let app = spawn_app_with(generous()).await;
+    let id = open_consultation(&app);
+    // The database refuses any opinion containing 拒收 (as a failing disk or a broken
+    // constraint would): the one opinion fails, not the batch it is written with.
+    let refuse = if crate::helpers::is_postgres() {
+        "CREATE FUNCTION refuse_opinion() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF NEW.body LIKE '%拒收%' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER refuse BEFORE INSERT ON opinions FOR EACH ROW EXECUTE FUNCTION refuse_opinion();"
+    } else {
+        "CREATE TRIGGER refuse BEFORE INSERT ON opinions WHEN NEW.body LIKE '%拒收%' \
+         BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+    };
+    match &mut app.conn() {
+        zhengqiu::db::Conn::Sqlite(c) => diesel::connection::SimpleConnection::batch_execute(c, refuse).unwrap(),
+        zhengqiu::db::Conn::Postgres(c) => diesel::connection::SimpleConnection::batch_execute(c, refuse).unwrap(),
+    }
+    let mut forms = Vec::new();
+    for _ in 0..12 {
+        forms.push(app.open_form(&format!("/consultations/{id}/opinions/new?section=2")).await);
+    }
+    let sends = forms
+        .iter()
+        .enumerate()
+        .map(|(n, form)| {
+            let body = if n == 5 {
+                "这一条拒收。".to_owned()
+            } else {
+                format!("第{n}条意见：写得更具体一些。")
+            };
+            (form, vec![("body", body), ("contact", format!("1390000{n:04}"))])
+        })
+        .collect();
+    let answers = send_at_once(&app, sends).await;
+    for (n, (status, location)) in answers.iter().enumerate() {
+        if n == 5 {
+            assert!(*status >= 500, "the refused one fails: {status}");
+        } else {
+            assert_eq!(*status, 303, "opinion {n}: {answers:?}");
+            assert!(location.contains("submitted=1"), "{location}");
+        }
+    }
+    assert_eq!(opinion_count(&app), 11, "every receipt shown is an opinion stored");
+    let page = app.page(&answers[7].1).await;
+    assert!(page.body.contains("第7条意见"), "the receipt shows its own opinion");
 }

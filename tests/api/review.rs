@@ -66,7 +66,9 @@ fn public_opinion_with(
         flag_reason: None,
         now: Utc::now().naive_utc(),
     };
-    let Submitted::New(code) = submission.store(&mut conn, b"secret", |_| None).unwrap() else {
+    let Submitted::New(code) =
+        submission.store(&mut conn, &mut zhengqiu::db::Scratch::default(), b"secret", |_| None).unwrap()
+    else {
         panic!("a new opinion")
     };
     let id: OpinionId =
@@ -124,6 +126,45 @@ async fn a_decision_needs_a_reason_when_not_fully_adopted_and_its_history_is_kep
     let logged: i64 =
         decision_log::table.filter(decision_log::opinion_id.eq(oid)).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(logged, 2);
+}
+
+#[actix_web::test]
+async fn a_return_address_that_is_not_a_plain_staff_path_falls_back_to_the_list_after_saving() {
+    let app = spawn_app().await;
+    let id = closed_consultation_as_owner(&app).await;
+    let review = format!("/staff/consultations/{id}/review");
+    let bad_backs = [
+        format!("/staff/consultations/{id}/review\r\nSet-Cookie: zq=1"),
+        format!("/staff/consultations/{id}/review\nX: y"),
+        "//evil.example/staff/".to_owned(),
+        "https://evil.example/staff/".to_owned(),
+        "javascript:alert(1)".to_owned(),
+        "/consultations/1".to_owned(),
+    ];
+    for (n, back) in bad_backs.iter().enumerate() {
+        let (oid, _) = public_opinion(&app, id, Some("1-1"), "张三丰", "13812345678", &format!("第{n}条建议。"));
+        let response = app
+            .post_with_csrf(
+                &review,
+                &format!("/staff/consultations/{id}/decisions"),
+                &[("ids", &oid.to_string()), ("status", "adopted"), ("reason", ""), ("back", back)],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{back:?}");
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(location, format!("/staff/consultations/{id}/review?"), "{back:?}");
+        assert_eq!(decision_of(&app, oid).0.as_deref(), Some("adopted"), "saved once: {back:?}");
+    }
+    let groups = format!("/staff/consultations/{id}/groups");
+    let (oid, _) = public_opinion(&app, id, Some("1-1"), "李四", "13900000000", "来自归并页的建议。");
+    let response = app
+        .post_with_csrf(
+            &groups,
+            &format!("/staff/consultations/{id}/decisions"),
+            &[("ids", &oid.to_string()), ("status", "adopted"), ("reason", ""), ("back", &groups)],
+        )
+        .await;
+    assert_eq!(response.headers()["location"].to_str().unwrap(), groups, "a plain staff path is followed");
 }
 
 #[actix_web::test]
@@ -302,7 +343,7 @@ async fn a_drafter_cannot_review_another_drafters_consultation() {
 }
 
 /// Cells of an exported table, whatever the format.
-fn cells(format: &str, bytes: &[u8]) -> Vec<Vec<String>> {
+pub fn cells(format: &str, bytes: &[u8]) -> Vec<Vec<String>> {
     match format {
         "csv" => {
             assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "CSV has a BOM for Excel");
@@ -627,7 +668,7 @@ async fn publishing_the_feedback_shows_it_marks_the_status_answers_receipts_and_
     assert_eq!(notices.len(), 1, "one mail per address");
     let (to, subject, body) = &notices[0];
     assert_eq!(to, "zhang@example.com");
-    assert_eq!(subject, "【意见反馈】“关于测试办法的意见反馈”的意见采纳情况已公布");
+    assert_eq!(subject, "【意见反馈】《关于测试办法的意见反馈（征求意见稿）》的意见采纳情况已公布");
     assert!(body.contains("不予采纳") && body.contains("依据已在前言说明。") && body.contains("未作处理"), "{body}");
     let published: Option<chrono::NaiveDateTime> =
         consultations::table.find(id).select(consultations::feedback_published_at).first(&mut conn).unwrap();

@@ -155,7 +155,15 @@ async fn anonymous_visitors_are_sent_to_the_login_page_and_back_where_they_were(
 #[actix_web::test]
 async fn the_login_form_never_redirects_to_another_site() {
     let Office { app, .. } = office().await;
-    for next in ["https://evil.example/", "//evil.example/staff", "/\\evil.example", "/consultations/1"] {
+    for next in [
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/\\evil.example",
+        "/consultations/1",
+        "/staff/consultations\r\nSet-Cookie: zq=1",
+        "/staff/\nLocation: https://evil.example/",
+        "javascript:alert(1)",
+    ] {
         let page = app.page(&format!("/staff/login?next={}", urlencode(next))).await;
         let token = page.field_value("csrf").unwrap();
         let form = [("username", "wang"), ("password", STAFF_PASSWORD), ("next", next), ("csrf", &token)];
@@ -414,8 +422,8 @@ async fn an_uploaded_text_gbk_or_word_draft_shows_its_outline() {
         assert_eq!(response.status().as_u16(), 303, "{file_name}: {}", response.text().await.unwrap());
         let page = app.follow(response).await;
         assert!(page.body.contains("已上传征求意见稿"), "{file_name}");
-        let outline = page.texts(".outline li");
-        let titles: Vec<&str> = outline.iter().map(|t| t.split(" （").next().unwrap()).collect();
+        let outline = page.texts(".outline-title");
+        let titles: Vec<&str> = outline.iter().map(String::as_str).collect();
         let expected = [
             "第一章 总则",
             "第一条 为了规范养犬行为，制定本办法",
@@ -443,8 +451,7 @@ async fn a_draft_without_numbering_can_be_split_by_paragraph() {
         .part("file", Part::bytes(text.as_bytes().to_vec()).file_name("计划.txt".to_owned()));
     let response = app.client.post(app.url(&path)).multipart(form).send().await.unwrap();
     let page = app.follow(response).await;
-    let outline: Vec<String> =
-        page.texts(".outline li").iter().map(|t| t.split(" （").next().unwrap().to_owned()).collect();
+    let outline = page.texts(".outline-title");
     assert_eq!(
         outline,
         [
@@ -748,4 +755,48 @@ async fn guessing_one_accounts_password_from_many_addresses_is_throttled_too() {
     }
     assert_eq!(attempt("203.0.113.4", "wang").await, 429, "a fourth address, the same account");
     assert_eq!(attempt("203.0.113.5", "li").await, 422, "other accounts are not affected");
+}
+
+#[actix_web::test]
+async fn a_staff_post_from_another_site_gets_the_403_page_and_changes_nothing() {
+    let Office { app, wang_owns, .. } = office().await;
+    login_ok(&app, "wang").await;
+    let token = app.csrf_token(&format!("/staff/consultations/{wang_owns}")).await;
+    let publish = app.url(&format!("/staff/consultations/{wang_owns}/publish"));
+    let own_page = app.url(&format!("/staff/consultations/{wang_owns}"));
+    let attempts: [(Option<&str>, Option<&str>); 4] = [
+        (Some("https://evil.example"), None),
+        (Some("https://evil.example"), Some(own_page.as_str())),
+        (Some("null"), Some("https://evil.example/page")),
+        (Some(""), None),
+    ];
+    for (origin, referer) in attempts {
+        let mut request = app.client.post(&publish).form(&[("csrf", token.as_str())]);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(referer) = referer {
+            request = request.header("referer", referer);
+        }
+        let page = crate::helpers::Page::from_response(request.send().await.unwrap()).await;
+        assert_eq!(page.status, 403, "{origin:?} {referer:?}");
+        assert!(page.body.contains("此请求并非来自本站页面"), "{}", page.body);
+        assert!(consultation(&app, wang_owns).published_at.is_none(), "not published by {origin:?}");
+    }
+    // Logging out from another site does not end the session either.
+    let response = app.client.post(app.url("/staff/logout")).header("origin", "https://evil.example").send().await;
+    assert_eq!(response.unwrap().status().as_u16(), 403);
+    assert_eq!(app.get("/staff").await.status().as_u16(), 200, "still logged in");
+    // The site's own page as the Referer (a browser that leaves out Origin) is enough.
+    let response = app
+        .client
+        .post(&publish)
+        .header("origin", "")
+        .header("referer", own_page.as_str())
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(consultation(&app, wang_owns).published_at.is_some());
 }

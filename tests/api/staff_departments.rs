@@ -218,7 +218,7 @@ async fn a_drafter_invites_departments_and_each_letter_carries_a_link_that_opens
     assert_eq!(messages.len(), 1, "one letter: 社区办 has no address");
     let letter = &messages[0];
     assert_eq!(letter.to().and_then(|t| t.first()).and_then(|a| a.address()), Some("rsj@tg.gov.cn"));
-    assert_eq!(letter.subject(), Some("【征求意见函】关于征求《王负责的征集》意见的函"));
+    assert_eq!(letter.subject(), Some("【征求意见函】关于征求《王负责的征集（征求意见稿）》意见的函"));
     let link = path_of_link(&letter.body_text(0).unwrap());
     let reply_page = app.page(&link).await;
     assert_eq!(reply_page.status, 200);

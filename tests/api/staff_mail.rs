@@ -86,7 +86,7 @@ async fn a_letter_the_mail_server_refuses_is_kept_failed_shown_to_staff_and_sent
     assert!(app.follow(response).await.text(".flash").contains("已重新排入发送队列"));
     let delivered = smtp.wait_for(1).await;
     assert_eq!(delivered.len(), 1);
-    assert_eq!(delivered[0].subject(), Some("【征求意见函】关于征求《退信测试》意见的函"));
+    assert_eq!(delivered[0].subject(), Some("【征求意见函】关于征求《退信测试（征求意见稿）》意见的函"));
     let text = delivered[0].body_text(0).unwrap();
     let link = &text[text.find("/replies/").unwrap()..].split_whitespace().next().unwrap().to_owned();
     assert_eq!(app.page(link).await.status, 200, "the link in the late letter works");

@@ -75,7 +75,7 @@ async fn make_everything(app: &TestApp, public: &Browser, staff: &Browser) -> Ma
     std::fs::write(draft.path(), text).expect("write the draft");
     staff.find("#file").await.send_keys(&draft.path().to_string_lossy()).await.expect("choose the file");
     staff.follow_text("form button[type=submit]", "上传").await;
-    assert!(staff.text(".flash-ok").await.contains("请核对下面的目录"), "the outline after the upload");
+    assert!(staff.text(".flash-ok").await.contains("请核对下面的大纲"), "the outline after the upload");
     let outline_path = staff.path().await;
     Made { receipt, reply_path, section_path, opinion_path, outline_path, department_path, account_path }
 }
@@ -108,11 +108,7 @@ fn pages(made: &Made) -> Vec<Page> {
         page("staff-consultation", Staff(s(TONGGUAN, "")), tongguan),
         page("staff-new-consultation", Staff("/staff/consultations/new".into()), "新建意见征集"),
         page("staff-upload", Staff(s(TONGGUAN, "/draft")), "上传征求意见稿"),
-        page(
-            "staff-outline",
-            Staff(made.outline_path.clone()),
-            "关于《测试县公共图书馆管理办法（征求意见稿）》公开征求意见",
-        ),
+        page("staff-outline", Staff(made.outline_path.clone()), "核对大纲"),
         page("staff-review", Staff(s(TONGGUAN, "/review")), "逐条处理意见"),
         page("staff-opinion", Staff(made.opinion_path.clone()), "意见 #"),
         page("staff-groups", Staff(s(HUANGJIANG, "/groups")), "相同或相似的意见"),

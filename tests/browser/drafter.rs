@@ -49,7 +49,9 @@ async fn a_drafter_decides_an_opinion_downloads_the_table_and_publishes_feedback
     browser.find_with_text("form button[type=submit]", "导出").await.click().await.expect("导出");
     let file = downloaded(browser.downloads.path(), "xlsx").await;
     let saved_as = file.file_name().unwrap().to_string_lossy().into_owned();
-    assert_eq!(saved_as, format!("{title}意见采纳情况.xlsx"), "saved under the consultation's title");
+    // seeds/consultations.toml: tongguan-2018's draft_title, version 征求意见稿.
+    let draft = "《中共铜官区委 铜官区人民政府关于贯彻省市〈五大发展行动计划〉的实施意见(修订版)(征求意见稿)》";
+    assert_eq!(saved_as, format!("{draft}意见采纳情况.xlsx"), "saved under the draft's name");
     let rows = xlsx_rows(&std::fs::read(&file).unwrap());
     assert_eq!(rows[0][0], TABLE_TITLE, "the table's heading");
     assert!(rows.iter().flatten().any(|cell| cell == reason), "the table gives the reason: {rows:?}");

@@ -300,8 +300,8 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
             backend,
             "opinion POST vs raw single-row INSERT",
             format!("{post_rate:.0}/{insert_baseline:.0} = {:.0}%", ratio * 100.0),
-            ">= 25%".into(),
-            ratio >= 0.25,
+            ">= 40%".into(),
+            ratio >= 0.40,
         );
     }
     if let Some((captcha_rate, crate_rate, parallel_rate)) = captcha {
@@ -314,8 +314,8 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
                 captcha_rate / ceiling * 100.0,
                 parallel_rate / ceiling * 100.0
             ),
-            ">= 90%".into(),
-            captcha_rate >= 0.9 * ceiling,
+            ">= 95%".into(),
+            captcha_rate >= 0.95 * ceiling,
         );
     }
     for (label, p99) in flood_p99 {
@@ -339,7 +339,15 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
             worst < 50.0,
         );
     }
-    for (format, limit_secs, limit_mib) in [("xlsx", 3.0, Some(200.0)), ("csv", 1.0, None), ("docx", 15.0, None)] {
+    // At a million opinions (issue 15) every export has a time and a memory limit; at
+    // 100,000 the limits of issue 6.
+    let million = ctx.args.opinions >= 1_000_000;
+    let limits: [(&str, f64, Option<f64>); 3] = if million {
+        [("xlsx", 15.0, Some(300.0)), ("csv", 5.0, Some(300.0)), ("docx", 60.0, Some(300.0))]
+    } else {
+        [("xlsx", 3.0, Some(200.0)), ("csv", 1.0, None), ("docx", 15.0, None)]
+    };
+    for (format, limit_secs, limit_mib) in limits {
         for how in ["HTTP", "command line"] {
             let name = format!("export {format}, {} opinions ({how})", ctx.args.opinions);
             let Some(row) = results.find(backend, &name).cloned() else { continue };
@@ -353,7 +361,39 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
             results.target(backend, &name, format!("{secs:.2} s, {mib:.0} MiB"), required, met);
         }
     }
+    if million {
+        million_targets(ctx, results);
+    }
     Ok(())
+}
+
+/// The targets of issue 15 at a million opinions that are not ratios of rows above: the
+/// service's peak memory over every measurement of the large consultation, and what this
+/// benchmark does not measure yet (printed as MISS with the reason, not left out).
+fn million_targets(ctx: &Ctx<'_>, results: &mut Results) {
+    let backend = ctx.kind.name();
+    let count = ctx.args.opinions.to_string();
+    let peak = results
+        .rows
+        .iter()
+        .filter(|r| r.backend == backend && r.name.contains(&count) && !r.name.contains("command line"))
+        .filter_map(|r| r.peak_rss_mib)
+        .fold(f64::NAN, f64::max);
+    results.target(
+        backend,
+        &format!("service peak memory during the {count}-opinion rows"),
+        format!("{peak:.0} MiB"),
+        "< 300 MiB".into(),
+        peak < 300.0,
+    );
+    for (what, required) in [
+        ("groups page (copies, near-duplicates) p99", "< 200 ms"),
+        ("publishing the feedback", "< 10 s"),
+        ("10,000 consultations: first list page, filtered page p99", "< 20 ms, within 10% of 10"),
+        ("10,000 consultations: title search, JSON list p99", "< 50 ms"),
+    ] {
+        results.target(backend, what, "not measured yet (no row in this benchmark)".into(), required.into(), false);
+    }
 }
 
 /// The request header of a browser that takes compressed pages.
@@ -469,7 +509,13 @@ fn captchas(ctx: &Ctx<'_>, results: &mut Results, svc: &Service) -> anyhow::Resu
     let crate_rate = baselines::captcha_rate(Duration::from_secs(3))?;
     results.row(Row {
         requests_per_sec: Some(crate_rate),
-        ..Row::timed(backend, "baseline: captcha crate, one thread", 3.0, None, "draw + PNG + base64".into())
+        ..Row::timed(
+            backend,
+            "baseline: captcha crate, one thread",
+            3.0,
+            None,
+            "draw + the crate's own PNG + base64".into(),
+        )
     });
     let cores = procfs::cores();
     let parallel_rate = baselines::captcha_rate_parallel(cores, Duration::from_secs(3))?;
@@ -647,7 +693,9 @@ fn staff_cookie(addr: SocketAddr) -> anyhow::Result<String> {
         ("password", dataset::STAFF_PASSWORD),
         ("next", "/staff"),
     ])?;
-    let answer = service::http(addr, "POST", "/staff/login", &format!("Cookie: {cookie}\r\n"), Some(&body))?;
+    // A browser names the page's origin; staff POSTs without one are refused.
+    let headers = format!("Cookie: {cookie}\r\nOrigin: http://{addr}\r\n");
+    let answer = service::http(addr, "POST", "/staff/login", &headers, Some(&body))?;
     anyhow::ensure!(
         answer.status == 303,
         "login answered {}: {}",

@@ -5,7 +5,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{StaffChrome, render_invalid, see_other};
+use super::{StaffChrome, audit, render_invalid, see_other};
 use crate::auth::{AdminUser, CsrfForm, StaffUser};
 use crate::db;
 use crate::domain::account::{NewAccount, NewAccountFields, NewPassword, Role};
@@ -13,6 +13,10 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::ids::UserId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
+use diesel::Connection;
+
+use crate::models::audit::AuditAction;
+use crate::models::staff_session::StaffSessionRecord;
 use crate::models::user::NewUserError;
 use crate::models::{NewUser, User};
 use crate::routes::render;
@@ -113,6 +117,14 @@ pub async fn create(
         Err(NewUserError::Db(err)) => return Err(err),
     }
     let name = fields.username.trim().to_ascii_lowercase();
+    audit(
+        &state,
+        Some((admin.user.id, admin.user.display_name.clone())),
+        "",
+        AuditAction::AccountCreated,
+        name.clone(),
+    )
+    .await?;
     admin.session.flash(false, format!("已创建账号 {name}。请通过安全的渠道把初始密码告知本人。"))?;
     Ok(see_other("/staff/users"))
 }
@@ -170,7 +182,16 @@ pub async fn reset_password(
     };
     let hash = hash_off_thread(password).await?;
     let now = Utc::now().naive_utc();
-    db::run(&state.pool, move |conn| Ok(User::set_password_hash(conn, id, &hash, now)?)).await?;
+    db::run(&state.pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            User::set_password_hash(conn, id, &hash, now)?;
+            StaffSessionRecord::end_all(conn, id, now)
+        })?)
+    })
+    .await?;
+    let subject = account_name(&state, id).await?;
+    audit(&state, Some((admin.user.id, admin.user.display_name.clone())), "", AuditAction::PasswordReset, subject)
+        .await?;
     admin.session.flash(false, "密码已重置。该账号需用新密码重新登录。")?;
     Ok(see_other(&format!("/staff/users/{id}")))
 }
@@ -195,7 +216,24 @@ pub async fn set_active(
         return Ok(see_other(&format!("/staff/users/{id}")));
     }
     let now = Utc::now().naive_utc();
-    db::run(&state.pool, move |conn| Ok(User::set_active(conn, id, active, now)?)).await?;
+    db::run(&state.pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            User::set_active(conn, id, active, now)?;
+            if !active {
+                StaffSessionRecord::end_all(conn, id, now)?;
+            }
+            diesel::QueryResult::Ok(())
+        })?)
+    })
+    .await?;
+    let action = if active { AuditAction::AccountActivated } else { AuditAction::AccountDeactivated };
+    let subject = account_name(&state, id).await?;
+    audit(&state, Some((admin.user.id, admin.user.display_name.clone())), "", action, subject).await?;
     admin.session.flash(false, if active { "账号已恢复启用。" } else { "账号已停用，该账号不能再登录。" })?;
     Ok(see_other(&format!("/staff/users/{id}")))
+}
+
+/// The login name of account `id`, for the audit log.
+async fn account_name(state: &AppState, id: UserId) -> Result<String, AppError> {
+    db::run(&state.pool, move |conn| Ok(User::find(conn, id)?.username)).await
 }

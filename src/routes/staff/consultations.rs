@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::Utc;
 
-use super::{StaffChrome, render_invalid, see_other};
+use super::{StaffChrome, audit, render_invalid, see_other};
 use crate::auth::{CsrfForm, NoFields, StaffUser, ensure_can_manage};
 use crate::db;
 use crate::domain::consultation::{ConsultationDetails, ConsultationFields};
@@ -13,6 +13,7 @@ use crate::domain::ids::{AgencyId, ConsultationId, UserId};
 use crate::domain::window::{ConsultationWindow, STANDARD_PERIOD_DAYS, china_today};
 use crate::error::AppError;
 use crate::models::agency::{Agency, DEFAULT_AGENCY};
+use crate::models::audit::AuditAction;
 use crate::models::{Consultation, Draft, Section, User};
 use crate::routes::render;
 use crate::routes::views::{ConsultationView, section_views};
@@ -327,6 +328,9 @@ pub async fn publish(
     let published = db::run(&state.pool, move |conn| Consultation::publish(conn, id, now)).await?;
     state.pages.forget_all();
     if published {
+        let subject = format!("第 {id} 号");
+        audit(&state, Some((staff.user.id, staff.user.display_name.clone())), "", AuditAction::Published, subject)
+            .await?;
         staff.session.flash(false, "已发布：公众现在可以在意见征集首页看到它。")?;
     } else {
         staff.session.flash(true, "尚未上传征求意见稿，不能发布。请先上传征求意见稿。")?;
@@ -345,6 +349,8 @@ pub async fn withdraw(
     let now = Utc::now().naive_utc();
     db::run(&state.pool, move |conn| Ok(Consultation::withdraw(conn, id, now)?)).await?;
     state.pages.forget_all();
+    let subject = format!("第 {id} 号");
+    audit(&state, Some((staff.user.id, staff.user.display_name.clone())), "", AuditAction::Withdrawn, subject).await?;
     staff.session.flash(false, "已撤回：公众不再能看到此意见征集，已收到的意见仍然保留。")?;
     Ok(see_other(&format!("/staff/consultations/{id}")))
 }

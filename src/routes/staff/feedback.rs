@@ -14,6 +14,7 @@ use crate::domain::opinion::clean_text;
 use crate::domain::window::Status;
 use crate::error::AppError;
 use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, default_layout, layout, layout_list};
+use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
@@ -91,7 +92,14 @@ pub async fn export(
     let consultation = staff.consultation(&state, id.into_inner()).await?;
     let opts = ExportOptions { grouping, audience, title };
     let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
-    let name = format!("{}意见采纳情况{suffix}", consultation.title);
+    let c = consultation.clone();
+    let draft = db::run(&state.pool, move |conn| Ok(Draft::name_for(conn, &c)?)).await?;
+    let name = format!("{}{suffix}", draft.table_file_name());
+    if audience == Audience::Staff {
+        let subject = format!("第 {} 号（{}，{}）", consultation.id, query.layout, query.format);
+        let actor = Some((staff.user.id, staff.user.display_name.clone()));
+        super::audit(&state, actor, "", crate::models::audit::AuditAction::ExportWithContacts, subject).await?;
+    }
     Ok(streamed(&state.pool, &name, format, move |conn, out| {
         adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
     }))
@@ -112,22 +120,6 @@ struct FeedbackPage {
     errors: FieldErrors,
 }
 
-/// A first text for the 意见反馈, from the counts; the drafter edits it.
-fn suggested_text(c: &Consultation, counts: &FeedbackCounts) -> String {
-    if counts.received == 0 {
-        return format!("{}至{}，我们就《{}》公开征求意见，征求意见期间未收到意见。", c.starts_on, c.ends_on, c.title);
-    }
-    let mut text = format!(
-        "{}至{}，我们就《{}》公开征求意见，共收到意见{}条。经认真研究，采纳{}条，部分采纳{}条，不予采纳{}条",
-        c.starts_on, c.ends_on, c.title, counts.received, counts.adopted, counts.partly_adopted, counts.not_adopted
-    );
-    if counts.explained > 0 {
-        text.push_str(&format!("，解释说明{}条", counts.explained));
-    }
-    text.push_str("。未采纳的意见，理由见下表。感谢社会各界的关心和支持。");
-    text
-}
-
 /// What the drafter typed into the publishing form, when it is shown again.
 struct Typed {
     text: String,
@@ -143,16 +135,20 @@ async fn feedback_page(
 ) -> Result<FeedbackPage, AppError> {
     let consultation = staff.consultation(state, id).await?;
     let c = consultation.clone();
-    let (counts, auto_title) = db::run(&state.pool, move |conn| {
+    let (counts, auto_title, name) = db::run(&state.pool, move |conn| {
         let head = adoption_table::head(conn, &c)?;
-        Ok((FeedbackCounts::load(conn, id)?, default_layout().title.render(&head.document_title)))
+        let auto_title = default_layout().title.render(&head.document_title);
+        Ok((FeedbackCounts::load(conn, id)?, auto_title, Draft::name_for(conn, &c)?))
     })
     .await?;
     let status = consultation.status(Utc::now());
     let closed_message = matches!(status, Status::Open | Status::Scheduled)
         .then(|| format!("征集期至 {} 结束，结束后方可公布意见反馈。", consultation.ends_on));
     let Typed { text, table_title } = typed.unwrap_or_else(|| Typed {
-        text: consultation.feedback_text.clone().unwrap_or_else(|| suggested_text(&consultation, &counts)),
+        text: consultation
+            .feedback_text
+            .clone()
+            .unwrap_or_else(|| name.feedback_text(consultation.starts_on, consultation.ends_on, &counts.tally())),
         table_title: consultation.feedback_table_title.clone().unwrap_or_else(|| auto_title.clone()),
     });
     Ok(FeedbackPage {

@@ -11,13 +11,15 @@ use crate::auth::{CsrfForm, StaffUser};
 use crate::db;
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, InvitationId};
+use crate::domain::opinion::clean_text;
 use crate::domain::window::{china_today, format_china};
+use crate::domain::wording::DraftName;
 use crate::emails::invitation_letters;
 use crate::error::AppError;
 use crate::links::reply_url;
-use crate::models::Consultation;
 use crate::models::department::Department;
 use crate::models::invitation::{Invitation, InvitationStatus, Letter, RoundCounts};
+use crate::models::{Consultation, Draft};
 use crate::routes::render;
 use crate::state::AppState;
 
@@ -81,6 +83,11 @@ struct RoundPage {
     rows: Vec<InvitationRow>,
     choices: Vec<DepartmentChoice>,
     deadline: String,
+    /// The 征求意见函 as the departments will read it: its title, and its opening paragraph
+    /// (which the drafter may edit before sending).
+    letter_title: String,
+    opening: String,
+    issuer: String,
     errors: FieldErrors,
     new_link: Option<NewLink>,
 }
@@ -88,6 +95,7 @@ struct RoundPage {
 /// The consultation with its invitations and the active departments.
 struct Round {
     consultation: Consultation,
+    draft: DraftName,
     statuses: Vec<InvitationStatus>,
     active: Vec<Department>,
 }
@@ -95,9 +103,12 @@ struct Round {
 impl Round {
     async fn load(state: &AppState, staff: &StaffUser, id: ConsultationId) -> Result<Round, AppError> {
         let consultation = staff.consultation(state, id).await?;
-        let (statuses, active) =
-            db::run(&state.pool, move |conn| Ok((Invitation::statuses(conn, id)?, Department::active(conn)?))).await?;
-        Ok(Round { consultation, statuses, active })
+        let c = consultation.clone();
+        let (statuses, active, draft) = db::run(&state.pool, move |conn| {
+            Ok((Invitation::statuses(conn, id)?, Department::active(conn)?, Draft::name_for(conn, &c)?))
+        })
+        .await?;
+        Ok(Round { consultation, draft, statuses, active })
     }
 
     /// Active departments not invited yet.
@@ -118,9 +129,12 @@ impl Round {
     ) -> RoundPage {
         let c = &self.consultation;
         let manage_url = format!("/staff/consultations/{}", c.id);
-        let (checked, deadline, errors) = match form {
-            Some((f, errors)) => (f.departments.clone(), f.deadline.clone(), errors),
-            None => (Vec::new(), self.default_deadline().to_string(), FieldErrors::new()),
+        let (checked, deadline, opening, errors) = match form {
+            Some((f, errors)) => {
+                let opening = f.opening.clone().unwrap_or_else(|| self.draft.letter_opening());
+                (f.departments.clone(), f.deadline.clone(), opening, errors)
+            }
+            None => (Vec::new(), self.default_deadline().to_string(), self.draft.letter_opening(), FieldErrors::new()),
         };
         RoundPage {
             staff: StaffChrome::new(staff),
@@ -138,6 +152,9 @@ impl Round {
                 .collect(),
             manage_url,
             deadline,
+            letter_title: self.draft.letter_title(),
+            opening,
+            issuer: c.issuer.clone(),
             errors,
             new_link,
         }
@@ -154,28 +171,42 @@ pub async fn show(
     render(&round.page(&staff, None, None))
 }
 
-/// The invitation form as submitted: checked departments (repeated field) and a deadline.
+/// The invitation form as submitted: checked departments (repeated field), a deadline
+/// and the letter's opening paragraph.
 struct InviteForm {
     departments: Vec<String>,
     deadline: String,
+    /// `None` when the form had no such field (the letter then opens as usual).
+    opening: Option<String>,
 }
+
+/// The longest opening paragraph a letter takes.
+const OPENING_MAX_CHARS: usize = 2000;
 
 impl InviteForm {
     fn from_pairs(pairs: Vec<(String, String)>) -> InviteForm {
-        let mut form = InviteForm { departments: Vec::new(), deadline: String::new() };
+        let mut form = InviteForm { departments: Vec::new(), deadline: String::new(), opening: None };
         for (name, value) in pairs {
             match name.as_str() {
                 "department" => form.departments.push(value),
                 "deadline" => form.deadline = value,
+                "opening" => form.opening = Some(value),
                 _ => {}
             }
         }
         form
     }
 
-    /// The departments chosen (from those offered) and the deadline, or the errors.
-    fn parse(&self, round: &Round, today: NaiveDate) -> Result<(Vec<Department>, NaiveDate), FieldErrors> {
+    /// The departments chosen (from those offered), the deadline and the letter's
+    /// opening, or the errors.
+    fn parse(&self, round: &Round, today: NaiveDate) -> Result<(Vec<Department>, NaiveDate, String), FieldErrors> {
         let mut errors = FieldErrors::new();
+        let opening = self.opening.as_deref().map_or_else(|| round.draft.letter_opening(), clean_text);
+        if opening.is_empty() {
+            errors.add("opening", "请填写函件正文");
+        } else if opening.chars().count() > OPENING_MAX_CHARS {
+            errors.add("opening", format!("函件正文不能超过{OPENING_MAX_CHARS}字"));
+        }
         let chosen: Vec<Department> =
             round.invitable().filter(|d| self.departments.contains(&d.id.to_string())).cloned().collect();
         if chosen.is_empty() {
@@ -195,7 +226,7 @@ impl InviteForm {
             }
         };
         match deadline {
-            Some(deadline) if errors.is_empty() => Ok((chosen, deadline)),
+            Some(deadline) if errors.is_empty() => Ok((chosen, deadline, opening)),
             _ => Err(errors),
         }
     }
@@ -211,16 +242,16 @@ pub async fn invite(
     let round = Round::load(&state, &staff, id.into_inner()).await?;
     let form = InviteForm::from_pairs(form);
     let today = china_today(Utc::now());
-    let (chosen, deadline) = match form.parse(&round, today) {
+    let (chosen, deadline, opening) = match form.parse(&round, today) {
         Ok(parsed) => parsed,
         Err(errors) => return render_invalid(&round.page(&staff, Some((&form, errors)), None)),
     };
     let without_email: Vec<String> =
         chosen.iter().filter(|d| d.email_list().is_empty()).map(|d| d.name.clone()).collect();
-    let c = round.consultation;
+    let (c, draft) = (round.consultation, round.draft);
     let (id, count, public_url) = (c.id, chosen.len(), state.settings.public_url.clone());
     db::run(&state.pool, move |conn| {
-        let letters = invitation_letters(&c.title, &c.issuer, deadline, &public_url, today);
+        let letters = invitation_letters(&draft, &opening, &c.issuer, deadline, &public_url, today);
         crate::services::invitations::invite(conn, id, &chosen, deadline, Utc::now().naive_utc(), letters)
     })
     .await?;
@@ -260,7 +291,7 @@ pub async fn renew_link(
             .flash(true, format!("{} 未登记电子邮箱，无法发送邮件。请改用“显示新链接”。", row.department.name))?;
         return Ok(see_other(&format!("/staff/consultations/{id}/invitations")));
     }
-    let token = issue(&state, &round.consultation, row, by_mail).await?;
+    let token = issue(&state, &round, row, by_mail).await?;
     if by_mail {
         state.mail_wakeup.notify_one();
         staff
@@ -273,12 +304,15 @@ pub async fn renew_link(
 }
 
 /// Stores a new token for the invitation and, when `by_mail`, queues the letter with it.
-async fn issue(state: &AppState, c: &Consultation, row: &InvitationStatus, by_mail: bool) -> Result<String, AppError> {
-    let (title, issuer, public_url) = (c.title.clone(), c.issuer.clone(), state.settings.public_url.clone());
+/// A letter sent again opens as a new one would.
+async fn issue(state: &AppState, round: &Round, row: &InvitationStatus, by_mail: bool) -> Result<String, AppError> {
+    let (draft, issuer, public_url) =
+        (round.draft.clone(), round.consultation.issuer.clone(), state.settings.public_url.clone());
     let (invitation, department) = (row.invitation.clone(), row.department.clone());
     let today = china_today(Utc::now());
     db::run(&state.pool, move |conn| {
-        let letters = invitation_letters(&title, &issuer, invitation.deadline, &public_url, today);
+        let opening = draft.letter_opening();
+        let letters = invitation_letters(&draft, &opening, &issuer, invitation.deadline, &public_url, today);
         let letter = |token: &str| letters(&department, token);
         let letter: Option<Letter<'_>> = if by_mail { Some(&letter) } else { None };
         crate::services::invitations::issue_link(conn, &invitation, letter, Utc::now().naive_utc())

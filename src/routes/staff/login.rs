@@ -6,11 +6,13 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{render_invalid, see_other};
-use crate::auth::{Anonymous, CsrfForm, NoFields, StaffSession, safe_next};
+use super::{audit, render_invalid, see_other};
+use crate::auth::{Anonymous, CsrfForm, NoFields, safe_next, session_user};
 use crate::db;
 use crate::error::AppError;
 use crate::models::User;
+use crate::models::audit::{AuditAction, AuditEntry};
+use crate::models::staff_session::StaffSessionRecord;
 use crate::rate_limit::{ClientKey, Scope, hit};
 use crate::routes::render;
 use crate::services::accounts::check_login;
@@ -35,12 +37,16 @@ pub struct LoginQuery {
 
 #[get("/login")]
 pub async fn login_form(req: HttpRequest, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
-    let session = StaffSession::of(&req);
     let next = safe_next(query.next.as_deref());
-    if session.user(Utc::now())?.is_some() {
+    let (user, session) = session_user(&req).await?;
+    if user.is_some() {
         return Ok(see_other(&next));
     }
-    let notice = (query.done.as_deref() == Some("logout")).then_some("您已退出登录。");
+    let notice = match query.done.as_deref() {
+        Some("logout") => Some("您已退出登录。"),
+        Some("everywhere") => Some("您已在所有设备上退出登录。"),
+        _ => None,
+    };
     render(&LoginPage { csrf: session.csrf_token()?, username: String::new(), next, error: None, notice })
 }
 
@@ -103,20 +109,64 @@ pub async fn login(
     }
     let error = match check_login(&state.pool, &form.username, form.password).await? {
         Some(user) if user.active => {
-            session.begin(&user, Utc::now())?;
+            let id = user.id;
+            let session_id = db::run(&state.pool, move |conn| {
+                let now = Utc::now().naive_utc();
+                User::record_login(conn, id, now)?;
+                Ok(StaffSessionRecord::open(conn, id, now)?)
+            })
+            .await?;
+            session.begin(&user, &session_id, Utc::now())?;
             tracing::info!(user_id = %user.id, "staff login");
-            db::run(&state.pool, move |conn| Ok(User::record_login(conn, user.id, Utc::now().naive_utc())?)).await?;
+            audit(&state, Some((user.id, user.display_name.clone())), "", AuditAction::Login, String::new()).await?;
             return Ok(see_other(&next));
         }
         Some(_) => DEACTIVATED,
         None => WRONG_CREDENTIALS,
     };
+    audit(&state, None, &username, AuditAction::LoginFailed, String::new()).await?;
     tracing::info!("refused a staff login");
     render_invalid(&LoginPage { csrf: session.csrf_token()?, username, next, error: Some(error), notice: None })
 }
 
+/// Logs out: the session ends on the server, so a copy of the cookie elsewhere stops working too.
 #[post("/logout")]
-pub async fn logout(posted: CsrfForm<NoFields, Anonymous>) -> HttpResponse {
-    posted.user.0.end();
-    see_other("/staff/login?done=logout")
+pub async fn logout(
+    state: web::Data<AppState>,
+    posted: CsrfForm<NoFields, Anonymous>,
+) -> Result<HttpResponse, AppError> {
+    let session = posted.user.0;
+    if let Some(session_id) = session.session_id() {
+        let who = session.user(Utc::now())?.map(|u| u.id);
+        db::run(&state.pool, move |conn| {
+            let now = Utc::now().naive_utc();
+            if StaffSessionRecord::end(conn, &session_id, now)? > 0
+                && let Some(id) = who
+            {
+                let name = User::find(conn, id)?.display_name;
+                AuditEntry::record(conn, Some(id), &name, AuditAction::Logout, "", now)?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    session.end();
+    Ok(see_other("/staff/login?done=logout"))
+}
+
+/// 退出所有设备: ends every session of this account, on every browser and every instance.
+#[post("/logout/everywhere")]
+pub async fn logout_everywhere(
+    state: web::Data<AppState>,
+    posted: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let staff = posted.user;
+    let id = staff.user.id;
+    let ended =
+        db::run(&state.pool, move |conn| Ok(StaffSessionRecord::end_all(conn, id, Utc::now().naive_utc())?)).await?;
+    tracing::info!(user_id = %id, ended, "staff logged out everywhere");
+    let subject = format!("结束 {ended} 个会话");
+    audit(&state, Some((id, staff.user.display_name.clone())), "", AuditAction::LogoutEverywhere, subject).await?;
+    staff.session.end();
+    Ok(see_other("/staff/login?done=everywhere"))
 }

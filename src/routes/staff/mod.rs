@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod agencies;
 pub mod attachments;
+pub mod audit;
+pub mod change_table;
 pub mod consultations;
 pub mod dashboard;
 pub mod departments;
@@ -19,6 +21,7 @@ pub mod opinion_view;
 pub mod outline;
 pub mod review;
 pub mod review_charts;
+pub mod versions;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
@@ -50,8 +53,32 @@ impl StaffChrome {
     }
 }
 
+/// Adds a line to the staff audit log: `actor` (`None` for a failed login, with the name as typed)
+/// did `action` to `subject`.
+pub async fn audit(
+    state: &crate::state::AppState,
+    actor: Option<(crate::domain::ids::UserId, String)>,
+    typed_name: &str,
+    action: crate::models::audit::AuditAction,
+    subject: String,
+) -> Result<(), AppError> {
+    let (id, name) = match actor {
+        Some((id, name)) => (Some(id), name),
+        None => (None, typed_name.to_owned()),
+    };
+    let now = chrono::Utc::now().naive_utc();
+    crate::db::run(&state.pool, move |conn| {
+        Ok(crate::models::audit::AuditEntry::record(conn, id, &name, action, &subject, now)?)
+    })
+    .await
+}
+
 /// 303 See Other: where a form submission goes next (post/redirect/get).
+///
+/// A location that is not a plain staff path (see [`crate::auth::staff_return_path`]) becomes the
+/// dashboard: never an open redirect, and never a header that cannot be written (a 500).
 pub fn see_other(location: &str) -> HttpResponse {
+    let location = crate::auth::staff_return_path(location).unwrap_or("/staff");
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 

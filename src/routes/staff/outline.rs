@@ -13,6 +13,7 @@ use crate::domain::ids::ConsultationId;
 use crate::drafts::outline::{Correction, MAX_LEVEL, Outline, lines};
 use crate::drafts::{HeadingKind, normalise_ws};
 use crate::error::AppError;
+use crate::models::draft::section_title;
 use crate::models::{Consultation, Draft};
 use crate::routes::render;
 use crate::routes::views::paragraphs;
@@ -93,8 +94,9 @@ fn start_of(text: &str) -> String {
 fn rows(outline: &Outline) -> Vec<OutlineRow> {
     let has_toc = outline.toc.is_some();
     let first_heading = usize::from(outline.sections.first().is_some_and(|s| s.kind == HeadingKind::Preamble));
-    // Sections after the preamble may be marked as the 目录 while they are short (a run of
-    // empty chapters is what a 目录 read as sections looks like).
+    // A 目录 read as sections looks like a run of chapters (or 编, 节, 附件, unnumbered titles)
+    // without text, right after the preamble: those, and only up to the first other section, are
+    // offered as the 目录.
     let mut toc_run = true;
     outline
         .sections
@@ -112,14 +114,20 @@ fn rows(outline: &Outline) -> Vec<OutlineRow> {
                 .filter(|(_, l)| !l.trim().is_empty())
                 .map(|(index, l)| LineOption { index, start: start_of(l) })
                 .collect();
-            let title = match (s.number.as_str(), s.heading.as_str()) {
-                ("", "") => "前言".to_owned(),
-                (number, heading) => format!("{number}{heading}"),
-            };
-            let can_be_toc = !preamble && toc_run;
-            if !preamble && normalise_ws(body).chars().count() > 200 {
-                toc_run = false;
+            let title = section_title(&s.number, &s.heading);
+            let heading_like = matches!(
+                s.kind,
+                HeadingKind::Book
+                    | HeadingKind::SubBook
+                    | HeadingKind::Chapter
+                    | HeadingKind::Part
+                    | HeadingKind::Titled
+                    | HeadingKind::Annex
+            );
+            if !preamble {
+                toc_run = toc_run && heading_like && normalise_ws(body).chars().count() <= 200;
             }
+            let can_be_toc = !preamble && toc_run;
             OutlineRow {
                 index: i,
                 anchor: s.anchor.clone(),
@@ -131,7 +139,7 @@ fn rows(outline: &Outline) -> Vec<OutlineRow> {
                 chars: s.text.chars().count(),
                 can_raise: !preamble && s.level > 1,
                 can_lower: !preamble && s.level < outline.max_level(i),
-                can_merge: !preamble && !(i == first_heading && has_toc),
+                can_merge: !(preamble || (i == first_heading && has_toc)),
                 can_be_toc,
                 lines,
             }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::opinion_view::{OpinionRow, SectionTitles};
 use super::review_charts::ReviewCharts;
 use super::{StaffChrome, see_other};
-use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
+use crate::auth::{CsrfForm, StaffUser, ensure_can_manage, staff_return_path};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Actor;
@@ -170,10 +170,7 @@ pub async fn decide_many(
     // Whose it is comes before what was asked: a stranger learns nothing from the answer.
     staff.consultation(&state, id).await?;
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    let back = match field("back") {
-        b if b.starts_with("/staff/") => b.to_owned(),
-        _ => list_url(id, ""),
-    };
+    let back = staff_return_path(field("back")).map_or_else(|| list_url(id, ""), str::to_owned);
     let ids: Vec<OpinionId> = pairs
         .iter()
         .filter(|(k, _)| k == "ids")

@@ -1,0 +1,324 @@
+//! Revising a draft: upload a revised version, check and correct how its sections match the current
+//! version's, then save it as the current version.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::drafts::base_name;
+use super::{StaffChrome, render_invalid, see_other};
+use crate::auth::{CsrfForm, CsrfUpload, StaffUser};
+use crate::db;
+use crate::domain::consultation::VersionLabel;
+use crate::domain::ids::{ConsultationId, SectionId};
+use crate::domain::window::format_china;
+use crate::drafts;
+use crate::drafts::versions::Change;
+use crate::error::AppError;
+use crate::models::draft::DraftSource;
+use crate::models::{Consultation, Draft};
+use crate::routes::render;
+use crate::services::versions::{self, Comparison};
+use crate::state::AppState;
+use crate::text::similar::Grouper;
+use crate::text::wording_diff::{diff_chars, to_html};
+
+/// A version in the list.
+pub struct VersionRow {
+    pub label: String,
+    pub public_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/versions.html")]
+struct VersionsPage {
+    staff: StaffChrome,
+    title: String,
+    manage_url: String,
+    versions: Vec<VersionRow>,
+    has_pending: bool,
+    /// The current version's 起草说明, to edit.
+    explanation: String,
+    refusal: Option<String>,
+    error: Option<String>,
+    max_mb: usize,
+}
+
+fn grouper(state: &AppState) -> Arc<Grouper> {
+    state.grouper.get_or_init(|| Arc::new(Grouper::new())).clone()
+}
+
+async fn versions_page(
+    state: &AppState,
+    staff: &StaffUser,
+    c: &Consultation,
+    error: Option<String>,
+) -> Result<VersionsPage, AppError> {
+    let id = c.id;
+    let (saved, pending) =
+        db::run(&state.pool, move |conn| Ok((Draft::versions(conn, id)?, Draft::pending_for(conn, id)?))).await?;
+    Ok(VersionsPage {
+        staff: StaffChrome::new(staff),
+        title: c.title.clone(),
+        manage_url: format!("/staff/consultations/{id}"),
+        versions: saved
+            .iter()
+            .map(|d| VersionRow {
+                label: format!(
+                    "第{}版 {} · {} · {}{}",
+                    d.version_no,
+                    d.version_label,
+                    d.source_name,
+                    format_china(d.created_at),
+                    if d.is_current { "（当前版本）" } else { "" }
+                ),
+                public_url: format!("/consultations/{id}/versions/{}", d.version_no),
+            })
+            .collect(),
+        has_pending: pending.is_some(),
+        explanation: saved.iter().find(|d| d.is_current).and_then(|d| d.explanation.clone()).unwrap_or_default(),
+        refusal: versions::refusal(c, Utc::now()),
+        error,
+        max_mb: state.settings.upload_max_bytes.div_ceil(1024 * 1024),
+    })
+}
+
+#[get("/consultations/{id}/versions")]
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    render(&versions_page(&state, &staff, &c, None).await?)
+}
+
+#[post("/consultations/{id}/versions")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    upload: CsrfUpload,
+) -> Result<HttpResponse, AppError> {
+    let staff = &upload.user;
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let Some(file) = upload.file.as_ref() else {
+        let message = "请选择修改稿文件（.txt、.md 或 .docx）。".to_owned();
+        return render_invalid(&versions_page(&state, staff, &c, Some(message)).await?);
+    };
+    let version = upload.field("version_label").and_then(VersionLabel::parse).unwrap_or(VersionLabel::Revised);
+    let file_name = base_name(&file.file_name);
+    let (bytes, name) = (file.bytes.clone(), file_name.clone());
+    let imported = match web::block(move || drafts::import(&bytes, &name)).await.map_err(AppError::internal)? {
+        Ok(imported) => imported,
+        Err(err) => {
+            let message = format!("无法导入“{file_name}”：{err}");
+            return render_invalid(&versions_page(&state, staff, &c, Some(message)).await?);
+        }
+    };
+    let (grouper, consultation) = (grouper(&state), c.clone());
+    let title = imported.title.clone().unwrap_or_else(|| c.title.clone());
+    let result = db::run(&state.pool, move |conn| {
+        let source = DraftSource {
+            version_label: version.label(),
+            title: &title,
+            file_name: &file_name,
+            announce_notice: false,
+        };
+        versions::propose(conn, &grouper, &consultation, &source, &imported, Utc::now())
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/staff/consultations/{}/versions/pending", c.id))),
+        Err(AppError::Closed(message) | AppError::BadRequest(message)) => {
+            render_invalid(&versions_page(&state, staff, &c, Some(message)).await?)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// A previous section offered as the origin of a revised one.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A row of the matching page.
+pub struct MatchRow {
+    /// The field name of the row's choice, "" for a deleted section (nothing to choose).
+    pub field: String,
+    pub new_title: String,
+    pub old_titles: String,
+    pub change: &'static str,
+    pub change_code: &'static str,
+    /// The change in wording, as HTML with <ins>/<del> and labels.
+    pub diff_html: String,
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/version_matching.html")]
+struct MatchingPage {
+    staff: StaffChrome,
+    title: String,
+    manage_url: String,
+    older: String,
+    newer: String,
+    rows: Vec<MatchRow>,
+    counts: Vec<(&'static str, usize)>,
+}
+
+fn matching_rows(comparison: &Comparison) -> Vec<MatchRow> {
+    comparison
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let chosen = row.old.first().map(|s| s.id);
+            let diff_html = match (row.old.as_slice(), row.new) {
+                ([old], Some(new)) if row.change != Change::Kept => to_html(&diff_chars(&old.body, &new.body)),
+                _ => String::new(),
+            };
+            let choices = match row.new {
+                None => Vec::new(),
+                Some(_) => std::iter::once(Choice {
+                    value: "new".to_owned(),
+                    label: "新增（无对应原条文）".to_owned(),
+                    selected: chosen.is_none(),
+                })
+                .chain(comparison.old.iter().map(|s| Choice {
+                    value: s.id.to_string(),
+                    label: s.title(),
+                    selected: Some(s.id) == chosen,
+                }))
+                .collect(),
+            };
+            MatchRow {
+                field: row.new.map(|s| format!("from_{}", s.id)).unwrap_or_default(),
+                new_title: row.new.map(|s| s.title()).unwrap_or_else(|| "（已删除）".to_owned()),
+                old_titles: row.old.iter().map(|s| s.title()).collect::<Vec<_>>().join("、"),
+                change: row.change.label(),
+                change_code: row.change.code(),
+                diff_html,
+                choices,
+            }
+        })
+        .collect()
+}
+
+#[get("/consultations/{id}/versions/pending")]
+pub async fn matching(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<ConsultationId>,
+) -> Result<HttpResponse, AppError> {
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let id = c.id;
+    let comparison = db::run(&state.pool, move |conn| {
+        let pending = Draft::pending_for(conn, id)?.ok_or(AppError::NotFound)?;
+        Comparison::load_pending(conn, id, pending.id)
+    })
+    .await?;
+    let rows = matching_rows(&comparison);
+    let counts = Change::ALL
+        .into_iter()
+        .map(|c| (c.label(), rows.iter().filter(|r| r.change_code == c.code()).count()))
+        .collect();
+    render(&MatchingPage {
+        staff: StaffChrome::new(&staff),
+        title: c.title.clone(),
+        manage_url: format!("/staff/consultations/{id}"),
+        older: format!("第{}版 {}", comparison.older.version_no, comparison.older.version_label),
+        newer: format!("{}（{}）", comparison.newer.version_label, comparison.newer.source_name),
+        rows,
+        counts,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct MatchingForm {
+    #[serde(flatten)]
+    fields: HashMap<String, String>,
+}
+
+#[post("/consultations/{id}/versions/pending")]
+pub async fn save_matching(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    form: CsrfForm<MatchingForm>,
+) -> Result<HttpResponse, AppError> {
+    let staff = &form.user;
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let fields = &form.form.fields;
+    let action = fields.get("action").map(String::as_str).unwrap_or("save").to_owned();
+    let mut choices: HashMap<SectionId, Option<SectionId>> = HashMap::new();
+    for (name, value) in fields {
+        let Some(section) = name.strip_prefix("from_").and_then(|n| n.parse().ok()).map(SectionId) else { continue };
+        let from = if value == "new" { None } else { Some(value.parse().map(SectionId).map_err(|_| bad_choice())?) };
+        choices.insert(section, from);
+    }
+    let id = c.id;
+    let done = db::run(&state.pool, move |conn| {
+        let pending = Draft::pending_for(conn, id)?.ok_or(AppError::NotFound)?;
+        match action.as_str() {
+            "discard" => Draft::discard_pending(conn, id).map(|_| "已放弃这份修改稿，当前版本不变。"),
+            _ => {
+                versions::correct(conn, id, pending.id, &choices)?;
+                if action == "confirm" {
+                    versions::confirm(conn, id, pending.id)?;
+                    Ok("修改稿已保存为当前版本；各条意见仍对应其原条文，并显示在修改稿中的位置。")
+                } else {
+                    Ok("对应关系已保存，请核对后确认。")
+                }
+            }
+        }
+    })
+    .await?;
+    state.pages.forget_all();
+    staff.session.flash(false, done.to_owned())?;
+    let to = if done.starts_with("对应关系") {
+        format!("/staff/consultations/{id}/versions/pending")
+    } else {
+        format!("/staff/consultations/{id}/versions")
+    };
+    Ok(see_other(&to))
+}
+
+fn bad_choice() -> AppError {
+    AppError::BadRequest("所选的原条文无效，请返回重新选择。".to_owned())
+}
+
+#[derive(Deserialize)]
+pub struct ExplanationForm {
+    explanation: String,
+}
+
+/// The longest 起草说明 kept (a long explanation runs to some 20,000 characters).
+const MAX_EXPLANATION_CHARS: usize = 100_000;
+
+#[post("/consultations/{id}/versions/explanation")]
+pub async fn save_explanation(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    form: CsrfForm<ExplanationForm>,
+) -> Result<HttpResponse, AppError> {
+    let staff = &form.user;
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let text = form.form.explanation.replace("\r\n", "\n");
+    if text.chars().count() > MAX_EXPLANATION_CHARS {
+        let message = format!("起草说明不能超过 {MAX_EXPLANATION_CHARS} 字。");
+        return render_invalid(&versions_page(&state, staff, &c, Some(message)).await?);
+    }
+    let id = c.id;
+    db::run(&state.pool, move |conn| {
+        let current = Draft::current_for(conn, id)?.ok_or(AppError::NotFound)?;
+        Ok(Draft::set_explanation(conn, current.id, &text)?)
+    })
+    .await?;
+    state.pages.forget_all();
+    staff.session.flash(false, "起草说明已保存，并在公开页面上显示。".to_owned())?;
+    Ok(see_other(&format!("/staff/consultations/{id}/versions")))
+}
