@@ -74,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::api::routes)
         .service(routes::assets::site_css)
         .service(routes::health::healthz)
+        .service(routes::health::readyz)
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)

@@ -38,3 +38,18 @@ pub fn run_migrations(
     data_tasks(conn)?;
     Ok(applied)
 }
+
+/// The versions of the migrations built into this program that the database has not
+/// applied yet (empty when the schema is current).
+pub fn pending_migrations(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+    fn versions<DB: diesel::backend::Backend>(
+        pending: diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>>,
+    ) -> anyhow::Result<Vec<String>> {
+        let pending = pending.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(pending.iter().map(|m| m.name().version().to_string()).collect())
+    }
+    match conn {
+        Conn::Sqlite(c) => versions(c.pending_migrations(SQLITE)),
+        Conn::Postgres(c) => versions(c.pending_migrations(POSTGRES)),
+    }
+}

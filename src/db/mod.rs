@@ -7,7 +7,7 @@ pub mod schema;
 
 pub use batch_commit::{Asks, BatchCommit, Scratch, write_at_commit};
 pub use connection::{Conn, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
-pub use migrate::run_migrations;
+pub use migrate::{pending_migrations, run_migrations};
 
 use crate::error::AppError;
 

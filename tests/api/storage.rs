@@ -114,3 +114,35 @@ async fn only_ephemeral_writes_skip_the_flush_and_the_connection_is_durable_agai
     let inside = db::write_tx(&mut conn, |conn| Ok(commit_flush(conn))).unwrap();
     assert_eq!(inside, durable, "an ordinary write transaction flushes");
 }
+
+#[actix_web::test]
+async fn readiness_needs_a_database_that_answers_and_a_current_schema_while_liveness_does_not_care() {
+    use diesel::RunQueryDsl;
+    let app = crate::helpers::spawn_app().await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+
+    // The database forgets the newest migration: this program's schema is not the database's.
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let newest: Version = diesel::sql_query("SELECT MAX(version) AS version FROM __diesel_schema_migrations")
+        .get_result(&mut app.conn())
+        .unwrap();
+    diesel::sql_query(format!("DELETE FROM __diesel_schema_migrations WHERE version = '{}'", newest.version))
+        .execute(&mut app.conn())
+        .unwrap();
+
+    let not_ready = app.get("/readyz").await;
+    assert_eq!(not_ready.status(), 503);
+    assert!(not_ready.headers().contains_key("retry-after"));
+    let body: serde_json::Value = not_ready.json().await.unwrap();
+    assert_eq!(body["status"], "not_ready");
+    let reason = body["reason"].as_str().unwrap();
+    assert!(reason.contains("迁移") && reason.contains(&newest.version), "{reason}");
+    assert_eq!(app.get("/healthz").await.status(), 200, "liveness is not readiness");
+}
