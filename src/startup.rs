@@ -61,9 +61,15 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
     }
     if settings.seed_on_start && Consultation::count(&mut conn)? == 0 {
         let now = Utc::now();
-        let report = seed::run(&mut conn, china_today(now), now.naive_utc(), |_, _| {})?;
+        // One transaction: a start that dies or fails half-way leaves an empty database,
+        // which the next start seeds again, never a half-loaded one it would skip.
+        let (report, demo_logins) = db::write_tx(&mut conn, |conn| {
+            let report = seed::run(conn, china_today(now), now.naive_utc(), |_, _| {}).map_err(AppError::Internal)?;
+            let demo_logins = seed::demo_accounts(conn, now.naive_utc()).map_err(AppError::Internal)?;
+            Ok((report, demo_logins))
+        })
+        .context("loading the demo data (nothing of it was kept)")?;
         tracing::info!(created = ?report.created, "loaded the demo consultations into the empty database");
-        let demo_logins = seed::demo_accounts(&mut conn, now.naive_utc())?;
         return Ok((pool, demo_logins));
     }
     Ok((pool, None))

@@ -146,3 +146,29 @@ async fn readiness_needs_a_database_that_answers_and_a_current_schema_while_live
     assert!(reason.contains("迁移") && reason.contains(&newest.version), "{reason}");
     assert_eq!(app.get("/healthz").await.status(), 200, "liveness is not readiness");
 }
+
+#[test]
+fn a_first_start_whose_seeding_fails_leaves_no_half_seeded_database_and_the_next_start_seeds_it_all() {
+    if is_postgres() {
+        return; // The failure is injected with an SQLite trigger.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::helpers::fresh_database(&dir);
+    let mut settings = zhengqiu::config::Settings::with_defaults(url, dir.path().to_path_buf(), vec![7u8; 64]);
+    // Migrate, then make the last step of seeding (the demo accounts) fail, as a full disk would.
+    settings.seed_on_start = false;
+    let (pool, _) = zhengqiu::startup::prepare_database(&settings).expect("an empty start");
+    let mut conn = pool.get().unwrap();
+    diesel::sql_query("CREATE TRIGGER no_users BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        .execute(&mut conn)
+        .unwrap();
+    settings.seed_on_start = true;
+    let Err(failed) = zhengqiu::startup::prepare_database(&settings) else { panic!("seeding fails") };
+    assert!(format!("{failed:#}").contains("demo data"), "{failed:#}");
+    assert_eq!(Consultation::count(&mut conn).unwrap(), 0, "no demo consultation kept without its accounts");
+
+    diesel::sql_query("DROP TRIGGER no_users").execute(&mut conn).unwrap();
+    let (_, logins) = zhengqiu::startup::prepare_database(&settings).expect("the next start seeds");
+    assert!(logins.is_some(), "demo accounts created");
+    assert_eq!(Consultation::count(&mut conn).unwrap(), seed::manifest().unwrap().len() as i64);
+}
