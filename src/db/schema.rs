@@ -316,3 +316,19 @@ diesel::table! {
         subject -> Text,
     }
 }
+
+// Files published with a version of a draft (2026-12-06-700001_version_materials).
+diesel::table! {
+    version_materials (id) {
+        id -> Integer,
+        draft_id -> Integer,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Integer,
+        stored_name -> Text,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+diesel::joinable!(version_materials -> drafts (draft_id));
+diesel::allow_tables_to_appear_in_same_query!(version_materials, drafts);

@@ -60,6 +60,10 @@ id_type!(
     DraftId
 );
 id_type!(
+    /// A file published with a version of a draft (材料).
+    MaterialId
+);
+id_type!(
     /// A section of a draft.
     SectionId
 );

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod intake;
 pub mod listing;
 pub mod masking;
+pub mod material;
 pub mod opinion;
 pub mod receipt;
 pub mod scan;

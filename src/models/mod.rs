@@ -16,6 +16,7 @@ pub mod draft;
 pub mod feedback;
 pub mod invitation;
 pub mod listing;
+pub mod material;
 pub mod offline;
 pub mod opinion;
 pub mod opinion_day;

@@ -65,6 +65,8 @@ struct ShowPage {
     versions: Vec<VersionLink>,
     /// The current version's 起草说明.
     explanation: Vec<String>,
+    /// The current version's materials.
+    materials: Vec<crate::routes::versions::MaterialLink>,
 }
 
 /// A consultation's current draft with its sections in order.
@@ -94,11 +96,17 @@ pub async fn show(
         return Ok(hit.respond(&req));
     }
     let id = id.into_inner();
-    let ((consultation, draft), per_day, versions) = db::run(&state.pool, move |conn| {
+    let ((consultation, draft), per_day, versions, materials) = db::run(&state.pool, move |conn| {
         // A row per day with opinions, like the counters on the other rows: no opinion is read.
-        Ok((load_published(conn, id)?, opinion_day::for_consultation(conn, id)?, Draft::versions(conn, id)?))
+        let published = load_published(conn, id)?;
+        let materials = match &published.1 {
+            Some((draft, _)) => crate::models::material::Material::for_draft(conn, draft.id)?,
+            None => Vec::new(),
+        };
+        Ok((published, opinion_day::for_consultation(conn, id)?, Draft::versions(conn, id)?, materials))
     })
     .await?;
+    let materials = crate::routes::versions::MaterialLink::list(id, &materials);
     let now = Utc::now();
     let mut c = ConsultationView::new(&consultation, now);
     if let Some(notice) = draft.as_ref().and_then(|(d, _)| d.announced_notice()) {
@@ -110,7 +118,7 @@ pub async fn show(
     let days = DayChart::new("days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
     let meta = ShareMeta::new(&state.settings.public_url, &consultation);
     let versions = VersionLink::list(&c.url, &versions);
-    let page = ShowPage { meta, c, draft, days, versions, explanation };
+    let page = ShowPage { meta, c, draft, days, versions, explanation, materials };
     Ok(state.pages.put(req.path(), page.render()?).respond(&req))
 }
 

@@ -1,6 +1,11 @@
 //! Public pages of a draft's versions: any version at its own stable address, and two versions
 //! compared section by section with the changes marked.
 
+use std::io::Read;
+
+use actix_web::http::header::{
+    CacheControl, CacheDirective, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::Utc;
@@ -8,9 +13,12 @@ use serde::Deserialize;
 
 use crate::db;
 use crate::domain::ids::ConsultationId;
+use crate::domain::ids::MaterialId;
+use crate::domain::material::human_size;
 use crate::domain::window::format_china;
 use crate::drafts::versions::Change;
 use crate::error::AppError;
+use crate::models::material::Material;
 use crate::models::{Consultation, Draft, Section};
 use crate::routes::views::{ConsultationView, paragraphs};
 use crate::services::versions::Comparison;
@@ -39,6 +47,35 @@ impl VersionLink {
     }
 }
 
+/// A material in a list of downloads.
+pub struct MaterialLink {
+    pub name: String,
+    /// "PDF，820 KB，2026-12-06 14:05"
+    pub details: String,
+    pub url: String,
+    /// Where staff remove it.
+    pub delete_url: String,
+}
+
+impl MaterialLink {
+    pub fn list(consultation: ConsultationId, materials: &[Material]) -> Vec<MaterialLink> {
+        materials
+            .iter()
+            .map(|m| MaterialLink {
+                name: m.file_name.clone(),
+                details: format!(
+                    "{}，{}，{}",
+                    m.kind().map_or("文件", |k| k.label()),
+                    human_size(i64::from(m.size_bytes)),
+                    format_china(m.created_at)
+                ),
+                url: Material::url(consultation, m.id),
+                delete_url: format!("/staff/consultations/{consultation}/versions/materials/{}/delete", m.id),
+            })
+            .collect()
+    }
+}
+
 /// A section of a version as the version page shows it.
 pub struct VersionSection {
     pub anchor: String,
@@ -55,6 +92,7 @@ struct VersionPage {
     label: String,
     current: bool,
     explanation: Vec<String>,
+    materials: Vec<MaterialLink>,
     sections: Vec<VersionSection>,
     versions: Vec<VersionLink>,
 }
@@ -69,12 +107,13 @@ pub async fn show(
         return Ok(hit.respond(&req));
     }
     let (id, no) = path.into_inner();
-    let (consultation, versions, sections) = db::run(&state.pool, move |conn| {
+    let (consultation, versions, sections, materials) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         let versions = Draft::versions(conn, id)?;
         let draft = versions.iter().find(|d| d.version_no == no).ok_or(AppError::NotFound)?;
         let sections = Section::for_draft(conn, draft.id)?;
-        Ok((consultation, versions, sections))
+        let materials = Material::for_draft(conn, draft.id)?;
+        Ok((consultation, versions, sections, materials))
     })
     .await?;
     let c = ConsultationView::new(&consultation, Utc::now());
@@ -92,6 +131,7 @@ pub async fn show(
         label: format!("第{}版 {}", draft.version_no, draft.version_label),
         current: draft.is_current,
         explanation: draft.explanation.as_deref().map(paragraphs).unwrap_or_default(),
+        materials: MaterialLink::list(id, &materials),
         versions: VersionLink::list(&c.url, &versions),
         c,
         sections,
@@ -183,4 +223,63 @@ pub async fn compare(
         c,
     };
     crate::routes::render(&page)
+}
+
+/// Always a download, never shown in the site's origin: named as uploaded (RFC 6266 `filename*`,
+/// with a plain ASCII name for old browsers).
+fn disposition(m: &Material) -> ContentDisposition {
+    let fallback = format!("material-{}.{}", m.id, m.kind().map_or("bin", |k| k.extension()));
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(fallback),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: m.file_name.clone().into_bytes(),
+            }),
+        ],
+    }
+}
+
+/// The size of the pieces a material is sent in.
+const CHUNK: usize = 64 * 1024;
+
+/// A material of a published consultation's version, streamed as a download with the type it
+/// was recognised as; the browser is told not to guess another and to run nothing in it.
+#[get("/consultations/{id}/materials/{material}")]
+pub async fn material(
+    state: web::Data<AppState>,
+    path: web::Path<(ConsultationId, MaterialId)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, material_id) = path.into_inner();
+    let material = db::run(&state.pool, move |conn| {
+        Consultation::find_published(conn, id)?;
+        Ok(Material::find_in(conn, id, material_id)?)
+    })
+    .await?;
+    let path = material.path(&state.settings.upload_dir);
+    let file = web::block(move || std::fs::File::open(path)).await.map_err(AppError::internal)?.map_err(|e| {
+        tracing::error!(material = %material_id, error = %e, "a recorded material cannot be read");
+        AppError::NotFound
+    })?;
+    let stream = futures_util::stream::try_unfold(file, |mut file| async move {
+        let (file, chunk) = web::block(move || {
+            let mut buf = vec![0; CHUNK];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok::<_, std::io::Error>((!chunk.is_empty()).then(|| (web::Bytes::from(chunk), file)))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(material.content_type.as_str())
+        .insert_header(disposition(&material))
+        .insert_header(CacheControl(vec![CacheDirective::NoCache]))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'"))
+        .no_chunking(u64::try_from(material.size_bytes).unwrap_or(0))
+        .streaming(stream))
 }

@@ -17,6 +17,7 @@ mod helpers;
 mod json_api;
 mod listing;
 mod logging;
+mod materials;
 mod opinions;
 mod outline;
 mod review;

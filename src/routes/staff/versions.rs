@@ -14,14 +14,18 @@ use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfForm, CsrfUpload, StaffUser};
 use crate::db;
 use crate::domain::consultation::VersionLabel;
+use crate::domain::ids::MaterialId;
 use crate::domain::ids::{ConsultationId, SectionId};
+use crate::domain::material::{MaterialKind, NOT_A_MATERIAL};
 use crate::domain::window::format_china;
 use crate::drafts;
 use crate::drafts::versions::Change;
 use crate::error::AppError;
 use crate::models::draft::DraftSource;
+use crate::models::material::Material;
 use crate::models::{Consultation, Draft};
 use crate::routes::render;
+use crate::routes::versions::MaterialLink;
 use crate::services::versions::{self, Comparison};
 use crate::state::AppState;
 use crate::text::similar::Grouper;
@@ -29,8 +33,11 @@ use crate::text::wording_diff::{diff_chars, to_html};
 
 /// A version in the list.
 pub struct VersionRow {
+    pub no: i32,
     pub label: String,
     pub public_url: String,
+    pub current: bool,
+    pub materials: Vec<MaterialLink>,
 }
 
 #[derive(Template)]
@@ -59,15 +66,23 @@ async fn versions_page(
     error: Option<String>,
 ) -> Result<VersionsPage, AppError> {
     let id = c.id;
-    let (saved, pending) =
-        db::run(&state.pool, move |conn| Ok((Draft::versions(conn, id)?, Draft::pending_for(conn, id)?))).await?;
+    let (saved, pending, materials) = db::run(&state.pool, move |conn| {
+        let saved = Draft::versions(conn, id)?;
+        let materials = saved.iter().map(|d| Material::for_draft(conn, d.id)).collect::<Result<Vec<_>, _>>()?;
+        Ok((saved, Draft::pending_for(conn, id)?, materials))
+    })
+    .await?;
     Ok(VersionsPage {
         staff: StaffChrome::new(staff),
         title: c.title.clone(),
         manage_url: format!("/staff/consultations/{id}"),
         versions: saved
             .iter()
-            .map(|d| VersionRow {
+            .zip(&materials)
+            .map(|(d, materials)| VersionRow {
+                no: d.version_no,
+                current: d.is_current,
+                materials: MaterialLink::list(id, materials),
                 label: format!(
                     "第{}版 {} · {} · {}{}",
                     d.version_no,
@@ -320,5 +335,76 @@ pub async fn save_explanation(
     .await?;
     state.pages.forget_all();
     staff.session.flash(false, "起草说明已保存，并在公开页面上显示。".to_owned())?;
+    Ok(see_other(&format!("/staff/consultations/{id}/versions")))
+}
+
+/// Attaches a file (材料) to a saved version: PDF, Word, Excel or an image, recognised by its
+/// content; the size limit is the upload limit of the settings.
+#[post("/consultations/{id}/versions/materials")]
+pub async fn upload_material(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    sent: CsrfUpload,
+) -> Result<HttpResponse, AppError> {
+    let staff = &sent.user;
+    let c = staff.consultation(&state, id.into_inner()).await?;
+    let refuse = |message: String| async { render_invalid(&versions_page(&state, staff, &c, Some(message)).await?) };
+    let Some(file) = sent.file.as_ref().filter(|f| !f.bytes.is_empty()) else {
+        return refuse("请选择要上传的材料文件。".to_owned()).await;
+    };
+    let file_name = base_name(&file.file_name);
+    let Some(kind) = MaterialKind::sniff(&file.bytes) else {
+        return refuse(format!("“{file_name}”不是可接受的文件：{NOT_A_MATERIAL}")).await;
+    };
+    let no = sent.field("version_no").and_then(|v| v.trim().parse::<i32>().ok());
+    let (id, bytes, dir) = (c.id, file.bytes.clone(), state.settings.upload_dir.clone());
+    let name = file_name.clone();
+    let stored = db::run(&state.pool, move |conn| {
+        let versions = Draft::versions(conn, id)?;
+        let draft = match no {
+            Some(no) => versions.iter().find(|d| d.version_no == no),
+            None => versions.iter().find(|d| d.is_current),
+        };
+        let Some(draft) = draft else {
+            return Err(AppError::BadRequest("所选的版本不存在，请先上传草案。".to_owned()));
+        };
+        Material::store(conn, &dir, draft.id, &name, kind, &bytes, Utc::now().naive_utc())
+    })
+    .await;
+    match stored {
+        Ok(_) => {}
+        Err(AppError::BadRequest(message)) => return refuse(message).await,
+        Err(err) => return Err(err),
+    }
+    state.pages.forget_all();
+    staff.session.flash(false, format!("材料“{file_name}”已上传，并在公开页面上列出。"))?;
+    Ok(see_other(&format!("/staff/consultations/{id}/versions")))
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// Removes a material: its row, then its file.
+#[post("/consultations/{id}/versions/materials/{material}/delete")]
+pub async fn delete_material(
+    state: web::Data<AppState>,
+    path: web::Path<(ConsultationId, MaterialId)>,
+    form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let staff = &form.user;
+    let (id, material_id) = path.into_inner();
+    let c = staff.consultation(&state, id).await?;
+    let id = c.id;
+    let material = db::run(&state.pool, move |conn| {
+        let material = Material::find_in(conn, id, material_id)?;
+        Material::delete(conn, material.id)?;
+        Ok(material)
+    })
+    .await?;
+    if let Err(err) = std::fs::remove_file(material.path(&state.settings.upload_dir)) {
+        tracing::warn!(material = %material_id, error = %err, "could not remove a deleted material's file");
+    }
+    state.pages.forget_all();
+    staff.session.flash(false, format!("材料“{}”已删除。", material.file_name))?;
     Ok(see_other(&format!("/staff/consultations/{id}/versions")))
 }
