@@ -84,7 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::feedback::show)
         .service(routes::feedback::table)
         .service(routes::opinions::new)
-        .service(routes::opinions::create)
+        .service(routes::opinions::create_service())
         .service(routes::receipts::lookup)
         .service(routes::receipts::show)
         .service(routes::replies::show)
