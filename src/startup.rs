@@ -73,6 +73,8 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::api::routes)
         .service(routes::assets::site_css)
+        .service(routes::assets::favicon_svg)
+        .service(routes::assets::favicon_ico)
         .service(routes::health::healthz)
         .service(routes::consultations::index)
         .service(routes::consultations::show)
@@ -226,6 +228,12 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(actix_web::middleware::from_fn({
+                    let name: Arc<str> = Arc::from(session_settings.site_name.as_str());
+                    move |req, next: actix_web::middleware::Next<_>| {
+                        routes::views::with_site_name(name.clone(), next.call(req))
+                    }
+                }))
                 .wrap(auth::session::middleware(&session_settings))
                 .wrap(actix_web::middleware::from_fn({
                     let public_url = session_settings.public_url.clone();
