@@ -149,3 +149,56 @@ impl Listing {
         })
     }
 }
+
+/// What the feeds and the sitemap read: the latest published consultations or feedback.
+pub mod recent {
+    use super::*;
+
+    /// The `limit` most recently published consultations (of one agency, if given).
+    pub fn published(conn: &mut Conn, agency: Option<AgencyId>, limit: i64) -> QueryResult<Vec<Consultation>> {
+        let mut query = consultations::table.filter(consultations::published_at.is_not_null()).into_boxed();
+        if let Some(agency) = agency {
+            query = query.filter(consultations::agency_id.eq(agency));
+        }
+        query
+            .order((consultations::published_at.desc(), consultations::id.desc()))
+            .limit(limit)
+            .select(Consultation::as_select())
+            .load(conn)
+    }
+
+    /// The `limit` consultations whose feedback was published last (of one agency, if given).
+    pub fn feedback(conn: &mut Conn, agency: Option<AgencyId>, limit: i64) -> QueryResult<Vec<Consultation>> {
+        let mut query = consultations::table
+            .filter(consultations::published_at.is_not_null())
+            .filter(consultations::feedback_published_at.is_not_null())
+            .into_boxed();
+        if let Some(agency) = agency {
+            query = query.filter(consultations::agency_id.eq(agency));
+        }
+        query
+            .order((consultations::feedback_published_at.desc(), consultations::id.desc()))
+            .limit(limit)
+            .select(Consultation::as_select())
+            .load(conn)
+    }
+
+    /// Every published consultation's id, last change and whether it has feedback, for the
+    /// sitemap (at most `limit`, the newest).
+    pub fn sitemap(
+        conn: &mut Conn,
+        limit: i64,
+    ) -> QueryResult<Vec<(crate::domain::ids::ConsultationId, chrono::NaiveDateTime, bool)>> {
+        let rows: Vec<(crate::domain::ids::ConsultationId, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> =
+            consultations::table
+                .filter(consultations::published_at.is_not_null())
+                .order(consultations::id.desc())
+                .limit(limit)
+                .select((consultations::id, consultations::updated_at, consultations::feedback_published_at))
+                .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, updated, feedback)| (id, feedback.map_or(updated, |f| f.max(updated)), feedback.is_some()))
+            .collect())
+    }
+}

@@ -39,9 +39,25 @@ pub async fn index(
     Ok(state.pages.put(&key, ListPage { list }.render()?).respond(&req))
 }
 
+/// What a link shared in a chat shows (Open Graph, and the description search engines use).
+pub struct ShareMeta {
+    pub url: String,
+    pub description: String,
+}
+
+impl ShareMeta {
+    fn new(public_url: &str, c: &Consultation) -> ShareMeta {
+        ShareMeta {
+            url: format!("{}/consultations/{}", public_url.trim_end_matches('/'), c.id),
+            description: format!("{}公开征求意见，征集时间：{} 至 {}。", c.issuer, c.starts_on, c.ends_on),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "consultations/show.html")]
 struct ShowPage {
+    meta: ShareMeta,
     c: ConsultationView,
     draft: Option<DraftView>,
     days: Option<DayChart>,
@@ -92,8 +108,9 @@ pub async fn show(
     let draft = draft.map(|(draft, sections)| DraftView::new(&c.url, &draft, &sections));
     let window = consultation.window();
     let days = DayChart::new("days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
+    let meta = ShareMeta::new(&state.settings.public_url, &consultation);
     let versions = VersionLink::list(&c.url, &versions);
-    let page = ShowPage { c, draft, days, versions, explanation };
+    let page = ShowPage { meta, c, draft, days, versions, explanation };
     Ok(state.pages.put(req.path(), page.render()?).respond(&req))
 }
 

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod consultations;
 pub mod download;
 pub mod feedback;
+pub mod feeds;
 pub mod health;
 pub mod listing;
 pub mod opinions;

@@ -12,6 +12,7 @@ mod consultations;
 mod counters;
 mod departments;
 mod feedback;
+mod feeds;
 mod helpers;
 mod json_api;
 mod listing;

@@ -49,11 +49,21 @@ pub async fn send_opinion(browser: &Browser, app: &TestApp, id: u32, body: &str)
     browser.text(".receipt-code").await
 }
 
-/// Publishes the feedback of a closed consultation as the logged-in drafter.
+/// Publishes the feedback of a closed consultation as the logged-in drafter; feedback published
+/// already (the demo's Tongguan consultation) is saved with the new text instead.
 pub async fn publish_feedback(browser: &Browser, id: u32, text: &str) {
     browser.goto(&format!("/staff/consultations/{id}/feedback")).await;
     browser.fill("#f-text", text).await;
-    browser.follow_text("form button[type=submit]", "公布意见反馈").await;
+    let mut buttons = Vec::new();
+    for button in browser.find_all("main form button[type=submit]").await {
+        let label = button.text().await.unwrap_or_default();
+        if ["公布意见反馈", "保存修改"].contains(&label.trim()) {
+            buttons.push(button);
+        }
+    }
+    assert_eq!(buttons.len(), 1, "one button reading 公布意见反馈 (or 保存修改 once published)");
+    let button = buttons.pop().unwrap();
+    browser.follow_element(button).await;
 }
 
 /// Invites the first department offered for consultation `id` and has a link made for it,
