@@ -122,6 +122,14 @@ fn pages(made: &Made) -> Vec<Page> {
         page("staff-accounts", Staff("/staff/users".into()), "账号管理"),
         page("staff-account", Staff(made.account_path.clone()), "账号 "),
         page("staff-mail", Staff("/staff/mail".into()), "邮件发送"),
+        page("home-search", Public("/?q=%E8%AE%A1%E5%88%92&status=closed".into()), "意见征集"),
+        page("agencies", Public("/agencies".into()), "发布单位"),
+        page("agency", Public("/agencies/1".into()), "默认单位"),
+        page("version", Public(c(TONGGUAN, "/versions/1")), ""),
+        page("staff-versions", Staff(s(TONGGUAN, "/versions")), "草案版本"),
+        page("staff-agencies", Staff("/staff/agencies".into()), "单位与人员"),
+        page("staff-agency", Staff("/staff/agencies/1".into()), "默认单位"),
+        page("staff-audit", Staff("/staff/audit".into()), "操作记录"),
     ]
 }
 
