@@ -79,6 +79,8 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::api::routes)
         .service(routes::assets::site_css)
+        .service(routes::assets::favicon_svg)
+        .service(routes::assets::favicon_ico)
         .service(routes::health::healthz)
         .service(routes::health::readyz)
         .service(routes::consultations::index)
@@ -97,7 +99,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::feedback::show)
         .service(routes::feedback::table)
         .service(routes::opinions::new)
-        .service(routes::opinions::create)
+        .service(routes::opinions::create_service())
         .service(routes::receipts::lookup)
         .service(routes::receipts::show)
         .service(routes::replies::show)
@@ -241,6 +243,12 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(actix_web::middleware::from_fn({
+                    let name: Arc<str> = Arc::from(session_settings.site_name.as_str());
+                    move |req, next: actix_web::middleware::Next<_>| {
+                        routes::views::with_site_name(name.clone(), next.call(req))
+                    }
+                }))
                 .wrap(auth::session::middleware(&session_settings))
                 .wrap(actix_web::middleware::from_fn({
                     let public_url = session_settings.public_url.clone();

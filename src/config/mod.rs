@@ -83,6 +83,8 @@ pub struct Settings {
     pub mail_poll_ms: u64,
     /// How long a rendered public page may be served again (0 renders every request).
     pub page_cache_ms: u64,
+    /// The site's name in every page's title and header.
+    pub site_name: String,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -138,6 +140,7 @@ impl Settings {
             contact_retention_days: 180,
             mail_poll_ms: 5000,
             page_cache_ms: 1000,
+            site_name: "意见征集".to_owned(),
             secret_key: Secret::new(secret_key),
             database_url,
             data_dir,
@@ -200,6 +203,7 @@ impl Settings {
             contact_retention_days: parsed("ZHENGQIU_CONTACT_RETENTION_DAYS", d.contact_retention_days)?,
             mail_poll_ms: parsed("ZHENGQIU_MAIL_POLL_MS", d.mail_poll_ms)?,
             page_cache_ms: parsed("ZHENGQIU_PAGE_CACHE_MS", d.page_cache_ms)?,
+            site_name: var("ZHENGQIU_SITE_NAME").unwrap_or(d.site_name),
             public_url,
             addr,
             smtp,

@@ -1,4 +1,4 @@
-//! The stylesheet, compiled into the binary so the service needs no files beside it.
+//! The stylesheet and the icon, compiled into the binary so the service needs no files beside them.
 
 use actix_web::{HttpResponse, get};
 
@@ -10,4 +10,23 @@ pub async fn site_css() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(SITE_CSS)
+}
+
+const FAVICON_SVG: &str = include_str!("../../static/favicon.svg");
+
+#[get("/static/favicon.svg")]
+pub async fn favicon_svg() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(FAVICON_SVG)
+}
+
+/// Browsers ask for `/favicon.ico` on their own: they are sent to the icon.
+#[get("/favicon.ico")]
+pub async fn favicon_ico() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header(("Location", "/static/favicon.svg"))
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .finish()
 }

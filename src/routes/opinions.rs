@@ -1,7 +1,7 @@
 //! The public opinion form: shown while a consultation is open, on a section or the whole draft.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
@@ -166,8 +166,29 @@ pub async fn new(
     page_response(form_status(&page, StatusCode::OK), &page)
 }
 
-#[post("/consultations/{id}/opinions")]
-pub async fn create(
+/// The opinion form's body limit. A Chinese character takes nine bytes once percent-encoded, so 2 MB carries
+/// opinions far past the 5,000-字 limit: those come back as the form with the count and the text kept.
+pub const OPINION_FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The opinion POST route, with a body limit of its own (the general form limit would cut a long opinion off
+/// with a bare error page before its length could be explained beside the text).
+pub fn create_service() -> actix_web::Resource {
+    let config = web::FormConfig::default().limit(OPINION_FORM_LIMIT).error_handler(|err, req| {
+        let err = match err {
+            actix_web::error::UrlencodedError::Overflow { .. } => {
+                let max = req.app_data::<web::Data<AppState>>().map_or(5000, |s| s.settings.opinion_max_chars);
+                AppError::PayloadTooLarge(format!(
+                    "提交的意见过长：意见不能超过{max}字，请精简后再提交。请返回上一页复制您填写的内容，精简后重新提交。"
+                ))
+            }
+            _ => AppError::BadRequest("提交的表单格式有误，请返回重新填写。".to_owned()),
+        };
+        err.into()
+    });
+    web::resource("/consultations/{id}/opinions").guard(actix_web::guard::Post()).app_data(config).to(create)
+}
+
+async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<ConsultationId>,

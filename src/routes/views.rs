@@ -9,6 +9,23 @@ use crate::domain::window::Status;
 use crate::models::{Consultation, Draft, Section};
 use crate::routes::charts::{ChartBar, bars};
 
+tokio::task_local! {
+    /// The site's name while a request is answered (set around every request by the application).
+    static SITE_NAME: std::sync::Arc<str>;
+}
+
+/// The site's name (`ZHENGQIU_SITE_NAME`), for page titles and the header.
+pub fn site_name() -> std::sync::Arc<str> {
+    SITE_NAME.try_with(|name| name.clone()).unwrap_or_else(|_| std::sync::Arc::from(DEFAULT_SITE_NAME))
+}
+
+pub const DEFAULT_SITE_NAME: &str = "意见征集";
+
+/// Answers `fut` with `name` as the site's name.
+pub async fn with_site_name<F: std::future::Future>(name: std::sync::Arc<str>, fut: F) -> F::Output {
+    SITE_NAME.scope(name, fut).await
+}
+
 /// What every public page shows about a consultation.
 pub struct ConsultationView {
     pub url: String,

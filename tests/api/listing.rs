@@ -146,3 +146,31 @@ async fn the_json_list_pages_filters_and_counts_like_the_page() {
     assert_eq!(searched["total"], 1);
     assert_eq!(searched["items"][0]["title"], "征集07");
 }
+
+#[actix_web::test]
+async fn the_site_has_an_icon_and_its_own_name_once_in_each_title() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("关于测试办法公开征求意见", china_day(-3), china_day(26), SMALL_DRAFT).0;
+    let home = app.page("/").await;
+    assert_eq!(home.text("title"), "意见征集", "the home page is the site itself, not 「意见征集 - 意见征集」");
+    assert_eq!(home.select("link[rel=icon]").first().unwrap().value().attr("href"), Some("/static/favicon.svg"));
+    let show = app.page(&format!("/consultations/{id}")).await;
+    assert_eq!(show.text("title"), "关于测试办法公开征求意见 - 意见征集");
+
+    let ico = app.get("/favicon.ico").await;
+    assert_eq!(ico.status().as_u16(), 301);
+    assert_eq!(ico.headers()["location"], "/static/favicon.svg");
+    let svg = app.get("/static/favicon.svg").await;
+    assert_eq!(svg.status().as_u16(), 200);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<svg"));
+
+    let named = crate::helpers::spawn_app_with(|s| s.site_name = "黄江镇政务公开".to_owned()).await;
+    let id = named.create_consultation("关于测试办法公开征求意见", china_day(-3), china_day(26), SMALL_DRAFT).0;
+    let home = named.page("/").await;
+    assert_eq!(home.text("title"), "黄江镇政务公开");
+    assert_eq!(home.text(".site-name"), "黄江镇政务公开");
+    let show = named.page(&format!("/consultations/{id}")).await;
+    assert_eq!(show.text("title"), "关于测试办法公开征求意见 - 黄江镇政务公开");
+    assert_eq!(named.page("/no-such-page").await.text("title"), "页面不存在 - 黄江镇政务公开");
+}

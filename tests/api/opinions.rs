@@ -275,6 +275,32 @@ async fn every_field_is_checked_with_a_message_beside_it_and_the_text_kept() {
 }
 
 #[actix_web::test]
+async fn a_long_opinion_past_the_general_form_limit_comes_back_as_the_form_with_the_limit_and_the_text() {
+    let app = spawn_app().await;
+    let id = open_consultation(&app);
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    // 60,000 characters are 540 KB percent-encoded: more than the 256 KB every other form may send.
+    let long = "字".repeat(60_000);
+    let page =
+        app.post_page(&form.action, &fields(&form, &app.captcha_answer(&form.captcha_id), &[("body", &long)])).await;
+    assert_eq!(page.status, 422);
+    assert_eq!(page.text("#e-body"), "意见不能超过5000字（当前60000字），请精简后再提交");
+    assert!(page.text(".error-summary").contains("意见不能超过5000字"));
+    let kept = page.select("#f-body").first().unwrap().text().collect::<String>();
+    assert_eq!(kept.chars().count(), 60_000, "the typed text is kept");
+    assert_eq!(page.select("#f-name").first().unwrap().value().attr("value"), Some("张三丰"));
+
+    // Past even the opinion form's own limit, the page still names the 5,000-字 limit.
+    let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;
+    let huge = "字".repeat(300_000);
+    let page =
+        app.post_page(&form.action, &fields(&form, &app.captcha_answer(&form.captcha_id), &[("body", &huge)])).await;
+    assert_eq!(page.status, 413);
+    assert!(page.text("main").contains("意见不能超过5000字"), "{}", page.text("main"));
+    assert_eq!(opinion_count(&app), 0);
+}
+
+#[actix_web::test]
 async fn a_consultation_not_open_shows_no_form_and_refuses_posts() {
     let app = spawn_app().await;
     let closed = app.create_consultation("已结束的征集", china_day(-40), china_day(-11), SMALL_DRAFT);

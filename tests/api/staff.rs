@@ -800,3 +800,24 @@ async fn a_staff_post_from_another_site_gets_the_403_page_and_changes_nothing() 
     assert_eq!(response.status().as_u16(), 303);
     assert!(consultation(&app, wang_owns).published_at.is_some());
 }
+
+#[actix_web::test]
+async fn a_refused_staff_form_puts_its_error_summary_in_focus_and_says_so_in_the_title() {
+    let Office { app, .. } = office().await;
+    let page = Page::from_response(login(&app, "wang", "not-the-password-42").await).await;
+    assert_eq!(page.status, 422);
+    assert_eq!(page.text("title"), "错误：工作人员登录 - 意见征集");
+    assert_eq!(page.select(".error-summary[autofocus][tabindex='-1']").len(), 1);
+
+    login_ok(&app, "root").await;
+    let ok = app.page("/staff/users").await;
+    assert!(!ok.text("title").starts_with("错误："), "{}", ok.text("title"));
+    assert!(ok.select(".error-summary").is_empty());
+    let form = [("username", "zhao"), ("display_name", "赵起草"), ("role", "drafter"), ("password", "short")];
+    let page = Page::from_response(app.post_with_csrf("/staff/users", "/staff/users", &form).await).await;
+    assert_eq!(page.status, 422);
+    assert_eq!(page.text("title"), "错误：账号管理 - 意见征集");
+    assert_eq!(page.select(".error-summary[autofocus][tabindex='-1']").len(), 1);
+    assert_eq!(page.text("#error-summary-title"), "提交未成功，请修改以下 1 处后重新提交：");
+    assert_eq!(page.select(".error-summary li a[href='#password']").len(), 1, "a link to the password field");
+}
