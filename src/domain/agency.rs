@@ -3,11 +3,10 @@
 
 use serde::Deserialize;
 
-use crate::domain::department::one_line;
+use crate::domain::department::{one_line, unit_name};
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{AgencyId, UserId};
 
-const MAX_NAME_CHARS: usize = 60;
 const MAX_SHORT_CHARS: usize = 20;
 const MAX_CONTACT_CHARS: usize = 200;
 
@@ -101,12 +100,7 @@ impl TryFrom<&AgencyFields> for AgencyDetails {
 
     fn try_from(f: &AgencyFields) -> Result<AgencyDetails, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = one_line(&f.name);
-        if name.is_empty() {
-            errors.add("name", "请填写单位名称");
-        } else if name.chars().count() > MAX_NAME_CHARS {
-            errors.add("name", format!("单位名称不能超过{MAX_NAME_CHARS}个字"));
-        }
+        let name = unit_name(&f.name, &mut errors);
         let mut short_name = one_line(&f.short_name);
         if short_name.chars().count() > MAX_SHORT_CHARS {
             errors.add("short_name", format!("简称不能超过{MAX_SHORT_CHARS}个字"));

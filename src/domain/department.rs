@@ -6,7 +6,6 @@ use crate::domain::contact::{Contact, ContactKind};
 use crate::domain::fields::FieldErrors;
 use crate::domain::opinion::clean_text;
 
-const MAX_NAME_CHARS: usize = 60;
 const MAX_PERSON_CHARS: usize = 40;
 const MAX_EMAILS: usize = 10;
 
@@ -40,12 +39,7 @@ impl TryFrom<&DepartmentFields> for DepartmentDetails {
 
     fn try_from(f: &DepartmentFields) -> Result<DepartmentDetails, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = one_line(&f.name);
-        if name.is_empty() {
-            errors.add("name", "请填写单位名称");
-        } else if name.chars().count() > MAX_NAME_CHARS {
-            errors.add("name", format!("单位名称不能超过{MAX_NAME_CHARS}个字"));
-        }
+        let name = unit_name(&f.name, &mut errors);
         let emails = parse_emails(&f.emails).map_err(|e| errors.add("emails", e)).unwrap_or_default();
         let contact_person = one_line(&f.contact_person);
         if contact_person.chars().count() > MAX_PERSON_CHARS {
@@ -57,6 +51,18 @@ impl TryFrom<&DepartmentFields> for DepartmentDetails {
 }
 
 /// Trimmed, on one line, runs of spaces collapsed.
+/// A unit's name (a department's or an agency's) on one line: required, at most 60 characters.
+pub(crate) fn unit_name(raw: &str, errors: &mut FieldErrors) -> String {
+    const MAX_NAME_CHARS: usize = 60;
+    let name = one_line(raw);
+    if name.is_empty() {
+        errors.add("name", "请填写单位名称");
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.add("name", format!("单位名称不能超过{MAX_NAME_CHARS}个字"));
+    }
+    name
+}
+
 pub(crate) fn one_line(raw: &str) -> String {
     clean_text(raw).split_whitespace().collect::<Vec<_>>().join(" ")
 }
