@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod review;
 pub mod search;
 pub mod staff_session;
+pub mod taken_up;
 pub mod user;
 pub mod version;
 

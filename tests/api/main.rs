@@ -10,6 +10,7 @@ mod charts;
 mod cli;
 mod consultations;
 mod counters;
+mod decision_sections;
 mod departments;
 mod feedback;
 mod feeds;
