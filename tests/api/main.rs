@@ -31,4 +31,5 @@ mod staff_intake;
 mod staff_mail;
 mod storage;
 mod versions;
+mod versions_api;
 mod wording;

@@ -1,9 +1,11 @@
 //! The JSON API: the public operations of the service (read consultations and their
-//! drafts, get a captcha, send an opinion, look up a receipt, read the feedback),
+//! drafts, their versions, materials and 修改对照表, get a captcha, send an opinion, look up a
+//! receipt, read the feedback),
 //! described by the OpenAPI document at `/api/openapi.json`.
 
 mod consultations;
 mod opinions;
+mod versions;
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -24,7 +26,7 @@ pub struct Problem {
 #[openapi(
     info(
         title = "zhengqiu 征求意见 API",
-        description = "公开征求意见：读取征求意见稿、获取验证码、提交意见、查询回执、查看意见反馈。\
+        description = "公开征求意见：读取征求意见稿及其各版本、材料与修改对照表，获取验证码、提交意见、查询回执、查看意见反馈。\
                        Errors are application/problem+json; messages are in Chinese.",
         version = "1"
     ),
@@ -32,6 +34,10 @@ pub struct Problem {
         consultations::list,
         consultations::show,
         consultations::feedback,
+        versions::list,
+        versions::show,
+        versions::materials,
+        versions::compare,
         opinions::new_captcha,
         opinions::create,
         opinions::receipt,
@@ -51,6 +57,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(consultations::list)
         .service(consultations::show)
         .service(consultations::feedback)
+        .service(versions::list)
+        .service(versions::materials)
+        .service(versions::show)
+        .service(versions::compare)
         .service(opinions::new_captcha)
         .service(opinions::create)
         .service(opinions::receipt);
