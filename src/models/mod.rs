@@ -18,6 +18,7 @@ pub mod invitation;
 pub mod listing;
 pub mod material;
 pub mod offline;
+pub mod open_data;
 pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;

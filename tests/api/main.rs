@@ -18,6 +18,8 @@ mod json_api;
 mod listing;
 mod logging;
 mod materials;
+mod notices;
+mod open_data;
 mod opinions;
 mod outline;
 mod review;

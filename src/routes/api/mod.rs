@@ -24,7 +24,8 @@ pub struct Problem {
 #[openapi(
     info(
         title = "zhengqiu 征求意见 API",
-        description = "公开征求意见：读取征求意见稿、获取验证码、提交意见、查询回执、查看意见反馈。\
+        description = "公开征求意见：读取征求意见稿、获取验证码、提交意见、查询回执、查看意见反馈；\
+                       开放数据（/open-data/）：已公布的意见反馈与采纳情况，字段说明见 docs/open-data.md。\
                        Errors are application/problem+json; messages are in Chinese.",
         version = "1"
     ),
@@ -35,6 +36,10 @@ pub struct Problem {
         opinions::new_captcha,
         opinions::create,
         opinions::receipt,
+        crate::routes::open_data::index_json,
+        crate::routes::open_data::index_csv,
+        crate::routes::open_data::consultation_json,
+        crate::routes::open_data::consultation_csv,
     ),
     components(schemas(Problem))
 )]
