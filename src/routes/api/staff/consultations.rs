@@ -248,7 +248,7 @@ pub async fn upload_draft(
         Err(DraftRefused::Unreadable(message)) => return Ok(invalid(&FieldErrors::one("file", message))),
         Err(DraftRefused::Error(err)) => return Err(err.into()),
     };
-    let what = format!("{}，{}{}", subject(&c), version.label(), uploaded.file_name);
+    let what = format!("{}，{}“{}”", subject(&c), version.label(), uploaded.file_name);
     upload.caller.audit(&state, AuditAction::DraftUploaded, what).await?;
     Ok(HttpResponse::Created().json(DraftUploadDoc {
         version_label: version.label().to_owned(),
