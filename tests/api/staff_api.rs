@@ -474,6 +474,21 @@ async fn an_agencys_system_creates_uploads_publishes_reads_decides_exports_and_p
     let ids: Vec<i64> = found["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [i64::from(second.0)]);
 
+    let one: Value = api
+        .get(url(&format!("{base}/opinions/{second}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((one["author"].as_str(), one["body"].as_str()), (Some("李四"), Some("第三条施行日期过早。")));
+    assert_eq!(one["section_title"], "全文");
+    let elsewhere = closed_consultation(&app, a, "A单位的另一草案").1;
+    let response = api.get(url(&format!("{base}/opinions/{elsewhere}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 404, "an opinion of another consultation is not this one's");
+
     // Decide: a rejection needs a reason.
     let decision = format!("{base}/opinions/{first}/decision");
     let response =
@@ -544,6 +559,10 @@ async fn an_agencys_system_creates_uploads_publishes_reads_decides_exports_and_p
         api.get(url(&format!("{base}/export?layout=tongguan&format=xlsx"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+    let docx =
+        api.get(url(&format!("{base}/export?layout=tongguan&format=docx"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(docx.status(), 200);
+    assert!(docx.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
 
     // Publish the feedback: the public sees it.
     let response =
@@ -642,4 +661,27 @@ async fn the_openapi_document_describes_the_staff_api_with_its_bearer_scheme() {
     assert!(upload["multipart/form-data"].is_object());
     // The public API stays open.
     assert!(doc["paths"]["/api/v1/consultations"]["get"]["security"].is_null());
+}
+
+#[actix_web::test]
+async fn an_upload_over_the_size_limit_is_refused_as_on_the_staff_page() {
+    let app = crate::helpers::spawn_app_with(|s| s.upload_max_bytes = 1024).await;
+    let admin = app.create_user_with("aadmin", "王管理", Role::Drafter, STAFF_PASSWORD);
+    Agency::set_member(&mut app.conn(), DEFAULT_AGENCY, admin, AgencyRole::AgencyAdmin).unwrap();
+    let c = app.create_consultation_with("A单位的草案", china_day(1), china_day(40), SMALL_DRAFT, false);
+    let token = token_for(&app, DEFAULT_AGENCY, "aadmin", "OA系统").await;
+    let big = "第一条 ".to_owned() + &"很长的条文。".repeat(200);
+    let response = system()
+        .post(app.url(&format!("/api/v1/staff/consultations/{c}/draft")))
+        .bearer_auth(&token)
+        .multipart(draft_form(&big))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().starts_with("上传的文件超过"), "{problem}");
+    let versions: i64 =
+        drafts::table.filter(drafts::consultation_id.eq(c)).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(versions, 1, "the draft created with the consultation only");
 }

@@ -139,7 +139,7 @@ pub async fn create(
     render(&tokens_page(&state, &staff, id, Some(issued), None).await?)
 }
 
-#[post("/agencies/{id}/tokens/{token}/revoke")]
+#[post("/agencies/{id}/tokens/{token_id}/revoke")]
 pub async fn revoke(
     state: web::Data<AppState>,
     path: web::Path<(AgencyId, ApiTokenId)>,
