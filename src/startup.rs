@@ -174,7 +174,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::agencies::show)
                 .service(routes::staff::agencies::update)
                 .service(routes::staff::agencies::add_member)
-                .service(routes::staff::agencies::remove_member),
+                .service(routes::staff::agencies::remove_member)
+                .service(routes::staff::api_tokens::index)
+                .service(routes::staff::api_tokens::create)
+                .service(routes::staff::api_tokens::revoke),
         );
 }
 

@@ -332,3 +332,20 @@ diesel::table! {
 }
 diesel::joinable!(version_materials -> drafts (draft_id));
 diesel::allow_tables_to_appear_in_same_query!(version_materials, drafts);
+
+// API tokens of the staff API (2026-12-07-200001_api_tokens).
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        agency_id -> Integer,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Integer>,
+        creator_name -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, agencies);

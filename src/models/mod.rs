@@ -5,6 +5,7 @@
 
 pub mod adoption_table;
 pub mod agency;
+pub mod api_token;
 pub mod attachment;
 pub mod audit;
 pub mod consultation;

@@ -27,6 +27,7 @@ mod search;
 mod sessions;
 mod smtp;
 mod staff;
+mod staff_api;
 mod staff_departments;
 mod staff_intake;
 mod staff_mail;

@@ -398,7 +398,7 @@ pub struct ExplanationForm {
 }
 
 /// The longest 起草说明 kept (a long explanation runs to some 20,000 characters).
-const MAX_EXPLANATION_CHARS: usize = 100_000;
+pub(crate) const MAX_EXPLANATION_CHARS: usize = 100_000;
 
 #[post("/consultations/{id}/versions/explanation")]
 pub async fn save_explanation(
