@@ -21,6 +21,7 @@ pub mod offline;
 pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;
+pub mod question_answer;
 pub mod review;
 pub mod search;
 pub mod staff_session;

@@ -6,6 +6,7 @@
 
 mod agencies;
 mod audit;
+mod captcha_questions;
 mod charts;
 mod cli;
 mod consultations;
@@ -19,6 +20,7 @@ mod listing;
 mod logging;
 mod materials;
 mod opinions;
+mod outage;
 mod outline;
 mod review;
 mod search;
