@@ -46,6 +46,7 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
 fn writer_threads(settings: &Settings) -> usize {
     match settings.database_url.backend() {
         crate::config::Backend::Sqlite => 1,
+        crate::config::Backend::Postgres if settings.db_writers > 0 => settings.db_writers,
         crate::config::Backend::Postgres => (settings.pool_size as usize / 4).clamp(1, 4),
     }
 }

@@ -57,6 +57,9 @@ pub struct Settings {
     /// Signs and encrypts staff session cookies and keys the client-address hash.
     pub secret_key: Secret<Vec<u8>>,
     pub pool_size: u32,
+    /// Writer threads of the batch commit (PostgreSQL; SQLite has one). 0: chosen from the
+    /// pool size.
+    pub db_writers: usize,
     /// Load the demo consultations into an empty database at start-up.
     pub seed_on_start: bool,
     pub workers: usize,
@@ -125,6 +128,7 @@ impl Settings {
             public_url: format!("http://{addr}"),
             addr,
             pool_size: (cores as u32 * 4).max(8),
+            db_writers: 0,
             seed_on_start: true,
             workers: cores,
             smtp: None,
@@ -188,6 +192,7 @@ impl Settings {
         };
         Ok(Settings {
             pool_size: parsed("ZHENGQIU_DB_POOL_SIZE", d.pool_size)?,
+            db_writers: parsed("ZHENGQIU_DB_WRITERS", d.db_writers)?,
             seed_on_start: flag("ZHENGQIU_SEED_ON_START", d.seed_on_start)?,
             workers: parsed("ZHENGQIU_WORKERS", d.workers)?,
             mail_from: var("ZHENGQIU_MAIL_FROM").unwrap_or(d.mail_from),

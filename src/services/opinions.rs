@@ -24,7 +24,7 @@ use crate::models::consultation::Commentable;
 use crate::models::opinion::{NewOpinion, RecentDuplicates};
 use crate::models::outbox::NewMail;
 use crate::models::question_answer;
-use crate::rate_limit::{self, ClientKey, Scope};
+use crate::rate_limit::{BatchHits, ClientKey, Scope};
 use crate::state::AppState;
 use crate::text::normalise::fingerprint;
 
@@ -108,6 +108,7 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
     let limits = state.limits.clone();
     let SubmitOpinion { captcha: answer, client, .. } = command;
     let consultation = target.consultation.id;
+    let (limits_asked, client_asked) = (limits.clone(), client.clone());
     // Identical opinions go to the same writer: checked one after the other.
     let key = store.as_ref().map(|s| s.dedupe_key.clone());
     let asked = (answer.id.clone(), key.clone());
@@ -117,13 +118,14 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
         .run(
             key.as_deref(),
             move |asks| {
+                BatchHits::ask(asks, &limits_asked, Scope::Submit, &client_asked, now);
                 captcha::ask(asks, &asked.0);
                 if let Some(key) = &asked.1 {
                     RecentDuplicates::ask(asks, key, since);
                 }
             },
             move |conn, answers| {
-                let allowed = rate_limit::hit(conn, &limits, Scope::Submit, &client, limit, now)?;
+                let allowed = BatchHits::allowed(answers, &limits, Scope::Submit, &client, limit, now);
                 // The challenge is used up by this attempt whatever happens next.
                 let captcha = captcha::consume_asked(conn, answers, &answer, now.naive_utc())?;
                 Ok(match (allowed, captcha, &store) {

@@ -376,6 +376,29 @@ async fn too_many_submissions_from_one_address_get_a_429_with_the_text_kept() {
 }
 
 #[actix_web::test]
+async fn submissions_sent_at_once_are_limited_exactly_however_they_are_batched() {
+    let app = spawn_app_with(|s| {
+        s.rate_submit_per_minute = 3;
+        s.rate_captcha_per_minute = 100;
+    })
+    .await;
+    let id = open_consultation(&app);
+    let mut forms = Vec::new();
+    for _ in 0..7 {
+        forms.push(app.open_form(&format!("/consultations/{id}/opinions/new")).await);
+    }
+    let bodies: Vec<String> = (0..forms.len()).map(|n| format!("同时提交的第{n}条意见")).collect();
+    let sends = forms.iter().zip(&bodies).map(|(form, body)| async {
+        let answer = app.captcha_answer(&form.captcha_id);
+        app.post_form(&form.action, &fields(form, &answer, &[("body", body.as_str())])).await
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 4, "{statuses:?}");
+    assert_eq!(opinion_count(&app), 3);
+}
+
+#[actix_web::test]
 async fn too_many_new_captchas_from_one_address_get_a_429() {
     let app = spawn_app_with(|s| s.rate_captcha_per_minute = 3).await;
     let id = open_consultation(&app);
