@@ -19,6 +19,8 @@ use crate::db::schema::rate_limits;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Captcha,
+    /// Text questions, counted besides `Captcha` under a stricter limit of their own.
+    Question,
     Submit,
     Lookup,
     Login,
@@ -28,6 +30,7 @@ impl Scope {
     fn code(self) -> &'static str {
         match self {
             Scope::Captcha => "captcha",
+            Scope::Question => "question",
             Scope::Submit => "submit",
             Scope::Lookup => "lookup",
             Scope::Login => "login",
@@ -38,6 +41,7 @@ impl Scope {
     pub fn message(self) -> &'static str {
         match self {
             Scope::Captcha => "获取验证码过于频繁，请稍候一分钟再试。",
+            Scope::Question => "获取文字验证问题过于频繁，请稍候一分钟再试，或改用图片验证码。",
             Scope::Submit => "提交意见过于频繁，请稍候一分钟再试。您已填写的内容不会丢失，请返回上一页。",
             Scope::Lookup => "查询过于频繁，请稍候一分钟再试。",
             Scope::Login => "登录尝试过于频繁，请稍候一分钟再试。",

@@ -255,6 +255,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(actix_web::middleware::from_fn(routes::unsaved::keep_typed_form))
                 .wrap(actix_web::middleware::from_fn({
                     let name: Arc<str> = Arc::from(session_settings.site_name.as_str());
                     move |req, next: actix_web::middleware::Next<_>| {

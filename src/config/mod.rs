@@ -70,6 +70,11 @@ pub struct Settings {
     pub opinion_max_chars: usize,
     pub captcha_ttl_secs: i64,
     pub rate_captcha_per_minute: i32,
+    /// Text questions (the captcha without an image) per client address in a minute: fewer
+    /// than images, as a question is cheaper to answer by program.
+    pub rate_question_per_minute: i32,
+    /// `/readyz` answers 503 when the disk holding the SQLite database has less free space (MB).
+    pub ready_min_free_mb: u64,
     pub rate_submit_per_minute: i32,
     /// Staff login attempts per client address, and per account name, in a minute.
     pub rate_login_per_minute: i32,
@@ -133,6 +138,8 @@ impl Settings {
             opinion_max_chars: 5000,
             captcha_ttl_secs: 300,
             rate_captcha_per_minute: 120,
+            rate_question_per_minute: 10,
+            ready_min_free_mb: 100,
             rate_submit_per_minute: 10,
             rate_login_per_minute: 20,
             sensitive_words_file: None,
@@ -194,6 +201,8 @@ impl Settings {
             opinion_max_chars: parsed("ZHENGQIU_OPINION_MAX_CHARS", d.opinion_max_chars)?,
             captcha_ttl_secs: parsed("ZHENGQIU_CAPTCHA_TTL_SECS", d.captcha_ttl_secs)?,
             rate_captcha_per_minute: parsed("ZHENGQIU_RATE_CAPTCHA_PER_MINUTE", d.rate_captcha_per_minute)?,
+            rate_question_per_minute: parsed("ZHENGQIU_RATE_QUESTION_PER_MINUTE", d.rate_question_per_minute)?,
+            ready_min_free_mb: parsed("ZHENGQIU_READY_MIN_FREE_MB", d.ready_min_free_mb)?,
             rate_submit_per_minute: parsed("ZHENGQIU_RATE_SUBMIT_PER_MINUTE", d.rate_submit_per_minute)?,
             rate_login_per_minute: parsed("ZHENGQIU_RATE_LOGIN_PER_MINUTE", d.rate_login_per_minute)?,
             sensitive_words_file: var("ZHENGQIU_SENSITIVE_WORDS_FILE").map(PathBuf::from),

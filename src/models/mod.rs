@@ -23,6 +23,7 @@ pub mod open_data;
 pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;
+pub mod question_answer;
 pub mod review;
 pub mod search;
 pub mod staff_session;

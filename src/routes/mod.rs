@@ -16,6 +16,7 @@ pub mod opinions;
 pub mod receipts;
 pub mod replies;
 pub mod staff;
+pub mod unsaved;
 pub mod versions;
 pub mod views;
 

@@ -6,6 +6,7 @@
 
 mod agencies;
 mod audit;
+mod captcha_questions;
 mod charts;
 mod cli;
 mod consultations;
@@ -21,6 +22,7 @@ mod materials;
 mod notices;
 mod open_data;
 mod opinions;
+mod outage;
 mod outline;
 mod review;
 mod search;
