@@ -87,6 +87,7 @@ diesel::table! {
         invitation_id -> Nullable<Integer>,
         seq -> Nullable<Integer>,
         attachment_id -> Nullable<Integer>,
+        taken_up_section_id -> Nullable<Integer>,
     }
 }
 

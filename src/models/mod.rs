@@ -27,6 +27,7 @@ pub mod question_answer;
 pub mod review;
 pub mod search;
 pub mod staff_session;
+pub mod taken_up;
 pub mod user;
 pub mod version;
 

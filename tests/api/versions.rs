@@ -19,7 +19,7 @@ const V1: &str = include_str!("../../seeds/raw/versions/kuanxiang-v1.txt");
 const V2: &str = include_str!("../../seeds/raw/versions/kuanxiang-v2.txt");
 
 /// A drafter `wang` logged in, owning a consultation on the 2020 text whose window is `window`.
-async fn drafter_with_consultation(starts: i64, ends: i64) -> (TestApp, ConsultationId) {
+pub(crate) async fn drafter_with_consultation(starts: i64, ends: i64) -> (TestApp, ConsultationId) {
     let app = spawn_app().await;
     let wang = app.create_user_with("wang", "王起草", Role::Drafter, STAFF_PASSWORD);
     let id = app.create_consultation("保障中小企业款项支付条例", china_day(starts), china_day(ends), V1);
@@ -28,7 +28,7 @@ async fn drafter_with_consultation(starts: i64, ends: i64) -> (TestApp, Consulta
     (app, id)
 }
 
-async fn upload_revision(app: &TestApp, id: ConsultationId, text: &str) -> reqwest::Response {
+pub(crate) async fn upload_revision(app: &TestApp, id: ConsultationId, text: &str) -> reqwest::Response {
     let path = format!("/staff/consultations/{id}/versions");
     let token = app.csrf_token(&path).await;
     let form = Form::new()
@@ -38,7 +38,7 @@ async fn upload_revision(app: &TestApp, id: ConsultationId, text: &str) -> reqwe
     app.client.post(app.url(&path)).multipart(form).send().await.expect("upload")
 }
 
-fn section(app: &TestApp, draft: &Draft, number: &str) -> Section {
+pub(crate) fn section(app: &TestApp, draft: &Draft, number: &str) -> Section {
     Section::for_draft(&mut app.conn(), draft.id).unwrap().into_iter().find(|s| s.number == number).expect(number)
 }
 
