@@ -6,6 +6,7 @@
 
 mod agencies;
 mod audit;
+mod captcha_questions;
 mod charts;
 mod cli;
 mod consultations;
@@ -19,13 +20,17 @@ mod json_api;
 mod listing;
 mod logging;
 mod materials;
+mod notices;
+mod open_data;
 mod opinions;
+mod outage;
 mod outline;
 mod review;
 mod search;
 mod sessions;
 mod smtp;
 mod staff;
+mod staff_api;
 mod staff_departments;
 mod staff_intake;
 mod staff_mail;

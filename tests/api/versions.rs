@@ -184,6 +184,38 @@ async fn the_drafter_corrects_a_match_before_saving() {
 }
 
 #[actix_web::test]
+async fn each_row_offers_the_nearby_articles_and_any_other_is_named_by_its_number() {
+    let (app, id) = drafter_with_consultation(-40, -10).await;
+    upload_revision(&app, id, V2).await;
+    let pending = Draft::pending_for(&mut app.conn(), id).unwrap().unwrap();
+    let new5 = section(&app, &pending, "第五条");
+    let path = format!("/staff/consultations/{id}/versions/pending");
+    let page = app.page(&path).await;
+    // 「新增」, the match and three articles on either side of it: not all 2020 articles.
+    let sizes: Vec<usize> = page.select("select").iter().map(|s| s.select(&sel("option")).count()).collect();
+    assert!(sizes.iter().all(|n| *n <= 9), "{sizes:?}");
+    let field = format!("#number_{}", new5.id);
+    assert_eq!(page.select(&field).len(), 1, "a number field beside the row");
+
+    // 2025 第五条 said to come from 2020 第二十九条, typed as 29 (not in its list).
+    let token = page.field_value("csrf").unwrap();
+    let (from, number) = (format!("from_{}", new5.id), format!("number_{}", new5.id));
+    let response = app.post_form(&path, &[("csrf", &token), ("action", "save"), (&number, "29")]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(row_of(&app.page(&path).await, "第五条").0, "第二十九条");
+
+    // A number the 2020 text does not have: the page again, with the message and what was typed.
+    let response =
+        app.post_form(&path, &[("csrf", &token), ("action", "save"), (&from, "new"), (&number, "第九十九条")]).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = Page::from_response(response).await;
+    assert!(page.text("[role=alert]").contains("没有编号为“第九十九条”的条文"), "{}", page.text("[role=alert]"));
+    assert_eq!(page.select(&field)[0].value().attr("value"), Some("第九十九条"));
+    assert!(page.body.contains("<title>错误："));
+    assert_eq!(row_of(&app.page(&path).await, "第五条").0, "第二十九条", "nothing saved");
+}
+
+#[actix_web::test]
 async fn a_revision_cannot_be_uploaded_while_the_consultation_is_open() {
     let (app, id) = drafter_with_consultation(-5, 25).await;
     let response = upload_revision(&app, id, V2).await;
