@@ -12,7 +12,7 @@ use zhengqiu::config::DbUrl;
 use zhengqiu::db::schema::{captcha_challenges, consultations, departments, opinions, sections};
 use zhengqiu::db::{self, Conn};
 use zhengqiu::domain::contact::ContactKind;
-use zhengqiu::domain::ids::{ConsultationId, DepartmentId, SectionId};
+use zhengqiu::domain::ids::{AgencyId, ConsultationId, DepartmentId, SectionId};
 use zhengqiu::domain::receipt::ReceiptCode;
 use zhengqiu::domain::source::{Channel, Source};
 use zhengqiu::domain::window::china_today;
@@ -441,4 +441,112 @@ pub fn premade_captchas(url: &DbUrl, count: usize) -> anyhow::Result<Vec<String>
 pub fn opinion_count(url: &DbUrl, id: ConsultationId) -> anyhow::Result<i64> {
     let mut conn = db::connect(url)?;
     Ok(opinions::table.filter(opinions::consultation_id.eq(id)).count().get_result(&mut conn)?)
+}
+
+/// Words the titles of the many consultations are made of, so that a title search finds some.
+const PLACES: [&str; 10] =
+    ["东城区", "西城区", "南湖区", "北山县", "江口镇", "河西区", "城关镇", "新港区", "高新区", "临江市"];
+const SUBJECT_TITLES: [&str; 20] = [
+    "养犬管理办法",
+    "物业管理条例",
+    "生活垃圾分类管理办法",
+    "城市绿化条例",
+    "停车场管理办法",
+    "历史文化街区保护条例",
+    "农村人居环境整治实施方案",
+    "优化营商环境若干措施",
+    "中小学课后服务实施办法",
+    "公共租赁住房管理办法",
+    "电动自行车管理规定",
+    "湿地保护条例",
+    "老年人助餐服务实施方案",
+    "燃气安全管理办法",
+    "户外广告设置管理办法",
+    "扬尘污染防治办法",
+    "文明行为促进条例",
+    "消防安全责任制实施办法",
+    "河道管理条例",
+    "公共数据开放管理办法",
+];
+
+/// A platform's worth of published consultations: `n` of them across `agencies` agencies,
+/// each with a three-article draft and its entry in the list's text index, their windows
+/// spread over five years (so every status and year filter has some). Loaded in batches,
+/// not timed. Returns the agency ids.
+pub fn create_platform(url: &DbUrl, n: usize, agencies: usize) -> anyhow::Result<Vec<AgencyId>> {
+    use zhengqiu::db::schema::agencies as a;
+    let mut conn = db::connect(url)?;
+    let now = Utc::now();
+    let today = china_today(now);
+    let mut agency_ids = Vec::with_capacity(agencies);
+    for k in 0..agencies {
+        let place = PLACES[k % PLACES.len()];
+        let name = format!("{place}第{}局（基准测试）", k + 1);
+        let id: AgencyId = zhengqiu::insert_returning!(
+            &mut conn,
+            a::table,
+            (
+                a::name.eq(&name),
+                a::short_name.eq(format!("测试{}局", k + 1)),
+                a::parent_id.eq(None::<i32>),
+                a::contact.eq(""),
+                a::created_at.eq(now.naive_utc()),
+            ),
+            a::id
+        )?;
+        agency_ids.push(id);
+    }
+    let text = "征求意见稿\n\n第一条 为了规范管理，保障公共利益，制定本办法。\n\n\
+                第二条 本办法适用于本行政区域内的相关活动。\n\n第三条 本办法自发布之日起施行。\n";
+    let imported = drafts::import(text.as_bytes(), "platform.txt").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bar = progress(n as u64, &format!("写入 {n} 个意见征集"));
+    for begin in (0..n).step_by(500) {
+        db::write_tx(&mut conn, |conn| {
+            for i in begin..(begin + 500).min(n) {
+                let title = format!(
+                    "{}{}（征求意见稿·{}）",
+                    PLACES[i % PLACES.len()],
+                    SUBJECT_TITLES[(i / PLACES.len()) % SUBJECT_TITLES.len()],
+                    i + 1
+                );
+                // Windows from about five years ago to two months ahead.
+                let starts_on = today - Duration::days((i as i64 * 7) % 1800) + Duration::days(60);
+                let id = NewConsultation {
+                    seed_key: None,
+                    title: &title,
+                    issuer: "某区人民政府办公室",
+                    notice: "为广泛听取社会各界意见，现将征求意见稿全文公布。",
+                    how_to_comment: "在本页逐条提出意见。",
+                    starts_on,
+                    ends_on: starts_on + Duration::days(30),
+                    short_period_reason: None,
+                    published_at: Some(now.naive_utc()),
+                    created_at: now.naive_utc(),
+                    updated_at: now.naive_utc(),
+                    owner_id: None,
+                }
+                .insert(conn)?;
+                diesel::update(consultations::table.find(id))
+                    .set(consultations::agency_id.eq(agency_ids[i % agency_ids.len()]))
+                    .execute(conn)?;
+                let source = DraftSource {
+                    version_label: "征求意见稿",
+                    title: &title,
+                    file_name: "platform.txt",
+                    announce_notice: false,
+                };
+                Draft::create(conn, id, &source, &imported, now.naive_utc())?;
+                zhengqiu::models::consultation_index::index(conn, id)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        bar.inc(((begin + 500).min(n) - begin) as u64);
+    }
+    bar.finish_and_clear();
+    match conn.backend() {
+        zhengqiu::config::Backend::Sqlite => diesel::sql_query("ANALYZE").execute(&mut conn)?,
+        zhengqiu::config::Backend::Postgres => diesel::sql_query("VACUUM ANALYZE").execute(&mut conn)?,
+    };
+    Ok(agency_ids)
 }

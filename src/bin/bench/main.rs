@@ -55,7 +55,8 @@ pub struct Args {
     #[arg(long)]
     pub quick: bool,
     /// Only these groups of measurements (comma-separated): pages, nginx, captcha, posts,
-    /// review, exports, versions, uncached, floods, cli. Default: all.
+    /// review (with the groups page), exports, versions, uncached, floods, cli, publish,
+    /// platform (10,000 consultations). Default: all.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Record a CPU profile of the service (`perf record -g`) during each measurement into

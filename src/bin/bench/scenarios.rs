@@ -241,6 +241,7 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     if args.wants("exports") {
         exports(ctx, results, &svc, &large)?;
     }
+    let groups_p99 = if args.wants("review") { Some(groups(ctx, results, &svc, &large)?) } else { None };
     svc.stop();
 
     let uncached_rates = if args.wants("uncached") {
@@ -257,6 +258,11 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     let flood_p99 = if args.wants("floods") { floods(ctx, results, &large)? } else { Vec::new() };
     if args.wants("cli") {
         cli_exports(ctx, results, &large)?;
+    }
+    // Last: these change what the rows above measured (the window, the list).
+    let publish_secs = if args.wants("publish") { Some(publish_feedback(ctx, results, &large)?) } else { None };
+    if args.wants("platform") {
+        platform(ctx, results)?;
     }
 
     // Targets.
@@ -368,15 +374,32 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
             results.target(backend, &name, format!("{secs:.2} s, {mib:.0} MiB"), required, met);
         }
     }
+    if let Some(p99) = groups_p99 {
+        results.target(
+            backend,
+            &format!("groups page (copies, near-duplicates) at {} opinions", ctx.args.opinions),
+            format!("p99 {p99:.0} ms"),
+            "p99 < 200 ms".into(),
+            p99 < 200.0,
+        );
+    }
+    if let Some(secs) = publish_secs {
+        results.target(
+            backend,
+            &format!("publishing the feedback at {} opinions", ctx.args.opinions),
+            format!("{secs:.2} s"),
+            "< 10 s".into(),
+            secs < 10.0,
+        );
+    }
     if million {
         million_targets(ctx, results);
     }
     Ok(())
 }
 
-/// The targets of issue 15 at a million opinions that are not ratios of rows above: the
-/// service's peak memory over every measurement of the large consultation, and what this
-/// benchmark does not measure yet (printed as MISS with the reason, not left out).
+/// The target of issue 15 at a million opinions that is not a ratio of rows above: the
+/// service's peak memory over every measurement of the large consultation.
 fn million_targets(ctx: &Ctx<'_>, results: &mut Results) {
     let backend = ctx.kind.name();
     let count = ctx.args.opinions.to_string();
@@ -393,14 +416,6 @@ fn million_targets(ctx: &Ctx<'_>, results: &mut Results) {
         "< 300 MiB".into(),
         peak < 300.0,
     );
-    for (what, required) in [
-        ("groups page (copies, near-duplicates) p99", "< 200 ms"),
-        ("publishing the feedback", "< 10 s"),
-        ("10,000 consultations: first list page, filtered page p99", "< 20 ms, within 10% of 10"),
-        ("10,000 consultations: title search, JSON list p99", "< 50 ms"),
-    ] {
-        results.target(backend, what, "not measured yet (no row in this benchmark)".into(), required.into(), false);
-    }
 }
 
 /// The request header of a browser that takes compressed pages.
@@ -943,4 +958,208 @@ fn versions(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     );
     svc.stop();
     Ok(())
+}
+
+/// A list's rate and p99 (ms), measured with a check that each answer holds `marker`.
+fn list_rate(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    path: &str,
+    marker: &str,
+    name: &str,
+) -> anyhow::Result<(f64, f64)> {
+    let (status, _) = service::fetch(svc.addr, path, "")?;
+    anyhow::ensure!(status == 200, "{path} answered {status}");
+    let outcome = ctx.measure(
+        results,
+        name,
+        svc.addr,
+        Arc::new(FixedGet::containing(&svc.addr.to_string(), path, "", marker)),
+        &ctx.plan(ctx.args.connections),
+        &[svc.pid()],
+    );
+    Ok((outcome.ok_rate(), outcome.percentile_ms(0.99)))
+}
+
+/// One platform for a whole province (issue 15): the public list, filtered, searched and as
+/// JSON, with the consultations the database holds so far (about ten) and again after
+/// 10,000 more across 50 agencies are loaded. Rendered on every request (no page cache), so
+/// the figures are what the queries cost, not what the cache saves.
+fn platform(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
+    const MANY: usize = 10_000;
+    let backend = ctx.kind.name();
+    let uncached = [("ZHENGQIU_PAGE_CACHE_MS", "0")];
+    let before: i64 = {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::consultations;
+        consultations::table.count().get_result(&mut db::connect(&ctx.url)?)?
+    };
+    let svc = Service::start(&ctx.config, &uncached)?;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let filtered = format!("/?status=closed&year={year}");
+    let few_list =
+        list_rate(ctx, results, &svc, "/", "意见征集", &format!("list, first page, {before} consultations"))?;
+    let few_filtered = list_rate(
+        ctx,
+        results,
+        &svc,
+        &filtered,
+        "意见征集",
+        &format!("list, closed this year, {before} consultations"),
+    )?;
+    let few_json = list_rate(
+        ctx,
+        results,
+        &svc,
+        "/api/v1/consultations",
+        "\"items\"",
+        &format!("JSON list, first page, {before} consultations"),
+    )?;
+    svc.stop();
+
+    let agencies = dataset::create_platform(&ctx.url, MANY, 50)?;
+    let total = before + MANY as i64;
+    let svc = Service::start(&ctx.config, &uncached)?;
+    let agency = agencies[7].0;
+    let many_list =
+        list_rate(ctx, results, &svc, "/", "意见征集", &format!("list, first page, {total} consultations"))?;
+    let many_filtered = list_rate(
+        ctx,
+        results,
+        &svc,
+        &filtered,
+        "意见征集",
+        &format!("list, closed this year, {total} consultations"),
+    )?;
+    let agency_filtered = list_rate(
+        ctx,
+        results,
+        &svc,
+        &format!("/?status=feedback_published&agency={agency}&year={year}"),
+        "意见征集",
+        &format!("list, one agency + status + year, {total} consultations"),
+    )?;
+    let search = list_rate(
+        ctx,
+        results,
+        &svc,
+        &format!("/?q={}", encode("养犬管理")),
+        "养犬管理办法",
+        &format!("list, title search, {total} consultations"),
+    )?;
+    let many_json = list_rate(
+        ctx,
+        results,
+        &svc,
+        "/api/v1/consultations",
+        "\"items\"",
+        &format!("JSON list, first page, {total} consultations"),
+    )?;
+    let json_search = list_rate(
+        ctx,
+        results,
+        &svc,
+        &format!("/api/v1/consultations?q={}", encode("养犬管理")),
+        "养犬管理办法",
+        &format!("JSON list, title search, {total} consultations"),
+    )?;
+    svc.stop();
+
+    for (what, few, many) in [
+        ("list, first page", few_list, many_list),
+        ("list, filtered page", few_filtered, many_filtered.max_by_p99(agency_filtered)),
+        ("JSON list, first page", few_json, many_json),
+    ] {
+        let ratio = many.0 / few.0;
+        results.target(
+            backend,
+            &format!("{what}: {total} consultations vs {before}"),
+            format!("{:.0}/{:.0} req/s = {:.0}%, p99 {:.1} ms", many.0, few.0, ratio * 100.0, many.1),
+            ">= 90%, p99 < 20 ms".into(),
+            ratio >= 0.9 && many.1 < 20.0,
+        );
+    }
+    for (what, (_, p99)) in [("list, title search", search), ("JSON list, title search", json_search)] {
+        results.target(
+            backend,
+            &format!("{what}, {total} consultations"),
+            format!("p99 {p99:.1} ms"),
+            "p99 < 50 ms".into(),
+            p99 < 50.0,
+        );
+    }
+    Ok(())
+}
+
+/// The worse of two measurements by p99 (rate and p99 of the one with the higher p99).
+trait WorseOf {
+    fn max_by_p99(self, other: Self) -> Self;
+}
+
+impl WorseOf for (f64, f64) {
+    fn max_by_p99(self, other: (f64, f64)) -> (f64, f64) {
+        if other.1 > self.1 { other } else { self }
+    }
+}
+
+/// The groups page of the large consultation (copies and near-duplicates), as drafters
+/// load it: p99 with four drafters at once.
+fn groups(ctx: &Ctx<'_>, results: &mut Results, svc: &Service, large: &BenchConsultation) -> anyhow::Result<f64> {
+    let cookie = staff_cookie(svc.addr)?;
+    let path = format!("/staff/consultations/{}/groups", large.id);
+    let (status, _) = service::fetch(svc.addr, &path, &cookie)?;
+    anyhow::ensure!(status == 200, "{path} answered {status}");
+    let plan = Plan::closed(4, ctx.args.warmup(), ctx.args.duration().min(Duration::from_secs(4)));
+    let outcome = ctx.measure(
+        results,
+        &format!("groups page, {} opinions", large.opinions),
+        svc.addr,
+        Arc::new(FixedGet::containing(&svc.addr.to_string(), &path, &cookie, "相同或相似的意见")),
+        &plan,
+        &[svc.pid()],
+    );
+    Ok(outcome.percentile_ms(0.99))
+}
+
+/// Publishing the large consultation's feedback, once its window is over: what the drafter
+/// waits for after pressing 公布意见反馈. Seconds.
+fn publish_feedback(ctx: &Ctx<'_>, results: &mut Results, large: &BenchConsultation) -> anyhow::Result<f64> {
+    {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::consultations;
+        let today = zhengqiu::domain::window::china_today(chrono::Utc::now());
+        diesel::update(consultations::table.find(large.id))
+            .set((
+                consultations::starts_on.eq(today - chrono::Duration::days(40)),
+                consultations::ends_on.eq(today - chrono::Duration::days(10)),
+            ))
+            .execute(&mut db::connect(&ctx.url)?)?;
+    }
+    let svc = Service::start(&ctx.config, &[])?;
+    let cookie = staff_cookie(svc.addr)?;
+    let headers = format!("{cookie}Origin: http://{}\r\n", svc.addr);
+    let path = format!("/staff/consultations/{}/feedback", large.id);
+    let form_page = service::http(svc.addr, "GET", &path, &cookie, None)?;
+    anyhow::ensure!(form_page.status == 200, "{path} answered {}", form_page.status);
+    let csrf = csrf_of(&form_page.text()).context("no CSRF token on the feedback page")?;
+    let text = "本次征求意见共收到意见若干条，经认真研究，采纳情况如下表。感谢社会各界的关心和支持。";
+    let form = serde_urlencoded::to_string([("csrf", csrf.as_str()), ("text", text), ("table_title", "")])?;
+    let reset = procfs::reset_peak(svc.pid());
+    let start = Instant::now();
+    let answer = service::http(svc.addr, "POST", &path, &headers, Some(&form))?;
+    let secs = start.elapsed().as_secs_f64();
+    let peak = if reset { procfs::peak_rss_mib(svc.pid()) } else { None };
+    anyhow::ensure!(answer.status == 303, "publishing the feedback answered {}: {}", answer.status, answer.text());
+    let (status, _) = service::fetch(svc.addr, &format!("/consultations/{}/feedback", large.id), "")?;
+    anyhow::ensure!(status == 200, "the published feedback page answered {status}");
+    results.row(Row::timed(
+        ctx.kind.name(),
+        &format!("publishing the feedback, {} opinions", large.opinions),
+        secs,
+        peak,
+        String::new(),
+    ));
+    svc.stop();
+    Ok(secs)
 }
