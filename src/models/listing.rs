@@ -95,29 +95,44 @@ fn base<'a>(conn: &Conn, filter: &'a ListFilter) -> Boxed<'a> {
 
 impl Listing {
     /// The filter's page, newest window first within: open, then scheduled, then the rest
-    /// (what a citizen can act on comes first).
+    /// (what a citizen can act on comes first). Each of the three runs is read in the
+    /// order of the list's index, as far as the page reaches into it, so a page costs the
+    /// same with ten consultations or ten thousand (the counts say where each run ends).
     pub fn load(conn: &mut Conn, filter: &ListFilter, today: NaiveDate) -> QueryResult<Listing> {
         let counts = Self::counts(conn, filter, today)?;
         let total = counts.of(filter.status);
-        let mut query = base(conn, filter);
-        if let Some(status) = filter.status {
-            query = query.filter(sql::<Bool>(&status_sql(status, today)));
+        let runs: Vec<(String, i64)> = match filter.status {
+            Some(status) => vec![(status_sql(status, today), total)],
+            None => vec![
+                (status_sql(Status::Open, today), counts.open),
+                (status_sql(Status::Scheduled, today), counts.scheduled),
+                (
+                    format!("(consultations.feedback_published_at IS NOT NULL OR consultations.ends_on < '{today}')"),
+                    counts.closed + counts.feedback_published,
+                ),
+            ],
+        };
+        let (mut skip, mut wanted) = (filter.offset(), PAGE_SIZE);
+        let mut items = Vec::new();
+        for (condition, len) in runs {
+            if wanted == 0 {
+                break;
+            }
+            if skip >= len {
+                skip -= len;
+                continue;
+            }
+            let page: Vec<Consultation> = base(conn, filter)
+                .filter(sql::<Bool>(&condition))
+                .order((consultations::starts_on.desc(), consultations::id.desc()))
+                .limit(wanted.min(len - skip))
+                .offset(skip)
+                .select(Consultation::as_select())
+                .load(conn)?;
+            wanted -= page.len() as i64;
+            skip = 0;
+            items.extend(page);
         }
-        let rank = format!(
-            "CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END",
-            status_sql(Status::Open, today),
-            status_sql(Status::Scheduled, today)
-        );
-        let items = query
-            .order((
-                sql::<diesel::sql_types::Integer>(&rank).asc(),
-                consultations::starts_on.desc(),
-                consultations::id.desc(),
-            ))
-            .limit(PAGE_SIZE)
-            .offset(filter.offset())
-            .select(Consultation::as_select())
-            .load(conn)?;
         Ok(Listing { items, counts, total })
     }
 
