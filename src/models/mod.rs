@@ -22,6 +22,7 @@ pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;
 pub mod review;
+pub mod round;
 pub mod search;
 pub mod staff_session;
 pub mod user;

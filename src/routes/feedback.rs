@@ -9,10 +9,11 @@ use crate::db;
 use crate::domain::ids::ConsultationId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
-use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_layout, layout};
+use crate::exports::{Audience, ExportOptions, ExportRound, Format, Layout, Sheet, default_layout, layout};
 use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::invitation::Invitation;
+use crate::models::round::{Round, ordinal};
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::views::{ConsultationView, paragraphs};
@@ -37,16 +38,45 @@ struct FeedbackPage {
     overdue: String,
 }
 
+#[derive(Deserialize)]
+pub struct FeedbackQuery {
+    /// An earlier round whose feedback to show; the latest round's otherwise.
+    round: Option<i32>,
+}
+
 #[get("/consultations/{id}/feedback")]
-pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    query: web::Query<FeedbackQuery>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let asked = query.round;
     let (consultation, counts, adoption, quiet) = db::run(&state.pool, move |conn| {
-        let consultation = Consultation::find_published(conn, id)?;
-        let counts = FeedbackCounts::load(conn, id)?;
-        let quiet = Invitation::quiet_departments(conn, id)?;
+        let mut consultation = Consultation::find_published(conn, id)?;
+        let rounds = Round::for_consultation(conn, id)?;
+        let latest = rounds.last().map_or(1, |r| r.number);
+        let number = asked.unwrap_or(latest);
+        let round = rounds.iter().find(|r| r.number == number).ok_or(AppError::NotFound)?;
+        // An earlier round shows the feedback it published before the next round opened.
+        if number != latest {
+            consultation.feedback_published_at = round.feedback_published_at;
+            consultation.feedback_text = round.feedback_text.clone();
+        }
+        let several = rounds.len() > 1;
+        let scope = several.then_some(number);
+        let counts = match scope {
+            Some(n) => FeedbackCounts::load_round(conn, id, n)?,
+            None => FeedbackCounts::load(conn, id)?,
+        };
+        let quiet = Invitation::quiet_departments_in(conn, id, scope)?;
         let layout = default_layout();
         // The publishing form promises undecided opinions read 未作处理 on this page.
-        let opts = ExportOptions { undecided: Some("未作处理"), ..public_options(&consultation, &layout) };
+        let opts = ExportOptions {
+            undecided: Some("未作处理"),
+            round: scope.map(|n| ExportRound { number: n, name: Some(ordinal(n)) }),
+            ..public_options(&consultation, &layout)
+        };
         let adoption = match consultation.feedback_published_at {
             Some(_) => Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
             None => None,
@@ -95,7 +125,7 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
 /// the drafter gave it when the layout is the one the feedback page shows.
 fn public_options(consultation: &Consultation, layout: &Layout) -> ExportOptions {
     let own = consultation.feedback_table_title.clone().filter(|_| layout.key == default_layout().key);
-    ExportOptions { grouping: None, audience: Audience::Public, title: own, undecided: None }
+    ExportOptions { grouping: None, audience: Audience::Public, title: own, undecided: None, round: None }
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,7 @@ mod materials;
 mod opinions;
 mod outline;
 mod review;
+mod rounds;
 mod search;
 mod sessions;
 mod smtp;

@@ -18,8 +18,8 @@ async fn seeding_twice_creates_nothing_the_second_time() {
     let now = Utc::now();
     let report = seed::run(&mut conn, china_today(now), now.naive_utc(), |_, _| {}).unwrap();
     assert!(report.created.is_empty(), "{report:?}");
-    assert_eq!(report.skipped.len(), 5);
-    assert_eq!(Consultation::count(&mut conn).unwrap(), 5);
+    assert_eq!(report.skipped.len(), 6);
+    assert_eq!(Consultation::count(&mut conn).unwrap(), 6);
 }
 
 #[actix_web::test]

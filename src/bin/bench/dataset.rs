@@ -290,6 +290,7 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
                     invitation_id: None,
                     seq: None,
                     attachment_id: None,
+                    round_no: 1,
                 })
                 .collect();
             db::write_tx(&mut conn, |conn| {
