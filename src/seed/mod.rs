@@ -4,6 +4,7 @@ mod feedback_table;
 mod rounds;
 
 pub use feedback_table::{FeedbackTable, TableRow, parse_table, split_points};
+pub use rounds::manifest as revised_manifest;
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
