@@ -47,6 +47,8 @@ pub struct Opinion {
     pub attachment_id: Option<AttachmentId>,
     /// The round (第几次征求意见) it was sent in.
     pub round_no: i32,
+    /// Where a 采纳 / 部分采纳 decision was taken up: a section of a later version.
+    pub taken_up_section_id: Option<SectionId>,
 }
 
 impl Opinion {
@@ -98,6 +100,7 @@ impl Opinion {
                 opinions::decision.eq(None::<String>),
                 opinions::decision_reason.eq(None::<String>),
                 opinions::decided_at.eq(None::<NaiveDateTime>),
+                opinions::taken_up_section_id.eq(None::<SectionId>),
             ))
             .execute(conn)?;
         crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;

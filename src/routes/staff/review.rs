@@ -19,6 +19,7 @@ use crate::domain::source::Source;
 use crate::error::AppError;
 use crate::models::Consultation;
 use crate::models::feedback::FeedbackCounts;
+use crate::models::question_answer::QuestionShare;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
 use crate::models::round::{Round, RoundFilter, ordinal};
 use crate::routes::render;
@@ -113,6 +114,8 @@ struct ReviewListPage {
     next_url: Option<String>,
     first_page: bool,
     charts: ReviewCharts,
+    /// An unusual share of opinions sent with the text question (see `question_answer`).
+    question_warning: Option<String>,
 }
 
 #[get("/consultations/{id}/review")]
@@ -136,7 +139,7 @@ pub async fn list(
     query.round = if current > 1 { round.code() } else { String::new() };
     let list_query = query.clone();
     let c = consultation.clone();
-    let (counts, titles, page, charts) = db::run(&state.pool, move |conn| {
+    let (counts, titles, page, charts, question_warning) = db::run(&state.pool, move |conn| {
         let titles = SectionTitles::load(conn, id)?;
         let filter = list_query.filter(&titles);
         let page = filter.page(conn, id, list_query.after.map(OpinionId), PAGE_SIZE)?;
@@ -145,7 +148,8 @@ pub async fn list(
             None => FeedbackCounts::load(conn, id)?,
         };
         let charts = ReviewCharts::load(conn, &c, filter.round, &counts, &titles, Utc::now())?;
-        Ok((counts, titles, page, charts))
+        let questions = QuestionShare::load(conn, id, Utc::now().naive_utc())?;
+        Ok((counts, titles, page, charts, questions.warning()))
     })
     .await?;
     let rounds = match current {
@@ -178,6 +182,7 @@ pub async fn list(
         query,
         consultation,
         charts,
+        question_warning,
     })
 }
 
