@@ -78,19 +78,9 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let asked = query.round;
-    let (consultation, counts, adoption, quiet, taken_up) = db::run(&state.pool, move |conn| {
+    let (consultation, counts, adoption, quiet, taken_up, scope) = db::run(&state.pool, move |conn| {
         let mut consultation = Consultation::find_published(conn, id)?;
-        let rounds = Round::for_consultation(conn, id)?;
-        let latest = rounds.last().map_or(1, |r| r.number);
-        let number = asked.unwrap_or(latest);
-        let round = rounds.iter().find(|r| r.number == number).ok_or(AppError::NotFound)?;
-        // An earlier round shows the feedback it published before the next round opened.
-        if number != latest {
-            consultation.feedback_published_at = round.feedback_published_at;
-            consultation.feedback_text = round.feedback_text.clone();
-        }
-        let several = rounds.len() > 1;
-        let scope = several.then_some(number);
+        let scope = round_scope(conn, &mut consultation, asked)?;
         let counts = match scope {
             Some(n) => FeedbackCounts::load_round(conn, id, n)?,
             None => FeedbackCounts::load(conn, id)?,
@@ -110,16 +100,17 @@ pub async fn show(
             ),
             None => (None, Vec::new()),
         };
-        Ok((consultation, counts, adoption, quiet, taken_up))
+        Ok((consultation, counts, adoption, quiet, taken_up, scope))
     })
     .await?;
     let c = ConsultationView::new(&consultation, Utc::now());
     let base = format!("{}/feedback/table", c.url);
+    let round = scope.map(|n| format!("?round={n}")).unwrap_or_default();
     let downloads = vec![
-        (format!("{base}.xlsx"), "Excel 表格（.xlsx）"),
-        (format!("{base}.docx"), "Word 文档（.docx）"),
-        (format!("{base}.csv"), "CSV 文件（.csv，Excel 与 WPS 可直接打开）"),
-        (format!("{base}.json"), "JSON 数据（.json）"),
+        (format!("{base}.xlsx{round}"), "Excel 表格（.xlsx）"),
+        (format!("{base}.docx{round}"), "Word 文档（.docx）"),
+        (format!("{base}.csv{round}"), "CSV 文件（.csv，Excel 与 WPS 可直接打开）"),
+        (format!("{base}.json{round}"), "JSON 数据（.json）"),
     ];
     let empty = || {
         let head = crate::exports::ExportHead {
@@ -161,6 +152,26 @@ fn public_options(consultation: &Consultation, layout: &Layout) -> ExportOptions
 #[derive(Deserialize)]
 pub struct TableQuery {
     layout: Option<String>,
+    /// An earlier round whose published table to download; the latest round's otherwise.
+    round: Option<i32>,
+}
+
+/// With several rounds, the round a feedback page or download is of (`asked`, else the latest);
+/// an earlier round's published feedback replaces the consultation's. `None`: a single round.
+fn round_scope(
+    conn: &mut db::Conn,
+    consultation: &mut Consultation,
+    asked: Option<i32>,
+) -> Result<Option<i32>, AppError> {
+    let rounds = Round::for_consultation(conn, consultation.id)?;
+    let latest = rounds.last().map_or(1, |r| r.number);
+    let number = asked.unwrap_or(latest);
+    let round = rounds.iter().find(|r| r.number == number).ok_or(AppError::NotFound)?;
+    if number != latest {
+        consultation.feedback_published_at = round.feedback_published_at;
+        consultation.feedback_text = round.feedback_text.clone();
+    }
+    Ok((rounds.len() > 1).then_some(number))
 }
 
 /// The published adoption table as a file: names masked, no contacts.
@@ -176,17 +187,24 @@ pub async fn table(
         Some(key) => layout(key).ok_or(AppError::NotFound)?,
         None => default_layout(),
     };
-    let (consultation, name) = db::run(&state.pool, move |conn| {
-        let consultation = Consultation::find_published(conn, id)?;
+    let asked = query.round;
+    let (consultation, name, scope) = db::run(&state.pool, move |conn| {
+        let mut consultation = Consultation::find_published(conn, id)?;
+        let scope = round_scope(conn, &mut consultation, asked)?;
         if consultation.feedback_published_at.is_none() {
             return Err(AppError::NotFound);
         }
         let name = Draft::name_for(conn, &consultation)?.table_file_name();
-        Ok((consultation, name))
+        Ok((consultation, name, scope))
     })
     .await?;
+    let name = match scope {
+        Some(n) => format!("{name}（{}）", ordinal(n)),
+        None => name,
+    };
     Ok(streamed(&state.pool, &name, format, move |conn, out| {
-        let opts = public_options(&consultation, &layout);
+        let round = scope.map(|n| ExportRound { number: n, name: Some(ordinal(n)) });
+        let opts = ExportOptions { round, ..public_options(&consultation, &layout) };
         adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
     }))
 }

@@ -442,4 +442,15 @@ async fn the_demo_data_has_a_consultation_consulted_on_twice() {
     assert_eq!(page.select("table.feedback-table tbody tr").len(), 6, "{}", page.body);
     assert!(page.body.contains("本条只保护“投诉人”"));
     assert!(!page.body.contains("自然日还是工作日"));
+    // Its download holds the same rows and names the round.
+    let download = format!("/consultations/{}/feedback/table.json?round=1", c.id);
+    assert_eq!(page.select(&format!("a[href='{download}']")).len(), 1, "the page links the round's table");
+    let response = app.get(&download).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains(&percent_encoded("（第一次征求意见）")), "{disposition}");
+    let table: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(table["rows"].as_array().unwrap().len(), 6);
+    // Round 2 has published no feedback yet.
+    assert_eq!(app.get(&format!("/consultations/{}/feedback/table.json", c.id)).await.status().as_u16(), 404);
 }
