@@ -55,7 +55,7 @@ fn peak_rss_kib() -> u64 {
 
 fn child(format: Format, mode: &str, n: usize, layout_key: &str) {
     let layout = layout(layout_key).expect("layout");
-    let opts = ExportOptions { grouping: None, audience: Audience::Public, title: None, undecided: None };
+    let opts = ExportOptions { grouping: None, audience: Audience::Public, title: None, undecided: None, round: None };
     let path = std::env::temp_dir().join(format!("export_bench_{mode}.{}", format.extension()));
     let mut out = BufWriter::new(File::create(&path).expect("temp file"));
     let before = peak_rss_kib();

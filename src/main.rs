@@ -529,7 +529,13 @@ fn export_options(grouping: Option<&str>, staff: bool, title: Option<String>) ->
         Some(other) => anyhow::bail!("--grouping {other}：请用 per-author 或 per-opinion"),
     };
     let audience = if staff { Audience::Staff } else { Audience::Public };
-    Ok(ExportOptions { grouping, audience, title: title.filter(|t| !t.trim().is_empty()), undecided: None })
+    Ok(ExportOptions {
+        grouping,
+        audience,
+        title: title.filter(|t| !t.trim().is_empty()),
+        undecided: None,
+        round: None,
+    })
 }
 
 /// The operating-system user running the command, for the audit log.

@@ -137,6 +137,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::versions::upload)
                 .service(routes::staff::versions::matching)
                 .service(routes::staff::versions::save_matching)
+                .service(routes::staff::rounds::list)
+                .service(routes::staff::rounds::open)
                 .service(routes::staff::drafts::upload)
                 .service(routes::staff::outline::show)
                 .service(routes::staff::outline::update)

@@ -87,6 +87,7 @@ diesel::table! {
         invitation_id -> Nullable<Integer>,
         seq -> Nullable<Integer>,
         attachment_id -> Nullable<Integer>,
+        round_no -> Integer,
         taken_up_section_id -> Nullable<Integer>,
     }
 }
@@ -135,6 +136,7 @@ diesel::table! {
         reply_contact_person -> Nullable<Text>,
         reply_contact_phone -> Nullable<Text>,
         overdue_at -> Nullable<Timestamp>,
+        round_no -> Integer,
     }
 }
 
@@ -333,6 +335,26 @@ diesel::table! {
 }
 diesel::joinable!(version_materials -> drafts (draft_id));
 diesel::allow_tables_to_appear_in_same_query!(version_materials, drafts);
+
+// Rounds of a consultation (2026-12-07-300001_consultation_rounds).
+diesel::table! {
+    consultation_rounds (consultation_id, number) {
+        consultation_id -> Integer,
+        number -> Integer,
+        draft_id -> Nullable<Integer>,
+        starts_on -> Date,
+        ends_on -> Date,
+        short_period_reason -> Nullable<Text>,
+        feedback_published_at -> Nullable<Timestamp>,
+        feedback_text -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+diesel::joinable!(consultation_rounds -> consultations (consultation_id));
+diesel::joinable!(consultation_rounds -> drafts (draft_id));
+diesel::allow_tables_to_appear_in_same_query!(consultation_rounds, consultations);
+diesel::allow_tables_to_appear_in_same_query!(consultation_rounds, drafts);
+diesel::allow_tables_to_appear_in_same_query!(consultation_rounds, opinions);
 
 // API tokens of the staff API (2026-12-07-200001_api_tokens).
 diesel::table! {

@@ -73,16 +73,7 @@ impl TryFrom<&ConsultationFields> for ConsultationDetails {
         let issuer = text(&mut errors, "issuer", &f.issuer, Some("请填写发布单位"), 100, "发布单位");
         let notice = text(&mut errors, "notice", &f.notice, None, 20_000, "公告");
         let how_to_comment = text(&mut errors, "how_to_comment", &f.how_to_comment, None, 5_000, "意见提交方式");
-        let reason = text(&mut errors, "short_period_reason", &f.short_period_reason, None, 1_000, "理由");
-        let bad_date = "请按“年-月-日”填写日期，例如 2026-12-01";
-        let starts_on = parse_date(&f.starts_on);
-        let ends_on = parse_date(&f.ends_on);
-        if starts_on.is_none() {
-            errors.add("starts_on", bad_date);
-        }
-        if ends_on.is_none() {
-            errors.add("ends_on", bad_date);
-        }
+        let (window, reason) = window(&mut errors, &f.starts_on, &f.ends_on, &f.short_period_reason);
         let owner = match f.owner.trim() {
             "" => None,
             id => match id.parse::<UserId>() {
@@ -93,31 +84,83 @@ impl TryFrom<&ConsultationFields> for ConsultationDetails {
                 }
             },
         };
-        let reason = (!reason.is_empty()).then_some(reason);
-        let window = match (starts_on, ends_on) {
-            (Some(start), Some(end)) => match ConsultationWindow::for_new_consultation(start, end, reason.as_deref()) {
-                Ok(window) => Some(window),
-                Err(err @ WindowError::EndsBeforeStart) => {
-                    errors.add("ends_on", err);
-                    None
-                }
-                Err(err @ WindowError::ShortPeriodWithoutReason) => {
-                    errors.add("short_period_reason", err);
-                    None
-                }
-            },
-            _ => None,
-        };
         match window {
             Some(window) if errors.is_empty() => Ok(ConsultationDetails {
                 title,
                 issuer,
                 notice,
                 how_to_comment,
-                short_period_reason: if window.is_shorter_than_standard() { reason } else { None },
+                short_period_reason: reason,
                 window,
                 owner,
             }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The window typed on a form (fields `starts_on`, `ends_on`, `short_period_reason`), with the
+/// reason kept only for a window shorter than the standard; errors go on their fields.
+fn window(
+    errors: &mut FieldErrors,
+    starts_on: &str,
+    ends_on: &str,
+    reason: &str,
+) -> (Option<ConsultationWindow>, Option<String>) {
+    let reason = text(errors, "short_period_reason", reason, None, 1_000, "理由");
+    let bad_date = "请按“年-月-日”填写日期，例如 2026-12-01";
+    let starts_on = parse_date(starts_on);
+    let ends_on = parse_date(ends_on);
+    if starts_on.is_none() {
+        errors.add("starts_on", bad_date);
+    }
+    if ends_on.is_none() {
+        errors.add("ends_on", bad_date);
+    }
+    let reason = (!reason.is_empty()).then_some(reason);
+    let window = match (starts_on, ends_on) {
+        (Some(start), Some(end)) => match ConsultationWindow::for_new_consultation(start, end, reason.as_deref()) {
+            Ok(window) => Some(window),
+            Err(err @ WindowError::EndsBeforeStart) => {
+                errors.add("ends_on", err);
+                None
+            }
+            Err(err @ WindowError::ShortPeriodWithoutReason) => {
+                errors.add("short_period_reason", err);
+                None
+            }
+        },
+        _ => None,
+    };
+    let reason = reason.filter(|_| window.is_some_and(|w| w.is_shorter_than_standard()));
+    (window, reason)
+}
+
+/// The 「再次征求意见」 form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RoundFields {
+    pub starts_on: String,
+    pub ends_on: String,
+    pub short_period_reason: String,
+}
+
+/// A new round's window, validated like the consultation form's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundWindow {
+    pub window: ConsultationWindow,
+    /// Only kept for a window shorter than the standard 30 days.
+    pub short_period_reason: Option<String>,
+}
+
+impl TryFrom<&RoundFields> for RoundWindow {
+    type Error = FieldErrors;
+
+    fn try_from(f: &RoundFields) -> Result<RoundWindow, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let (window, short_period_reason) = window(&mut errors, &f.starts_on, &f.ends_on, &f.short_period_reason);
+        match window {
+            Some(window) if errors.is_empty() => Ok(RoundWindow { window, short_period_reason }),
             _ => Err(errors),
         }
     }

@@ -42,6 +42,16 @@ pub struct ExportOptions {
     /// What an undecided opinion's decision reads, when not the layout's own (blank, as the
     /// printed tables leave it): the feedback page says 「未作处理」.
     pub undecided: Option<&'static str>,
+    /// Only one round's opinions (再次征求意见); `None`: every round.
+    pub round: Option<ExportRound>,
+}
+
+/// The round an export covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRound {
+    pub number: i32,
+    /// 第二次征求意见: named after the heading when the consultation had several rounds.
+    pub name: Option<String>,
 }
 
 /// Writes `data` as an adoption table. Rows are produced and written one at a time: CSV, JSON

@@ -160,7 +160,7 @@ fn every_option() -> Vec<ExportOptions> {
     let mut all = Vec::new();
     for audience in [Audience::Public, Audience::Staff] {
         for grouping in [None, Some(Grouping::PerOpinion), Some(Grouping::PerAuthor)] {
-            all.push(ExportOptions { grouping, audience, title: None, undecided: None });
+            all.push(ExportOptions { grouping, audience, title: None, undecided: None, round: None });
         }
     }
     all

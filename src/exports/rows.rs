@@ -33,7 +33,10 @@ impl Sheet {
             name: layout.name,
             title: match opts.title.as_deref().map(str::trim) {
                 Some(own) if !own.is_empty() => own.to_owned(),
-                _ => layout.title.render(&head.document_title),
+                _ => match opts.round.as_ref().and_then(|r| r.name.as_deref()) {
+                    Some(round) => format!("{}（{round}）", layout.title.render(&head.document_title)),
+                    None => layout.title.render(&head.document_title),
+                },
             },
             counts: head.summary,
             summary: layout.summary_first.then(|| head.summary.text()),
@@ -309,7 +312,7 @@ mod tests {
     use crate::exports::layout::layout;
 
     fn opts(audience: Audience, grouping: Option<Grouping>) -> ExportOptions {
-        ExportOptions { grouping, audience, title: None, undecided: None }
+        ExportOptions { grouping, audience, title: None, undecided: None, round: None }
     }
 
     fn with(decisions: &[Option<AdoptionStatus>]) -> Vec<OpinionRecord> {

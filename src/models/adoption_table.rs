@@ -20,7 +20,15 @@ use crate::models::{Consultation, Draft};
 /// The counts above the table, the draft's title the table's title is made from, and the
 /// departments that sent no opinion.
 pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportHead> {
-    let counts = crate::models::decision_count::for_consultation(conn, consultation.id)?;
+    head_for(conn, consultation, None)
+}
+
+/// [`head`] for one round's opinions and invitations (`None`: every round).
+pub fn head_for(conn: &mut Conn, consultation: &Consultation, round: Option<i32>) -> QueryResult<ExportHead> {
+    let counts = match round {
+        None => crate::models::decision_count::for_consultation(conn, consultation.id)?,
+        Some(n) => crate::models::round::decision_counts(conn, consultation.id, n)?,
+    };
     let mut summary = Summary::default();
     for (decision, n) in counts {
         for _ in 0..n {
@@ -31,7 +39,7 @@ pub fn head(conn: &mut Conn, consultation: &Consultation) -> QueryResult<ExportH
         Some(draft) => draft.title,
         None => consultation.title.clone(),
     };
-    let quiet = Invitation::quiet_departments(conn, consultation.id)?;
+    let quiet = Invitation::quiet_departments_in(conn, consultation.id, round)?;
     Ok(ExportHead { document_title, issuer: consultation.issuer.clone(), summary, quiet })
 }
 
@@ -96,12 +104,13 @@ const AUTHOR_KEY_SQL: &str = "CASE WHEN opinions.department_id IS NOT NULL \
 pub fn records<'a>(
     conn: &'a mut Conn,
     consultation: ConsultationId,
+    round: Option<i32>,
     audience: Audience,
     grouping: Grouping,
     paths: &'a HashMap<SectionId, String>,
     taken_up: &'a HashMap<SectionId, String>,
 ) -> QueryResult<impl Iterator<Item = QueryResult<OpinionRecord>> + 'a> {
-    let query = opinions::table
+    let mut query = opinions::table
         .left_join(invitations::table)
         .filter(opinions::consultation_id.eq(consultation))
         .select((
@@ -119,6 +128,9 @@ pub fn records<'a>(
             opinions::taken_up_section_id,
         ))
         .into_boxed();
+    if let Some(round) = round {
+        query = query.filter(opinions::round_no.eq(round));
+    }
     let invited_first = (opinions::invitation_id.is_null().asc(), invitations::position.nullable().asc());
     let query = match grouping {
         Grouping::PerOpinion => {
@@ -189,22 +201,24 @@ pub fn export(
     started: impl FnOnce(usize),
     mut progress: impl FnMut(),
 ) -> Result<(), crate::error::AppError> {
-    let head = head(conn, consultation)?;
+    let round = opts.round.as_ref().map(|r| r.number);
+    let head = head_for(conn, consultation, round)?;
     started(head.summary.total);
     let paths = section_paths(conn, consultation.id)?;
     let taken_up = taken_up_sentences(conn, consultation.id)?;
     let mut failure = None;
     let grouping = crate::exports::rows::grouping(layout, opts);
-    let records = records(conn, consultation.id, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
-        Ok(record) => {
-            progress();
-            Some(record)
-        }
-        Err(err) => {
-            failure = Some(err);
-            None
-        }
-    });
+    let records =
+        records(conn, consultation.id, round, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
+            Ok(record) => {
+                progress();
+                Some(record)
+            }
+            Err(err) => {
+                failure = Some(err);
+                None
+            }
+        });
     crate::exports::write_stream(&head, records, layout, opts, format, out)
         .map_err(crate::error::AppError::internal)?;
     match failure {
@@ -222,19 +236,21 @@ pub fn page_rows(
     opts: &crate::exports::ExportOptions,
     limit: usize,
 ) -> Result<(crate::exports::Sheet, Vec<Vec<String>>, bool), crate::error::AppError> {
-    let head = head(conn, consultation)?;
+    let round = opts.round.as_ref().map(|r| r.number);
+    let head = head_for(conn, consultation, round)?;
     let sheet = crate::exports::Sheet::new(&head, layout, opts);
     let paths = section_paths(conn, consultation.id)?;
     let taken_up = taken_up_sentences(conn, consultation.id)?;
     let mut failure = None;
     let grouping = crate::exports::rows::grouping(layout, opts);
-    let records = records(conn, consultation.id, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
-        Ok(record) => Some(record),
-        Err(err) => {
-            failure = Some(err);
-            None
-        }
-    });
+    let records =
+        records(conn, consultation.id, round, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
+            Ok(record) => Some(record),
+            Err(err) => {
+                failure = Some(err);
+                None
+            }
+        });
     let mut rows: Vec<Vec<String>> =
         crate::exports::rows::stream_rows(records, &head.quiet, layout, opts).take(limit + 1).collect();
     if let Some(err) = failure {

@@ -56,8 +56,13 @@ pub struct NewConsultation<'a> {
 }
 
 impl NewConsultation<'_> {
+    /// Inserts the consultation with its first round (in the caller's transaction).
     pub fn insert(&self, conn: &mut Conn) -> QueryResult<ConsultationId> {
-        crate::insert_returning!(conn, consultations::table, self, consultations::id)
+        let id = crate::insert_returning!(conn, consultations::table, self, consultations::id)?;
+        let window = ConsultationWindow::new(self.starts_on, self.ends_on)
+            .unwrap_or_else(|_| ConsultationWindow::standard_from(self.starts_on));
+        crate::models::round::Round::insert_first(conn, id, window, self.short_period_reason, self.created_at)?;
+        Ok(id)
     }
 }
 
@@ -183,6 +188,7 @@ impl Consultation {
                     consultations::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+            crate::models::round::Round::sync_latest(conn, id)?;
             // The public list searches the title, issuer and notice too.
             crate::models::consultation_index::index(conn, id)?;
             Ok(())
@@ -199,6 +205,7 @@ impl Consultation {
             diesel::update(consultations::table.find(id).filter(consultations::published_at.is_null()))
                 .set((consultations::published_at.eq(now), consultations::updated_at.eq(now)))
                 .execute(conn)?;
+            crate::models::round::Round::sync_latest(conn, id)?;
             Ok(true)
         })
     }
@@ -229,6 +236,8 @@ pub struct Commentable {
     pub sections: Vec<Section>,
     /// How receipts name the draft.
     pub draft: crate::domain::wording::DraftName,
+    /// The round opinions sent now belong to (the latest).
+    pub round_no: i32,
 }
 
 impl Commentable {
@@ -241,7 +250,8 @@ impl Commentable {
             }
             None => (Vec::new(), Draft::name_for(conn, &consultation)?),
         };
-        Ok(Commentable { consultation, sections, draft })
+        let round_no = crate::models::round::Round::current_number(conn, id)?;
+        Ok(Commentable { consultation, sections, draft, round_no })
     }
 
     /// The section with this anchor; `None` for the draft as a whole (an empty anchor).

@@ -50,17 +50,34 @@ impl FeedbackCounts {
 
     pub fn load(conn: &mut Conn, id: ConsultationId) -> QueryResult<FeedbackCounts> {
         let by_decision = crate::models::decision_count::for_consultation(conn, id)?;
+        FeedbackCounts::from_decisions(conn, id, None, by_decision)
+    }
+
+    /// The counts of one round's opinions and invitations.
+    pub fn load_round(conn: &mut Conn, id: ConsultationId, round: i32) -> QueryResult<FeedbackCounts> {
+        let by_decision = crate::models::round::decision_counts(conn, id, round)?;
+        FeedbackCounts::from_decisions(conn, id, Some(round), by_decision)
+    }
+
+    fn from_decisions(
+        conn: &mut Conn,
+        id: ConsultationId,
+        round: Option<i32>,
+        by_decision: Vec<(Option<AdoptionStatus>, i64)>,
+    ) -> QueryResult<FeedbackCounts> {
         let mut counts = FeedbackCounts::default();
         for (decision, n) in by_decision {
             counts.add_opinions(decision, n);
         }
-        counts.departments_consulted =
-            invitations::table.filter(invitations::consultation_id.eq(id)).count().get_result(conn)?;
-        counts.departments_answered = invitations::table
-            .filter(invitations::consultation_id.eq(id))
-            .filter(invitations::reply.is_not_null())
-            .count()
-            .get_result(conn)?;
+        let of_round = || {
+            let query = invitations::table.filter(invitations::consultation_id.eq(id)).into_boxed();
+            match round {
+                Some(n) => query.filter(invitations::round_no.eq(n)),
+                None => query,
+            }
+        };
+        counts.departments_consulted = of_round().count().get_result(conn)?;
+        counts.departments_answered = of_round().filter(invitations::reply.is_not_null()).count().get_result(conn)?;
         Ok(counts)
     }
 }

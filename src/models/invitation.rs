@@ -69,6 +69,8 @@ pub struct Invitation {
     pub reply_contact_person: Option<String>,
     pub reply_contact_phone: Option<String>,
     pub overdue_at: Option<NaiveDateTime>,
+    /// The round (第几次征求意见) the department was invited to.
+    pub round_no: i32,
 }
 
 /// Why a token was issued.
@@ -132,12 +134,22 @@ impl Invitation {
             .optional()
     }
 
-    /// A consultation's invitations with their departments, in invitation order.
+    /// The departments invited to a round of a consultation, in invitation order.
+    pub fn departments_of_round(conn: &mut Conn, id: ConsultationId, round_no: i32) -> QueryResult<Vec<DepartmentId>> {
+        invitations::table
+            .filter(invitations::consultation_id.eq(id))
+            .filter(invitations::round_no.eq(round_no))
+            .order((invitations::position.asc(), invitations::id.asc()))
+            .select(invitations::department_id)
+            .load(conn)
+    }
+
+    /// A consultation's invitations with their departments, round by round in invitation order.
     pub fn with_departments(conn: &mut Conn, id: ConsultationId) -> QueryResult<Vec<(Invitation, Department)>> {
         invitations::table
             .inner_join(departments::table)
             .filter(invitations::consultation_id.eq(id))
-            .order((invitations::position.asc(), invitations::id.asc()))
+            .order((invitations::round_no.asc(), invitations::position.asc(), invitations::id.asc()))
             .select((Invitation::as_select(), Department::as_select()))
             .load(conn)
     }
@@ -145,9 +157,19 @@ impl Invitation {
     /// The departments consulted on `id` that sent no opinion (无意见, or silent past the
     /// deadline), in invitation order: the tables account for them too.
     pub fn quiet_departments(conn: &mut Conn, id: ConsultationId) -> QueryResult<Vec<QuietDepartment>> {
+        Invitation::quiet_departments_in(conn, id, None)
+    }
+
+    /// [`Invitation::quiet_departments`] of one round (`None`: every round).
+    pub fn quiet_departments_in(
+        conn: &mut Conn,
+        id: ConsultationId,
+        round: Option<i32>,
+    ) -> QueryResult<Vec<QuietDepartment>> {
         let all = Invitation::with_departments(conn, id)?;
         Ok(all
             .into_iter()
+            .filter(|(invitation, _)| round.is_none_or(|n| invitation.round_no == n))
             .filter_map(|(invitation, department)| match invitation.state() {
                 ReplyState::NoOpinion => Some(QuietDepartment { name: department.name, overdue: false }),
                 ReplyState::Overdue => Some(QuietDepartment { name: department.name, overdue: true }),
@@ -241,7 +263,7 @@ impl Invitation {
             .collect())
     }
 
-    /// The department's invitation to this consultation, if it was invited.
+    /// The department's invitation to this consultation's latest round it was invited to, if any.
     pub fn for_department(
         conn: &mut Conn,
         consultation: ConsultationId,
@@ -250,6 +272,7 @@ impl Invitation {
         invitations::table
             .filter(invitations::consultation_id.eq(consultation))
             .filter(invitations::department_id.eq(department))
+            .order(invitations::round_no.desc())
             .select(Invitation::as_select())
             .first(conn)
             .optional()

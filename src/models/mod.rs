@@ -25,6 +25,7 @@ pub mod opinion_day;
 pub mod outbox;
 pub mod question_answer;
 pub mod review;
+pub mod round;
 pub mod search;
 pub mod staff_session;
 pub mod taken_up;

@@ -45,6 +45,8 @@ pub struct Opinion {
     /// The opinion's number within a department's reply.
     pub seq: Option<i32>,
     pub attachment_id: Option<AttachmentId>,
+    /// The round (第几次征求意见) it was sent in.
+    pub round_no: i32,
     /// Where a 采纳 / 部分采纳 decision was taken up: a section of a later version.
     pub taken_up_section_id: Option<SectionId>,
 }
@@ -238,6 +240,8 @@ pub struct NewOpinion<'a> {
     pub invitation_id: Option<InvitationId>,
     pub seq: Option<i32>,
     pub attachment_id: Option<AttachmentId>,
+    /// The round (第几次征求意见) it is sent in.
+    pub round_no: i32,
 }
 
 impl NewOpinion<'_> {

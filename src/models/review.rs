@@ -40,6 +40,8 @@ pub struct ReviewFilter {
     pub flagged_only: bool,
     /// Text the opinion or its author's name contains.
     pub text: Option<String>,
+    /// One round's opinions (第几次征求意见); `None`: every round.
+    pub round: Option<i32>,
 }
 
 /// One page of the list.
@@ -64,6 +66,9 @@ impl ReviewFilter {
         consultation: ConsultationId,
     ) -> opinions::BoxedQuery<'a, crate::db::MultiBackend> {
         let mut query = opinions::table.filter(opinions::consultation_id.eq(consultation)).into_boxed();
+        if let Some(round) = self.round {
+            query = query.filter(opinions::round_no.eq(round));
+        }
         query = match self.section {
             SectionFilter::Any => query,
             SectionFilter::Whole => query.filter(opinions::section_id.is_null()),
@@ -159,6 +164,25 @@ pub fn section_counts(conn: &mut Conn, consultation: &Consultation) -> QueryResu
     }
     counts.extend(per_section.into_iter().map(|(id, n)| (Some(id), i64::from(n))));
     Ok(counts)
+}
+
+/// How many opinions of one round each section received (`None`: the draft as a whole), in
+/// section id order, the whole draft first: counted from the (consultation, round) index.
+pub fn round_section_counts(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    round: i32,
+) -> QueryResult<Vec<(Option<SectionId>, i64)>> {
+    opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .filter(opinions::round_no.eq(round))
+        .group_by(opinions::section_id)
+        .select((opinions::section_id, diesel::dsl::count_star()))
+        .load(conn)
+        .map(|mut counts: Vec<(Option<SectionId>, i64)>| {
+            counts.sort();
+            counts
+        })
 }
 
 /// Opinions of the consultation with exactly this text (after normalising layout and

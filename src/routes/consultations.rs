@@ -9,6 +9,7 @@ use crate::domain::ids::ConsultationId;
 use crate::domain::listing::{ListFilter, ListQuery};
 use crate::domain::window::china_today;
 use crate::error::AppError;
+use crate::models::round::{RoundSummary, ordinal};
 use crate::models::{Consultation, Draft, Section, opinion_day};
 use crate::routes::charts::DayChart;
 use crate::routes::listing::ListView;
@@ -67,6 +68,41 @@ struct ShowPage {
     explanation: Vec<String>,
     /// The current version's materials.
     materials: Vec<crate::routes::versions::MaterialLink>,
+    /// The rounds (第一次、第二次征求意见), when there is more than one.
+    rounds: Vec<PublicRound>,
+}
+
+/// A round in the public history.
+pub struct PublicRound {
+    /// 第一次征求意见
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub opinions: i64,
+    pub version: String,
+    pub version_url: String,
+    /// The feedback page, once this round's feedback is published.
+    pub feedback_url: Option<String>,
+}
+
+impl PublicRound {
+    fn list(url: &str, rounds: &[RoundSummary]) -> Vec<PublicRound> {
+        if rounds.len() < 2 {
+            return Vec::new();
+        }
+        rounds
+            .iter()
+            .map(|r| PublicRound {
+                name: ordinal(r.number),
+                starts_on: r.starts_on.to_string(),
+                ends_on: r.ends_on.to_string(),
+                opinions: r.opinions,
+                version: r.version_name(),
+                version_url: format!("{url}/versions/{}", r.version_no),
+                feedback_url: r.feedback_published.then(|| format!("{url}/feedback?round={}", r.number)),
+            })
+            .collect()
+    }
 }
 
 /// A consultation's current draft with its sections in order.
@@ -96,14 +132,15 @@ pub async fn show(
         return Ok(hit.respond(&req));
     }
     let id = id.into_inner();
-    let ((consultation, draft), per_day, versions, materials) = db::run(&state.pool, move |conn| {
+    let ((consultation, draft), per_day, versions, materials, rounds) = db::run(&state.pool, move |conn| {
         // A row per day with opinions, like the counters on the other rows: no opinion is read.
         let published = load_published(conn, id)?;
         let materials = match &published.1 {
             Some((draft, _)) => crate::models::material::Material::for_draft(conn, draft.id)?,
             None => Vec::new(),
         };
-        Ok((published, opinion_day::for_consultation(conn, id)?, Draft::versions(conn, id)?, materials))
+        let rounds = RoundSummary::history(conn, &published.0)?;
+        Ok((published, opinion_day::for_consultation(conn, id)?, Draft::versions(conn, id)?, materials, rounds))
     })
     .await?;
     let materials = crate::routes::versions::MaterialLink::list(id, &materials);
@@ -118,7 +155,8 @@ pub async fn show(
     let days = DayChart::new("days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
     let meta = ShareMeta::new(&state.settings.public_url, &consultation);
     let versions = VersionLink::list(&c.url, &versions);
-    let page = ShowPage { meta, c, draft, days, versions, explanation, materials };
+    let rounds = PublicRound::list(&c.url, &rounds);
+    let page = ShowPage { meta, c, draft, days, versions, explanation, materials, rounds };
     Ok(state.pages.put(req.path(), page.render()?).respond(&req))
 }
 

@@ -9,10 +9,11 @@ use crate::db;
 use crate::domain::ids::ConsultationId;
 use crate::domain::window::format_china;
 use crate::error::AppError;
-use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_layout, layout};
+use crate::exports::{Audience, ExportOptions, ExportRound, Format, Layout, Sheet, default_layout, layout};
 use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::invitation::Invitation;
+use crate::models::round::{Round, ordinal};
 use crate::models::taken_up::TakenUpOpinion;
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
@@ -63,16 +64,35 @@ impl TakenUpLine {
     }
 }
 
+#[derive(Deserialize)]
+pub struct FeedbackQuery {
+    /// An earlier round whose feedback to show; the latest round's otherwise.
+    round: Option<i32>,
+}
+
 #[get("/consultations/{id}/feedback")]
-pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<ConsultationId>,
+    query: web::Query<FeedbackQuery>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (consultation, counts, adoption, quiet, taken_up) = db::run(&state.pool, move |conn| {
-        let consultation = Consultation::find_published(conn, id)?;
-        let counts = FeedbackCounts::load(conn, id)?;
-        let quiet = Invitation::quiet_departments(conn, id)?;
+    let asked = query.round;
+    let (consultation, counts, adoption, quiet, taken_up, scope) = db::run(&state.pool, move |conn| {
+        let mut consultation = Consultation::find_published(conn, id)?;
+        let scope = round_scope(conn, &mut consultation, asked)?;
+        let counts = match scope {
+            Some(n) => FeedbackCounts::load_round(conn, id, n)?,
+            None => FeedbackCounts::load(conn, id)?,
+        };
+        let quiet = Invitation::quiet_departments_in(conn, id, scope)?;
         let layout = default_layout();
         // The publishing form promises undecided opinions read 未作处理 on this page.
-        let opts = ExportOptions { undecided: Some("未作处理"), ..public_options(&consultation, &layout) };
+        let opts = ExportOptions {
+            undecided: Some("未作处理"),
+            round: scope.map(|n| ExportRound { number: n, name: Some(ordinal(n)) }),
+            ..public_options(&consultation, &layout)
+        };
         let (adoption, taken_up) = match consultation.feedback_published_at {
             Some(_) => (
                 Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
@@ -80,16 +100,17 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
             ),
             None => (None, Vec::new()),
         };
-        Ok((consultation, counts, adoption, quiet, taken_up))
+        Ok((consultation, counts, adoption, quiet, taken_up, scope))
     })
     .await?;
     let c = ConsultationView::new(&consultation, Utc::now());
     let base = format!("{}/feedback/table", c.url);
+    let round = scope.map(|n| format!("?round={n}")).unwrap_or_default();
     let downloads = vec![
-        (format!("{base}.xlsx"), "Excel 表格（.xlsx）"),
-        (format!("{base}.docx"), "Word 文档（.docx）"),
-        (format!("{base}.csv"), "CSV 文件（.csv，Excel 与 WPS 可直接打开）"),
-        (format!("{base}.json"), "JSON 数据（.json）"),
+        (format!("{base}.xlsx{round}"), "Excel 表格（.xlsx）"),
+        (format!("{base}.docx{round}"), "Word 文档（.docx）"),
+        (format!("{base}.csv{round}"), "CSV 文件（.csv，Excel 与 WPS 可直接打开）"),
+        (format!("{base}.json{round}"), "JSON 数据（.json）"),
     ];
     let empty = || {
         let head = crate::exports::ExportHead {
@@ -125,12 +146,32 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
 /// the drafter gave it when the layout is the one the feedback page shows.
 fn public_options(consultation: &Consultation, layout: &Layout) -> ExportOptions {
     let own = consultation.feedback_table_title.clone().filter(|_| layout.key == default_layout().key);
-    ExportOptions { grouping: None, audience: Audience::Public, title: own, undecided: None }
+    ExportOptions { grouping: None, audience: Audience::Public, title: own, undecided: None, round: None }
 }
 
 #[derive(Deserialize)]
 pub struct TableQuery {
     layout: Option<String>,
+    /// An earlier round whose published table to download; the latest round's otherwise.
+    round: Option<i32>,
+}
+
+/// With several rounds, the round a feedback page or download is of (`asked`, else the latest);
+/// an earlier round's published feedback replaces the consultation's. `None`: a single round.
+fn round_scope(
+    conn: &mut db::Conn,
+    consultation: &mut Consultation,
+    asked: Option<i32>,
+) -> Result<Option<i32>, AppError> {
+    let rounds = Round::for_consultation(conn, consultation.id)?;
+    let latest = rounds.last().map_or(1, |r| r.number);
+    let number = asked.unwrap_or(latest);
+    let round = rounds.iter().find(|r| r.number == number).ok_or(AppError::NotFound)?;
+    if number != latest {
+        consultation.feedback_published_at = round.feedback_published_at;
+        consultation.feedback_text = round.feedback_text.clone();
+    }
+    Ok((rounds.len() > 1).then_some(number))
 }
 
 /// The published adoption table as a file: names masked, no contacts.
@@ -146,17 +187,24 @@ pub async fn table(
         Some(key) => layout(key).ok_or(AppError::NotFound)?,
         None => default_layout(),
     };
-    let (consultation, name) = db::run(&state.pool, move |conn| {
-        let consultation = Consultation::find_published(conn, id)?;
+    let asked = query.round;
+    let (consultation, name, scope) = db::run(&state.pool, move |conn| {
+        let mut consultation = Consultation::find_published(conn, id)?;
+        let scope = round_scope(conn, &mut consultation, asked)?;
         if consultation.feedback_published_at.is_none() {
             return Err(AppError::NotFound);
         }
         let name = Draft::name_for(conn, &consultation)?.table_file_name();
-        Ok((consultation, name))
+        Ok((consultation, name, scope))
     })
     .await?;
+    let name = match scope {
+        Some(n) => format!("{name}（{}）", ordinal(n)),
+        None => name,
+    };
     Ok(streamed(&state.pool, &name, format, move |conn, out| {
-        let opts = public_options(&consultation, &layout);
+        let round = scope.map(|n| ExportRound { number: n, name: Some(ordinal(n)) });
+        let opts = ExportOptions { round, ..public_options(&consultation, &layout) };
         adoption_table::export(conn, &consultation, &layout, &opts, format, out, |_| {}, || {})
     }))
 }

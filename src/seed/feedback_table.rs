@@ -176,6 +176,7 @@ pub fn load(
                 invitation_id: Some(invitation),
                 seq: Some(index as i32 + 1),
                 attachment_id: None,
+                round_no: 1,
             }
             .insert_counted(conn)?;
             if let Some(status) = decision.filter(|_| index + 1 == decided_point) {

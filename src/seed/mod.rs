@@ -1,8 +1,10 @@
 //! Demo data: the documents in `seeds/raw` become consultations (idempotent by key).
 
 mod feedback_table;
+mod rounds;
 
 pub use feedback_table::{FeedbackTable, TableRow, parse_table, split_points};
+pub use rounds::manifest as revised_manifest;
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
@@ -196,6 +198,14 @@ pub fn run(
         let created = entry.load(conn, today, now)?;
         progress(&entry, created);
         if created {
+            report.created.push(entry.key.clone());
+        } else {
+            report.skipped.push(entry.key.clone());
+        }
+    }
+    // Consultations with a second round (再次征求意见).
+    for entry in rounds::manifest()? {
+        if entry.load(conn, today, now)? {
             report.created.push(entry.key.clone());
         } else {
             report.skipped.push(entry.key.clone());

@@ -51,6 +51,11 @@ impl OfflineEntry<'_> {
                 Some(d) => Invitation::for_department(conn, self.consultation_id, d.id)?,
                 None => None,
             };
+            // A letter belongs to the round its department was invited to, else to the latest.
+            let round_no = match &invitation {
+                Some(invitation) => invitation.round_no,
+                None => crate::models::round::Round::current_number(conn, self.consultation_id)?,
+            };
             let seq = match &invitation {
                 Some(invitation) => Some(next_seq(conn, invitation)?),
                 None => None,
@@ -87,6 +92,7 @@ impl OfflineEntry<'_> {
                 invitation_id: invitation.as_ref().map(|i| i.id),
                 seq,
                 attachment_id: attachment,
+                round_no,
             }
             .insert_counted(conn)?;
             if let Some(invitation) = &invitation {

@@ -12,9 +12,10 @@ use crate::models::department::Department;
 use crate::models::invitation::{Invitation, Letter, TokenPurpose};
 use crate::models::outbox::NewMail;
 
-/// Invites each department not yet invited: an invitation, a link token and the
-/// letter to every address of the department, all in one transaction. `letter`
-/// composes the mail for a department and its link. Returns the new invitations.
+/// Invites each department not yet invited to the consultation's latest round: an
+/// invitation, a link token and the letter to every address of the department, all in one
+/// transaction. `letter` composes the mail for a department and its link. Returns the new
+/// invitations.
 pub fn invite(
     conn: &mut Conn,
     consultation_id: ConsultationId,
@@ -24,8 +25,10 @@ pub fn invite(
     letter: impl Fn(&Department, &str) -> Vec<NewMail>,
 ) -> Result<Vec<InvitationId>, AppError> {
     write_tx(conn, |conn| {
+        let round_no = crate::models::round::Round::current_number(conn, consultation_id)?;
         let already: Vec<DepartmentId> = invitations::table
             .filter(invitations::consultation_id.eq(consultation_id))
+            .filter(invitations::round_no.eq(round_no))
             .select(invitations::department_id)
             .load(conn)?;
         let mut created = Vec::new();
@@ -41,6 +44,7 @@ pub fn invite(
                     invitations::deadline.eq(deadline),
                     invitations::invited_at.eq(now),
                     invitations::updated_at.eq(now),
+                    invitations::round_no.eq(round_no),
                 ),
                 invitations::id
             )?;

@@ -13,4 +13,5 @@ pub mod opinions;
 pub mod outline;
 pub mod password;
 pub mod replies;
+pub mod rounds;
 pub mod versions;

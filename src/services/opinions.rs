@@ -190,12 +190,14 @@ fn prepare(
         .map(Section::title)
         .unwrap_or_else(|| "全文".to_owned());
     let consultation = target.consultation.clone();
+    let round_no = target.round_no;
     let draft = target.draft.clone();
     let secret = state.settings.secret_key.expose().clone();
     let public_url = state.settings.public_url.clone();
     let client = client.clone();
     let dedupe_key = PublicSubmission {
         consultation_id: consultation.id,
+        round_no,
         section_id,
         text: &text,
         client: &client,
@@ -207,6 +209,7 @@ fn prepare(
         let now = Utc::now().naive_utc();
         let submission = PublicSubmission {
             consultation_id: consultation.id,
+            round_no,
             section_id,
             text: &text,
             client: &client,
@@ -244,6 +247,8 @@ fn prepare(
 /// A citizen's parsed opinion ready to be stored.
 pub struct PublicSubmission<'a> {
     pub consultation_id: ConsultationId,
+    /// The round it is sent in.
+    pub round_no: i32,
     pub section_id: Option<SectionId>,
     pub text: &'a OpinionText,
     pub client: &'a ClientKey,
@@ -312,6 +317,7 @@ impl PublicSubmission<'_> {
                     invitation_id: None,
                     seq: None,
                     attachment_id: None,
+                    round_no: self.round_no,
                 }
                 .insert_counted_unless_code_taken(conn)?;
                 if inserted.is_some() {

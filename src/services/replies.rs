@@ -65,6 +65,7 @@ pub fn record_reply(
                 invitation_id: Some(invitation.id),
                 seq: Some(seq),
                 attachment_id: None,
+                round_no: invitation.round_no,
             };
             match existing.get(index) {
                 Some(old) if old.same_content(&new) => {}

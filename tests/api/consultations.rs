@@ -8,7 +8,7 @@ async fn the_home_page_lists_every_demo_consultation_with_window_and_status() {
     let page = app.page("/").await;
     assert_eq!(page.status, 200);
     let cards = page.texts(".consultation-card");
-    assert_eq!(cards.len(), 5, "{cards:#?}");
+    assert_eq!(cards.len(), 6, "{cards:#?}");
     let tongguan = cards.iter().find(|c| c.contains("五大发展行动计划")).expect("the Tongguan consultation");
     assert!(tongguan.contains("中共铜官区委 铜官区人民政府"), "{tongguan}");
     assert!(tongguan.contains("2018-01-08 至 2018-01-15"), "{tongguan}");
@@ -28,7 +28,7 @@ async fn every_demo_consultation_opens_from_the_list_with_its_draft_and_a_sectio
         .iter()
         .map(|a| (a.value().attr("href").unwrap().to_owned(), squeeze(&a.text().collect::<String>())))
         .collect();
-    assert_eq!(links.len(), 5, "{links:?}");
+    assert_eq!(links.len(), 6, "{links:?}");
     for (href, title) in &links {
         let path = href.split_once("://").map_or(href.as_str(), |(_, rest)| &rest[rest.find('/').unwrap()..]);
         let page = app.page(path).await;

@@ -364,6 +364,7 @@ pub fn plain_opinion<'a>(id: ConsultationId, author: &'a str, body: &'a str, at:
         invitation_id: None,
         seq: None,
         attachment_id: None,
+        round_no: 1,
     }
 }
 

@@ -29,8 +29,8 @@ async fn consultations_and_their_drafts_can_be_read_as_json() {
     let app = spawn_seeded_app().await;
     let (status, list) = get_json(&app, "/api/v1/consultations").await;
     assert_eq!(status, 200);
-    assert_eq!(list["items"].as_array().unwrap().len(), 5);
-    assert_eq!(list["total"], 5);
+    assert_eq!(list["items"].as_array().unwrap().len(), 6);
+    assert_eq!(list["total"], 6);
     let (status, tongguan) = get_json(&app, "/api/v1/consultations/1").await;
     assert_eq!(status, 200);
     assert_eq!(tongguan["status"], "feedback_published");

@@ -26,6 +26,7 @@ mod opinions;
 mod outage;
 mod outline;
 mod review;
+mod rounds;
 mod search;
 mod sessions;
 mod smtp;

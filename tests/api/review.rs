@@ -60,6 +60,7 @@ fn public_opinion_with(
     let client = ClientKey::from_ip(None, b"test");
     let submission = PublicSubmission {
         consultation_id: id,
+        round_no: 1,
         section_id,
         text: &text,
         client: &client,

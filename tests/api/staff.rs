@@ -659,7 +659,7 @@ async fn the_demo_data_comes_with_demo_logins_and_the_drafter_owns_the_demo_cons
 
     assert_eq!(login(&app, "drafter", logins.drafter_password.expose()).await.status().as_u16(), 303);
     let titles = app.page("/staff").await.texts(".consultation-row td:first-child a:first-child");
-    assert_eq!(titles.len(), 5, "{titles:?}");
+    assert_eq!(titles.len(), 6, "{titles:?}");
     assert!(titles.iter().any(|t| t.contains("五大发展行动计划")));
     assert_eq!(login(&app, "admin", logins.admin_password.expose()).await.status().as_u16(), 303);
     assert_eq!(app.page("/staff/users").await.status, 200);

@@ -334,6 +334,7 @@ pub fn create_consultation_with(
                     invitation_id: None,
                     seq: None,
                     attachment_id: None,
+                    round_no: 1,
                 })
                 .collect();
             db::write_tx(&mut conn, |conn| {

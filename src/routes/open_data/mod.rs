@@ -91,7 +91,7 @@ fn for_each_opinion(
     let paths = adoption_table::section_paths(conn, id)?;
     let taken_up = adoption_table::taken_up_sentences(conn, id)?;
     let mask = default_layout().mask;
-    let records = adoption_table::records(conn, id, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?;
+    let records = adoption_table::records(conn, id, None, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?;
     for (i, record) in records.enumerate() {
         each(OpenOpinion::new(i + 1, &record?, mask))?;
     }
@@ -187,7 +187,7 @@ fn write_csv(conn: &mut Conn, id: ConsultationId, out: &mut (dyn Write + Send)) 
     let taken_up = adoption_table::taken_up_sentences(conn, id)?;
     let mask = default_layout().mask;
     let mut failure = None;
-    let rows = adoption_table::records(conn, id, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?
+    let rows = adoption_table::records(conn, id, None, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?
         .enumerate()
         .map_while(|(i, record)| match record {
             Ok(record) => Some(OpenOpinion::new(i + 1, &record, mask).cells()),

@@ -14,10 +14,11 @@ use crate::domain::opinion::clean_text;
 use crate::domain::window::Status;
 use crate::error::AppError;
 use crate::exports::{
-    Audience, ExportOptions, Format, Grouping, Layout, LayoutInfo, default_layout, layout, layout_list,
+    Audience, ExportOptions, ExportRound, Format, Grouping, Layout, LayoutInfo, default_layout, layout, layout_list,
 };
 use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
+use crate::models::round::{RoundFilter, ordinal};
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::render;
@@ -31,6 +32,8 @@ struct ExportsPage {
     consultation: Consultation,
     layouts: Vec<LayoutInfo>,
     counts: FeedbackCounts,
+    /// The rounds to choose from (value, label), the current one first, when there are several.
+    rounds: Vec<(String, String)>,
 }
 
 #[get("/consultations/{id}/exports")]
@@ -41,8 +44,19 @@ pub async fn exports(
 ) -> Result<HttpResponse, AppError> {
     let consultation = staff.consultation(&state, id.into_inner()).await?;
     let cid = consultation.id;
-    let counts = db::run(&state.pool, move |conn| Ok(FeedbackCounts::load(conn, cid)?)).await?;
-    render(&ExportsPage { staff: StaffChrome::new(&staff), consultation, layouts: layout_list(), counts })
+    let (counts, current) = db::run(&state.pool, move |conn| {
+        Ok((FeedbackCounts::load(conn, cid)?, crate::models::round::Round::current_number(conn, cid)?))
+    })
+    .await?;
+    let rounds = match current {
+        1 => Vec::new(),
+        n => (1..=n)
+            .rev()
+            .map(|r| (r.to_string(), ordinal(r)))
+            .chain([("all".to_owned(), "全部轮次".to_owned())])
+            .collect(),
+    };
+    render(&ExportsPage { staff: StaffChrome::new(&staff), consultation, layouts: layout_list(), counts, rounds })
 }
 
 #[derive(Deserialize)]
@@ -59,6 +73,9 @@ pub struct ExportQuery {
     /// The drafter's own heading; empty: the layout's.
     #[serde(default)]
     pub title: String,
+    /// A round's number, `all`, or empty for the current round (the staff pages only).
+    #[serde(default)]
+    pub round: String,
 }
 
 impl ExportQuery {
@@ -75,7 +92,7 @@ impl ExportQuery {
         };
         let audience = if self.audience == "staff" { Audience::Staff } else { Audience::Public };
         let title = own_title(&self.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
-        Ok((layout, format, ExportOptions { grouping, audience, title, undecided: None }))
+        Ok((layout, format, ExportOptions { grouping, audience, title, undecided: None, round: None }))
     }
 }
 
@@ -103,8 +120,23 @@ pub async fn export(
     let consultation = staff.consultation(&state, id.into_inner()).await?;
     let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
     let c = consultation.clone();
-    let draft = db::run(&state.pool, move |conn| Ok(Draft::name_for(conn, &c)?)).await?;
-    let name = format!("{}{suffix}", draft.table_file_name());
+    let (draft, rounds) = db::run(&state.pool, move |conn| {
+        Ok((Draft::name_for(conn, &c)?, crate::models::round::Round::current_number(conn, c.id)?))
+    })
+    .await?;
+    // With several rounds, the heading and the file name say which round the table is of.
+    let (round, round_name) = match RoundFilter::parse(&query.round, rounds) {
+        RoundFilter::One(n) => {
+            let name = (rounds > 1).then(|| ordinal(n));
+            (Some(ExportRound { number: n, name: name.clone() }), name)
+        }
+        RoundFilter::All => (None, (rounds > 1).then(|| "全部轮次".to_owned())),
+    };
+    let opts = ExportOptions { round, ..opts };
+    let name = match round_name {
+        Some(round) => format!("{}（{round}）{suffix}", draft.table_file_name()),
+        None => format!("{}{suffix}", draft.table_file_name()),
+    };
     if audience == Audience::Staff {
         let subject = format!("第 {} 号（{}，{}）", consultation.id, query.layout, query.format);
         let actor = Some((staff.user.id, staff.user.display_name.clone()));

@@ -36,10 +36,12 @@ pub struct InvitationRow {
     pub opinions: i64,
     pub reply_contact: String,
     pub link_action: String,
+    /// 第一次征求意见…, when the consultation had several rounds.
+    pub round: String,
 }
 
 impl InvitationRow {
-    fn new(row: &InvitationStatus, manage_url: &str) -> InvitationRow {
+    fn new(row: &InvitationStatus, manage_url: &str, several_rounds: bool) -> InvitationRow {
         let i = &row.invitation;
         let state = i.state();
         let contact = [i.reply_contact_person.as_deref(), i.reply_contact_phone.as_deref()];
@@ -55,6 +57,7 @@ impl InvitationRow {
             opinions: row.opinions,
             reply_contact: contact.into_iter().flatten().collect::<Vec<_>>().join(" "),
             link_action: format!("{manage_url}/invitations/{}/link", i.id),
+            round: if several_rounds { crate::models::round::ordinal(i.round_no) } else { String::new() },
         }
     }
 }
@@ -78,6 +81,10 @@ pub struct NewLink {
 struct RoundPage {
     staff: StaffChrome,
     title: String,
+    /// 第二次征求意见…, once there is more than one round.
+    round_name: Option<String>,
+    /// Whether the round before invited departments (「按上一轮邀请名单再次邀请」).
+    can_invite_again: bool,
     manage_url: String,
     counts: RoundCounts,
     rows: Vec<InvitationRow>,
@@ -96,7 +103,11 @@ struct RoundPage {
 struct Round {
     consultation: Consultation,
     draft: DraftName,
+    /// The latest round (第几次征求意见), the one invitations go to now.
+    number: i32,
     statuses: Vec<InvitationStatus>,
+    /// The departments invited to the round before, in their order (empty in round 1).
+    previous: Vec<crate::domain::ids::DepartmentId>,
     active: Vec<Department>,
 }
 
@@ -104,16 +115,29 @@ impl Round {
     async fn load(state: &AppState, staff: &StaffUser, id: ConsultationId) -> Result<Round, AppError> {
         let consultation = staff.consultation(state, id).await?;
         let c = consultation.clone();
-        let (statuses, active, draft) = db::run(&state.pool, move |conn| {
-            Ok((Invitation::statuses(conn, id)?, Department::active(conn)?, Draft::name_for(conn, &c)?))
+        let (statuses, active, draft, number, previous) = db::run(&state.pool, move |conn| {
+            let number = crate::models::round::Round::current_number(conn, id)?;
+            let previous = match number {
+                1 => Vec::new(),
+                n => Invitation::departments_of_round(conn, id, n - 1)?,
+            };
+            Ok((
+                Invitation::statuses(conn, id)?,
+                Department::active(conn)?,
+                Draft::name_for(conn, &c)?,
+                number,
+                previous,
+            ))
         })
         .await?;
-        Ok(Round { consultation, draft, statuses, active })
+        Ok(Round { consultation, draft, number, statuses, previous, active })
     }
 
-    /// Active departments not invited yet.
+    /// Active departments not invited to the latest round yet.
     fn invitable(&self) -> impl Iterator<Item = &Department> {
-        self.active.iter().filter(|d| !self.statuses.iter().any(|s| s.department.id == d.id))
+        self.active
+            .iter()
+            .filter(|d| !self.statuses.iter().any(|s| s.department.id == d.id && s.invitation.round_no == self.number))
     }
 
     /// The deadline offered: the consultation's end, or today if that has passed.
@@ -127,6 +151,17 @@ impl Round {
         form: Option<(&InviteForm, FieldErrors)>,
         new_link: Option<NewLink>,
     ) -> RoundPage {
+        self.page_with(staff, form, new_link, false)
+    }
+
+    /// The page; `again` ticks the departments invited to the round before.
+    fn page_with(
+        &self,
+        staff: &StaffUser,
+        form: Option<(&InviteForm, FieldErrors)>,
+        new_link: Option<NewLink>,
+        again: bool,
+    ) -> RoundPage {
         let c = &self.consultation;
         let manage_url = format!("/staff/consultations/{}", c.id);
         let (checked, deadline, opening, errors) = match form {
@@ -134,13 +169,18 @@ impl Round {
                 let opening = f.opening.clone().unwrap_or_else(|| self.draft.letter_opening());
                 (f.departments.clone(), f.deadline.clone(), opening, errors)
             }
-            None => (Vec::new(), self.default_deadline().to_string(), self.draft.letter_opening(), FieldErrors::new()),
+            None => {
+                let checked = if again { self.previous.iter().map(|d| d.to_string()).collect() } else { Vec::new() };
+                (checked, self.default_deadline().to_string(), self.draft.letter_opening(), FieldErrors::new())
+            }
         };
         RoundPage {
             staff: StaffChrome::new(staff),
             title: c.title.clone(),
+            round_name: (self.number > 1).then(|| crate::models::round::ordinal(self.number)),
+            can_invite_again: !self.previous.is_empty(),
             counts: RoundCounts::of(&self.statuses),
-            rows: self.statuses.iter().map(|s| InvitationRow::new(s, &manage_url)).collect(),
+            rows: self.statuses.iter().map(|s| InvitationRow::new(s, &manage_url, self.number > 1)).collect(),
             choices: self
                 .invitable()
                 .map(|d| DepartmentChoice {
@@ -161,14 +201,22 @@ impl Round {
     }
 }
 
+#[derive(Deserialize)]
+pub struct InvitationsQuery {
+    /// `1`: tick the departments invited to the round before.
+    #[serde(default)]
+    again: String,
+}
+
 #[get("/consultations/{id}/invitations")]
 pub async fn show(
     state: web::Data<AppState>,
     staff: StaffUser,
     id: web::Path<ConsultationId>,
+    query: web::Query<InvitationsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let round = Round::load(&state, &staff, id.into_inner()).await?;
-    render(&round.page(&staff, None, None))
+    render(&round.page_with(&staff, None, None, query.again == "1"))
 }
 
 /// The invitation form as submitted: checked departments (repeated field), a deadline

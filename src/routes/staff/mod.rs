@@ -22,6 +22,7 @@ pub mod opinion_view;
 pub mod outline;
 pub mod review;
 pub mod review_charts;
+pub mod rounds;
 pub mod versions;
 
 use actix_web::HttpResponse;

@@ -21,6 +21,7 @@ use crate::models::Consultation;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::question_answer::QuestionShare;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
+use crate::models::round::{Round, RoundFilter, ordinal};
 use crate::routes::render;
 use crate::services::decisions::decide;
 use crate::state::AppState;
@@ -41,6 +42,9 @@ pub struct ReviewQuery {
     pub flagged: String,
     #[serde(default)]
     pub q: String,
+    /// A round's number, or `all`; the list fills in the current round when empty.
+    #[serde(default)]
+    pub round: String,
     pub after: Option<i32>,
 }
 
@@ -60,6 +64,7 @@ impl ReviewQuery {
             },
             flagged_only: self.flagged == "1",
             text: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
+            round: self.round.trim().parse().ok(),
         }
     }
 
@@ -71,6 +76,7 @@ impl ReviewQuery {
             ("decision", self.decision.as_str()),
             ("flagged", self.flagged.as_str()),
             ("q", self.q.as_str()),
+            ("round", self.round.as_str()),
         ])
         .unwrap_or_default()
     }
@@ -102,6 +108,8 @@ struct ReviewListPage {
     sections: Vec<Choice>,
     decisions: Vec<Choice>,
     statuses: Vec<Choice>,
+    /// The rounds to filter by, when there are several.
+    rounds: Vec<Choice>,
     rows: Vec<OpinionRow>,
     next_url: Option<String>,
     first_page: bool,
@@ -118,21 +126,40 @@ pub async fn list(
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let query = query.into_inner();
+    let mut query = query.into_inner();
     let access = staff.access.clone();
-    let list_query = query.clone();
-    let (consultation, counts, titles, page, charts, question_warning) = db::run(&state.pool, move |conn| {
+    let (consultation, current) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&access, &consultation)?;
+        Ok((consultation, Round::current_number(conn, id)?))
+    })
+    .await?;
+    // Several rounds: one round at a time, the current one unless another (or 全部轮次) is asked for.
+    let round = RoundFilter::parse(&query.round, current);
+    query.round = if current > 1 { round.code() } else { String::new() };
+    let list_query = query.clone();
+    let c = consultation.clone();
+    let (counts, titles, page, charts, question_warning) = db::run(&state.pool, move |conn| {
         let titles = SectionTitles::load(conn, id)?;
         let filter = list_query.filter(&titles);
         let page = filter.page(conn, id, list_query.after.map(OpinionId), PAGE_SIZE)?;
-        let counts = FeedbackCounts::load(conn, id)?;
-        let charts = ReviewCharts::load(conn, &consultation, &counts, &titles, Utc::now())?;
+        let counts = match filter.round {
+            Some(n) => FeedbackCounts::load_round(conn, id, n)?,
+            None => FeedbackCounts::load(conn, id)?,
+        };
+        let charts = ReviewCharts::load(conn, &c, filter.round, &counts, &titles, Utc::now())?;
         let questions = QuestionShare::load(conn, id, Utc::now().naive_utc())?;
-        Ok((consultation, counts, titles, page, charts, questions.warning()))
+        Ok((counts, titles, page, charts, questions.warning()))
     })
     .await?;
+    let rounds = match current {
+        1 => Vec::new(),
+        n => (1..=n)
+            .rev()
+            .map(|r| Choice { value: r.to_string(), label: ordinal(r) })
+            .chain([Choice { value: "all".into(), label: "全部轮次".into() }])
+            .collect(),
+    };
     let filter_string = query.filter_string();
     let base = format!("/staff/consultations/{id}/review");
     let rows = page.opinions.iter().map(|o| OpinionRow::new(o, &titles, &filter_string)).collect();
@@ -148,6 +175,7 @@ pub async fn list(
         first_page: query.after.is_none(),
         statuses: decision_choices().into_iter().skip(1).collect(),
         decisions: decision_choices(),
+        rounds,
         sections,
         filter_string,
         rows,

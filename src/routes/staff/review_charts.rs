@@ -27,11 +27,15 @@ impl ReviewCharts {
     pub fn load(
         conn: &mut Conn,
         consultation: &Consultation,
+        round: Option<i32>,
         counts: &FeedbackCounts,
         titles: &SectionTitles,
         now: DateTime<Utc>,
     ) -> QueryResult<ReviewCharts> {
-        let base = format!("/staff/consultations/{}/review", consultation.id);
+        let base = match round {
+            Some(n) => format!("/staff/consultations/{}/review?round={n}&", consultation.id),
+            None => format!("/staff/consultations/{}/review?", consultation.id),
+        };
         let decided = counts.received - counts.undecided;
         let by_status = |s: AdoptionStatus| match s {
             AdoptionStatus::Adopted => counts.adopted,
@@ -40,17 +44,21 @@ impl ReviewCharts {
             AdoptionStatus::Explained => counts.explained,
         };
         let decisions = shares(
-            std::iter::once(("未处理".to_owned(), Some(format!("{base}?decision=undecided")), counts.undecided)).chain(
+            std::iter::once(("未处理".to_owned(), Some(format!("{base}decision=undecided")), counts.undecided)).chain(
                 AdoptionStatus::ALL
                     .iter()
-                    .map(|&s| (s.label().to_owned(), Some(format!("{base}?decision={}", s.code())), by_status(s))),
+                    .map(|&s| (s.label().to_owned(), Some(format!("{base}decision={}", s.code())), by_status(s))),
             ),
             counts.received,
         );
-        let sections = bars(review::section_counts(conn, consultation)?.into_iter().map(|(section, n)| {
+        let per_section = match round {
+            Some(n) => review::round_section_counts(conn, consultation.id, n)?,
+            None => review::section_counts(conn, consultation)?,
+        };
+        let sections = bars(per_section.into_iter().map(|(section, n)| {
             let href = match section {
-                None => Some(format!("{base}?section=whole")),
-                Some(id) => titles.anchor(id).map(|a| format!("{base}?section={a}")),
+                None => Some(format!("{base}section=whole")),
+                Some(id) => titles.anchor(id).map(|a| format!("{base}section={a}")),
             };
             (titles.path(section), href, n)
         }));
