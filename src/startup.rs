@@ -80,6 +80,7 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::api::routes)
         .service(routes::assets::site_css)
+        .service(routes::assets::notice_css)
         .service(routes::assets::favicon_svg)
         .service(routes::assets::favicon_ico)
         .service(routes::health::healthz)
@@ -87,6 +88,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::notices::notice)
+        .service(routes::notices::qr_svg)
+        .service(routes::notices::qr_png)
         .service(routes::agencies::index)
         .service(routes::agencies::show)
         .service(routes::feeds::consultations)
@@ -94,6 +98,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::feeds::agency_consultations)
         .service(routes::feeds::agency_feedback)
         .service(routes::feeds::sitemap)
+        .service(routes::open_data::index_json)
+        .service(routes::open_data::index_csv)
+        .service(routes::open_data::consultation_json)
+        .service(routes::open_data::consultation_csv)
         .service(routes::versions::show)
         .service(routes::versions::compare)
         .service(routes::versions::material)
@@ -166,7 +174,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::agencies::show)
                 .service(routes::staff::agencies::update)
                 .service(routes::staff::agencies::add_member)
-                .service(routes::staff::agencies::remove_member),
+                .service(routes::staff::agencies::remove_member)
+                .service(routes::staff::api_tokens::index)
+                .service(routes::staff::api_tokens::create)
+                .service(routes::staff::api_tokens::revoke),
         );
 }
 

@@ -10,6 +10,8 @@ pub mod feedback;
 pub mod feeds;
 pub mod health;
 pub mod listing;
+pub mod notices;
+pub mod open_data;
 pub mod opinions;
 pub mod receipts;
 pub mod replies;
