@@ -84,6 +84,8 @@ const LABELS: &[(&str, &str)] = &[
     ("username", "登录名"),
     ("received_on", "收到日期"),
     ("note", "说明"),
+    ("original", "原文"),
+    ("proposed", "建议修改为"),
     ("issuer", "发布机关"),
     ("notice", "公告"),
     ("how_to_comment", "提出意见的方式"),
@@ -137,10 +139,12 @@ pub fn kept_fields(path: &str, pairs: Vec<(String, String)>) -> (Vec<KeptField>,
         .filter(|(name, _)| !(button.is_some() && name == "action"))
         .enumerate()
         .map(|(n, (name, value))| {
-            let label = if HIDDEN.contains(&name.as_str()) || value.trim().is_empty() {
+            // A repeated row's fields are numbered: `body_2` is a `body`.
+            let is = |field: &str| name == field || name.strip_prefix(field).is_some_and(|rest| rest.starts_with('_'));
+            let label = if HIDDEN.iter().any(|h| is(h)) || value.trim().is_empty() {
                 None
             } else {
-                let known = LABELS.iter().find(|(field, _)| name == *field || name.starts_with(&format!("{field}_")));
+                let known = LABELS.iter().find(|(field, _)| is(field));
                 Some(known.map_or_else(|| "填写的内容".to_owned(), |(_, label)| (*label).to_owned()))
             };
             KeptField { name, value, label, id: format!("kept-{n}") }

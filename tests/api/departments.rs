@@ -19,7 +19,7 @@ use zhengqiu::models::{Consultation, Draft};
 use crate::helpers::{SMALL_DRAFT, TestApp, china_day, spawn_app, spawn_app_with, spawn_seeded_app, with_smtp};
 use crate::smtp::SmtpServer;
 
-fn department(app: &TestApp, name: &str, emails: &str) -> Department {
+pub fn department(app: &TestApp, name: &str, emails: &str) -> Department {
     let mut conn = app.conn();
     let form = DepartmentForm { name, emails, contact_person: "办公室", phone: "0562-2880000", active: true };
     let id = Department::create(&mut conn, &form, Utc::now().naive_utc()).unwrap();
@@ -27,7 +27,7 @@ fn department(app: &TestApp, name: &str, emails: &str) -> Department {
 }
 
 /// Invites the departments with the deadline given; returns the invitation ids.
-fn invite(app: &TestApp, id: ConsultationId, departments: &[Department], deadline: NaiveDate) -> Vec<InvitationId> {
+pub fn invite(app: &TestApp, id: ConsultationId, departments: &[Department], deadline: NaiveDate) -> Vec<InvitationId> {
     let mut conn = app.conn();
     let c = Consultation::find(&mut conn, id).unwrap();
     let today = china_today(Utc::now());
@@ -39,7 +39,7 @@ fn invite(app: &TestApp, id: ConsultationId, departments: &[Department], deadlin
 }
 
 /// The reply link in the invitation letter `recipient` received.
-async fn invitation_link(app: &TestApp, recipient: &str) -> String {
+pub async fn invitation_link(app: &TestApp, recipient: &str) -> String {
     path_of_link(&app.mail_to(recipient, "征求意见函").await.body_text(0).unwrap())
 }
 

@@ -229,6 +229,38 @@ async fn during_a_database_outage_forms_come_back_with_everything_typed_fast_and
 }
 
 #[actix_web::test]
+async fn a_departments_reply_comes_back_whole_while_the_database_is_away() {
+    use crate::departments::{department, invitation_link, invite};
+    let app = spawn_app().await;
+    let id = app.create_consultation("关于测试办法公开征求意见", china_day(-1), china_day(28), SMALL_DRAFT);
+    let hr = department(&app, "区人社局", "rsj@tg.gov.cn");
+    invite(&app, id, &[hr], china_day(20));
+    let link = invitation_link(&app, "rsj@tg.gov.cn").await;
+    let reply = [
+        ("contact_person", "王科长"),
+        ("contact_phone", "0562-2881234"),
+        ("section_1", "2"),
+        ("body_1", "建议将“开展”改为“基本完成”。"),
+        ("original_1", "开展"),
+        ("proposed_1", "基本完成"),
+        ("action", "send"),
+    ];
+    let mut outage = outage_for(&app);
+    outage.begin();
+    let response = app.post_form(&link, &reply).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let page = page_of(response).await;
+    assert!(page.text(".error-summary").contains("系统暂时无法保存你单位的反馈"), "{}", page.body);
+    assert_eq!(kept(&page, "contact_person"), "王科长");
+    assert_eq!(kept(&page, "body_1"), "建议将“开展”改为“基本完成”。");
+    assert_eq!(kept(&page, "proposed_1"), "基本完成");
+    assert_eq!(page.field_value("section_1").as_deref(), Some("2"));
+    assert!(page.select("textarea[name=section_1]").is_empty(), "the section chosen is kept, not shown as text");
+    outage.end();
+}
+
+#[actix_web::test]
 async fn readiness_writes_a_heartbeat_and_fails_when_the_database_takes_no_write() {
     use zhengqiu::db::schema::ready_heartbeat;
     let app = spawn_app().await;
