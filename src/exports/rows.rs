@@ -33,7 +33,7 @@ impl Sheet {
             name: layout.name,
             title: match opts.title.as_deref().map(str::trim) {
                 Some(own) if !own.is_empty() => own.to_owned(),
-                _ => layout.title.render(&head.document_title),
+                _ => layout.title_for(head),
             },
             counts: head.summary,
             summary: layout.summary_first.then(|| head.summary.text()),

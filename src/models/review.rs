@@ -223,11 +223,7 @@ pub type Decided = (OpinionId, Option<AdoptionStatus>);
 
 /// Up to `limit` copies of an opinion (the others with exactly its text) with their decisions,
 /// and how many there are in all.
-pub fn copies_with_decisions(
-    conn: &mut Conn,
-    opinion: &Opinion,
-    limit: i64,
-) -> QueryResult<(Vec<Decided>, i64)> {
+pub fn copies_with_decisions(conn: &mut Conn, opinion: &Opinion, limit: i64) -> QueryResult<(Vec<Decided>, i64)> {
     let copies = || {
         opinions::table
             .filter(opinions::consultation_id.eq(opinion.consultation_id))

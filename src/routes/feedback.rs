@@ -68,6 +68,7 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
             issuer: consultation.issuer.clone(),
             summary: Default::default(),
             quiet: Vec::new(),
+            departments: false,
         };
         Sheet::new(&head, &default_layout(), &ExportOptions::default())
     };

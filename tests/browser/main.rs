@@ -19,3 +19,4 @@ mod drafter;
 mod driver;
 mod keyboard;
 mod steps;
+mod workbench;
