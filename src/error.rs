@@ -10,6 +10,9 @@ use askama::Template;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// No credentials, or credentials that open nothing (the staff API's bearer token).
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -77,6 +80,7 @@ impl AppError {
         match self {
             AppError::NotFound => ("页面不存在", "您要找的页面不存在，可能已被移除或地址有误。".to_owned()),
             AppError::BadRequest(msg) => ("请求有误", msg.clone()),
+            AppError::Unauthorized(msg) => ("未通过身份验证", msg.clone()),
             AppError::Forbidden(msg) => ("无权访问", msg.clone()),
             AppError::Closed(msg) => ("当前不可操作", msg.clone()),
             AppError::TooManyRequests(msg) => ("操作过于频繁", msg.clone()),
@@ -140,6 +144,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Closed(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -192,6 +197,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(self.0, AppError::TooManyRequests(_) | AppError::Unavailable(_)) {
             response.insert_header(("Retry-After", "30"));
+        }
+        if matches!(self.0, AppError::Unauthorized(_)) {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"zhengqiu\""));
         }
         let mut problem = serde_json::json!({
             "type": "about:blank",

@@ -46,6 +46,7 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
 fn writer_threads(settings: &Settings) -> usize {
     match settings.database_url.backend() {
         crate::config::Backend::Sqlite => 1,
+        crate::config::Backend::Postgres if settings.db_writers > 0 => settings.db_writers,
         crate::config::Backend::Postgres => (settings.pool_size as usize / 4).clamp(1, 4),
     }
 }
@@ -81,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::assets::site_css)
         .service(routes::assets::workbench_js)
         .service(routes::assets::opinion_form_js)
+        .service(routes::assets::notice_css)
         .service(routes::assets::favicon_svg)
         .service(routes::assets::favicon_ico)
         .service(routes::health::healthz)
@@ -88,6 +90,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::notices::notice)
+        .service(routes::notices::qr_svg)
+        .service(routes::notices::qr_png)
         .service(routes::agencies::index)
         .service(routes::agencies::show)
         .service(routes::feeds::consultations)
@@ -95,6 +100,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::feeds::agency_consultations)
         .service(routes::feeds::agency_feedback)
         .service(routes::feeds::sitemap)
+        .service(routes::open_data::index_json)
+        .service(routes::open_data::index_csv)
+        .service(routes::open_data::consultation_json)
+        .service(routes::open_data::consultation_csv)
         .service(routes::versions::show)
         .service(routes::versions::compare)
         .service(routes::versions::material)
@@ -167,7 +176,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::agencies::show)
                 .service(routes::staff::agencies::update)
                 .service(routes::staff::agencies::add_member)
-                .service(routes::staff::agencies::remove_member),
+                .service(routes::staff::agencies::remove_member)
+                .service(routes::staff::api_tokens::index)
+                .service(routes::staff::api_tokens::create)
+                .service(routes::staff::api_tokens::revoke),
         );
 }
 
@@ -245,6 +257,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(actix_web::middleware::from_fn(routes::unsaved::keep_typed_form))
                 .wrap(actix_web::middleware::from_fn({
                     let name: Arc<str> = Arc::from(session_settings.site_name.as_str());
                     move |req, next: actix_web::middleware::Next<_>| {

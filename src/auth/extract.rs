@@ -320,6 +320,21 @@ async fn read_parts(
     }
 }
 
+/// The text fields and the first file of a multipart upload, within the configured size limit
+/// (the staff forms' uploads and the staff API's alike).
+pub(crate) async fn read_upload(
+    req: &HttpRequest,
+    multipart: Multipart,
+) -> Result<(Vec<(String, String)>, Option<UploadedFile>), AppError> {
+    let limit = app_state(req)?.settings.upload_max_bytes;
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit + TEXT_FIELDS_LIMIT + DRAIN_LIMIT) {
+        return Err(too_large(limit));
+    }
+    read_parts(multipart, limit).await
+}
+
 impl<U: Authenticated> FromRequest for CsrfUpload<U> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -328,16 +343,7 @@ impl<U: Authenticated> FromRequest for CsrfUpload<U> {
         let multipart = Multipart::new(req.headers(), payload.take());
         let req = req.clone();
         Box::pin(async move {
-            let limit = app_state(&req)?.settings.upload_max_bytes;
-            let declared = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
-            if declared.is_some_and(|len| len > limit + TEXT_FIELDS_LIMIT + DRAIN_LIMIT) {
-                return Err(too_large(limit).into());
-            }
-            let (fields, file) = read_parts(multipart, limit).await?;
+            let (fields, file) = read_upload(&req, multipart).await?;
             let user = U::authenticate(req.clone()).await?;
             let token = fields.iter().find(|(n, _)| n == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
             check_csrf(&StaffSession::of(&req), token)?;

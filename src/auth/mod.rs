@@ -5,12 +5,13 @@
 //! CSRF token before the handler runs; [`StaffUser`] itself refuses to serve anything but
 //! GET and HEAD, so that a POST handler cannot be written without the check.
 
+pub mod bearer;
 mod extract;
 pub mod origin;
 pub mod session;
 
-pub(crate) use extract::session_user;
 pub use extract::{AdminUser, Anonymous, Authenticated, CsrfForm, CsrfUpload, NoFields, StaffUser, UploadedFile};
+pub(crate) use extract::{read_upload, session_user};
 pub use session::{Flash, StaffSession};
 
 use crate::domain::agency::StaffAccess;

@@ -87,6 +87,7 @@ diesel::table! {
         invitation_id -> Nullable<Integer>,
         seq -> Nullable<Integer>,
         attachment_id -> Nullable<Integer>,
+        taken_up_section_id -> Nullable<Integer>,
     }
 }
 
@@ -332,3 +333,40 @@ diesel::table! {
 }
 diesel::joinable!(version_materials -> drafts (draft_id));
 diesel::allow_tables_to_appear_in_same_query!(version_materials, drafts);
+
+// API tokens of the staff API (2026-12-07-200001_api_tokens).
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        agency_id -> Integer,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Integer>,
+        creator_name -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, agencies);
+
+// Opinions sent with the text question (2026-12-07-600001_question_answers).
+diesel::table! {
+    question_answers (id) {
+        id -> Integer,
+        consultation_id -> Integer,
+        client_hash -> Text,
+        answered_at -> Timestamp,
+    }
+}
+diesel::joinable!(question_answers -> consultations (consultation_id));
+diesel::allow_tables_to_appear_in_same_query!(question_answers, consultations);
+
+// The row every readiness check writes (2026-12-07-600002_ready_heartbeat).
+diesel::table! {
+    ready_heartbeat (id) {
+        id -> Integer,
+        beat_at -> Timestamp,
+    }
+}

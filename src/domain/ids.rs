@@ -88,6 +88,10 @@ id_type!(
     InvitationId
 );
 id_type!(
+    /// An API token of the staff API, scoped to one agency.
+    ApiTokenId
+);
+id_type!(
     /// A scanned letter or other file attached to opinions entered by staff.
     AttachmentId
 );

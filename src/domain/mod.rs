@@ -3,6 +3,7 @@
 pub mod account;
 pub mod adoption;
 pub mod agency;
+pub mod api_token;
 pub mod consultation;
 pub mod contact;
 pub mod decision;

@@ -1,5 +1,6 @@
 //! The staff audit log (staff_audit): who logged in or failed to, logged out, exported a table with
-//! contacts, changed an account, published or withdrew. Staff names and what was touched only.
+//! contacts, changed an account, published or withdrew; API tokens made and revoked, and what
+//! each token changed through the staff API. Staff names and what was touched only.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -22,10 +23,18 @@ pub enum AuditAction {
     AccountActivated,
     Published,
     Withdrawn,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    ConsultationCreated,
+    DraftUploaded,
+    MaterialUploaded,
+    ExplanationSaved,
+    DecisionRecorded,
+    FeedbackPublished,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -37,6 +46,14 @@ impl AuditAction {
         AuditAction::AccountActivated,
         AuditAction::Published,
         AuditAction::Withdrawn,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
+        AuditAction::ConsultationCreated,
+        AuditAction::DraftUploaded,
+        AuditAction::MaterialUploaded,
+        AuditAction::ExplanationSaved,
+        AuditAction::DecisionRecorded,
+        AuditAction::FeedbackPublished,
     ];
 
     /// As stored.
@@ -53,6 +70,14 @@ impl AuditAction {
             AuditAction::AccountActivated => "account_activated",
             AuditAction::Published => "published",
             AuditAction::Withdrawn => "withdrawn",
+            AuditAction::ApiTokenCreated => "api_token_created",
+            AuditAction::ApiTokenRevoked => "api_token_revoked",
+            AuditAction::ConsultationCreated => "consultation_created",
+            AuditAction::DraftUploaded => "draft_uploaded",
+            AuditAction::MaterialUploaded => "material_uploaded",
+            AuditAction::ExplanationSaved => "explanation_saved",
+            AuditAction::DecisionRecorded => "decision_recorded",
+            AuditAction::FeedbackPublished => "feedback_published",
         }
     }
 
@@ -70,6 +95,14 @@ impl AuditAction {
             AuditAction::AccountActivated => "启用账号",
             AuditAction::Published => "发布意见征集",
             AuditAction::Withdrawn => "撤回意见征集",
+            AuditAction::ApiTokenCreated => "新建API令牌",
+            AuditAction::ApiTokenRevoked => "撤销API令牌",
+            AuditAction::ConsultationCreated => "新建意见征集",
+            AuditAction::DraftUploaded => "上传征求意见稿",
+            AuditAction::MaterialUploaded => "上传材料",
+            AuditAction::ExplanationSaved => "保存起草说明",
+            AuditAction::DecisionRecorded => "记录采纳情况",
+            AuditAction::FeedbackPublished => "公布意见反馈",
         }
     }
 

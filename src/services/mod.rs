@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod captchas;
 pub mod decisions;
+pub mod drafts;
 pub mod feedback;
 pub mod intake;
 pub mod invitations;

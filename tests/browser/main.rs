@@ -18,5 +18,6 @@ mod department;
 mod drafter;
 mod driver;
 mod keyboard;
+mod notice;
 mod steps;
 mod workbench;

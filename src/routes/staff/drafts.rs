@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::Utc;
 
 use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfUpload, StaffUser};
@@ -10,11 +9,11 @@ use crate::db;
 use crate::domain::consultation::VersionLabel;
 use crate::domain::ids::ConsultationId;
 use crate::domain::window::format_china;
-use crate::drafts;
 use crate::error::AppError;
-use crate::models::draft::DraftSource;
 use crate::models::{Consultation, Draft};
 use crate::routes::render;
+pub(super) use crate::services::drafts::base_name;
+use crate::services::drafts::{self, DraftRefused, UploadDraft};
 use crate::state::AppState;
 
 pub struct VersionOption {
@@ -78,12 +77,6 @@ pub async fn upload_form(
     render(&DraftPage::new(&staff, &c, current.as_ref(), chosen, None, state.settings.upload_max_bytes))
 }
 
-/// The file's own name, without any folder a browser may have sent with it.
-pub(super) fn base_name(file_name: &str) -> String {
-    let name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
-    name.chars().take(200).collect()
-}
-
 #[post("/consultations/{id}/draft")]
 pub async fn upload(
     state: web::Data<AppState>,
@@ -100,49 +93,27 @@ pub async fn upload(
     let Some(file) = upload.file.as_ref() else {
         return refuse("请选择要上传的文件（.txt、.md 或 .docx）。".to_owned(), current_draft(&state, &c).await?);
     };
-    let file_name = base_name(&file.file_name);
-    let (bytes, name) = (file.bytes.clone(), file_name.clone());
-    let by_paragraph = upload.field("split") == Some("paragraphs");
-    let import = move || drafts::import(&bytes, &name).map(|d| if by_paragraph { drafts::by_paragraphs(d) } else { d });
-    let imported = match web::block(import).await.map_err(AppError::internal)? {
-        Ok(imported) => imported,
-        Err(err) => return refuse(format!("无法导入“{file_name}”：{err}"), current_draft(&state, &c).await?),
+    let command = UploadDraft {
+        file_name: file.file_name.clone(),
+        bytes: file.bytes.clone(),
+        version,
+        by_paragraphs: upload.field("split") == Some("paragraphs"),
     };
-    let (id, parts) = (c.id, imported.sections.len());
-    let found = match (imported.notice.is_some(), imported.toc.is_some()) {
+    let uploaded = match drafts::upload(&state, &c, command).await {
+        Ok(uploaded) => uploaded,
+        Err(DraftRefused::Unreadable(message)) => return refuse(message, current_draft(&state, &c).await?),
+        Err(DraftRefused::Error(err)) => return Err(err),
+    };
+    let found = match (uploaded.notice, uploaded.toc) {
         (true, true) => "文件在正文前有一段公告，正文带有目录，均未作为条目。",
         (true, false) => "文件在正文前有一段公告，未作为条目。",
         (false, true) => "正文带有目录，未作为条目。",
         (false, false) => "",
     };
-    let title = imported.title.clone().unwrap_or_else(|| c.title.clone());
-    let now = Utc::now().naive_utc();
-    db::run(&state.pool, move |conn| {
-        let source = DraftSource {
-            version_label: version.label(),
-            title: &title,
-            file_name: &file_name,
-            announce_notice: false,
-        };
-        Draft::create(conn, id, &source, &imported, now)
-    })
-    .await?;
-    state.pages.forget_all();
+    let parts = uploaded.sections;
     staff.session.flash(
         false,
         format!("已上传{}，共 {parts} 个部分。{found}请核对下面的大纲，分错的地方可以直接改正。", version.label()),
     )?;
-    Ok(see_other(&format!("/staff/consultations/{id}/outline")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base_name;
-
-    #[test]
-    fn only_the_file_name_is_kept_from_an_uploaded_path() {
-        assert_eq!(base_name("C:\\Users\\张三\\草案.docx"), "草案.docx");
-        assert_eq!(base_name("/tmp/draft.txt"), "draft.txt");
-        assert_eq!(base_name("draft.md"), "draft.md");
-    }
+    Ok(see_other(&format!("/staff/consultations/{}/outline", c.id)))
 }

@@ -13,7 +13,9 @@ use crate::domain::ids::ConsultationId;
 use crate::domain::opinion::clean_text;
 use crate::domain::window::Status;
 use crate::error::AppError;
-use crate::exports::{Audience, ExportOptions, Format, Grouping, LayoutInfo, default_layout, layout, layout_list};
+use crate::exports::{
+    Audience, ExportOptions, Format, Grouping, Layout, LayoutInfo, default_layout, layout, layout_list,
+};
 use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::{Consultation, adoption_table};
@@ -46,24 +48,42 @@ pub async fn exports(
 #[derive(Deserialize)]
 pub struct ExportQuery {
     #[serde(default)]
-    layout: String,
+    pub layout: String,
     #[serde(default)]
-    format: String,
+    pub format: String,
     #[serde(default)]
-    grouping: String,
+    pub grouping: String,
     /// `staff`: full names and contacts, for internal use.
     #[serde(default)]
-    audience: String,
+    pub audience: String,
     /// The drafter's own heading; empty: the layout's.
     #[serde(default)]
-    title: String,
+    pub title: String,
+}
+
+impl ExportQuery {
+    /// The layout, format and options asked for (the staff API takes the same query).
+    pub(crate) fn options(&self) -> Result<(Layout, Format, ExportOptions), AppError> {
+        let unknown = |what: &str| AppError::BadRequest(format!("没有这种{what}，请返回重新选择。"));
+        let layout = layout(&self.layout).ok_or_else(|| unknown("版式"))?;
+        let format: Format = self.format.parse().map_err(|_| unknown("文件格式"))?;
+        let grouping = match self.grouping.as_str() {
+            "" => None,
+            "per_author" => Some(Grouping::PerAuthor),
+            "per_opinion" => Some(Grouping::PerOpinion),
+            _ => return Err(unknown("分行方式")),
+        };
+        let audience = if self.audience == "staff" { Audience::Staff } else { Audience::Public };
+        let title = own_title(&self.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
+        Ok((layout, format, ExportOptions { grouping, audience, title, undecided: None }))
+    }
 }
 
 /// The longest table heading accepted.
 const TITLE_MAX_CHARS: usize = 200;
 
 /// A heading typed by the drafter: `None` when empty, refused when too long.
-fn own_title(typed: &str) -> Result<Option<String>, String> {
+pub(crate) fn own_title(typed: &str) -> Result<Option<String>, String> {
     let title = clean_text(typed).split_whitespace().collect::<Vec<_>>().join(" ");
     if title.chars().count() > TITLE_MAX_CHARS {
         return Err(format!("表格标题不能超过{TITLE_MAX_CHARS}字"));
@@ -78,19 +98,9 @@ pub async fn export(
     id: web::Path<ConsultationId>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let unknown = |what: &str| AppError::BadRequest(format!("没有这种{what}，请返回重新选择。"));
-    let layout = layout(&query.layout).ok_or_else(|| unknown("版式"))?;
-    let format: Format = query.format.parse().map_err(|_| unknown("文件格式"))?;
-    let grouping = match query.grouping.as_str() {
-        "" => None,
-        "per_author" => Some(Grouping::PerAuthor),
-        "per_opinion" => Some(Grouping::PerOpinion),
-        _ => return Err(unknown("分行方式")),
-    };
-    let audience = if query.audience == "staff" { Audience::Staff } else { Audience::Public };
-    let title = own_title(&query.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
+    let (layout, format, opts) = query.options()?;
+    let audience = opts.audience;
     let consultation = staff.consultation(&state, id.into_inner()).await?;
-    let opts = ExportOptions { grouping, audience, title, undecided: None };
     let suffix = if audience == Audience::Staff { "（内部，含联系方式）" } else { "" };
     let c = consultation.clone();
     let draft = db::run(&state.pool, move |conn| Ok(Draft::name_for(conn, &c)?)).await?;

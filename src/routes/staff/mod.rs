@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod agencies;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod change_table;

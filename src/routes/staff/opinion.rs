@@ -6,19 +6,19 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::opinion_view::{OpinionDetail, SectionTitles};
+use super::opinion_view::{OpinionDetail, SectionTitles, TakenUpGroup};
 use super::review::{Choice, PAGE_SIZE, ReviewQuery};
 use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Actor;
-use crate::domain::decision::Decision;
+use crate::domain::decision::{Decision, parse_taken_up};
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::error::AppError;
 use crate::models::{Consultation, Opinion};
-use crate::services::decisions::decide;
+use crate::services::decisions::decide_one;
 use crate::state::AppState;
 
 /// The decision form (`templates/staff/decision_form.html`), wherever it is shown.
@@ -28,6 +28,10 @@ pub struct DecisionFormView {
     pub statuses: Vec<Choice>,
     pub status: String,
     pub reason: String,
+    /// The chosen section of a later version (its id), "" for none.
+    pub taken_up: String,
+    /// Later versions' sections, offered as where a decision was taken up.
+    pub taken_up_groups: Vec<TakenUpGroup>,
     pub errors: FieldErrors,
     /// `review` when it sits in the review page's workbench, which saving returns to.
     pub view: &'static str,
@@ -38,20 +42,41 @@ pub struct DecisionFormView {
 }
 
 impl DecisionFormView {
-    pub fn new(cid: ConsultationId, oid: i32, query: &ReviewQuery, status: String, reason: String) -> Self {
+    /// The form for `detail`'s opinion as it is recorded now.
+    pub fn new(cid: ConsultationId, query: &ReviewQuery, detail: &OpinionDetail) -> Self {
         DecisionFormView {
-            action: format!("/staff/consultations/{cid}/opinions/{oid}/decision?{}", query.position_string()),
+            action: format!(
+                "/staff/consultations/{cid}/opinions/{}/decision?{}",
+                detail.row.id,
+                query.position_string()
+            ),
             statuses: std::iter::once(Choice { value: "undecided".into(), label: "未处理".into() })
                 .chain(AdoptionStatus::ALL.iter().map(|s| Choice { value: s.code().into(), label: s.label().into() }))
                 .collect(),
-            status,
-            reason,
+            status: detail.status.clone(),
+            reason: detail.reason.clone(),
+            taken_up: detail.taken_up.clone(),
+            taken_up_groups: detail.taken_up_groups.clone(),
             errors: FieldErrors::new(),
             view: "opinion",
             heading: "h2",
             autofocus: false,
         }
     }
+
+    /// Shows what was sent and refused.
+    pub fn keep(&mut self, typed: Typed) {
+        (self.status, self.reason, self.taken_up, self.errors) =
+            (typed.status, typed.reason, typed.taken_up, typed.errors);
+    }
+}
+
+/// A decision form as it was sent, with what is wrong with it.
+pub struct Typed {
+    pub status: String,
+    pub reason: String,
+    pub taken_up: String,
+    pub errors: FieldErrors,
 }
 
 #[derive(Template)]
@@ -87,7 +112,7 @@ async fn page(
     cid: ConsultationId,
     oid: OpinionId,
     query: &ReviewQuery,
-    typed: Option<(String, String, FieldErrors)>,
+    typed: Option<Typed>,
 ) -> Result<OpinionPage, AppError> {
     let access = staff.access.clone();
     let filter_string = query.filter_string();
@@ -96,9 +121,9 @@ async fn page(
         Ok((consultation, OpinionDetail::load(conn, &opinion, &titles, &filter_string)?))
     })
     .await?;
-    let mut decision_form = DecisionFormView::new(cid, oid.0, query, detail.status.clone(), detail.reason.clone());
-    if let Some((status, reason, errors)) = typed {
-        (decision_form.status, decision_form.reason, decision_form.errors) = (status, reason, errors);
+    let mut decision_form = DecisionFormView::new(cid, query, &detail);
+    if let Some(typed) = typed {
+        decision_form.keep(typed);
     }
     Ok(OpinionPage {
         staff: StaffChrome::new(staff),
@@ -126,6 +151,9 @@ pub struct DecisionForm {
     status: String,
     #[serde(default)]
     reason: String,
+    /// Where a later version took the opinion up: a section id, or empty.
+    #[serde(default)]
+    taken_up: String,
     /// `next`: go on to the next undecided opinion of the list.
     #[serde(default)]
     action: String,
@@ -147,26 +175,20 @@ pub async fn save(
     let CsrfForm { user: staff, form } = posted;
     let query = query.into_inner();
     let in_workbench = form.view == "review";
-    let decision = match Decision::parse(&form.status, &form.reason) {
-        Ok(decision) => decision,
-        Err(errors) => {
-            let typed = Some((form.status, form.reason, errors));
-            return if in_workbench {
-                let query = ReviewQuery { opinion: Some(oid.0), ..query };
-                super::review::render_workbench(&state, &staff, cid, query, typed).await
-            } else {
-                render_invalid(&page(&state, &staff, cid, oid, &query, typed).await?)
-            };
-        }
+    let parsed = Decision::parse(&form.status, &form.reason)
+        .and_then(|d| Ok((parse_taken_up(d.as_ref().map(|d| d.status), &form.taken_up)?, d)));
+    let (taken_up, decision) = match parsed {
+        Ok(parsed) => parsed,
+        Err(errors) => return invalid(&state, &staff, cid, oid, query, form, errors).await,
     };
     let actor = Actor { id: Some(staff.user.id.0), name: staff.user.display_name.clone() };
     let access = staff.access.clone();
     let go_next = form.action == "next";
     let list_query = query.clone();
-    let (next, after) = db::run(&state.pool, move |conn| {
+    let saved = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, cid)?;
         ensure_can_manage(&access, &consultation)?;
-        decide(conn, cid, &[oid], decision.as_ref(), &actor, Utc::now().naive_utc())?;
+        decide_one(conn, cid, oid, decision.as_ref(), taken_up, &actor, Utc::now().naive_utc())?;
         let titles = SectionTitles::load(conn, cid)?;
         let filter = list_query.filter(&titles);
         let next = if go_next { filter.next_undecided_wrapping(conn, cid, oid)? } else { None };
@@ -174,7 +196,15 @@ pub async fn save(
         let after = filter.page_of(conn, cid, after, next.unwrap_or(oid), PAGE_SIZE)?;
         Ok((next, after))
     })
-    .await?;
+    .await;
+    let (next, after) = match saved {
+        Ok(saved) => saved,
+        Err(AppError::BadRequest(message)) => {
+            let errors = FieldErrors::one("taken_up", message);
+            return invalid(&state, &staff, cid, oid, query, form, errors).await;
+        }
+        Err(err) => return Err(err),
+    };
     let filter_string = query.filter_string();
     if go_next && next.is_none() {
         staff.session.flash(false, format!("已保存意见 #{oid} 的采纳情况。当前筛选条件下已没有未处理的意见。"))?;
@@ -192,4 +222,23 @@ pub async fn save(
         }
     };
     Ok(see_other(&location))
+}
+
+/// The form again where it was sent from, with what was typed and what is wrong with it.
+async fn invalid(
+    state: &AppState,
+    staff: &StaffUser,
+    cid: ConsultationId,
+    oid: OpinionId,
+    query: ReviewQuery,
+    form: DecisionForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let typed = Some(Typed { status: form.status, reason: form.reason, taken_up: form.taken_up, errors });
+    if form.view == "review" {
+        let query = ReviewQuery { opinion: Some(oid.0), ..query };
+        super::review::render_workbench(state, staff, cid, query, typed).await
+    } else {
+        render_invalid(&page(state, staff, cid, oid, &query, typed).await?)
+    }
 }

@@ -152,6 +152,13 @@ pub struct CopyLine {
     pub decision_label: &'static str,
 }
 
+/// A later version's sections, offered as where a decision was taken up.
+#[derive(Clone)]
+pub struct TakenUpGroup {
+    pub label: String,
+    pub sections: Vec<Choice>,
+}
+
 /// Copies listed beside an opinion; the groups page has them all.
 const COPIES_SHOWN: i64 = 20;
 
@@ -171,6 +178,10 @@ pub struct OpinionDetail {
     /// The status and reason recorded now, as the decision form starts.
     pub status: String,
     pub reason: String,
+    /// Where a later version took it up (a section id), or, until one is chosen, where its
+    /// section went in the next version (unless the decision refuses it); "" for none.
+    pub taken_up: String,
+    pub taken_up_groups: Vec<TakenUpGroup>,
 }
 
 impl OpinionDetail {
@@ -182,7 +193,23 @@ impl OpinionDetail {
     ) -> QueryResult<OpinionDetail> {
         let (copies, copies_total) = crate::models::review::copies_with_decisions(conn, opinion, COPIES_SHOWN)?;
         let history = crate::models::decision::DecisionChange::for_opinions(conn, &[opinion.id])?;
+        let later = crate::models::taken_up::later_versions(conn, opinion)?;
+        let matched = crate::models::taken_up::matched_in_next(conn, opinion, &later)?;
+        let refused =
+            opinion.decision.is_some_and(|d| !matches!(d, AdoptionStatus::Adopted | AdoptionStatus::PartlyAdopted));
         Ok(OpinionDetail {
+            taken_up: opinion
+                .taken_up_section_id
+                .or(matched.filter(|_| !refused))
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            taken_up_groups: later
+                .iter()
+                .map(|(draft, sections)| TakenUpGroup {
+                    label: format!("第{}版（{}）", draft.version_no, draft.version_label),
+                    sections: sections.iter().map(|s| Choice { value: s.id.to_string(), label: s.title() }).collect(),
+                })
+                .collect(),
             row: OpinionRow::new(opinion, titles, filter_string),
             full_contact: opinion.contact.clone(),
             receipt: opinion

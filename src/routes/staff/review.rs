@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::opinion::DecisionFormView;
+use super::opinion::{DecisionFormView, Typed};
 use super::opinion_view::{OpinionDetail, OpinionRow, SectionTitles};
 use super::review_charts::ReviewCharts;
 use super::{StaffChrome, render_invalid, see_other};
@@ -16,11 +16,11 @@ use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Actor;
 use crate::domain::decision::Decision;
-use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::source::Source;
 use crate::error::AppError;
 use crate::models::feedback::FeedbackCounts;
+use crate::models::question_answer::QuestionShare;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
 use crate::models::{Consultation, Opinion};
 use crate::routes::render;
@@ -89,6 +89,7 @@ impl ReviewQuery {
 }
 
 /// An option of a filter drop-down.
+#[derive(Clone)]
 pub struct Choice {
     pub value: String,
     pub label: String,
@@ -131,6 +132,8 @@ struct ReviewListPage {
     /// The open opinion's id, 0 when none is.
     selected_id: i32,
     decision_form: Option<DecisionFormView>,
+    /// An unusual share of opinions sent with the text question (see `question_answer`).
+    question_warning: Option<String>,
 }
 
 #[get("/consultations/{id}/review")]
@@ -149,13 +152,13 @@ pub async fn render_workbench(
     staff: &StaffUser,
     id: ConsultationId,
     query: ReviewQuery,
-    typed: Option<(String, String, FieldErrors)>,
+    typed: Option<Typed>,
 ) -> Result<HttpResponse, AppError> {
     let access = staff.access.clone();
     let list_query = query.clone();
     let filter_string = query.filter_string();
     let strings = filter_string.clone();
-    let (consultation, counts, titles, page, charts, detail) = db::run(&state.pool, move |conn| {
+    let (consultation, counts, titles, page, charts, question_warning, detail) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&access, &consultation)?;
         let titles = SectionTitles::load(conn, id)?;
@@ -172,7 +175,8 @@ pub async fn render_workbench(
             return Err(AppError::NotFound);
         }
         let detail = chosen.map(|o| OpinionDetail::load(conn, &o, &titles, &strings)).transpose()?;
-        Ok((consultation, counts, titles, page, charts, detail))
+        let questions = QuestionShare::load(conn, id, Utc::now().naive_utc())?;
+        Ok((consultation, counts, titles, page, charts, questions.warning(), detail))
     })
     .await?;
     let position = query.position_string();
@@ -195,12 +199,12 @@ pub async fn render_workbench(
     });
     let decision_form = selected.as_ref().map(|s| {
         let detail = &s.detail;
-        let mut form = DecisionFormView::new(id, detail.row.id, &query, detail.status.clone(), detail.reason.clone());
+        let mut form = DecisionFormView::new(id, &query, detail);
         form.view = "review";
         form.heading = "h3";
         form.autofocus = query.opinion.is_some();
-        if let Some((status, reason, errors)) = typed {
-            (form.status, form.reason, form.errors) = (status, reason, errors);
+        if let Some(typed) = typed {
+            form.keep(typed);
         }
         form
     });
@@ -226,6 +230,7 @@ pub async fn render_workbench(
         selected_id: selected.as_ref().map_or(0, |s| s.detail.row.id),
         selected,
         decision_form,
+        question_warning,
     };
     if invalid { render_invalid(&page) } else { render(&page) }
 }
