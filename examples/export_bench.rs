@@ -76,6 +76,7 @@ fn child(format: Format, mode: &str, n: usize, layout_key: &str) {
             issuer: "铜官区人民政府办公室".into(),
             summary,
             quiet: Vec::new(),
+            departments: true,
         };
         write_stream(&head, (0..n).map(opinion), &layout, &opts, format, &mut out)
     };

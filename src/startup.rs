@@ -80,6 +80,8 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::api::routes)
         .service(routes::assets::site_css)
+        .service(routes::assets::workbench_js)
+        .service(routes::assets::opinion_form_js)
         .service(routes::assets::notice_css)
         .service(routes::assets::favicon_svg)
         .service(routes::assets::favicon_ico)

@@ -89,6 +89,8 @@ pub struct ExportHead {
     pub summary: Summary,
     /// See [`ExportData::quiet`].
     pub quiet: Vec<QuietDepartment>,
+    /// Departments were consulted in writing or sent opinions.
+    pub departments: bool,
 }
 
 impl ExportHead {
@@ -99,6 +101,8 @@ impl ExportHead {
             issuer: data.issuer.clone(),
             summary: Summary::count(&data.opinions),
             quiet: data.quiet.clone(),
+            departments: !data.quiet.is_empty()
+                || data.opinions.iter().any(|o| o.author_kind == AuthorKind::Department),
         }
     }
 }

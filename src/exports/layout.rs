@@ -165,6 +165,9 @@ pub struct Layout {
     pub name: &'static str,
     pub description: &'static str,
     pub title: TitleTemplate,
+    /// The title when no department was consulted or wrote: a 部门反馈情况 heading over
+    /// citizens' opinions only would misname the table.
+    pub citizens_title: Option<TitleTemplate>,
     /// The default; [`crate::exports::ExportOptions::grouping`] overrides it.
     pub grouping: Grouping,
     /// Print [`crate::exports::Summary::text`] between the title and the table.
@@ -175,6 +178,14 @@ pub struct Layout {
     pub mask: MaskStyle,
     /// Joins an author's points, reasons, channels … in [`Grouping::PerAuthor`] rows.
     pub joiner: &'static str,
+}
+
+impl Layout {
+    /// The table's title for the consultation `head` describes.
+    pub fn title_for(&self, head: &crate::exports::ExportHead) -> String {
+        let template = if head.departments { self.title } else { self.citizens_title.unwrap_or(self.title) };
+        template.render(&head.document_title)
+    }
 }
 
 /// What the UI lists to choose a layout.
@@ -198,6 +209,7 @@ pub fn builtin_layouts() -> Vec<Layout> {
             name: "部门反馈情况表",
             description: "序号、单位、主要意见、意见采纳情况、未采纳原因；默认每个单位一行（铜官区样式）",
             title: TitleTemplate("关于{title}征求意见部门反馈情况"),
+            citizens_title: Some(TitleTemplate("关于{title}征求意见采纳情况")),
             grouping: Grouping::PerAuthor,
             summary_first: false,
             columns: vec![
@@ -216,6 +228,7 @@ pub fn builtin_layouts() -> Vec<Layout> {
             name: "反馈人意见采纳表",
             description: "序号、反馈人、意见内容、是否采纳（是/部分/否/解释说明）、采纳理由；姓名保留首尾字（张*祥）",
             title: TitleTemplate("关于{title}征求意见采纳情况"),
+            citizens_title: None,
             grouping: Grouping::PerOpinion,
             summary_first: false,
             columns: vec![
@@ -236,6 +249,7 @@ pub fn builtin_layouts() -> Vec<Layout> {
             name: "意见采纳情况及备注表",
             description: "序号、单位/个人、意见、反馈意见采纳情况、备注（反馈渠道）；姓名只留姓（朱**）",
             title: TitleTemplate("关于{title}征求意见反馈情况"),
+            citizens_title: None,
             grouping: Grouping::PerOpinion,
             summary_first: false,
             columns: vec![
@@ -254,6 +268,7 @@ pub fn builtin_layouts() -> Vec<Layout> {
             name: "采纳情况说明",
             description: "先写汇总（共收到意见N条，其中采纳N条……），再列序号、意见内容、采纳情况及理由",
             title: TitleTemplate("关于{title}征求意见采纳情况的说明"),
+            citizens_title: None,
             grouping: Grouping::PerOpinion,
             summary_first: true,
             columns: vec![
@@ -270,6 +285,7 @@ pub fn builtin_layouts() -> Vec<Layout> {
             name: "意见登记表",
             description: "内部工作底稿：提出人、联系方式、渠道、章节、收到时间、意见、采纳情况、理由；公开导出时不含联系方式",
             title: TitleTemplate("关于{title}征求意见登记表"),
+            citizens_title: None,
             grouping: Grouping::PerOpinion,
             summary_first: true,
             columns: vec![

@@ -34,8 +34,8 @@ impl Sheet {
             title: match opts.title.as_deref().map(str::trim) {
                 Some(own) if !own.is_empty() => own.to_owned(),
                 _ => match opts.round.as_ref().and_then(|r| r.name.as_deref()) {
-                    Some(round) => format!("{}（{round}）", layout.title.render(&head.document_title)),
-                    None => layout.title.render(&head.document_title),
+                    Some(round) => format!("{}（{round}）", layout.title_for(head)),
+                    None => layout.title_for(head),
                 },
             },
             counts: head.summary,

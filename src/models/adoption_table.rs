@@ -40,7 +40,23 @@ pub fn head_for(conn: &mut Conn, consultation: &Consultation, round: Option<i32>
         None => consultation.title.clone(),
     };
     let quiet = Invitation::quiet_departments_in(conn, consultation.id, round)?;
-    Ok(ExportHead { document_title, issuer: consultation.issuer.clone(), summary, quiet })
+    let departments = !quiet.is_empty() || consulted_departments(conn, consultation.id)?;
+    Ok(ExportHead { document_title, issuer: consultation.issuer.clone(), summary, quiet, departments })
+}
+
+/// Whether departments were invited or sent opinions (offline letters included).
+fn consulted_departments(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<bool> {
+    let invited: i64 =
+        invitations::table.filter(invitations::consultation_id.eq(consultation)).count().get_result(conn)?;
+    if invited > 0 {
+        return Ok(true);
+    }
+    let wrote: i64 = opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .filter(opinions::source.eq(crate::domain::source::Source::Department.code()))
+        .count()
+        .get_result(conn)?;
+    Ok(wrote > 0)
 }
 
 /// "二、实施创新发展行动 › 1.深化供给侧结构性改革" for every section of every version of

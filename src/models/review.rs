@@ -143,6 +143,63 @@ impl ReviewFilter {
             .first(conn)
             .optional()
     }
+
+    /// The first undecided opinion matching the filter after `after`, or else the first one
+    /// before it: a drafter who skipped some comes back to them once the end is reached.
+    pub fn next_undecided_wrapping(
+        &self,
+        conn: &mut Conn,
+        consultation: ConsultationId,
+        after: OpinionId,
+    ) -> QueryResult<Option<OpinionId>> {
+        if let Some(next) = self.next_undecided(conn, consultation, after)? {
+            return Ok(Some(next));
+        }
+        let candidates = self.candidates(conn, consultation)?;
+        self.query(candidates, consultation)
+            .filter(opinions::decision.is_null())
+            .filter(opinions::id.lt(after))
+            .order(opinions::id.asc())
+            .select(opinions::id)
+            .first(conn)
+            .optional()
+    }
+
+    /// The page position (`after`) at which the list shows `target`: `current` when its page
+    /// holds it or when `target` is not in the list at all, otherwise the start of the page
+    /// (counted in pages of `limit` from the first) that does.
+    pub fn page_of(
+        &self,
+        conn: &mut Conn,
+        consultation: ConsultationId,
+        current: Option<OpinionId>,
+        target: OpinionId,
+        limit: i64,
+    ) -> QueryResult<Option<OpinionId>> {
+        let candidates = self.candidates(conn, consultation)?;
+        let mut page = self.query(candidates.clone(), consultation);
+        if let Some(after) = current {
+            page = page.filter(opinions::id.gt(after));
+        }
+        let shown: Vec<OpinionId> = page.order(opinions::id.asc()).select(opinions::id).limit(limit).load(conn)?;
+        let listed: i64 =
+            self.query(candidates.clone(), consultation).filter(opinions::id.eq(target)).count().get_result(conn)?;
+        if shown.contains(&target) || listed == 0 {
+            return Ok(current);
+        }
+        let before: i64 =
+            self.query(candidates.clone(), consultation).filter(opinions::id.lt(target)).count().get_result(conn)?;
+        let start = before / limit * limit;
+        if start == 0 {
+            return Ok(None);
+        }
+        self.query(candidates, consultation)
+            .order(opinions::id.asc())
+            .select(opinions::id)
+            .offset(start - 1)
+            .first(conn)
+            .optional()
+    }
 }
 
 /// How many opinions each section received (`None`: the draft as a whole), in section id
@@ -183,6 +240,25 @@ pub fn round_section_counts(
             counts.sort();
             counts
         })
+}
+
+/// An opinion's id and decision.
+pub type Decided = (OpinionId, Option<AdoptionStatus>);
+
+/// Up to `limit` copies of an opinion (the others with exactly its text) with their decisions,
+/// and how many there are in all.
+pub fn copies_with_decisions(conn: &mut Conn, opinion: &Opinion, limit: i64) -> QueryResult<(Vec<Decided>, i64)> {
+    let copies = || {
+        opinions::table
+            .filter(opinions::consultation_id.eq(opinion.consultation_id))
+            .filter(opinions::fingerprint.eq(&opinion.fingerprint))
+            .filter(opinions::id.ne(opinion.id))
+    };
+    let total = copies().count().get_result(conn)?;
+    let shown: Vec<(OpinionId, Option<String>)> =
+        copies().order(opinions::id.asc()).select((opinions::id, opinions::decision)).limit(limit).load(conn)?;
+    let shown = shown.into_iter().map(|(id, d)| (id, d.as_deref().and_then(AdoptionStatus::from_code))).collect();
+    Ok((shown, total))
 }
 
 /// Opinions of the consultation with exactly this text (after normalising layout and

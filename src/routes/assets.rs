@@ -1,4 +1,4 @@
-//! The stylesheet and the icon, compiled into the binary so the service needs no files beside them.
+//! The stylesheet, the scripts and the icon, compiled into the binary so the service needs no files beside them.
 
 use actix_web::{HttpResponse, get};
 
@@ -10,6 +10,29 @@ pub async fn site_css() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(SITE_CSS)
+}
+
+const WORKBENCH_JS: &str = include_str!("../../static/workbench.js");
+
+/// The review page's keyboard shortcuts: a progressive enhancement, the page works without it.
+#[get("/static/workbench.js")]
+pub async fn workbench_js() -> HttpResponse {
+    script(WORKBENCH_JS)
+}
+
+const OPINION_FORM_JS: &str = include_str!("../../static/opinion-form.js");
+
+/// The opinion form's live character count: a progressive enhancement.
+#[get("/static/opinion-form.js")]
+pub async fn opinion_form_js() -> HttpResponse {
+    script(OPINION_FORM_JS)
+}
+
+fn script(body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(body)
 }
 
 const NOTICE_CSS: &str = include_str!("../../static/notice.css");

@@ -118,6 +118,7 @@ pub async fn show(
             issuer: consultation.issuer.clone(),
             summary: Default::default(),
             quiet: Vec::new(),
+            departments: false,
         };
         Sheet::new(&head, &default_layout(), &ExportOptions::default())
     };

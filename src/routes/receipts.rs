@@ -37,6 +37,9 @@ struct ReceiptPage {
     feedback_published: bool,
     mailed: bool,
     summary: Vec<String>,
+    /// The wording the citizen suggested changing, and to what.
+    original: Option<String>,
+    proposed: Option<String>,
 }
 
 #[derive(Template)]
@@ -156,6 +159,8 @@ pub async fn show(
         feedback_published,
         mailed: opinion.contact_kind == Some(ContactKind::Email),
         summary: paragraphs(&opinion.body),
+        original: opinion.original_text.clone().filter(|t| !t.trim().is_empty()),
+        proposed: opinion.proposed_text.clone().filter(|t| !t.trim().is_empty()),
     };
     html(StatusCode::OK, &page)
 }

@@ -44,7 +44,7 @@ pub fn publish(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     // The heading the layout would make anyway is not stored: it follows a new draft title.
-    let auto = default_layout().title.render(&adoption_table::head(conn, consultation)?.document_title);
+    let auto = default_layout().title_for(&adoption_table::head(conn, consultation)?);
     let table_title = table_title.filter(|t| *t != auto);
     if let Some(message) = refusal(consultation, now) {
         return Err(AppError::Closed(message));

@@ -30,7 +30,7 @@ pub fn public_opinion(
     public_opinion_with(app, id, section, name, contact, body, None)
 }
 
-fn public_opinion_with(
+pub fn public_opinion_with(
     app: &TestApp,
     id: ConsultationId,
     section: Option<&str>,

@@ -59,7 +59,7 @@ async fn make_everything(app: &TestApp, public: &Browser, staff: &Browser) -> Ma
     let reply_path = url::Url::parse(&link).expect("a link").path().to_owned();
     publish_feedback(staff, TONGGUAN, "感谢各单位提出的宝贵意见。").await;
     staff.goto(&format!("/staff/consultations/{TONGGUAN}/review")).await;
-    let opinion_path = href(staff, ".opinion-card a[href*='/opinions/']").await;
+    let opinion_path = href(staff, ".workbench-panel a.opinion-page").await;
     staff.goto("/staff/departments").await;
     let department_path = href(staff, "table a[href^='/staff/departments/']").await;
     staff.goto("/staff/users").await;
@@ -78,6 +78,12 @@ async fn make_everything(app: &TestApp, public: &Browser, staff: &Browser) -> Ma
     assert!(staff.text(".flash-ok").await.contains("请核对下面的大纲"), "the outline after the upload");
     let outline_path = staff.path().await;
     Made { receipt, reply_path, section_path, opinion_path, outline_path, department_path, account_path }
+}
+
+/// The review page with the opinion of `opinion_path` open in its workbench.
+fn workbench_path(opinion_path: &str) -> String {
+    let (consultation, opinion) = opinion_path.split_once("/opinions/").expect("an opinion's path");
+    format!("{consultation}/review?decision=undecided&opinion={opinion}")
 }
 
 async fn href(browser: &Browser, css: &str) -> String {
@@ -112,6 +118,7 @@ fn pages(made: &Made) -> Vec<Page> {
         page("staff-outline", Staff(made.outline_path.clone()), "核对大纲"),
         page("staff-review", Staff(s(TONGGUAN, "/review")), "逐条处理意见"),
         page("staff-opinion", Staff(made.opinion_path.clone()), "意见 #"),
+        page("staff-workbench", Staff(workbench_path(&made.opinion_path)), "逐条处理意见"),
         page("staff-groups", Staff(s(HUANGJIANG, "/groups")), "相同或相似的意见"),
         page("staff-exports", Staff(s(TONGGUAN, "/exports")), "导出意见采纳情况表"),
         page("staff-feedback", Staff(s(TONGGUAN, "/feedback")), "公布意见反馈"),

@@ -26,17 +26,19 @@ async fn a_drafter_decides_an_opinion_downloads_the_table_and_publishes_feedback
     let card = browser.find(".opinion-card").await;
     let opinion = card.attr("id").await.unwrap().unwrap_or_default().trim_start_matches("o-").to_owned();
     browser.follow_element(card.find(fantoccini::Locator::LinkText("处理此条意见")).await.unwrap()).await;
+    assert_eq!(browser.text("#wb-title").await, format!("意见 #{opinion} 未处理"), "open in the workbench");
+    browser.follow(".workbench-panel a.opinion-page").await;
     assert_eq!(browser.text("h1").await, format!("意见 #{opinion}"));
     browser.screenshot("drafter-opinion").await;
 
     // 不予采纳 needs a reason: without one the decision is refused and says why.
     browser.click("#d-status-not_adopted").await;
-    browser.follow_text("button[name=action]", "仅保存").await;
+    browser.follow_text("button[name=action]", "保存").await;
     assert_eq!(browser.text("#e-reason").await, "选择“不予采纳”时须说明理由");
     let reason = "该项工作已由区发展改革委牵头，不宜另设牵头单位。";
     browser.fill("#d-reason", reason).await;
-    browser.follow_text("button[name=action]", "仅保存").await;
-    assert_eq!(browser.text(".flash-ok").await, "已保存采纳情况。");
+    browser.follow_text("button[name=action]", "保存").await;
+    assert_eq!(browser.text(".flash-ok").await, format!("已保存意见 #{opinion} 的采纳情况。"));
     let status = "//dl[contains(@class,'facts')]/div[dt='采纳情况']/dd";
     let shown = browser.client.find(fantoccini::Locator::XPath(status)).await.unwrap().text().await.unwrap();
     assert_eq!(shown, "不予采纳");

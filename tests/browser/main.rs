@@ -20,3 +20,4 @@ mod driver;
 mod keyboard;
 mod notice;
 mod steps;
+mod workbench;

@@ -179,7 +179,7 @@ async fn feedback_page(
     let c = consultation.clone();
     let (counts, auto_title, name) = db::run(&state.pool, move |conn| {
         let head = adoption_table::head(conn, &c)?;
-        let auto_title = default_layout().title.render(&head.document_title);
+        let auto_title = default_layout().title_for(&head);
         Ok((FeedbackCounts::load(conn, id)?, auto_title, Draft::name_for(conn, &c)?))
     })
     .await?;

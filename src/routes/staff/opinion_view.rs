@@ -135,3 +135,110 @@ fn wording_html(o: &Opinion, section_text: Option<&str>) -> Option<String> {
         None => diff,
     })
 }
+
+/// A line of the decision history.
+pub struct HistoryLine {
+    pub at: String,
+    pub actor: String,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub reason: Option<String>,
+}
+
+/// Another opinion with the same text.
+pub struct CopyLine {
+    pub id: i32,
+    pub decision_code: &'static str,
+    pub decision_label: &'static str,
+}
+
+/// A later version's sections, offered as where a decision was taken up.
+#[derive(Clone)]
+pub struct TakenUpGroup {
+    pub label: String,
+    pub sections: Vec<Choice>,
+}
+
+/// Copies listed beside an opinion; the groups page has them all.
+const COPIES_SHOWN: i64 = 20;
+
+/// Everything a drafter reads about one opinion before deciding it: on its own page and in
+/// the review page's workbench.
+pub struct OpinionDetail {
+    pub row: OpinionRow,
+    /// Whole: staff read it to answer the person.
+    pub full_contact: Option<String>,
+    pub receipt: Option<String>,
+    /// The section's text, paragraph by paragraph; empty for an opinion on the whole draft.
+    pub section_text: Vec<String>,
+    pub copies: Vec<CopyLine>,
+    /// How many other opinions have the same text (more than `copies` may show).
+    pub copies_total: i64,
+    pub history: Vec<HistoryLine>,
+    /// The status and reason recorded now, as the decision form starts.
+    pub status: String,
+    pub reason: String,
+    /// Where a later version took it up (a section id), or, until one is chosen, where its
+    /// section went in the next version (unless the decision refuses it); "" for none.
+    pub taken_up: String,
+    pub taken_up_groups: Vec<TakenUpGroup>,
+}
+
+impl OpinionDetail {
+    pub fn load(
+        conn: &mut Conn,
+        opinion: &Opinion,
+        titles: &SectionTitles,
+        filter_string: &str,
+    ) -> QueryResult<OpinionDetail> {
+        let (copies, copies_total) = crate::models::review::copies_with_decisions(conn, opinion, COPIES_SHOWN)?;
+        let history = crate::models::decision::DecisionChange::for_opinions(conn, &[opinion.id])?;
+        let later = crate::models::taken_up::later_versions(conn, opinion)?;
+        let matched = crate::models::taken_up::matched_in_next(conn, opinion, &later)?;
+        let refused =
+            opinion.decision.is_some_and(|d| !matches!(d, AdoptionStatus::Adopted | AdoptionStatus::PartlyAdopted));
+        Ok(OpinionDetail {
+            taken_up: opinion
+                .taken_up_section_id
+                .or(matched.filter(|_| !refused))
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            taken_up_groups: later
+                .iter()
+                .map(|(draft, sections)| TakenUpGroup {
+                    label: format!("第{}版（{}）", draft.version_no, draft.version_label),
+                    sections: sections.iter().map(|s| Choice { value: s.id.to_string(), label: s.title() }).collect(),
+                })
+                .collect(),
+            row: OpinionRow::new(opinion, titles, filter_string),
+            full_contact: opinion.contact.clone(),
+            receipt: opinion
+                .receipt_code
+                .as_deref()
+                .and_then(|c| crate::domain::receipt::ReceiptCode::parse(c).ok())
+                .map(|c| c.to_string()),
+            section_text: titles.text(opinion.section_id).map(paragraphs).unwrap_or_default(),
+            copies: copies
+                .into_iter()
+                .map(|(id, decision)| CopyLine {
+                    id: id.0,
+                    decision_code: decision.map_or("undecided", AdoptionStatus::code),
+                    decision_label: decision.map_or("未处理", AdoptionStatus::label),
+                })
+                .collect(),
+            copies_total,
+            history: history
+                .iter()
+                .map(|h| HistoryLine {
+                    at: format_china(h.created_at),
+                    actor: h.actor_name.clone(),
+                    from: h.from_label(),
+                    to: h.to_label(),
+                    reason: h.to_reason.clone(),
+                })
+                .collect(),
+            status: opinion.decision.map_or("undecided", AdoptionStatus::code).to_owned(),
+            reason: opinion.decision_reason.clone().unwrap_or_default(),
+        })
+    }
+}

@@ -1,14 +1,16 @@
-//! The drafters' review list: every opinion with filters, keyset pages, and one decision
-//! applied to a selection.
+//! The drafters' review page: every opinion with filters and keyset pages, one decision
+//! applied to a selection, and the workbench: the opinion chosen by `?opinion=ID` beside the
+//! list with its section's text, copies, history and decision form.
 
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::opinion_view::{OpinionRow, SectionTitles};
+use super::opinion::{DecisionFormView, Typed};
+use super::opinion_view::{OpinionDetail, OpinionRow, SectionTitles};
 use super::review_charts::ReviewCharts;
-use super::{StaffChrome, see_other};
+use super::{StaffChrome, render_invalid, see_other};
 use crate::auth::{CsrfForm, StaffUser, ensure_can_manage, staff_return_path};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
@@ -17,11 +19,11 @@ use crate::domain::decision::Decision;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::source::Source;
 use crate::error::AppError;
-use crate::models::Consultation;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::question_answer::QuestionShare;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
 use crate::models::round::{Round, RoundFilter, ordinal};
+use crate::models::{Consultation, Opinion};
 use crate::routes::render;
 use crate::services::decisions::decide;
 use crate::state::AppState;
@@ -46,6 +48,8 @@ pub struct ReviewQuery {
     #[serde(default)]
     pub round: String,
     pub after: Option<i32>,
+    /// The opinion open in the workbench.
+    pub opinion: Option<i32>,
 }
 
 impl ReviewQuery {
@@ -80,9 +84,18 @@ impl ReviewQuery {
         ])
         .unwrap_or_default()
     }
+
+    /// The filter and the page position, for links that come back to the same place in the list.
+    pub fn position_string(&self) -> String {
+        match self.after {
+            Some(after) => format!("{}&after={after}", self.filter_string()),
+            None => self.filter_string(),
+        }
+    }
 }
 
 /// An option of a filter drop-down.
+#[derive(Clone)]
 pub struct Choice {
     pub value: String,
     pub label: String,
@@ -95,6 +108,15 @@ fn decision_choices() -> Vec<Choice> {
     ];
     choices.extend(AdoptionStatus::ALL.iter().map(|s| Choice { value: s.code().into(), label: s.label().into() }));
     choices
+}
+
+/// The opinion open in the workbench, and its neighbours in the list.
+struct Selected {
+    detail: OpinionDetail,
+    /// The opinion's own page.
+    page_url: String,
+    previous_url: Option<String>,
+    next_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -114,6 +136,10 @@ struct ReviewListPage {
     next_url: Option<String>,
     first_page: bool,
     charts: ReviewCharts,
+    selected: Option<Selected>,
+    /// The open opinion's id, 0 when none is.
+    selected_id: i32,
+    decision_form: Option<DecisionFormView>,
     /// An unusual share of opinions sent with the text question (see `question_answer`).
     question_warning: Option<String>,
 }
@@ -125,8 +151,17 @@ pub async fn list(
     id: web::Path<ConsultationId>,
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let mut query = query.into_inner();
+    render_workbench(&state, &staff, id.into_inner(), query.into_inner(), None).await
+}
+
+/// The review page; with `typed`, the workbench's decision form as it was sent and refused (422).
+pub async fn render_workbench(
+    state: &AppState,
+    staff: &StaffUser,
+    id: ConsultationId,
+    mut query: ReviewQuery,
+    typed: Option<Typed>,
+) -> Result<HttpResponse, AppError> {
     let access = staff.access.clone();
     let (consultation, current) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
@@ -138,8 +173,10 @@ pub async fn list(
     let round = RoundFilter::parse(&query.round, current);
     query.round = if current > 1 { round.code() } else { String::new() };
     let list_query = query.clone();
+    let filter_string = query.filter_string();
+    let strings = filter_string.clone();
     let c = consultation.clone();
-    let (counts, titles, page, charts, question_warning) = db::run(&state.pool, move |conn| {
+    let (counts, titles, page, charts, question_warning, detail) = db::run(&state.pool, move |conn| {
         let titles = SectionTitles::load(conn, id)?;
         let filter = list_query.filter(&titles);
         let page = filter.page(conn, id, list_query.after.map(OpinionId), PAGE_SIZE)?;
@@ -148,8 +185,17 @@ pub async fn list(
             None => FeedbackCounts::load(conn, id)?,
         };
         let charts = ReviewCharts::load(conn, &c, filter.round, &counts, &titles, Utc::now())?;
+        // Without a choice, the first undecided opinion of the page is open.
+        let chosen = match list_query.opinion {
+            Some(oid) => Some(Opinion::find(conn, OpinionId(oid))?).filter(|o| o.consultation_id == id),
+            None => page.opinions.iter().find(|o| o.decision.is_none()).cloned(),
+        };
+        if list_query.opinion.is_some() && chosen.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let detail = chosen.map(|o| OpinionDetail::load(conn, &o, &titles, &strings)).transpose()?;
         let questions = QuestionShare::load(conn, id, Utc::now().naive_utc())?;
-        Ok((counts, titles, page, charts, questions.warning()))
+        Ok((counts, titles, page, charts, questions.warning(), detail))
     })
     .await?;
     let rounds = match current {
@@ -160,16 +206,43 @@ pub async fn list(
             .chain([Choice { value: "all".into(), label: "全部轮次".into() }])
             .collect(),
     };
-    let filter_string = query.filter_string();
+    let position = query.position_string();
     let base = format!("/staff/consultations/{id}/review");
-    let rows = page.opinions.iter().map(|o| OpinionRow::new(o, &titles, &filter_string)).collect();
+    let select_url = |oid: i32| format!("{base}?{position}&opinion={oid}");
+    let rows: Vec<OpinionRow> = page
+        .opinions
+        .iter()
+        .map(|o| OpinionRow { url: select_url(o.id.0), ..OpinionRow::new(o, &titles, &filter_string) })
+        .collect();
+    let selected = detail.map(|detail| {
+        let at = rows.iter().position(|r| r.id == detail.row.id);
+        let neighbour = |i: Option<usize>| i.and_then(|i| rows.get(i)).map(|r| r.url.clone());
+        Selected {
+            page_url: format!("/staff/consultations/{id}/opinions/{}?{position}", detail.row.id),
+            previous_url: neighbour(at.and_then(|i| i.checked_sub(1))),
+            next_url: neighbour(at.map_or(Some(0), |i| Some(i + 1))),
+            detail,
+        }
+    });
+    let decision_form = selected.as_ref().map(|s| {
+        let detail = &s.detail;
+        let mut form = DecisionFormView::new(id, &query, detail);
+        form.view = "review";
+        form.heading = "h3";
+        form.autofocus = query.opinion.is_some();
+        if let Some(typed) = typed {
+            form.keep(typed);
+        }
+        form
+    });
     let mut sections = vec![
         Choice { value: String::new(), label: "全部".into() },
         Choice { value: "whole".into(), label: "全文".into() },
     ];
     sections.extend(titles.choices());
-    render(&ReviewListPage {
-        staff: StaffChrome::new(&staff),
+    let invalid = decision_form.as_ref().is_some_and(|f| !f.errors.is_empty());
+    let page = ReviewListPage {
+        staff: StaffChrome::new(staff),
         counts,
         next_url: page.next_after.map(|after| format!("{base}?{filter_string}&after={after}")),
         first_page: query.after.is_none(),
@@ -182,8 +255,12 @@ pub async fn list(
         query,
         consultation,
         charts,
+        selected_id: selected.as_ref().map_or(0, |s| s.detail.row.id),
+        selected,
+        decision_form,
         question_warning,
-    })
+    };
+    if invalid { render_invalid(&page) } else { render(&page) }
 }
 
 /// Where a decision form came from and goes back to.
