@@ -85,7 +85,7 @@ async fn an_opinion_chosen_in_the_list_opens_beside_it_with_its_section_copies_a
         .await;
     assert_eq!(
         location(&saved),
-        format!("/staff/consultations/{id}/review?section=&source=public&decision=&flagged=&q=&opinion={first}")
+        format!("/staff/consultations/{id}/review?section=&source=public&decision=&flagged=&q=&round=&opinion={first}")
     );
     let page = app.page(&review).await;
     assert_eq!(page.text(".flash-ok"), format!("已保存意见 #{first} 的采纳情况。"));
@@ -124,7 +124,7 @@ async fn save_and_next_in_the_workbench_keeps_the_filter_and_moves_the_list_to_t
     }
     assert_eq!(on_section.len(), 60);
     let base = format!("/staff/consultations/{id}/review");
-    let filter = "section=1-1&source=&decision=&flagged=&q=";
+    let filter = "section=1-1&source=&decision=&flagged=&q=&round=";
     // Without a choice the page opens its first undecided opinion, without taking the focus.
     let first = app.page(&format!("{base}?{filter}")).await;
     assert_eq!(first.text("#wb-title"), format!("意见 #{} 未处理", on_section[0]));
