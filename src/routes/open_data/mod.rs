@@ -89,8 +89,9 @@ fn for_each_opinion(
     mut each: impl FnMut(OpenOpinion) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     let paths = adoption_table::section_paths(conn, id)?;
+    let taken_up = adoption_table::taken_up_sentences(conn, id)?;
     let mask = default_layout().mask;
-    let records = adoption_table::records(conn, id, Audience::Public, Grouping::PerOpinion, &paths)?;
+    let records = adoption_table::records(conn, id, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?;
     for (i, record) in records.enumerate() {
         each(OpenOpinion::new(i + 1, &record?, mask))?;
     }
@@ -183,9 +184,10 @@ pub async fn consultation_csv(
 /// Writes the opinions as CSV, a row as each is read.
 fn write_csv(conn: &mut Conn, id: ConsultationId, out: &mut (dyn Write + Send)) -> Result<(), AppError> {
     let paths = adoption_table::section_paths(conn, id)?;
+    let taken_up = adoption_table::taken_up_sentences(conn, id)?;
     let mask = default_layout().mask;
     let mut failure = None;
-    let rows = adoption_table::records(conn, id, Audience::Public, Grouping::PerOpinion, &paths)?
+    let rows = adoption_table::records(conn, id, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?
         .enumerate()
         .map_while(|(i, record)| match record {
             Ok(record) => Some(OpenOpinion::new(i + 1, &record, mask).cells()),
