@@ -40,6 +40,7 @@ pub struct Problem {
         opinions::new_captcha,
         opinions::create,
         opinions::receipt,
+        staff::consultations::list,
         staff::consultations::create,
         staff::consultations::show,
         staff::consultations::upload_draft,
