@@ -5,13 +5,12 @@
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use rand::Rng;
-use rand::seq::IndexedRandom;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::db::Conn;
 
 pub mod painter;
+pub mod questions;
 use crate::db::schema::captcha_challenges;
 
 /// Characters that are easy to misread (i/l/1, o/0) are never drawn.
@@ -111,43 +110,22 @@ fn encode_grey(width: u32, height: u32, grey: &[u8]) -> anyhow::Result<Vec<u8>> 
     Ok(out)
 }
 
-const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-
-/// Draws a text challenge: "三加五等于几？".
+/// Draws a text challenge from the bank of question forms (see [`questions`]).
 pub fn draw_question() -> Drawn {
-    let mut rng = rand::rng();
-    let a: usize = rng.random_range(1..=9);
-    let b: usize = rng.random_range(1..=9);
-    let (text, answer) = match ["加", "减", "乘"].choose(&mut rng).copied().unwrap_or("加") {
-        "减" if a >= b => (format!("{}减{}等于几？", DIGITS[a], DIGITS[b]), a - b),
-        "乘" if a * b < 10 => (format!("{}乘以{}等于几？", DIGITS[a], DIGITS[b]), a * b),
-        _ => (format!("{}加{}等于几？", DIGITS[a], DIGITS[b]), a + b),
-    };
+    let question = questions::Question::draw(&mut rand::rng());
     Drawn {
         kind: ChallengeKind::Question,
-        answer: answer.to_string(),
+        answer: question.answer().to_string(),
         image: None,
-        question: Some(format!("请回答：{text}（请填写阿拉伯数字，例如 7）")),
+        question: Some(format!("请回答：{}（填写数字即可，如 7 或 七）", question.text())),
     }
 }
 
-/// Full-width to half-width, trimmed, lower case; Chinese numerals up to 十八 become digits.
+/// Full-width to half-width, trimmed, lower case; a number in digits or Chinese words (up
+/// to 99, with or without a unit such as 天 or 个) becomes digits.
 pub fn normalise_answer(given: &str) -> String {
     let plain: String = given.nfkc().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
-    chinese_number(&plain).map(|n| n.to_string()).unwrap_or(plain)
-}
-
-fn chinese_number(text: &str) -> Option<usize> {
-    let digit = |c: char| DIGITS.iter().position(|d| d.starts_with(c));
-    let chars: Vec<char> = text.chars().collect();
-    match chars.as_slice() {
-        [c] if *c == '十' => Some(10),
-        [c] => digit(*c),
-        ['十', c] => digit(*c).map(|d| 10 + d),
-        [c, '十'] => digit(*c).map(|d| d * 10),
-        [a, '十', b] => Some(digit(*a)? * 10 + digit(*b)?),
-        _ => None,
-    }
+    questions::read_number(&plain).map(|n| n.to_string()).unwrap_or(plain)
 }
 
 #[derive(Insertable)]
@@ -182,13 +160,20 @@ pub struct CaptchaAnswer {
     pub answer: String,
 }
 
+/// A challenge as deleted: its kind, answer and expiry.
+type Deleted = (ChallengeKind, String, NaiveDateTime);
+
 /// Checks an answer and deletes the challenge whatever the outcome, so that each
-/// challenge allows exactly one attempt. Run it outside any transaction that might
-/// roll back, or the attempt would not count.
-pub fn consume(conn: &mut Conn, given: &CaptchaAnswer, now: NaiveDateTime) -> QueryResult<Result<(), CaptchaFailure>> {
+/// challenge allows exactly one attempt; a right answer says which kind it was. Run it
+/// outside any transaction that might roll back, or the attempt would not count.
+pub fn consume(
+    conn: &mut Conn,
+    given: &CaptchaAnswer,
+    now: NaiveDateTime,
+) -> QueryResult<Result<ChallengeKind, CaptchaFailure>> {
     let target = captcha_challenges::table.filter(captcha_challenges::id.eq(&given.id));
-    let cols = (captcha_challenges::answer, captcha_challenges::expires_at);
-    let row: Option<(String, NaiveDateTime)> =
+    let cols = (captcha_challenges::kind, captcha_challenges::answer, captcha_challenges::expires_at);
+    let row: Option<Deleted> =
         crate::on_inner!(conn, c => diesel::delete(target).returning(cols).get_result(c).optional()?);
     Ok(check(row, given, now))
 }
@@ -198,8 +183,8 @@ pub fn consume(conn: &mut Conn, given: &CaptchaAnswer, now: NaiveDateTime) -> Qu
 pub struct Taken {
     asked: Vec<String>,
     fetched: bool,
-    /// Each challenge deleted, with its answer and expiry, until an attempt checks it.
-    rows: std::collections::HashMap<String, (String, NaiveDateTime)>,
+    /// Each challenge deleted, with its kind, answer and expiry, until an attempt checks it.
+    rows: std::collections::HashMap<String, Deleted>,
 }
 
 /// Asks the batch this write runs in to use up the challenge `id` with the others.
@@ -215,10 +200,11 @@ fn take_asked(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<
     ids.sort();
     ids.dedup();
     let target = captcha_challenges::table.filter(captcha_challenges::id.eq_any(&ids));
-    let cols = (captcha_challenges::id, captcha_challenges::answer, captcha_challenges::expires_at);
-    let rows: Vec<(String, String, NaiveDateTime)> =
+    let cols =
+        (captcha_challenges::id, captcha_challenges::kind, captcha_challenges::answer, captcha_challenges::expires_at);
+    let rows: Vec<(String, ChallengeKind, String, NaiveDateTime)> =
         crate::on_inner!(conn, c => diesel::delete(target).returning(cols).load(c)?);
-    taken.rows = rows.into_iter().map(|(id, answer, expires)| (id, (answer, expires))).collect();
+    taken.rows = rows.into_iter().map(|(id, kind, answer, expires)| (id, (kind, answer, expires))).collect();
     taken.fetched = true;
     Ok(())
 }
@@ -231,7 +217,7 @@ pub fn consume_asked(
     answers: &mut crate::db::Scratch,
     given: &CaptchaAnswer,
     now: NaiveDateTime,
-) -> QueryResult<Result<(), CaptchaFailure>> {
+) -> QueryResult<Result<ChallengeKind, CaptchaFailure>> {
     let taken = answers.get::<Taken>();
     if !(taken.fetched && taken.asked.contains(&given.id)) {
         return consume(conn, given, now);
@@ -239,15 +225,13 @@ pub fn consume_asked(
     Ok(check(taken.rows.remove(&given.id), given, now))
 }
 
-fn check(
-    row: Option<(String, NaiveDateTime)>,
-    given: &CaptchaAnswer,
-    now: NaiveDateTime,
-) -> Result<(), CaptchaFailure> {
+fn check(row: Option<Deleted>, given: &CaptchaAnswer, now: NaiveDateTime) -> Result<ChallengeKind, CaptchaFailure> {
     match row {
         None => Err(CaptchaFailure::Missing),
-        Some((_, expires_at)) if expires_at <= now => Err(CaptchaFailure::Expired),
-        Some((answer, _)) if constant_time_eq(answer.as_bytes(), normalise_answer(&given.answer).as_bytes()) => Ok(()),
+        Some((_, _, expires_at)) if expires_at <= now => Err(CaptchaFailure::Expired),
+        Some((kind, answer, _)) if constant_time_eq(answer.as_bytes(), normalise_answer(&given.answer).as_bytes()) => {
+            Ok(kind)
+        }
         Some(_) => Err(CaptchaFailure::Wrong),
     }
 }
@@ -316,12 +300,13 @@ mod tests {
         assert_eq!(normalise_answer("十二"), "12");
         assert_eq!(normalise_answer("十"), "10");
         assert_eq!(normalise_answer("１２"), "12");
-        for _ in 0..50 {
+        assert_eq!(normalise_answer(" 二十四 个"), "24");
+        for _ in 0..200 {
             let q = draw_question();
             let text = q.question.unwrap();
-            assert!(text.contains("等于几"), "{text}");
-            let n: usize = q.answer.parse().unwrap();
-            assert!(n <= 18, "{text} = {n}");
+            let n: u32 = q.answer.parse().unwrap();
+            assert_eq!(normalise_answer(&questions::in_words(n)), q.answer, "{text}: the answer in words");
+            assert_eq!(normalise_answer(&questions::in_full_width(n)), q.answer, "{text}: in full-width digits");
         }
     }
 }

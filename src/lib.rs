@@ -16,6 +16,7 @@ pub mod links;
 pub mod mail;
 pub mod models;
 pub mod page_cache;
+pub mod qr;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;

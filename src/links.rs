@@ -15,6 +15,11 @@ pub fn receipt_url(public_url: &str, code: &ReceiptCode) -> String {
     format!("{public_url}/receipts/{}", code.as_str())
 }
 
+/// A consultation's public page: what shared links, feeds and printed QR codes lead to.
+pub fn consultation_url(public_url: &str, id: ConsultationId) -> String {
+    format!("{}/consultations/{id}", public_url.trim_end_matches('/'))
+}
+
 /// A consultation's published feedback.
 pub fn feedback_url(public_url: &str, id: ConsultationId) -> String {
     format!("{public_url}/consultations/{id}/feedback")

@@ -206,7 +206,8 @@ impl Worker {
             let now = Utc::now();
             Ok((
                 crate::captcha::purge_expired(conn, now.naive_utc())?,
-                crate::rate_limit::purge_expired(conn, now)?,
+                crate::rate_limit::purge_expired(conn, now)?
+                    + crate::models::question_answer::purge_old(conn, now.naive_utc())?,
                 crate::models::Opinion::erase_expired_contacts(conn, now.naive_utc(), retention)?,
                 OutboxMail::purge_delivered(conn, now.naive_utc(), retention)?,
             ))

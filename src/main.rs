@@ -45,8 +45,12 @@ enum Command {
         #[arg(long)]
         grouping: Option<String>,
         /// Include full names and contacts (for internal use; never publish this file).
+        /// Recorded in the staff audit log, with the operator.
         #[arg(long)]
         staff: bool,
+        /// Who runs the export, for the audit log (default: the operating-system user).
+        #[arg(long)]
+        operator: Option<String>,
         /// The table's heading; default: the layout's, made from the draft's title.
         #[arg(long)]
         title: Option<String>,
@@ -164,9 +168,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => seed(&settings),
-        Command::Export { consultation, layout, format, grouping, staff, title, output } => {
+        Command::Export { consultation, layout, format, grouping, staff, operator, title, output } => {
             let opts = export_options(grouping.as_deref(), staff, title)?;
-            export(&settings, consultation, &layout, &format, opts, &output)
+            let operator = staff.then(|| operator.unwrap_or_else(os_user));
+            export(&settings, consultation, (&layout, &format), opts, operator.as_deref(), &output)
         }
         Command::User { command } => user(&settings, command),
         Command::Import { file, check: Some(expected), threshold, .. } => check_outline(&file, &expected, threshold),
@@ -465,12 +470,23 @@ fn export_options(grouping: Option<&str>, staff: bool, title: Option<String>) ->
     Ok(ExportOptions { grouping, audience, title: title.filter(|t| !t.trim().is_empty()), undecided: None })
 }
 
+/// The operating-system user running the command, for the audit log.
+fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        // SAFETY: getuid has no preconditions and cannot fail.
+        .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
+}
+
+/// Exports a table; with contacts (`operator` set), the export is first written to the
+/// staff audit log as done from the command line by the operator.
 fn export(
     settings: &Settings,
     consultation: i32,
-    layout_key: &str,
-    format: &str,
+    (layout_key, format): (&str, &str),
     opts: ExportOptions,
+    operator: Option<&str>,
     output: &std::path::Path,
 ) -> anyhow::Result<()> {
     let layout = layout(layout_key).ok_or_else(|| {
@@ -487,6 +503,13 @@ fn export(
         }
         Err(err) => return Err(err).context(format!("读取意见征集 #{consultation}")),
     };
+    if let Some(operator) = operator {
+        let subject = format!("第 {} 号（{layout_key}，{format}，命令行导出）", c.id);
+        let actor = format!("命令行：{operator}");
+        let action = zhengqiu::models::audit::AuditAction::ExportWithContacts;
+        zhengqiu::models::audit::AuditEntry::record(&mut conn, None, &actor, action, &subject, Utc::now().naive_utc())
+            .context("写入审计日志（未导出）")?;
+    }
     let file = std::fs::File::create(output).with_context(|| format!("无法创建文件 {}", output.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let bar = ProgressBar::new(0).with_style(

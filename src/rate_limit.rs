@@ -1,12 +1,12 @@
 //! Per-client rate limits in fixed one-minute windows, counted in the database so that
 //! they hold across instances. Client addresses are only ever stored as a keyed hash.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use actix_web::HttpRequest;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -19,6 +19,8 @@ use crate::db::schema::rate_limits;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Captcha,
+    /// Text questions, counted besides `Captcha` under a stricter limit of their own.
+    Question,
     Submit,
     Lookup,
     Login,
@@ -28,6 +30,7 @@ impl Scope {
     fn code(self) -> &'static str {
         match self {
             Scope::Captcha => "captcha",
+            Scope::Question => "question",
             Scope::Submit => "submit",
             Scope::Lookup => "lookup",
             Scope::Login => "login",
@@ -38,6 +41,7 @@ impl Scope {
     pub fn message(self) -> &'static str {
         match self {
             Scope::Captcha => "获取验证码过于频繁，请稍候一分钟再试。",
+            Scope::Question => "获取文字验证问题过于频繁，请稍候一分钟再试，或改用图片验证码。",
             Scope::Submit => "提交意见过于频繁，请稍候一分钟再试。您已填写的内容不会丢失，请返回上一页。",
             Scope::Lookup => "查询过于频繁，请稍候一分钟再试。",
             Scope::Login => "登录尝试过于频繁，请稍候一分钟再试。",
@@ -146,7 +150,7 @@ pub fn hit(
     if exhausted.contains(&bucket) {
         return Ok(false);
     }
-    let expires_at = (DateTime::from_timestamp((window + 1) * 60, 0).unwrap_or(now) + Duration::minutes(1)).naive_utc();
+    let expires_at = expiry(window, now);
     let row = (rate_limits::bucket.eq(&bucket), rate_limits::hits.eq(1), rate_limits::expires_at.eq(expires_at));
     let hits: i32 = match conn {
         Conn::Sqlite(c) => diesel::insert_into(rate_limits::table)
@@ -164,6 +168,131 @@ pub fn hit(
         return Ok(false);
     }
     Ok(true)
+}
+
+/// The hits of one batch of writes (see [`crate::db::BatchCommit`]), counted in one
+/// statement for the whole batch instead of one per write: each write asks with
+/// [`BatchHits::ask`] and learns with [`BatchHits::allowed`] whether it is within its limit.
+#[derive(Default)]
+pub struct BatchHits {
+    /// Per bucket, the hits asked in this batch and when their window ends.
+    asked: BTreeMap<String, (i32, NaiveDateTime)>,
+    /// Per bucket, the hits counted once the batch's own were added.
+    counted: HashMap<String, i32>,
+    /// Per bucket, how many of this batch's hits have been handed out by `allowed`.
+    handed: HashMap<String, i32>,
+}
+
+impl BatchHits {
+    /// Counts one hit in the batch's statement, unless this process already knows the
+    /// client to be over the limit this minute (then nothing is written at all).
+    pub fn ask(
+        asks: &mut crate::db::Asks<'_>,
+        exhausted: &Exhausted,
+        scope: Scope,
+        client: &ClientKey,
+        now: DateTime<Utc>,
+    ) {
+        let window = window_of(now);
+        let bucket = bucket(scope, client, window);
+        if exhausted.contains(&bucket) {
+            return;
+        }
+        let expires_at = expiry(window, now);
+        asks.ask_outside(
+            move |hits: &mut BatchHits| hits.asked.entry(bucket).or_insert((0, expires_at)).0 += 1,
+            Self::fetch,
+        );
+    }
+
+    /// One upsert for every bucket of the batch, in the buckets' order (so that two writers
+    /// counting the same clients take their row locks in the same order).
+    fn fetch(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+        let hits = scratch.get::<BatchHits>();
+        if hits.asked.is_empty() {
+            return Ok(());
+        }
+        let buckets: Vec<&str> = hits.asked.keys().map(String::as_str).collect();
+        let counts: Vec<i32> = hits.asked.values().map(|(n, _)| *n).collect();
+        let expiries: Vec<NaiveDateTime> = hits.asked.values().map(|(_, e)| *e).collect();
+        let counted: Vec<(String, i32)> = match conn {
+            Conn::Postgres(c) => {
+                use diesel::sql_types::{Array, Integer, Text, Timestamp};
+                #[derive(QueryableByName)]
+                struct Counted {
+                    #[diesel(sql_type = Text)]
+                    bucket: String,
+                    #[diesel(sql_type = Integer)]
+                    hits: i32,
+                }
+                // One statement text whatever the batch holds: it stays prepared.
+                diesel::sql_query(
+                    "INSERT INTO rate_limits (bucket, hits, expires_at) \
+                     SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp[]) \
+                     ON CONFLICT (bucket) DO UPDATE SET hits = rate_limits.hits + EXCLUDED.hits \
+                     RETURNING bucket, hits",
+                )
+                .bind::<Array<Text>, _>(&buckets)
+                .bind::<Array<Integer>, _>(&counts)
+                .bind::<Array<Timestamp>, _>(&expiries)
+                .load::<Counted>(c)?
+                .into_iter()
+                .map(|r| (r.bucket, r.hits))
+                .collect()
+            }
+            // One writer at a time: a statement per client costs no waiting.
+            Conn::Sqlite(c) => {
+                let mut counted = Vec::with_capacity(buckets.len());
+                for ((bucket, n), expires_at) in buckets.iter().zip(&counts).zip(&expiries) {
+                    let hits: i32 = diesel::insert_into(rate_limits::table)
+                        .values((
+                            rate_limits::bucket.eq(*bucket),
+                            rate_limits::hits.eq(*n),
+                            rate_limits::expires_at.eq(*expires_at),
+                        ))
+                        .on_conflict(rate_limits::bucket)
+                        .do_update()
+                        .set(rate_limits::hits.eq(rate_limits::hits + *n))
+                        .returning(rate_limits::hits)
+                        .get_result(c)?;
+                    counted.push(((*bucket).to_owned(), hits));
+                }
+                counted
+            }
+        };
+        hits.counted = counted.into_iter().collect();
+        Ok(())
+    }
+
+    /// Whether this write's hit is within `limit`: the batch's hits of one client are
+    /// handed out in order, the first of them numbered after those counted before the batch.
+    /// A write that did not ask (its client already known to be over) is refused.
+    pub fn allowed(
+        answers: &mut crate::db::Scratch,
+        exhausted: &Exhausted,
+        scope: Scope,
+        client: &ClientKey,
+        limit: i32,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let window = window_of(now);
+        let bucket = bucket(scope, client, window);
+        let hits = answers.get::<BatchHits>();
+        let (Some(&(asked, _)), Some(&counted)) = (hits.asked.get(&bucket), hits.counted.get(&bucket)) else {
+            return false;
+        };
+        let handed = hits.handed.entry(bucket.clone()).or_insert(0);
+        *handed += 1;
+        let this_hit = counted - asked + *handed;
+        if counted > limit {
+            exhausted.insert(bucket, window);
+        }
+        this_hit <= limit
+    }
+}
+
+fn expiry(window: i64, now: DateTime<Utc>) -> NaiveDateTime {
+    (DateTime::from_timestamp((window + 1) * 60, 0).unwrap_or(now) + Duration::minutes(1)).naive_utc()
 }
 
 /// Removes counters of past windows; returns how many.

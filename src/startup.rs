@@ -46,6 +46,7 @@ fn load_sensitive_words(settings: &Settings) -> anyhow::Result<SensitiveWords> {
 fn writer_threads(settings: &Settings) -> usize {
     match settings.database_url.backend() {
         crate::config::Backend::Sqlite => 1,
+        crate::config::Backend::Postgres if settings.db_writers > 0 => settings.db_writers,
         crate::config::Backend::Postgres => (settings.pool_size as usize / 4).clamp(1, 4),
     }
 }
@@ -79,6 +80,7 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(Pool, Option<Dem
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::api::routes)
         .service(routes::assets::site_css)
+        .service(routes::assets::notice_css)
         .service(routes::assets::favicon_svg)
         .service(routes::assets::favicon_ico)
         .service(routes::health::healthz)
@@ -86,6 +88,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::consultations::index)
         .service(routes::consultations::show)
         .service(routes::consultations::section)
+        .service(routes::notices::notice)
+        .service(routes::notices::qr_svg)
+        .service(routes::notices::qr_png)
         .service(routes::agencies::index)
         .service(routes::agencies::show)
         .service(routes::feeds::consultations)
@@ -93,6 +98,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(routes::feeds::agency_consultations)
         .service(routes::feeds::agency_feedback)
         .service(routes::feeds::sitemap)
+        .service(routes::open_data::index_json)
+        .service(routes::open_data::index_csv)
+        .service(routes::open_data::consultation_json)
+        .service(routes::open_data::consultation_csv)
         .service(routes::versions::show)
         .service(routes::versions::compare)
         .service(routes::versions::material)
@@ -246,6 +255,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_config)
+                .wrap(actix_web::middleware::from_fn(routes::unsaved::keep_typed_form))
                 .wrap(actix_web::middleware::from_fn({
                     let name: Arc<str> = Arc::from(session_settings.site_name.as_str());
                     move |req, next: actix_web::middleware::Next<_>| {

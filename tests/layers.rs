@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const LAYERS: &[(&str, &[&str])] = &[
-    ("core", &["codes", "error", "config", "links", "text", "domain", "drafts", "exports"]),
+    ("core", &["codes", "error", "config", "links", "text", "domain", "drafts", "exports", "qr"]),
     ("store", &["db", "models", "captcha", "rate_limit"]),
     ("app", &["services", "emails", "jobs", "mail", "seed", "state", "page_cache"]),
     ("web", &["routes", "auth", "access_log"]),

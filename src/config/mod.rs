@@ -57,6 +57,9 @@ pub struct Settings {
     /// Signs and encrypts staff session cookies and keys the client-address hash.
     pub secret_key: Secret<Vec<u8>>,
     pub pool_size: u32,
+    /// Writer threads of the batch commit (PostgreSQL; SQLite has one). 0: chosen from the
+    /// pool size.
+    pub db_writers: usize,
     /// Load the demo consultations into an empty database at start-up.
     pub seed_on_start: bool,
     pub workers: usize,
@@ -67,6 +70,11 @@ pub struct Settings {
     pub opinion_max_chars: usize,
     pub captcha_ttl_secs: i64,
     pub rate_captcha_per_minute: i32,
+    /// Text questions (the captcha without an image) per client address in a minute: fewer
+    /// than images, as a question is cheaper to answer by program.
+    pub rate_question_per_minute: i32,
+    /// `/readyz` answers 503 when the disk holding the SQLite database has less free space (MB).
+    pub ready_min_free_mb: u64,
     pub rate_submit_per_minute: i32,
     /// Staff login attempts per client address, and per account name, in a minute.
     pub rate_login_per_minute: i32,
@@ -120,6 +128,7 @@ impl Settings {
             public_url: format!("http://{addr}"),
             addr,
             pool_size: (cores as u32 * 4).max(8),
+            db_writers: 0,
             seed_on_start: true,
             workers: cores,
             smtp: None,
@@ -129,6 +138,8 @@ impl Settings {
             opinion_max_chars: 5000,
             captcha_ttl_secs: 300,
             rate_captcha_per_minute: 120,
+            rate_question_per_minute: 10,
+            ready_min_free_mb: 100,
             rate_submit_per_minute: 10,
             rate_login_per_minute: 20,
             sensitive_words_file: None,
@@ -181,6 +192,7 @@ impl Settings {
         };
         Ok(Settings {
             pool_size: parsed("ZHENGQIU_DB_POOL_SIZE", d.pool_size)?,
+            db_writers: parsed("ZHENGQIU_DB_WRITERS", d.db_writers)?,
             seed_on_start: flag("ZHENGQIU_SEED_ON_START", d.seed_on_start)?,
             workers: parsed("ZHENGQIU_WORKERS", d.workers)?,
             mail_from: var("ZHENGQIU_MAIL_FROM").unwrap_or(d.mail_from),
@@ -189,6 +201,8 @@ impl Settings {
             opinion_max_chars: parsed("ZHENGQIU_OPINION_MAX_CHARS", d.opinion_max_chars)?,
             captcha_ttl_secs: parsed("ZHENGQIU_CAPTCHA_TTL_SECS", d.captcha_ttl_secs)?,
             rate_captcha_per_minute: parsed("ZHENGQIU_RATE_CAPTCHA_PER_MINUTE", d.rate_captcha_per_minute)?,
+            rate_question_per_minute: parsed("ZHENGQIU_RATE_QUESTION_PER_MINUTE", d.rate_question_per_minute)?,
+            ready_min_free_mb: parsed("ZHENGQIU_READY_MIN_FREE_MB", d.ready_min_free_mb)?,
             rate_submit_per_minute: parsed("ZHENGQIU_RATE_SUBMIT_PER_MINUTE", d.rate_submit_per_minute)?,
             rate_login_per_minute: parsed("ZHENGQIU_RATE_LOGIN_PER_MINUTE", d.rate_login_per_minute)?,
             sensitive_words_file: var("ZHENGQIU_SENSITIVE_WORDS_FILE").map(PathBuf::from),

@@ -48,14 +48,30 @@ impl Scratch {
 pub struct Asks<'a> {
     scratch: &'a mut Scratch,
     fetches: &'a mut Vec<(TypeId, Flush)>,
+    outside: &'a mut Vec<(TypeId, Flush)>,
 }
 
 impl Asks<'_> {
     pub fn ask<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Flush) {
         add(self.scratch.get::<T>());
-        let key = TypeId::of::<T>();
-        if !self.fetches.iter().any(|(k, _)| *k == key) {
-            self.fetches.push((key, fetch));
+        Self::once(self.fetches, TypeId::of::<T>(), fetch);
+    }
+
+    /// Like [`Asks::ask`], for a fetch that writes what nobody must wait for and a crash may
+    /// lose (rate-limit counters): on PostgreSQL it runs before the batch's transaction, in a
+    /// short one of its own that does not wait for the disk, so the row locks it takes are
+    /// not held through the batch and its COMMIT (two writer threads counting the same
+    /// client would otherwise wait for each other's whole batch). On SQLite, where one
+    /// writer works at a time, it runs inside the batch. A batch written again row by row
+    /// fetches it again for each write.
+    pub fn ask_outside<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Flush) {
+        add(self.scratch.get::<T>());
+        Self::once(self.outside, TypeId::of::<T>(), fetch);
+    }
+
+    fn once(list: &mut Vec<(TypeId, Flush)>, key: TypeId, fetch: Flush) {
+        if !list.iter().any(|(k, _)| *k == key) {
+            list.push((key, fetch));
         }
     }
 }
@@ -302,9 +318,23 @@ fn commit_batch(pool: &Pool, mut jobs: Vec<Box<dyn Job>>) {
 /// deferred writes and the COMMIT. On any failure everything is rolled back.
 fn attempt(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
     let fail = |why: String| Failed { why, panicked: None };
+    let mut scratch = Scratch::default();
+    let (mut fetches, mut outside) = (Vec::new(), Vec::new());
+    for job in jobs.iter() {
+        job.ask(&mut Asks { scratch: &mut scratch, fetches: &mut fetches, outside: &mut outside });
+    }
+    if matches!(conn, Conn::Postgres(_)) && !outside.is_empty() {
+        super::connection::ephemeral_tx(conn, |conn| {
+            for (_, fetch) in std::mem::take(&mut outside) {
+                fetch(conn, &mut scratch)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| fail(e.to_string()))?;
+    }
     super::connection::begin_write(conn, "BEGIN").map_err(|e| fail(e.to_string()))?;
     PENDING.with(|p| *p.borrow_mut() = Some(Pending::default()));
-    let outcome = run_jobs(conn, jobs);
+    let outcome = run_jobs(conn, jobs, scratch, outside.into_iter().chain(fetches));
     let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
     let outcome = outcome.and_then(|()| {
         write_deferred(conn, pending).and_then(|()| super::connection::commit(conn)).map_err(|e| fail(e.to_string()))
@@ -315,12 +345,12 @@ fn attempt(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
     outcome
 }
 
-fn run_jobs(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
-    let mut scratch = Scratch::default();
-    let mut fetches = Vec::new();
-    for job in jobs.iter() {
-        job.ask(&mut Asks { scratch: &mut scratch, fetches: &mut fetches });
-    }
+fn run_jobs(
+    conn: &mut Conn,
+    jobs: &mut [Box<dyn Job>],
+    mut scratch: Scratch,
+    fetches: impl Iterator<Item = (TypeId, Flush)>,
+) -> Result<(), Failed> {
     for (_, fetch) in fetches {
         fetch(conn, &mut scratch).map_err(|e| Failed { why: e.to_string(), panicked: None })?;
     }

@@ -1,12 +1,14 @@
 //! Opening connections: the backend comes from the URL scheme, and a failure says what failed.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection};
 use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
 
+use super::circuit::{Circuit, OpenOnError, RETRY_EVERY, Turn};
 use crate::config::{Backend, DbUrl};
 use crate::error::AppError;
 
@@ -102,18 +104,72 @@ impl ManageConnection for Manager {
     }
 }
 
-pub type Pool = r2d2::Pool<Manager>;
+/// The connection pool, behind a [`Circuit`]: while the database is known to be out of
+/// reach a request fails at once instead of waiting out the timeout (see `get`).
+#[derive(Clone, Debug)]
+pub struct Pool {
+    inner: r2d2::Pool<Manager>,
+    circuit: Arc<Circuit>,
+    timeout: Duration,
+}
+
+/// No connection could be had: the database is out of reach, or every connection is busy.
+#[derive(Debug, thiserror::Error)]
+pub enum NoConnection {
+    #[error("the database is known to be out of reach (retried once a second)")]
+    KnownDown,
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::PoolError),
+}
+
+/// How long a waiting request sleeps between looks at the circuit.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+impl Pool {
+    /// A connection. While the circuit is closed this waits up to the pool's timeout for
+    /// one, but gives up as soon as a new connection fails to open (the database went
+    /// away); while it is open only one request a second tries, for up to a second.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, NoConnection> {
+        let start = Instant::now();
+        let wait = match self.circuit.turn(start) {
+            Turn::Refuse => return Err(NoConnection::KnownDown),
+            Turn::Retry => RETRY_EVERY,
+            Turn::Wait => self.timeout,
+        };
+        loop {
+            let left = wait.saturating_sub(start.elapsed());
+            match self.inner.get_timeout(left.min(LOOK_EVERY).max(Duration::from_millis(1))) {
+                Ok(conn) => {
+                    self.circuit.close();
+                    return Ok(conn);
+                }
+                Err(err) if start.elapsed() >= wait => return Err(err.into()),
+                Err(err) if wait == self.timeout && self.circuit.is_open() => return Err(err.into()),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Whether the database is known to be out of reach just now.
+    pub fn known_down(&self) -> bool {
+        self.circuit.is_open()
+    }
+}
 
 /// Builds the pool after one direct connection attempt, so that a wrong password or
 /// an unreachable server is reported as such instead of as a pool timeout.
 pub fn build_pool(url: &DbUrl, size: u32) -> anyhow::Result<Pool> {
     connect(url).map_err(|e| anyhow::anyhow!("cannot connect to {url}: {e}"))?;
-    r2d2::Pool::builder()
+    let circuit = Arc::new(Circuit::default());
+    let timeout = Duration::from_secs(5);
+    let inner = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(timeout)
+        .error_handler(Box::new(OpenOnError(circuit.clone())))
         .build(Manager { url: url.clone() })
-        .map_err(|e| anyhow::anyhow!("cannot open a connection pool to {url}: {e}"))
+        .map_err(|e| anyhow::anyhow!("cannot open a connection pool to {url}: {e}"))?;
+    Ok(Pool { inner, circuit, timeout })
 }
 
 /// How deep in transactions the connection is (`None`: in none).

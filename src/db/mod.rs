@@ -1,12 +1,13 @@
 //! Database access: one connection type over SQLite (embedded default) and PostgreSQL.
 
 mod batch_commit;
+mod circuit;
 mod connection;
 mod migrate;
 pub mod schema;
 
 pub use batch_commit::{Asks, BatchCommit, Scratch, write_at_commit};
-pub use connection::{Conn, MultiBackend, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
+pub use connection::{Conn, MultiBackend, NoConnection, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
 pub use migrate::{pending_migrations, run_migrations};
 
 use crate::error::AppError;

@@ -87,6 +87,7 @@ diesel::table! {
         invitation_id -> Nullable<Integer>,
         seq -> Nullable<Integer>,
         attachment_id -> Nullable<Integer>,
+        taken_up_section_id -> Nullable<Integer>,
     }
 }
 
@@ -349,3 +350,23 @@ diesel::table! {
 }
 diesel::joinable!(api_tokens -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, agencies);
+
+// Opinions sent with the text question (2026-12-07-600001_question_answers).
+diesel::table! {
+    question_answers (id) {
+        id -> Integer,
+        consultation_id -> Integer,
+        client_hash -> Text,
+        answered_at -> Timestamp,
+    }
+}
+diesel::joinable!(question_answers -> consultations (consultation_id));
+diesel::allow_tables_to_appear_in_same_query!(question_answers, consultations);
+
+// The row every readiness check writes (2026-12-07-600002_ready_heartbeat).
+diesel::table! {
+    ready_heartbeat (id) {
+        id -> Integer,
+        beat_at -> Timestamp,
+    }
+}

@@ -1,6 +1,7 @@
 //! A drafter's decision on an opinion: an adoption status and, where required, a reason.
 
 use crate::domain::adoption::AdoptionStatus;
+use crate::domain::ids::SectionId;
 use crate::domain::opinion::{FieldErrors, clean_text};
 
 const MAX_REASON_CHARS: usize = 2000;
@@ -45,6 +46,26 @@ impl Decision {
     }
 }
 
+/// Parses the form's 「体现位置」: a section of a later version where a decision was taken up, or
+/// empty for none. Only 采纳 and 部分采纳 can name one: a 不予采纳 (or 解释说明) changed nothing.
+pub fn parse_taken_up(status: Option<AdoptionStatus>, value: &str) -> Result<Option<SectionId>, FieldErrors> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let Ok(id) = value.parse::<i32>() else {
+        return Err(FieldErrors::one("taken_up", "请从列表中选择修改稿中的条文"));
+    };
+    match status {
+        Some(AdoptionStatus::Adopted | AdoptionStatus::PartlyAdopted) => Ok(Some(SectionId(id))),
+        Some(other) => Err(FieldErrors::one(
+            "taken_up",
+            format!("选择“{}”时不能指明在修改稿中的体现位置，请选“不指明”", other.label()),
+        )),
+        None => Err(FieldErrors::one("taken_up", "未处理的意见不能指明在修改稿中的体现位置，请先选择采纳情况")),
+    }
+}
+
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -68,6 +89,23 @@ mod tests {
         assert_eq!(
             Decision::parse("explained", "已有规定").unwrap(),
             Some(Decision { status: AdoptionStatus::Explained, reason: Some("已有规定".into()) })
+        );
+    }
+
+    #[test]
+    fn only_an_adopting_decision_names_where_it_was_taken_up() {
+        assert_eq!(parse_taken_up(Some(AdoptionStatus::Adopted), " 42 ").unwrap(), Some(SectionId(42)));
+        assert_eq!(parse_taken_up(Some(AdoptionStatus::PartlyAdopted), "7").unwrap(), Some(SectionId(7)));
+        assert_eq!(parse_taken_up(Some(AdoptionStatus::NotAdopted), "").unwrap(), None);
+        assert_eq!(
+            parse_taken_up(Some(AdoptionStatus::NotAdopted), "42").unwrap_err().get("taken_up"),
+            Some("选择“不予采纳”时不能指明在修改稿中的体现位置，请选“不指明”")
+        );
+        assert!(parse_taken_up(Some(AdoptionStatus::Explained), "42").is_err());
+        assert!(parse_taken_up(None, "42").is_err());
+        assert_eq!(
+            parse_taken_up(Some(AdoptionStatus::Adopted), "第五条").unwrap_err().get("taken_up"),
+            Some("请从列表中选择修改稿中的条文")
         );
     }
 

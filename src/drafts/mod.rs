@@ -13,6 +13,7 @@ mod layout;
 mod lines;
 mod markdown;
 mod numeral;
+pub use numeral::names_number;
 pub mod outline;
 mod paragraphs;
 pub mod refs;

@@ -43,6 +43,29 @@ fn cn_unit(c: char) -> Option<u32> {
     }
 }
 
+/// Whether a number a person typed names the heading number `number`: 「第十八条」 is named
+/// by 「第十八条」, 「十八」, 「18」 or 「第18条」 (spaces ignored); a unit typed (条, 章…) must be
+/// the number's own.
+pub fn names_number(number: &str, typed: &str) -> bool {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let (number, typed) = (squeeze(number), squeeze(typed));
+    if typed.is_empty() {
+        return false;
+    }
+    if number == typed {
+        return true;
+    }
+    let split = |s: &str| -> (Option<u32>, Option<char>) {
+        let s = s.strip_prefix('第').unwrap_or(s);
+        let unit = s.chars().last().filter(|c| matches!(c, '编' | '章' | '节' | '条' | '款' | '项'));
+        let numeral = unit.map_or(s, |u| &s[..s.len() - u.len_utf8()]);
+        (arabic_value(numeral).or_else(|| cn_value(numeral)), unit)
+    };
+    let (value, unit) = split(&number);
+    let (typed_value, typed_unit) = split(&typed);
+    value.is_some() && value == typed_value && (typed_unit.is_none() || typed_unit == unit)
+}
+
 /// The value of an Arabic numeral (any mix of half- and full-width digits), if it fits.
 pub(crate) fn arabic_value(s: &str) -> Option<u32> {
     if s.is_empty() {
@@ -102,6 +125,19 @@ pub(crate) fn cn_value(s: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_typed_number_names_the_heading_in_any_usual_form() {
+        for typed in ["第十八条", "十八", "18", "第18条", " 第 十八 条 ", "１８"] {
+            assert!(names_number("第十八条", typed), "{typed}");
+        }
+        assert!(names_number("第一百零五条", "105"));
+        assert!(names_number("三、", "三、"));
+        for typed in ["", "十九", "第十八章", "十八条款", "八"] {
+            assert!(!names_number("第十八条", typed), "{typed}");
+        }
+    }
+
     use super::*;
 
     #[test]

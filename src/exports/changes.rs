@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::layout::{Column, Field};
 use super::{ExportError, Format, Sheet, Summary};
+use crate::drafts::versions::Change;
 
 /// The columns agencies use.
 pub const COLUMNS: [Column; 4] = [
@@ -22,6 +23,8 @@ pub struct ChangeRow {
     /// The text after (empty for a deleted article).
     pub after: String,
     pub note: String,
+    /// What happened to the article (not a column: the table shows it by its texts).
+    pub kind: Change,
 }
 
 /// Writes the table with its title ("《…》修改对照表") in CSV, XLSX or DOCX.

@@ -22,8 +22,27 @@ pub fn write(sheet: &Sheet, rows: impl Iterator<Item = Vec<String>>, out: &mut d
         drop(w);
         out.write_all(b"\r\n")?;
     }
+    write_records(&sheet.headers(), rows, out)
+}
+
+/// A plain table as CSV, the way the adoption table is written: BOM, a header row, the rows.
+/// Open data (`/open-data/…`) is written with it.
+pub fn write_table(
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
+    out.write_all(BOM)?;
+    write_records(headers, rows, out)
+}
+
+fn write_records(
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
     let mut w = writer(out);
-    w.write_record(sheet.headers())?;
+    w.write_record(headers)?;
     for row in rows {
         let cells: Vec<Cow<'_, str>> = row.iter().map(|cell| neutralise(cell)).collect();
         w.write_record(cells.iter().map(|cell| cell.as_bytes()))?;

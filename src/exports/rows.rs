@@ -160,7 +160,7 @@ fn distinct<'a>(parts: impl Iterator<Item = &'a str>, join: &str) -> String {
 
 /// Line endings become "\n" in every format, and bidirectional controls (which could reorder what
 /// a reader of the table sees) are dropped, also from text stored before input was cleaned of them.
-fn tidy(cell: String) -> String {
+pub fn tidy(cell: String) -> String {
     let cell = if cell.contains('\r') { cell.replace("\r\n", "\n").replace('\r', "\n") } else { cell };
     if cell.contains(is_bidi_control) { cell.chars().filter(|&c| !is_bidi_control(c)).collect() } else { cell }
 }

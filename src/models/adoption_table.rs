@@ -56,6 +56,14 @@ pub fn section_paths(conn: &mut Conn, consultation: ConsultationId) -> QueryResu
     Ok(paths)
 }
 
+/// 「已在第2版（修订稿）第五条体现」 for each section the consultation's decisions name.
+pub fn taken_up_sentences(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<HashMap<SectionId, String>> {
+    Ok(crate::models::taken_up::SectionPlace::of_consultation(conn, consultation)?
+        .into_iter()
+        .map(|(id, place)| (id, place.sentence()))
+        .collect())
+}
+
 /// The columns an export reads of an opinion.
 type Row = (
     i32,
@@ -69,6 +77,7 @@ type Row = (
     chrono::NaiveDateTime,
     Option<AdoptionStatus>,
     Option<String>,
+    Option<SectionId>,
 );
 
 /// Who wrote an opinion, as SQL: a department, or a person known by contact (else name).
@@ -82,12 +91,15 @@ const AUTHOR_KEY_SQL: &str = "CASE WHEN opinions.department_id IS NOT NULL \
 /// time; with [`Grouping::PerAuthor`] each author's opinions come together, where the
 /// author's first opinion stands (so that one author is one row, however their opinions
 /// interleave with others'). For [`Audience::Public`] contacts only tell persons apart and go no further.
+/// A decision that names where a later version took the opinion up says so after its reason
+/// (`taken_up`: 「已在第2版（修订稿）第五条体现」 by section).
 pub fn records<'a>(
     conn: &'a mut Conn,
     consultation: ConsultationId,
     audience: Audience,
     grouping: Grouping,
     paths: &'a HashMap<SectionId, String>,
+    taken_up: &'a HashMap<SectionId, String>,
 ) -> QueryResult<impl Iterator<Item = QueryResult<OpinionRecord>> + 'a> {
     let query = opinions::table
         .left_join(invitations::table)
@@ -104,6 +116,7 @@ pub fn records<'a>(
             opinions::received_at,
             opinions::decision,
             opinions::decision_reason,
+            opinions::taken_up_section_id,
         ))
         .into_boxed();
     let invited_first = (opinions::invitation_id.is_null().asc(), invitations::position.nullable().asc());
@@ -126,11 +139,22 @@ pub fn records<'a>(
     }
     .then_order_by(opinions::id.asc());
     let rows = query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
-    Ok(rows.map(move |row| row.map(|row| record(row, audience, paths))))
+    Ok(rows.map(move |row| row.map(|row| record(row, audience, paths, taken_up))))
 }
 
-fn record(row: Row, audience: Audience, paths: &HashMap<SectionId, String>) -> OpinionRecord {
-    let (id, invitation, department, section, channel, author, contact, body, received_at, decision, reason) = row;
+fn record(
+    row: Row,
+    audience: Audience,
+    paths: &HashMap<SectionId, String>,
+    taken_up: &HashMap<SectionId, String>,
+) -> OpinionRecord {
+    let (id, invitation, department, section, channel, author, contact, body, received_at, decision, reason, place) =
+        row;
+    let reason = match (reason.filter(|r| !r.trim().is_empty()), place.and_then(|p| taken_up.get(&p))) {
+        (Some(reason), Some(place)) => Some(format!("{reason}（{place}）")),
+        (None, Some(place)) => Some(place.clone()),
+        (reason, None) => reason,
+    };
     let author_key = match (department, &contact) {
         (Some(d), _) => format!("department:{d}"),
         (None, Some(c)) => format!("person:{c}"),
@@ -168,9 +192,10 @@ pub fn export(
     let head = head(conn, consultation)?;
     started(head.summary.total);
     let paths = section_paths(conn, consultation.id)?;
+    let taken_up = taken_up_sentences(conn, consultation.id)?;
     let mut failure = None;
     let grouping = crate::exports::rows::grouping(layout, opts);
-    let records = records(conn, consultation.id, opts.audience, grouping, &paths)?.map_while(|r| match r {
+    let records = records(conn, consultation.id, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
         Ok(record) => {
             progress();
             Some(record)
@@ -200,9 +225,10 @@ pub fn page_rows(
     let head = head(conn, consultation)?;
     let sheet = crate::exports::Sheet::new(&head, layout, opts);
     let paths = section_paths(conn, consultation.id)?;
+    let taken_up = taken_up_sentences(conn, consultation.id)?;
     let mut failure = None;
     let grouping = crate::exports::rows::grouping(layout, opts);
-    let records = records(conn, consultation.id, opts.audience, grouping, &paths)?.map_while(|r| match r {
+    let records = records(conn, consultation.id, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
         Ok(record) => Some(record),
         Err(err) => {
             failure = Some(err);

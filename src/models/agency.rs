@@ -50,6 +50,13 @@ impl Agency {
         agencies::table.order((agencies::name.asc(), agencies::id.asc())).select(Agency::as_select()).load(conn)
     }
 
+    /// The names of these agencies, by id.
+    pub fn names(conn: &mut Conn, ids: &[AgencyId]) -> QueryResult<std::collections::HashMap<AgencyId, String>> {
+        let rows: Vec<(AgencyId, String)> =
+            agencies::table.filter(agencies::id.eq_any(ids)).select((agencies::id, agencies::name)).load(conn)?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// A new agency; `Ok(None)` when the name is taken.
     pub fn create(conn: &mut Conn, details: &AgencyDetails, now: NaiveDateTime) -> QueryResult<Option<AgencyId>> {
         let taken: i64 = agencies::table.filter(agencies::name.eq(&details.name)).count().get_result(conn)?;

@@ -36,18 +36,23 @@ impl FeedbackCounts {
         }
     }
 
+    /// Counts `n` more opinions with this decision (`None`: undecided).
+    pub fn add_opinions(&mut self, decision: Option<AdoptionStatus>, n: i64) {
+        self.received += n;
+        match decision {
+            Some(AdoptionStatus::Adopted) => self.adopted += n,
+            Some(AdoptionStatus::PartlyAdopted) => self.partly_adopted += n,
+            Some(AdoptionStatus::NotAdopted) => self.not_adopted += n,
+            Some(AdoptionStatus::Explained) => self.explained += n,
+            None => self.undecided += n,
+        }
+    }
+
     pub fn load(conn: &mut Conn, id: ConsultationId) -> QueryResult<FeedbackCounts> {
         let by_decision = crate::models::decision_count::for_consultation(conn, id)?;
         let mut counts = FeedbackCounts::default();
         for (decision, n) in by_decision {
-            counts.received += n;
-            match decision {
-                Some(AdoptionStatus::Adopted) => counts.adopted += n,
-                Some(AdoptionStatus::PartlyAdopted) => counts.partly_adopted += n,
-                Some(AdoptionStatus::NotAdopted) => counts.not_adopted += n,
-                Some(AdoptionStatus::Explained) => counts.explained += n,
-                None => counts.undecided += n,
-            }
+            counts.add_opinions(decision, n);
         }
         counts.departments_consulted =
             invitations::table.filter(invitations::consultation_id.eq(id)).count().get_result(conn)?;

@@ -19,12 +19,15 @@ pub mod invitation;
 pub mod listing;
 pub mod material;
 pub mod offline;
+pub mod open_data;
 pub mod opinion;
 pub mod opinion_day;
 pub mod outbox;
+pub mod question_answer;
 pub mod review;
 pub mod search;
 pub mod staff_session;
+pub mod taken_up;
 pub mod user;
 pub mod version;
 

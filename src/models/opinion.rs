@@ -45,6 +45,8 @@ pub struct Opinion {
     /// The opinion's number within a department's reply.
     pub seq: Option<i32>,
     pub attachment_id: Option<AttachmentId>,
+    /// Where a 采纳 / 部分采纳 decision was taken up: a section of a later version.
+    pub taken_up_section_id: Option<SectionId>,
 }
 
 impl Opinion {
@@ -96,6 +98,7 @@ impl Opinion {
                 opinions::decision.eq(None::<String>),
                 opinions::decision_reason.eq(None::<String>),
                 opinions::decided_at.eq(None::<NaiveDateTime>),
+                opinions::taken_up_section_id.eq(None::<SectionId>),
             ))
             .execute(conn)?;
         crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;

@@ -149,35 +149,55 @@ impl Draft {
     }
 }
 
-/// An adopted (or partly adopted) opinion on a section, for the 修改说明 of the 对照表.
+/// An adopted (or partly adopted) opinion, for the 修改说明 of the 对照表.
 pub struct AdoptedOpinion {
-    pub section_id: SectionId,
+    /// The section it was made on (`None`: the whole draft).
+    pub section_id: Option<SectionId>,
+    /// Where the decision says a later version took it up.
+    pub taken_up: Option<SectionId>,
     pub opinion_id: crate::domain::ids::OpinionId,
     pub department: Option<String>,
     pub decision: crate::domain::adoption::AdoptionStatus,
 }
 
 impl AdoptedOpinion {
-    /// The opinions decided 采纳 or 部分采纳 on any of `sections`, by opinion id.
-    pub fn on_sections(conn: &mut Conn, sections: &[SectionId]) -> QueryResult<Vec<AdoptedOpinion>> {
+    /// The opinions decided 采纳 or 部分采纳 that were made on any of `made_on` or taken up at any of
+    /// `taken_up_at`, by opinion id.
+    pub fn on_sections(
+        conn: &mut Conn,
+        made_on: &[SectionId],
+        taken_up_at: &[SectionId],
+    ) -> QueryResult<Vec<AdoptedOpinion>> {
         use crate::db::schema::{departments, opinions};
         use crate::domain::adoption::AdoptionStatus;
-        type Row = (Option<SectionId>, crate::domain::ids::OpinionId, Option<String>, Option<AdoptionStatus>);
+        type Row = (
+            Option<SectionId>,
+            Option<SectionId>,
+            crate::domain::ids::OpinionId,
+            Option<String>,
+            Option<AdoptionStatus>,
+        );
         let rows: Vec<Row> = opinions::table
             .left_join(departments::table)
-            .filter(opinions::section_id.eq_any(sections))
+            .filter(opinions::section_id.eq_any(made_on).or(opinions::taken_up_section_id.eq_any(taken_up_at)))
             .filter(
                 opinions::decision
                     .eq(AdoptionStatus::Adopted.code())
                     .or(opinions::decision.eq(AdoptionStatus::PartlyAdopted.code())),
             )
             .order(opinions::id.asc())
-            .select((opinions::section_id, opinions::id, departments::name.nullable(), opinions::decision))
+            .select((
+                opinions::section_id,
+                opinions::taken_up_section_id,
+                opinions::id,
+                departments::name.nullable(),
+                opinions::decision,
+            ))
             .load(conn)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(section, id, department, decision)| {
-                Some(AdoptedOpinion { section_id: section?, opinion_id: id, department, decision: decision? })
+            .filter_map(|(section_id, taken_up, opinion_id, department, decision)| {
+                Some(AdoptedOpinion { section_id, taken_up, opinion_id, department, decision: decision? })
             })
             .collect())
     }

@@ -12,6 +12,17 @@ pub async fn site_css() -> HttpResponse {
         .body(SITE_CSS)
 }
 
+const NOTICE_CSS: &str = include_str!("../../static/notice.css");
+
+/// The printable notice's own stylesheet (its A4 page and print rules).
+#[get("/static/notice.css")]
+pub async fn notice_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(NOTICE_CSS)
+}
+
 const FAVICON_SVG: &str = include_str!("../../static/favicon.svg");
 
 #[get("/static/favicon.svg")]

@@ -48,7 +48,7 @@ pub struct ShareMeta {
 impl ShareMeta {
     fn new(public_url: &str, c: &Consultation) -> ShareMeta {
         ShareMeta {
-            url: format!("{}/consultations/{}", public_url.trim_end_matches('/'), c.id),
+            url: crate::links::consultation_url(public_url, c.id),
             description: format!("{}公开征求意见，征集时间：{} 至 {}。", c.issuer, c.starts_on, c.ends_on),
         }
     }

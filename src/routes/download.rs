@@ -43,6 +43,14 @@ pub fn streamed<F>(pool: &Pool, name: &str, format: Format, write: F) -> HttpRes
 where
     F: FnOnce(&mut Conn, &mut (dyn Write + Send)) -> Result<(), AppError> + Send + 'static,
 {
+    streamed_with(pool, headers(name, format), write)
+}
+
+/// Like [`streamed`], under the caller's headers (open data is read inline and may be cached).
+pub fn streamed_with<F>(pool: &Pool, mut response: actix_web::HttpResponseBuilder, write: F) -> HttpResponse
+where
+    F: FnOnce(&mut Conn, &mut (dyn Write + Send)) -> Result<(), AppError> + Send + 'static,
+{
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(AHEAD);
     let pool = pool.clone();
     actix_web::rt::task::spawn_blocking(move || {
@@ -60,7 +68,7 @@ where
         release_free_memory();
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
-    headers(name, format).streaming(body)
+    response.streaming(body)
 }
 
 /// A `Write` that hands full chunks to the response; fails once the browser has gone.

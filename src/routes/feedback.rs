@@ -13,6 +13,7 @@ use crate::exports::{Audience, ExportOptions, Format, Layout, Sheet, default_lay
 use crate::models::draft::Draft;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::invitation::Invitation;
+use crate::models::taken_up::TakenUpOpinion;
 use crate::models::{Consultation, adoption_table};
 use crate::routes::download::streamed;
 use crate::routes::views::{ConsultationView, paragraphs};
@@ -35,23 +36,51 @@ struct FeedbackPage {
     /// Departments that answered 无意见, and those silent past the deadline, joined by 、.
     no_opinion: String,
     overdue: String,
+    taken_up: Vec<TakenUpLine>,
+}
+
+/// An opinion a later version took up, with a link to the place.
+pub struct TakenUpLine {
+    /// The opinion's opening words.
+    pub excerpt: String,
+    pub decision: &'static str,
+    /// 「第2版（修订稿）第五条」
+    pub place: String,
+    pub url: String,
+}
+
+/// How much of an opinion the list of places quotes.
+const EXCERPT_CHARS: usize = 40;
+
+impl TakenUpLine {
+    fn new(t: &TakenUpOpinion) -> TakenUpLine {
+        let text: String = t.body.split_whitespace().collect::<Vec<_>>().join(" ");
+        let excerpt = match text.char_indices().nth(EXCERPT_CHARS) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text,
+        };
+        TakenUpLine { excerpt, decision: t.decision.label(), place: t.place.name(), url: t.place.url() }
+    }
 }
 
 #[get("/consultations/{id}/feedback")]
 pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (consultation, counts, adoption, quiet) = db::run(&state.pool, move |conn| {
+    let (consultation, counts, adoption, quiet, taken_up) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find_published(conn, id)?;
         let counts = FeedbackCounts::load(conn, id)?;
         let quiet = Invitation::quiet_departments(conn, id)?;
         let layout = default_layout();
         // The publishing form promises undecided opinions read 未作处理 on this page.
         let opts = ExportOptions { undecided: Some("未作处理"), ..public_options(&consultation, &layout) };
-        let adoption = match consultation.feedback_published_at {
-            Some(_) => Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
-            None => None,
+        let (adoption, taken_up) = match consultation.feedback_published_at {
+            Some(_) => (
+                Some(adoption_table::page_rows(conn, &consultation, &layout, &opts, PAGE_ROWS)?),
+                TakenUpOpinion::for_consultation(conn, id)?,
+            ),
+            None => (None, Vec::new()),
         };
-        Ok((consultation, counts, adoption, quiet))
+        Ok((consultation, counts, adoption, quiet, taken_up))
     })
     .await?;
     let c = ConsultationView::new(&consultation, Utc::now());
@@ -86,6 +115,7 @@ pub async fn show(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> 
         rows,
         more,
         downloads,
+        taken_up: taken_up.iter().map(TakenUpLine::new).collect(),
         c,
     };
     crate::routes::render(&page)

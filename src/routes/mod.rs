@@ -10,10 +10,13 @@ pub mod feedback;
 pub mod feeds;
 pub mod health;
 pub mod listing;
+pub mod notices;
+pub mod open_data;
 pub mod opinions;
 pub mod receipts;
 pub mod replies;
 pub mod staff;
+pub mod unsaved;
 pub mod versions;
 pub mod views;
 

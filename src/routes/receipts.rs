@@ -12,6 +12,7 @@ use crate::domain::masking::{MaskStyle, mask_name};
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
 use crate::error::AppError;
+use crate::models::taken_up::SectionPlace;
 use crate::models::{Consultation, Opinion, Section};
 use crate::rate_limit::{self, ClientKey, Scope};
 use crate::routes::views::paragraphs;
@@ -31,6 +32,8 @@ struct ReceiptPage {
     status_label: &'static str,
     status_css: &'static str,
     reason: Option<String>,
+    /// Where a later version took the opinion up: (「第2版（修订稿）第五条」, its address).
+    taken_up: Option<(String, String)>,
     feedback_published: bool,
     mailed: bool,
     summary: Vec<String>,
@@ -70,8 +73,9 @@ pub async fn lookup(query: web::Query<LookupQuery>) -> Result<HttpResponse, AppE
     }
 }
 
-/// An opinion with its consultation and section, by receipt code (rate limited per client).
-pub type Found = Option<(Opinion, Consultation, Option<Section>)>;
+/// An opinion with its consultation, its section, and where a later version took it up, by
+/// receipt code (rate limited per client).
+pub type Found = Option<(Opinion, Consultation, Option<Section>, Option<SectionPlace>)>;
 
 pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Result<Found, AppError> {
     let limit = state.settings.rate_submit_per_minute.saturating_mul(3);
@@ -88,7 +92,11 @@ pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Res
             Some(id) => Some(Section::find(conn, id)?),
             None => None,
         };
-        Ok(Some((opinion, consultation, section)))
+        let taken_up = match opinion.taken_up_section_id {
+            Some(id) => SectionPlace::load(conn, &[id])?.remove(&id),
+            None => None,
+        };
+        Ok(Some((opinion, consultation, section, taken_up)))
     })
     .await
 }
@@ -125,7 +133,7 @@ pub async fn show(
     };
     let client = ClientKey::from_request(&req, &state.settings);
     let found = find(&state, client, code).await?;
-    let Some((opinion, consultation, section)) = found else {
+    let Some((opinion, consultation, section, taken_up)) = found else {
         return not_found(typed, "未找到该回执编号对应的意见，请核对后重新输入。".to_owned());
     };
     let feedback_published = consultation.feedback_published_at.is_some();
@@ -144,6 +152,7 @@ pub async fn show(
         status_label: decision.map_or("已收到", |d| d.label()),
         status_css: decision.map_or("received", |d| d.code()),
         reason: decision.and(opinion.decision_reason.clone()).filter(|r| !r.trim().is_empty()),
+        taken_up: decision.and(taken_up).map(|p| (p.name(), p.url())),
         feedback_published,
         mailed: opinion.contact_kind == Some(ContactKind::Email),
         summary: paragraphs(&opinion.body),

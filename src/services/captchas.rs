@@ -21,9 +21,17 @@ use crate::state::AppState;
 /// nobody.
 pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) -> Result<Challenge, AppError> {
     let now = Utc::now();
-    let refused = || AppError::TooManyRequests(Scope::Captcha.message().to_owned());
-    if state.limits.known_exhausted(Scope::Captcha, client, now) {
-        return Err(refused());
+    // A text question counts twice: against the captcha limit, and against its own stricter one.
+    let scopes: &[(Scope, i32)] = match kind {
+        ChallengeKind::Image => &[(Scope::Captcha, state.settings.rate_captcha_per_minute)],
+        ChallengeKind::Question => &[
+            (Scope::Captcha, state.settings.rate_captcha_per_minute),
+            (Scope::Question, state.settings.rate_question_per_minute),
+        ],
+    };
+    let refused = |scope: Scope| AppError::TooManyRequests(scope.message().to_owned());
+    if let Some((scope, _)) = scopes.iter().find(|(scope, _)| state.limits.known_exhausted(*scope, client, now)) {
+        return Err(refused(*scope));
     }
     let drawn = match kind {
         ChallengeKind::Question => captcha::draw_question(),
@@ -36,19 +44,20 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
             Err(PaintError::Failed(err)) => return Err(AppError::Internal(err)),
         },
     };
-    let limit = state.settings.rate_captcha_per_minute;
     let ttl = state.settings.captcha_ttl_secs;
-    let (counted_client, limits) = (client.clone(), state.limits.clone());
+    let (counted_client, limits, counted) = (client.clone(), state.limits.clone(), scopes.to_vec());
     let challenge = db::run(&state.pool, move |conn| {
         ephemeral_tx(conn, |conn| {
-            if !rate_limit::hit(conn, &limits, Scope::Captcha, &counted_client, limit, now)? {
-                return Ok(None);
+            for (scope, limit) in counted {
+                if !rate_limit::hit(conn, &limits, scope, &counted_client, limit, now)? {
+                    return Ok(Err(scope));
+                }
             }
-            Ok(Some(captcha::store(conn, drawn, ttl, now.naive_utc())?))
+            Ok(Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?))
         })
     })
     .await?;
-    challenge.ok_or_else(refused)
+    challenge.map_err(refused)
 }
 
 /// Like [`issue`], for a form shown again: a client over its captcha limit gets `None`

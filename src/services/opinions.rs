@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::captcha::{self, CaptchaAnswer};
+use crate::captcha::{self, CaptchaAnswer, ChallengeKind};
 use crate::db::{self, Conn, Scratch};
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, SectionId};
@@ -23,7 +23,8 @@ use crate::models::Section;
 use crate::models::consultation::Commentable;
 use crate::models::opinion::{NewOpinion, RecentDuplicates};
 use crate::models::outbox::NewMail;
-use crate::rate_limit::{self, ClientKey, Scope};
+use crate::models::question_answer;
+use crate::rate_limit::{BatchHits, ClientKey, Scope};
 use crate::state::AppState;
 use crate::text::normalise::fingerprint;
 
@@ -106,6 +107,8 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
     let limit = state.settings.rate_submit_per_minute;
     let limits = state.limits.clone();
     let SubmitOpinion { captcha: answer, client, .. } = command;
+    let consultation = target.consultation.id;
+    let (limits_asked, client_asked) = (limits.clone(), client.clone());
     // Identical opinions go to the same writer: checked one after the other.
     let key = store.as_ref().map(|s| s.dedupe_key.clone());
     let asked = (answer.id.clone(), key.clone());
@@ -115,18 +118,25 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
         .run(
             key.as_deref(),
             move |asks| {
+                BatchHits::ask(asks, &limits_asked, Scope::Submit, &client_asked, now);
                 captcha::ask(asks, &asked.0);
                 if let Some(key) = &asked.1 {
                     RecentDuplicates::ask(asks, key, since);
                 }
             },
             move |conn, answers| {
-                let allowed = rate_limit::hit(conn, &limits, Scope::Submit, &client, limit, now)?;
+                let allowed = BatchHits::allowed(answers, &limits, Scope::Submit, &client, limit, now);
                 // The challenge is used up by this attempt whatever happens next.
                 let captcha = captcha::consume_asked(conn, answers, &answer, now.naive_utc())?;
                 Ok(match (allowed, captcha, &store) {
                     (false, _, _) => Attempt::Limited,
-                    (true, Ok(()), Some(store)) => Attempt::Stored((store.run)(conn, answers)?),
+                    (true, Ok(kind), Some(store)) => {
+                        let stored = (store.run)(conn, answers)?;
+                        if kind == ChallengeKind::Question && matches!(stored, Submitted::New(_)) {
+                            question_answer::record(conn, consultation, &client, now.naive_utc())?;
+                        }
+                        Attempt::Stored(stored)
+                    }
                     (true, captcha, _) => Attempt::Refused(captcha.err()),
                 })
             },

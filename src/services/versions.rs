@@ -272,6 +272,45 @@ impl Comparison {
     }
 }
 
+/// How a revision's matching came out: rows of each kind, and the pairs found by containment
+/// (a split or a merge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchingSummary {
+    /// Rows per kind of change, in [`Change::ALL`] order.
+    pub counts: Vec<(Change, usize)>,
+    pub splits_and_merges: usize,
+}
+
+impl MatchingSummary {
+    pub fn count(&self, change: Change) -> usize {
+        self.counts.iter().find(|(c, _)| *c == change).map_or(0, |(_, n)| *n)
+    }
+
+    /// Whether a person should look at the matching before the revision is saved: what was kept
+    /// or reworded in place pairs with little doubt; a move, a split or merge, a new or a deleted
+    /// section may be a pair the matcher missed.
+    pub fn needs_check(&self) -> bool {
+        self.splits_and_merges > 0
+            || [Change::Moved, Change::New, Change::Deleted].into_iter().any(|c| self.count(c) > 0)
+    }
+
+    /// 「未修改 20，修改 15，移动 1，新增 11，删除 0」
+    pub fn line(&self) -> String {
+        self.counts.iter().map(|(c, n)| format!("{} {n}", c.label())).collect::<Vec<_>>().join("，")
+    }
+}
+
+impl Comparison {
+    /// The counts of the matching page, and the splits and merges in it.
+    pub fn summary(&self) -> MatchingSummary {
+        let rows = self.rows();
+        MatchingSummary {
+            counts: Change::ALL.into_iter().map(|c| (c, rows.iter().filter(|r| r.change == c).count())).collect(),
+            splits_and_merges: self.links.iter().filter(|l| l.basis == basis_code(Basis::Part)).count(),
+        }
+    }
+}
+
 /// Where a section of any version stands in the current version: the current sections it reached
 /// by following the links version by version (empty: 该条已删除).
 pub fn places_in_current(
@@ -304,8 +343,9 @@ pub fn places_in_current(
 }
 
 /// The 修改对照表 between two versions: a row per changed, moved, new or deleted section (and per
-/// unchanged one when asked), its 修改说明 made from the decisions on the old sections
-/// (「采纳第12号意见（区科技局）」).
+/// unchanged one when asked), its 修改说明 made from the decisions (「采纳第12号意见（区科技局）」):
+/// those that name a section of the newer version as where they were taken up go to its row, the
+/// others to the row of the old section they were made on.
 pub fn change_table(
     conn: &mut Conn,
     consultation_id: ConsultationId,
@@ -316,8 +356,14 @@ pub fn change_table(
     use crate::exports::changes::ChangeRow;
     use crate::models::version::AdoptedOpinion;
     let comparison = Comparison::between(conn, consultation_id, from, to)?;
-    let ids: Vec<SectionId> = comparison.old.iter().map(|s| s.id).collect();
-    let adopted = AdoptedOpinion::on_sections(conn, &ids)?;
+    let old_ids: Vec<SectionId> = comparison.old.iter().map(|s| s.id).collect();
+    let new_ids: Vec<SectionId> = comparison.new.iter().map(|s| s.id).collect();
+    let adopted = AdoptedOpinion::on_sections(conn, &old_ids, &new_ids)?;
+    let new_set: HashSet<SectionId> = new_ids.iter().copied().collect();
+    let belongs = |a: &AdoptedOpinion, r: &ComparisonRow<'_>| match a.taken_up.filter(|t| new_set.contains(t)) {
+        Some(place) => r.new.is_some_and(|s| s.id == place),
+        None => r.old.iter().any(|s| Some(s.id) == a.section_id),
+    };
     let rows = comparison
         .rows()
         .into_iter()
@@ -325,7 +371,7 @@ pub fn change_table(
         .map(|r| {
             let notes: Vec<String> = adopted
                 .iter()
-                .filter(|a| r.old.iter().any(|s| s.id == a.section_id))
+                .filter(|a| belongs(a, &r))
                 .map(|a| match &a.department {
                     Some(d) => format!("{}第{}号意见（{d}）", a.decision.label(), a.opinion_id),
                     None => format!("{}第{}号意见", a.decision.label(), a.opinion_id),
@@ -345,6 +391,7 @@ pub fn change_table(
                 before: r.old.iter().map(|s| s.body.trim()).collect::<Vec<_>>().join("\n"),
                 after: r.new.map(|s| s.body.trim().to_owned()).unwrap_or_default(),
                 note,
+                kind: r.change,
             }
         })
         .collect();

@@ -100,6 +100,55 @@ fn export_writes_the_seeded_tongguan_table_to_a_file() {
     assert!(csv.contains("序号,单位,主要意见,意见采纳情况,未采纳原因") && csv.contains("区商务局"), "{csv}");
 }
 
+/// The staff audit log of the command's database: (actor, action, subject), oldest first.
+fn audit_rows(dir: &TempDir) -> Vec<(String, String, String)> {
+    use diesel::prelude::*;
+    use zhengqiu::db::schema::staff_audit;
+    let url = zhengqiu::config::DbUrl::parse(&dir.path().join("cli.db").to_string_lossy()).unwrap();
+    let mut conn = zhengqiu::db::connect(&url).unwrap();
+    staff_audit::table
+        .order(staff_audit::id.asc())
+        .select((staff_audit::actor, staff_audit::action, staff_audit::subject))
+        .load(&mut conn)
+        .unwrap()
+}
+
+#[test]
+fn an_export_with_contacts_from_the_command_line_is_written_to_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(&dir, &["seed"]).status.success());
+    let out = dir.path().join("table.csv");
+    let out = out.to_str().unwrap();
+    let public = run(&dir, &["export", "--consultation", "1", "--format", "csv", "-o", out]);
+    assert!(public.status.success(), "{}", stderr(&public));
+    assert_eq!(audit_rows(&dir), [], "a table without contacts is not an access to personal data");
+
+    let named =
+        run(&dir, &["export", "--consultation", "1", "--format", "csv", "--staff", "--operator", "王五", "-o", out]);
+    assert!(named.status.success(), "{}", stderr(&named));
+    let by_os_user = zhengqiu(&dir)
+        .env("USER", "ops-li")
+        .args(["export", "--consultation", "1", "--layout", "ledger", "--format", "xlsx", "--staff", "-o", out])
+        .output()
+        .unwrap();
+    assert!(by_os_user.status.success(), "{}", stderr(&by_os_user));
+    assert_eq!(
+        audit_rows(&dir),
+        [
+            (
+                "命令行：王五".to_owned(),
+                "export_with_contacts".to_owned(),
+                "第 1 号（tongguan，csv，命令行导出）".to_owned()
+            ),
+            (
+                "命令行：ops-li".to_owned(),
+                "export_with_contacts".to_owned(),
+                "第 1 号（ledger，xlsx，命令行导出）".to_owned()
+            ),
+        ]
+    );
+}
+
 #[test]
 fn import_prints_the_outline_with_the_preamble_named_and_fails_in_chinese() {
     let dir = tempfile::tempdir().unwrap();

@@ -166,6 +166,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The PostgreSQL database made for this test (`None` on SQLite).
+    pub fn pg_database(&self) -> Option<&str> {
+        self.pg_database.as_deref()
+    }
+
     /// Mail written to the outbox directory (no SMTP configured) for `recipient` whose
     /// subject contains `subject`, waiting a few seconds for the worker to write it.
     pub async fn mail_to(&self, recipient: &str, subject: &str) -> mail_parser::Message<'static> {

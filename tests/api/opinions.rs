@@ -198,7 +198,7 @@ async fn people_who_cannot_see_the_image_answer_a_question_in_chinese_text() {
     assert!(switched.errors_shown().is_empty(), "asking for a question is not an error");
     assert_eq!(switched.select("#f-body").first().unwrap().text().collect::<String>(), "换成文字问题后仍在");
     assert!(switched.select("img.captcha").is_empty());
-    assert!(switched.text("#h-captcha").contains("等于几"));
+    assert!(switched.text("#h-captcha").starts_with("请回答："), "a question in Chinese text");
     let form = form_state(switched);
     assert_eq!(form.captcha_kind, "question");
     let answer = app.captcha_answer(&form.captcha_id);
@@ -210,9 +210,15 @@ async fn people_who_cannot_see_the_image_answer_a_question_in_chinese_text() {
     assert_ne!(app.captcha_answer(&form.captcha_id), "", "{answer}");
     // Written in Chinese numerals or digits, the right answer is accepted.
     let answer = app.captcha_answer(&form.captcha_id);
-    let numerals = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    let numerals = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     let n: usize = answer.parse().unwrap();
-    let chinese = if n <= 10 { numerals[n].to_owned() } else { format!("十{}", numerals[n - 10]) };
+    let chinese = match (n / 10, n % 10) {
+        (0, o) => numerals[o].to_owned(),
+        (1, 0) => "十".to_owned(),
+        (1, o) => format!("十{}", numerals[o]),
+        (t, 0) => format!("{}十", numerals[t]),
+        (t, o) => format!("{}十{}", numerals[t], numerals[o]),
+    };
     assert_eq!(app.post_form(&form.action, &fields(&form, &chinese, &[])).await.status(), 303);
     // The direct link gives the question form too.
     let direct = app.open_form(&format!("/consultations/{id}/opinions/new?captcha=question")).await;
@@ -367,6 +373,29 @@ async fn too_many_submissions_from_one_address_get_a_429_with_the_text_kept() {
     assert!(page.text(".error-summary").contains("提交意见过于频繁"));
     assert_eq!(page.select("#f-body").first().unwrap().text().collect::<String>(), "第三条意见");
     assert_eq!(opinion_count(&app), 2);
+}
+
+#[actix_web::test]
+async fn submissions_sent_at_once_are_limited_exactly_however_they_are_batched() {
+    let app = spawn_app_with(|s| {
+        s.rate_submit_per_minute = 3;
+        s.rate_captcha_per_minute = 100;
+    })
+    .await;
+    let id = open_consultation(&app);
+    let mut forms = Vec::new();
+    for _ in 0..7 {
+        forms.push(app.open_form(&format!("/consultations/{id}/opinions/new")).await);
+    }
+    let bodies: Vec<String> = (0..forms.len()).map(|n| format!("同时提交的第{n}条意见")).collect();
+    let sends = forms.iter().zip(&bodies).map(|(form, body)| async {
+        let answer = app.captcha_answer(&form.captcha_id);
+        app.post_form(&form.action, &fields(form, &answer, &[("body", body.as_str())])).await
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 4, "{statuses:?}");
+    assert_eq!(opinion_count(&app), 3);
 }
 
 #[actix_web::test]

@@ -19,7 +19,7 @@ const V1: &str = include_str!("../../seeds/raw/versions/kuanxiang-v1.txt");
 const V2: &str = include_str!("../../seeds/raw/versions/kuanxiang-v2.txt");
 
 /// A drafter `wang` logged in, owning a consultation on the 2020 text whose window is `window`.
-async fn drafter_with_consultation(starts: i64, ends: i64) -> (TestApp, ConsultationId) {
+pub(crate) async fn drafter_with_consultation(starts: i64, ends: i64) -> (TestApp, ConsultationId) {
     let app = spawn_app().await;
     let wang = app.create_user_with("wang", "王起草", Role::Drafter, STAFF_PASSWORD);
     let id = app.create_consultation("保障中小企业款项支付条例", china_day(starts), china_day(ends), V1);
@@ -28,7 +28,7 @@ async fn drafter_with_consultation(starts: i64, ends: i64) -> (TestApp, Consulta
     (app, id)
 }
 
-async fn upload_revision(app: &TestApp, id: ConsultationId, text: &str) -> reqwest::Response {
+pub(crate) async fn upload_revision(app: &TestApp, id: ConsultationId, text: &str) -> reqwest::Response {
     let path = format!("/staff/consultations/{id}/versions");
     let token = app.csrf_token(&path).await;
     let form = Form::new()
@@ -38,7 +38,7 @@ async fn upload_revision(app: &TestApp, id: ConsultationId, text: &str) -> reqwe
     app.client.post(app.url(&path)).multipart(form).send().await.expect("upload")
 }
 
-fn section(app: &TestApp, draft: &Draft, number: &str) -> Section {
+pub(crate) fn section(app: &TestApp, draft: &Draft, number: &str) -> Section {
     Section::for_draft(&mut app.conn(), draft.id).unwrap().into_iter().find(|s| s.number == number).expect(number)
 }
 
@@ -181,6 +181,38 @@ async fn the_drafter_corrects_a_match_before_saving() {
     // Old 第四条 now has no successor: it is listed as deleted.
     assert!(page.texts("tr.change-deleted td").iter().any(|t| t.contains("第四条")), "old 第四条 deleted");
     let _ = old4;
+}
+
+#[actix_web::test]
+async fn each_row_offers_the_nearby_articles_and_any_other_is_named_by_its_number() {
+    let (app, id) = drafter_with_consultation(-40, -10).await;
+    upload_revision(&app, id, V2).await;
+    let pending = Draft::pending_for(&mut app.conn(), id).unwrap().unwrap();
+    let new5 = section(&app, &pending, "第五条");
+    let path = format!("/staff/consultations/{id}/versions/pending");
+    let page = app.page(&path).await;
+    // 「新增」, the match and three articles on either side of it: not all 2020 articles.
+    let sizes: Vec<usize> = page.select("select").iter().map(|s| s.select(&sel("option")).count()).collect();
+    assert!(sizes.iter().all(|n| *n <= 9), "{sizes:?}");
+    let field = format!("#number_{}", new5.id);
+    assert_eq!(page.select(&field).len(), 1, "a number field beside the row");
+
+    // 2025 第五条 said to come from 2020 第二十九条, typed as 29 (not in its list).
+    let token = page.field_value("csrf").unwrap();
+    let (from, number) = (format!("from_{}", new5.id), format!("number_{}", new5.id));
+    let response = app.post_form(&path, &[("csrf", &token), ("action", "save"), (&number, "29")]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(row_of(&app.page(&path).await, "第五条").0, "第二十九条");
+
+    // A number the 2020 text does not have: the page again, with the message and what was typed.
+    let response =
+        app.post_form(&path, &[("csrf", &token), ("action", "save"), (&from, "new"), (&number, "第九十九条")]).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = Page::from_response(response).await;
+    assert!(page.text("[role=alert]").contains("没有编号为“第九十九条”的条文"), "{}", page.text("[role=alert]"));
+    assert_eq!(page.select(&field)[0].value().attr("value"), Some("第九十九条"));
+    assert!(page.body.contains("<title>错误："));
+    assert_eq!(row_of(&app.page(&path).await, "第五条").0, "第二十九条", "nothing saved");
 }
 
 #[actix_web::test]

@@ -94,6 +94,7 @@ fn pages(made: &Made) -> Vec<Page> {
     vec![
         page("home", Public("/".into()), "意见征集"),
         page("consultation", Public(c(HUANGJIANG, "")), huangjiang),
+        page("notice", Public(c(HUANGJIANG, "/notice")), huangjiang),
         page("section", Public(made.section_path.clone()), ""),
         page("opinion-form", Public(c(HUANGJIANG, "/opinions/new")), "提出意见"),
         page("opinion-form-wrong-captcha", WrongCaptcha(c(HUANGJIANG, "/opinions/new")), "提出意见"),

@@ -18,4 +18,5 @@ mod department;
 mod drafter;
 mod driver;
 mod keyboard;
+mod notice;
 mod steps;

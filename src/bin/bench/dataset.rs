@@ -77,46 +77,74 @@ const GIVEN: [&str; 12] = ["小祥", "建国", "丽", "伟", "芳", "志强", "�
 const DEPARTMENTS: [&str; 6] = ["区人社局", "社区办", "区科技局", "区卫计局", "区市监局", "区商务局"];
 
 /// The text of a 25-article draft, each article a few hundred characters.
-pub fn draft_text() -> String {
-    let numerals = [
-        "一",
-        "二",
-        "三",
-        "四",
-        "五",
-        "六",
-        "七",
-        "八",
-        "九",
-        "十",
-        "十一",
-        "十二",
-        "十三",
-        "十四",
-        "十五",
-        "十六",
-        "十七",
-        "十八",
-        "十九",
-        "二十",
-        "二十一",
-        "二十二",
-        "二十三",
-        "二十四",
-        "二十五",
-    ];
-    let mut text = String::from("某区推进高质量发展若干措施（征求意见稿）\n\n");
-    for (i, n) in numerals.iter().enumerate() {
-        let topic = TOPICS[i % TOPICS.len()];
-        text.push_str(&format!("第{n}条 【{topic}】"));
-        for j in 0..8 {
-            let subject = SUBJECTS[(i + j) % SUBJECTS.len()];
-            let action = ACTIONS[(i * 3 + j) % ACTIONS.len()];
-            text.push_str(&format!(
-                "围绕{topic}，{subject}{action}，到二〇二八年底前基本形成目标明确、措施有力、保障到位的工作格局。"
+/// A number in Chinese numerals as article numbers are written (1 to 999): 十一, 二十, 一百零五.
+fn chinese_number(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let (hundreds, tens, ones) = (n / 100, n / 10 % 10, n % 10);
+    let mut text = String::new();
+    if hundreds > 0 {
+        text.push_str(DIGITS[hundreds]);
+        text.push('百');
+    }
+    match (hundreds > 0, tens) {
+        (_, 0) if hundreds > 0 && ones > 0 => text.push('零'),
+        (_, 0) => {}
+        (false, 1) => text.push('十'),
+        _ => {
+            text.push_str(DIGITS[tens]);
+            text.push('十');
+        }
+    }
+    if ones > 0 {
+        text.push_str(DIGITS[ones]);
+    }
+    text
+}
+
+/// The body of the bench draft's article `i` (0-based), as first written.
+fn article_body(i: usize) -> String {
+    let topic = TOPICS[i % TOPICS.len()];
+    let mut body = format!("【{topic}】");
+    for j in 0..8 {
+        let subject = SUBJECTS[(i + j) % SUBJECTS.len()];
+        let action = ACTIONS[(i * 3 + j) % ACTIONS.len()];
+        body.push_str(&format!(
+            "围绕{topic}（第{i}项），{subject}{action}，到二〇二八年底前基本形成目标明确、措施有力、保障到位的工作格局。"
+        ));
+    }
+    body
+}
+
+/// The bench draft with `articles` articles. Revision 0 is the first text; each later
+/// revision, as drafters revise: every seventh article reworded, about one in fifty
+/// deleted, about one in sixty new articles added, neighbours swapped here and there —
+/// and the articles numbered afresh, so that only the text tells where each came from.
+pub fn draft_text_of(articles: usize, revision: usize) -> String {
+    let mut bodies: Vec<String> = Vec::new();
+    for i in 0..articles {
+        if revision > 0 && (i + revision).is_multiple_of(53) {
+            continue;
+        }
+        let mut body = article_body(i);
+        if revision > 0 && i % 7 == revision % 7 {
+            body = body.replacen("到二〇二八年底前", &format!("到{}年底前", 2028 + revision), 1);
+            body.push_str("各责任单位每半年报送一次进展情况。");
+        }
+        bodies.push(body);
+        if revision > 0 && i % 61 == 30 {
+            bodies.push(format!(
+                "【新增事项】第{revision}次修改新增：建立健全意见采纳情况反馈机制，对第{i}项措施的落实情况开展第三方评估，评估结果向社会公开。"
             ));
         }
-        text.push_str("\n\n");
+    }
+    if revision > 0 {
+        for k in (5..bodies.len().saturating_sub(1)).step_by(97) {
+            bodies.swap(k, k + 1);
+        }
+    }
+    let mut text = String::from("某区推进高质量发展若干措施（征求意见稿）\n\n");
+    for (k, body) in bodies.iter().enumerate() {
+        text.push_str(&format!("第{}条 {body}\n\n", chinese_number(k + 1)));
     }
     text
 }
@@ -221,18 +249,30 @@ fn ensure_departments(conn: &mut Conn) -> anyhow::Result<Vec<DepartmentId>> {
 
 /// Creates one published, open consultation with the 25-article draft and `n` opinions.
 pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsultation> {
+    create_consultation_with(url, n, 25, false)
+}
+
+/// Creates one published consultation with the `articles`-article draft (revision 0) and
+/// `n` opinions; `closed`: its window ended ten days ago (revisions may be uploaded).
+pub fn create_consultation_with(
+    url: &DbUrl,
+    n: usize,
+    articles: usize,
+    closed: bool,
+) -> anyhow::Result<BenchConsultation> {
     let mut conn = db::connect(url)?;
     let now = Utc::now();
     let today = china_today(now);
-    let title = format!("某区推进高质量发展若干措施（基准测试，{n} 条意见）");
+    let (starts, ends) = if closed { (-40, -10) } else { (-2, 28) };
+    let title = format!("某区推进高质量发展若干措施（基准测试，{articles} 条，{n} 条意见）");
     let id = NewConsultation {
         seed_key: None,
         title: &title,
         issuer: "某区人民政府办公室",
         notice: "为广泛听取社会各界意见，现将征求意见稿全文公布，欢迎提出意见和建议。",
         how_to_comment: "在本页逐条提出意见，或致函区政府办公室。",
-        starts_on: today - Duration::days(2),
-        ends_on: today + Duration::days(28),
+        starts_on: today + Duration::days(starts),
+        ends_on: today + Duration::days(ends),
         short_period_reason: None,
         published_at: Some(now.naive_utc()),
         created_at: now.naive_utc(),
@@ -240,23 +280,27 @@ pub fn create_consultation(url: &DbUrl, n: usize) -> anyhow::Result<BenchConsult
         owner_id: None,
     }
     .insert(&mut conn)?;
-    let text = draft_text();
+    let text = draft_text_of(articles, 0);
     let imported = drafts::import(text.as_bytes(), "bench.txt").map_err(|e| anyhow::anyhow!("{e}"))?;
     let source =
         DraftSource { version_label: "征求意见稿", title: &title, file_name: "bench.txt", announce_notice: false };
     let draft =
         Draft::create(&mut conn, id, &source, &imported, now.naive_utc()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    // The 25 articles; the title line before them is the draft's preamble.
+    // The articles; the title line before them is the draft's preamble.
     let section_rows: Vec<(SectionId, String)> = sections::table
         .filter(sections::draft_id.eq(draft))
         .filter(sections::kind.ne("preamble"))
         .order(sections::position.asc())
         .select((sections::id, sections::anchor))
         .load(&mut conn)?;
-    anyhow::ensure!(section_rows.len() == 25, "the bench draft has {} sections, not 25", section_rows.len());
+    anyhow::ensure!(
+        section_rows.len() == articles,
+        "the bench draft has {} sections, not {articles}",
+        section_rows.len()
+    );
     let section_ids: Vec<SectionId> = section_rows.iter().map(|(id, _)| *id).collect();
     let departments = ensure_departments(&mut conn)?;
-    let start = (now - Duration::days(2)).naive_utc();
+    let start = (now + Duration::days(starts)).naive_utc();
     if n > 0 {
         let bar = progress(n as u64, &format!("写入 {n} 条意见"));
         // The per-day counters the public chart reads, as the service keeps them.

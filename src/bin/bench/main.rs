@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long)]
     pub quick: bool,
     /// Only these groups of measurements (comma-separated): pages, nginx, captcha, posts,
-    /// review, exports, uncached, floods, cli. Default: all.
+    /// review, exports, versions, uncached, floods, cli. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Record a CPU profile of the service (`perf record -g`) during each measurement into
@@ -65,6 +65,14 @@ pub struct Args {
     /// Keep the work directory (and the PostgreSQL database) for a look afterwards.
     #[arg(long)]
     pub keep: bool,
+    /// Extra settings for the service under test, NAME=VALUE (repeatable), e.g.
+    /// `--service-env ZHENGQIU_DB_POOL_SIZE=16` to compare a setting's effect.
+    #[arg(long, value_parser = parse_setting)]
+    pub service_env: Vec<(String, String)>,
+}
+
+fn parse_setting(s: &str) -> Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("expected NAME=VALUE, got {s}"))
 }
 
 impl Args {

@@ -12,6 +12,7 @@ use diesel::RunQueryDsl;
 use zhengqiu::config::DbUrl;
 use zhengqiu::config::Settings;
 use zhengqiu::db;
+use zhengqiu::domain::ids::ConsultationId;
 
 use crate::Args;
 use crate::dataset::{self, BenchConsultation};
@@ -169,7 +170,10 @@ pub fn run_backend(kind: Kind, args: &Args, binary: &Path, results: &mut Results
             ("ZHENGQIU_RATE_CAPTCHA_PER_MINUTE".into(), lifted.clone()),
             ("ZHENGQIU_RATE_SUBMIT_PER_MINUTE".into(), lifted.clone()),
             ("ZHENGQIU_RATE_LOGIN_PER_MINUTE".into(), lifted),
-        ],
+        ]
+        .into_iter()
+        .chain(args.service_env.iter().cloned())
+        .collect(),
     };
     let ctx = Ctx { kind, args, url, work: work.clone(), config };
     let outcome = run_all(&ctx, results);
@@ -247,6 +251,9 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     } else {
         None
     };
+    if args.wants("versions") {
+        versions(ctx, results)?;
+    }
     let flood_p99 = if args.wants("floods") { floods(ctx, results, &large)? } else { Vec::new() };
     if args.wants("cli") {
         cli_exports(ctx, results, &large)?;
@@ -680,13 +687,7 @@ fn post_opinions(
 fn staff_cookie(addr: SocketAddr) -> anyhow::Result<String> {
     let form = service::http(addr, "GET", "/staff/login", "", None)?;
     let cookie = session_cookie(&form).context("the login page set no session cookie")?;
-    let page = form.text();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .context("no CSRF token on the login page")?
-        .to_owned();
+    let csrf = csrf_of(&form.text()).context("no CSRF token on the login page")?;
     let body = serde_urlencoded::to_string([
         ("csrf", csrf.as_str()),
         ("username", dataset::STAFF_USER),
@@ -822,5 +823,124 @@ fn cli_exports(ctx: &Ctx<'_>, results: &mut Results, large: &BenchConsultation) 
             format!("{:.1} MiB file", size as f64 / 1_048_576.0),
         ));
     }
+    Ok(())
+}
+
+/// The CSRF token of a staff page (its first `csrf` field).
+fn csrf_of(page: &str) -> Option<String> {
+    page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).map(str::to_owned)
+}
+
+/// A draft's life after the first round (issue 13's speed): a 300-article revision of a
+/// draft with many opinions uploaded, matched, saved and its opinions remapped; the
+/// 修改对照表 of the two versions in three formats; and the public page of a consultation
+/// with five versions against the same page with one.
+fn versions(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
+    const ARTICLES: usize = 300;
+    let backend = ctx.kind.name();
+    let opinions = if ctx.args.quick { 10_000 } else { 100_000 };
+    let revised = dataset::create_consultation_with(&ctx.url, opinions, ARTICLES, true)?;
+    let one = dataset::create_consultation_with(&ctx.url, 0, 25, true)?;
+    let five = dataset::create_consultation_with(&ctx.url, 0, 25, true)?;
+    let svc = Service::start(&ctx.config, &[])?;
+    let cookie = staff_cookie(svc.addr)?;
+    let headers = format!("{cookie}Origin: http://{}\r\n", svc.addr);
+
+    // Upload, look at the matching, confirm: what a drafter waits for, end to end.
+    let upload = |id: ConsultationId, revision: usize| -> anyhow::Result<(f64, f64, String)> {
+        let path = format!("/staff/consultations/{id}/versions");
+        let form_page = service::http(svc.addr, "GET", &path, &cookie, None)?;
+        let csrf = csrf_of(&form_page.text()).context("no CSRF token on the versions page")?;
+        let articles = if id == revised.id { ARTICLES } else { 25 };
+        let text = dataset::draft_text_of(articles, revision);
+        let (kind, body) = service::multipart(
+            &[("csrf", &csrf), ("version_label", "修改稿")],
+            ("file", "修改稿.txt", text.as_bytes()),
+        );
+        let start = Instant::now();
+        let answer = service::request(svc.addr, "POST", &path, &headers, Some((&kind, &body)))?;
+        anyhow::ensure!(answer.status == 303, "the revision upload answered {}: {}", answer.status, answer.text());
+        let matched = start.elapsed().as_secs_f64();
+        let pending = format!("{path}/pending");
+        let matching = service::http(svc.addr, "GET", &pending, &cookie, None)?;
+        anyhow::ensure!(matching.status == 200, "the matching page answered {}", matching.status);
+        let page_kib = matching.body.len() as f64 / 1024.0;
+        let csrf = csrf_of(&matching.text()).context("no CSRF token on the matching page")?;
+        let form = serde_urlencoded::to_string([("csrf", csrf.as_str()), ("action", "confirm")])?;
+        let answer = service::http(svc.addr, "POST", &pending, &headers, Some(&form))?;
+        anyhow::ensure!(answer.status == 303, "confirming the matching answered {}: {}", answer.status, answer.text());
+        Ok((start.elapsed().as_secs_f64(), matched, format!("matching page {page_kib:.0} KiB")))
+    };
+    let rss_before = procfs::rss_mib(svc.pid()).unwrap_or(f64::NAN);
+    let reset = procfs::reset_peak(svc.pid());
+    let profile = ctx.profile("revision upload", svc.pid());
+    let (secs, matched, page_note) = upload(revised.id, 1)?;
+    drop(profile);
+    let peak = if reset { procfs::peak_rss_mib(svc.pid()) } else { None };
+    let growth = peak.map(|p| p - rss_before);
+    results.row(Row::timed(
+        backend,
+        &format!("revision of {ARTICLES} articles: upload, match, confirm ({opinions} opinions remapped)"),
+        secs,
+        peak,
+        format!("matched in {matched:.2} s; {page_note}; service RSS {rss_before:.0} MiB before"),
+    ));
+    results.target(
+        backend,
+        &format!("{ARTICLES}-article revision with {opinions} opinions"),
+        format!("{secs:.2} s, +{:.0} MiB", growth.unwrap_or(f64::NAN)),
+        "< 2 s and < 200 MB".into(),
+        secs < 2.0 && growth.is_some_and(|g| g < 200.0),
+    );
+
+    // The 对照表 of the two versions, as the drafter downloads it.
+    let path = format!("/staff/consultations/{}/versions/changes", revised.id);
+    let form_page = service::http(svc.addr, "GET", &format!("{path}?from=1&to=2"), &cookie, None)?;
+    let csrf = csrf_of(&form_page.text()).context("no CSRF token on the change-table page")?;
+    let mut slowest = 0.0_f64;
+    for format in ["docx", "xlsx", "csv"] {
+        let form =
+            serde_urlencoded::to_string([("csrf", csrf.as_str()), ("from", "1"), ("to", "2"), ("format", format)])?;
+        let start = Instant::now();
+        let answer = service::http(svc.addr, "POST", &path, &headers, Some(&form))?;
+        let secs = start.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            answer.status == 200 && !answer.body.is_empty(),
+            "the {format} 对照表 answered {}",
+            answer.status
+        );
+        slowest = slowest.max(secs);
+        results.row(Row::timed(
+            backend,
+            &format!("修改对照表 {format}, {ARTICLES} articles"),
+            secs,
+            None,
+            format!("{:.0} KiB", answer.body.len() as f64 / 1024.0),
+        ));
+    }
+    results.target(
+        backend,
+        &format!("修改对照表 of a {ARTICLES}-article draft"),
+        format!("slowest format {slowest:.2} s"),
+        "< 1 s".into(),
+        slowest < 1.0,
+    );
+
+    // Five versions against one: the public page shows the current one.
+    for revision in 1..=4 {
+        upload(five.id, revision)?;
+    }
+    let rate_one = page(ctx, results, &svc, &format!("/consultations/{}", one.id), "", "consultation page, 1 version")?;
+    let rate_five =
+        page(ctx, results, &svc, &format!("/consultations/{}", five.id), "", "consultation page, 5 versions")?;
+    let ratio = rate_five / rate_one;
+    results.target(
+        backend,
+        "page with 5 versions vs with 1",
+        format!("{rate_five:.0}/{rate_one:.0} req/s = {:.0}%", ratio * 100.0),
+        ">= 90%".into(),
+        ratio >= 0.9,
+    );
+    svc.stop();
     Ok(())
 }

@@ -32,21 +32,56 @@ impl Answer {
 /// One plain blocking request on its own connection, for set-up steps and single
 /// timed downloads (not for load). `form` is sent as an url-encoded body.
 pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &str, form: Option<&str>) -> anyhow::Result<Answer> {
+    let body = form.map(|f| ("application/x-www-form-urlencoded", f.as_bytes()));
+    request(addr, method, path, headers, body)
+}
+
+/// Like [`http`], with a body of any type: (Content-Type, bytes).
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: Option<(&str, &[u8])>,
+) -> anyhow::Result<Answer> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(300)))?;
-    let body = form.unwrap_or("");
-    let content = if form.is_some() {
-        format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", body.len())
-    } else {
-        String::new()
+    let content = match body {
+        Some((kind, bytes)) => format!("Content-Type: {kind}\r\nContent-Length: {}\r\n", bytes.len()),
+        None => String::new(),
     };
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content}{headers}\r\n{body}")?;
+    let mut message =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content}{headers}\r\n").into_bytes();
+    message.extend_from_slice(body.map(|(_, b)| b).unwrap_or_default());
+    s.write_all(&message)?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no response head")? + 4;
     let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
     let (status, body) = parse_response(&raw)?;
     Ok(Answer { status, head, body })
+}
+
+/// A multipart/form-data body of text fields and one file: (Content-Type, bytes).
+pub fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
+    let boundary = format!("zhengqiu-bench-{}", hex::encode(rand::random::<[u8; 12]>()));
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    let (name, file_name, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// A GET's status and body.

@@ -6,10 +6,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
+use crate::domain::ids::AgencyId;
 use crate::domain::ids::ConsultationId;
 use crate::domain::listing::{ListFilter, ListQuery, PAGE_SIZE, page_count};
 use crate::domain::window::{Status, china_today, format_china};
 use crate::error::{ApiError, AppError};
+use crate::models::agency::Agency;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::listing::Listing;
 use crate::models::{Consultation, Draft, Section};
@@ -21,7 +23,11 @@ use crate::state::AppState;
 pub struct ConsultationSummary {
     pub id: i32,
     pub title: String,
+    /// The issuing body as the notice names it (发布单位).
     pub issuer: String,
+    /// The agency (单位) the consultation belongs to on this platform: its id and name.
+    pub agency_id: i32,
+    pub agency: String,
     /// First day of the window (China time), `YYYY-MM-DD`.
     pub starts_on: String,
     /// Last day of the window, inclusive.
@@ -35,12 +41,14 @@ pub struct ConsultationSummary {
 }
 
 impl ConsultationSummary {
-    fn new(c: &Consultation) -> ConsultationSummary {
+    fn new(c: &Consultation, agency: String) -> ConsultationSummary {
         let status = c.status(Utc::now());
         ConsultationSummary {
             id: c.id.0,
             title: c.title.clone(),
             issuer: c.issuer.clone(),
+            agency_id: c.agency_id.0,
+            agency,
             starts_on: c.starts_on.to_string(),
             ends_on: c.ends_on.to_string(),
             status,
@@ -134,12 +142,22 @@ pub async fn list(
     let filter = ListFilter::from(query.into_inner());
     let today = china_today(Utc::now());
     let for_query = filter.clone();
-    let listing = db::run(&state.pool, move |conn| Ok(Listing::load(conn, &for_query, today)?)).await?;
+    let (listing, mut agencies) = db::run(&state.pool, move |conn| {
+        let listing = Listing::load(conn, &for_query, today)?;
+        let ids: Vec<AgencyId> = listing.items.iter().map(|c| c.agency_id).collect();
+        let agencies = Agency::names(conn, &ids)?;
+        Ok((listing, agencies))
+    })
+    .await?;
     let pages = page_count(listing.total);
     let url = |f: ListFilter| format!("/api/v1/consultations{}", f.query_string());
     let c = listing.counts;
     Ok(web::Json(ConsultationPage {
-        items: listing.items.iter().map(ConsultationSummary::new).collect(),
+        items: listing
+            .items
+            .iter()
+            .map(|c| ConsultationSummary::new(c, agencies.remove(&c.agency_id).unwrap_or_default()))
+            .collect(),
         page: filter.page,
         per_page: PAGE_SIZE,
         total: listing.total,
@@ -168,8 +186,9 @@ pub async fn show(
     id: web::Path<ConsultationId>,
 ) -> Result<web::Json<ConsultationDetail>, ApiError> {
     let id = id.into_inner();
-    let (c, draft) = db::run(&state.pool, move |conn| {
+    let (c, agency, draft) = db::run(&state.pool, move |conn| {
         let c = Consultation::find_published(conn, id)?;
+        let agency = Agency::find(conn, c.agency_id)?.name;
         let draft = match Draft::current_for(conn, id)? {
             Some(d) => {
                 let sections = Section::for_draft(conn, d.id)?;
@@ -177,7 +196,7 @@ pub async fn show(
             }
             None => None,
         };
-        Ok((c, draft))
+        Ok((c, agency, draft))
     })
     .await?;
     let url = format!("/consultations/{id}");
@@ -204,7 +223,7 @@ pub async fn show(
         }
     });
     Ok(web::Json(ConsultationDetail {
-        summary: ConsultationSummary::new(&c),
+        summary: ConsultationSummary::new(&c, agency),
         notice,
         how_to_comment: c.how_to_comment,
         draft,
@@ -226,6 +245,10 @@ pub struct FeedbackDoc {
     pub departments_answered: i64,
     /// The adoption table (names masked, no contacts) as JSON; also `.csv`, `.xlsx`, `.docx`.
     pub table_url: String,
+    /// Every opinion with its decision in the fixed open-data schema (docs/open-data.md), as JSON.
+    pub open_data_json_url: String,
+    /// The same as CSV (UTF-8 with BOM, for Excel and WPS).
+    pub open_data_csv_url: String,
 }
 
 /// The published 意见反馈 of a consultation (404 until it is published).
@@ -259,5 +282,7 @@ pub async fn feedback(
         departments_consulted: counts.departments_consulted,
         departments_answered: counts.departments_answered,
         table_url: format!("/consultations/{id}/feedback/table.json"),
+        open_data_json_url: format!("/open-data/consultations/{id}/feedback.json"),
+        open_data_csv_url: format!("/open-data/consultations/{id}/feedback.csv"),
     }))
 }

@@ -1,11 +1,13 @@
 //! The JSON API: the public operations of the service (read consultations and their
-//! drafts, get a captcha, send an opinion, look up a receipt, read the feedback),
-//! described by the OpenAPI document at `/api/openapi.json`; and the staff API under
-//! `/api/v1/staff/` for an agency's own systems, authenticated by an API token.
+//! drafts, their versions, materials and 修改对照表, get a captcha, send an opinion, look up a
+//! receipt, read the feedback), described by the OpenAPI document at `/api/openapi.json`; and
+//! the staff API under `/api/v1/staff/` for an agency's own systems, authenticated by an API
+//! token.
 
 mod consultations;
 mod opinions;
 pub mod staff;
+mod versions;
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -27,7 +29,8 @@ pub struct Problem {
 #[openapi(
     info(
         title = "zhengqiu 征求意见 API",
-        description = "公开征求意见：读取征求意见稿、获取验证码、提交意见、查询回执、查看意见反馈。\
+        description = "公开征求意见：读取征求意见稿及其各版本、材料与修改对照表，获取验证码、提交意见、查询回执、查看意见反馈；\
+                       开放数据（/open-data/）：已公布的意见反馈与采纳情况，字段说明见 docs/open-data.md。\
                        工作人员接口（/api/v1/staff/）：以单位的 API 令牌（Authorization: Bearer）新建意见征集、\
                        上传草案和材料、发布、读取意见、记录采纳情况、导出采纳情况表、公布意见反馈。\
                        Errors are application/problem+json; messages are in Chinese.",
@@ -37,9 +40,17 @@ pub struct Problem {
         consultations::list,
         consultations::show,
         consultations::feedback,
+        versions::list,
+        versions::show,
+        versions::materials,
+        versions::compare,
         opinions::new_captcha,
         opinions::create,
         opinions::receipt,
+        crate::routes::open_data::index_json,
+        crate::routes::open_data::index_csv,
+        crate::routes::open_data::consultation_json,
+        crate::routes::open_data::consultation_csv,
         staff::consultations::list,
         staff::consultations::create,
         staff::consultations::show,
@@ -85,6 +96,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(consultations::list)
         .service(consultations::show)
         .service(consultations::feedback)
+        .service(versions::list)
+        .service(versions::materials)
+        .service(versions::show)
+        .service(versions::compare)
         .service(opinions::new_captcha)
         .service(opinions::create)
         .service(opinions::receipt)

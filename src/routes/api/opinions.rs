@@ -169,6 +169,19 @@ pub struct ReceiptStatus {
     pub status: String,
     pub status_label: String,
     pub reason: Option<String>,
+    /// Where a later version of the draft took the opinion up (采纳 / 部分采纳), once published.
+    pub taken_up: Option<TakenUpDoc>,
+}
+
+/// A section of a later version where a decision was taken up.
+#[derive(Serialize, ToSchema)]
+pub struct TakenUpDoc {
+    /// 「已在第2版（修订稿）第五条体现」
+    pub text: String,
+    pub version_no: i32,
+    pub section_anchor: String,
+    /// The section on its version's public page.
+    pub url: String,
 }
 
 /// What became of an opinion, by its receipt code (rate limited per client address).
@@ -186,7 +199,7 @@ pub async fn receipt(
 ) -> Result<web::Json<ReceiptStatus>, ApiError> {
     let code = ReceiptCode::parse(&code.into_inner()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let client = ClientKey::from_request(&req, &state.settings);
-    let (opinion, consultation, section) = find(&state, client, code).await?.ok_or(AppError::NotFound)?;
+    let (opinion, consultation, section, taken_up) = find(&state, client, code).await?.ok_or(AppError::NotFound)?;
     let decision = visible_decision(&opinion, &consultation);
     Ok(web::Json(ReceiptStatus {
         receipt_code: opinion
@@ -202,5 +215,11 @@ pub async fn receipt(
         status: decision.map_or("received", |d| d.code()).to_owned(),
         status_label: decision.map_or("已收到", |d| d.label()).to_owned(),
         reason: decision.and(opinion.decision_reason),
+        taken_up: decision.and(taken_up).map(|p| TakenUpDoc {
+            text: p.sentence(),
+            version_no: p.version_no,
+            section_anchor: p.anchor.clone(),
+            url: p.url(),
+        }),
     }))
 }

@@ -12,7 +12,7 @@ use crate::auth::{CsrfForm, StaffUser, ensure_can_manage};
 use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::decision::Actor;
-use crate::domain::decision::Decision;
+use crate::domain::decision::{Decision, parse_taken_up};
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::domain::receipt::ReceiptCode;
@@ -20,8 +20,9 @@ use crate::domain::window::format_china;
 use crate::error::AppError;
 use crate::models::decision::DecisionChange;
 use crate::models::review::copies_of;
-use crate::models::{Consultation, Opinion};
-use crate::services::decisions::decide;
+use crate::models::taken_up::{later_versions, matched_in_next};
+use crate::models::{Consultation, Draft, Opinion, Section};
+use crate::services::decisions::decide_one;
 use crate::state::AppState;
 
 /// A line of the decision history.
@@ -31,6 +32,12 @@ pub struct HistoryLine {
     pub from: &'static str,
     pub to: &'static str,
     pub reason: Option<String>,
+}
+
+/// A later version's sections, offered as where a decision was taken up.
+pub struct TakenUpGroup {
+    pub label: String,
+    pub sections: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -46,6 +53,9 @@ struct OpinionPage {
     statuses: Vec<Choice>,
     status: String,
     reason: String,
+    /// The chosen section of a later version (its id), "" for none.
+    taken_up: String,
+    taken_up_groups: Vec<TakenUpGroup>,
     errors: FieldErrors,
     filter_string: String,
     list_url: String,
@@ -57,6 +67,9 @@ struct Loaded {
     titles: SectionTitles,
     copies: usize,
     history: Vec<DecisionChange>,
+    later: Vec<(Draft, Vec<Section>)>,
+    /// Where the opinion's section went in the next version.
+    matched: Option<crate::domain::ids::SectionId>,
 }
 
 async fn load(state: &AppState, staff: &StaffUser, cid: ConsultationId, oid: OpinionId) -> Result<Loaded, AppError> {
@@ -71,7 +84,9 @@ async fn load(state: &AppState, staff: &StaffUser, cid: ConsultationId, oid: Opi
         let titles = SectionTitles::load(conn, cid)?;
         let copies = copies_of(conn, cid, &opinion.fingerprint)?.len();
         let history = DecisionChange::for_opinions(conn, &[oid])?;
-        Ok(Loaded { consultation, opinion, titles, copies, history })
+        let later = later_versions(conn, &opinion)?;
+        let matched = matched_in_next(conn, &opinion, &later)?;
+        Ok(Loaded { consultation, opinion, titles, copies, history, later, matched })
     })
     .await
 }
@@ -83,6 +98,7 @@ impl Loaded {
         query: &ReviewQuery,
         status: String,
         reason: String,
+        taken_up: String,
         errors: FieldErrors,
     ) -> OpinionPage {
         let filter_string = query.filter_string();
@@ -113,6 +129,15 @@ impl Loaded {
                 .collect(),
             status,
             reason,
+            taken_up,
+            taken_up_groups: self
+                .later
+                .iter()
+                .map(|(draft, sections)| TakenUpGroup {
+                    label: format!("第{}版（{}）", draft.version_no, draft.version_label),
+                    sections: sections.iter().map(|s| Choice { value: s.id.to_string(), label: s.title() }).collect(),
+                })
+                .collect(),
             errors,
             list_url: format!("/staff/consultations/{}/review?{filter_string}", self.consultation.id),
             filter_string,
@@ -132,7 +157,16 @@ pub async fn show(
     let loaded = load(&state, &staff, cid, oid).await?;
     let status = loaded.opinion.decision.map_or("undecided", AdoptionStatus::code).to_owned();
     let reason = loaded.opinion.decision_reason.clone().unwrap_or_default();
-    crate::routes::render(&loaded.page(&staff, &query, status, reason, FieldErrors::new()))
+    // Until a place is chosen, offer where the opinion's section went (unless the decision refuses it).
+    let refused =
+        loaded.opinion.decision.is_some_and(|d| !matches!(d, AdoptionStatus::Adopted | AdoptionStatus::PartlyAdopted));
+    let taken_up = loaded
+        .opinion
+        .taken_up_section_id
+        .or(loaded.matched.filter(|_| !refused))
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    crate::routes::render(&loaded.page(&staff, &query, status, reason, taken_up, FieldErrors::new()))
 }
 
 #[derive(Deserialize)]
@@ -141,6 +175,9 @@ pub struct DecisionForm {
     status: String,
     #[serde(default)]
     reason: String,
+    /// Where a later version took the opinion up: a section id, or empty.
+    #[serde(default)]
+    taken_up: String,
     /// `next`: go on to the next undecided opinion of the list.
     #[serde(default)]
     action: String,
@@ -156,12 +193,11 @@ pub async fn save(
 ) -> Result<HttpResponse, AppError> {
     let (cid, oid) = path.into_inner();
     let CsrfForm { user: staff, form } = posted;
-    let decision = match Decision::parse(&form.status, &form.reason) {
-        Ok(decision) => decision,
-        Err(errors) => {
-            let loaded = load(&state, &staff, cid, oid).await?;
-            return render_invalid(&loaded.page(&staff, &form.query, form.status, form.reason, errors));
-        }
+    let parsed = Decision::parse(&form.status, &form.reason)
+        .and_then(|d| Ok((parse_taken_up(d.as_ref().map(|d| d.status), &form.taken_up)?, d)));
+    let (taken_up, decision) = match parsed {
+        Ok(parsed) => parsed,
+        Err(errors) => return invalid(&state, &staff, cid, oid, form, errors).await,
     };
     let actor = Actor { id: Some(staff.user.id.0), name: staff.user.display_name.clone() };
     let access = staff.access.clone();
@@ -169,11 +205,18 @@ pub async fn save(
     let next = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, cid)?;
         ensure_can_manage(&access, &consultation)?;
-        decide(conn, cid, &[oid], decision.as_ref(), &actor, Utc::now().naive_utc())?;
+        decide_one(conn, cid, oid, decision.as_ref(), taken_up, &actor, Utc::now().naive_utc())?;
         let titles = SectionTitles::load(conn, cid)?;
         Ok(query.filter(&titles).next_undecided(conn, cid, oid)?)
     })
-    .await?;
+    .await;
+    let next = match next {
+        Ok(next) => next,
+        Err(AppError::BadRequest(message)) => {
+            return invalid(&state, &staff, cid, oid, form, FieldErrors::one("taken_up", message)).await;
+        }
+        Err(err) => return Err(err),
+    };
     let filter_string = form.query.filter_string();
     staff.session.flash(false, "已保存采纳情况。")?;
     let location = match (form.action.as_str(), next) {
@@ -185,4 +228,17 @@ pub async fn save(
         _ => format!("/staff/consultations/{cid}/opinions/{oid}?{filter_string}"),
     };
     Ok(see_other(&location))
+}
+
+/// The form again, with what was typed and what is wrong with it.
+async fn invalid(
+    state: &AppState,
+    staff: &StaffUser,
+    cid: ConsultationId,
+    oid: OpinionId,
+    form: DecisionForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let loaded = load(state, staff, cid, oid).await?;
+    render_invalid(&loaded.page(staff, &form.query, form.status, form.reason, form.taken_up, errors))
 }

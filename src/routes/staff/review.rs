@@ -19,6 +19,7 @@ use crate::domain::source::Source;
 use crate::error::AppError;
 use crate::models::Consultation;
 use crate::models::feedback::FeedbackCounts;
+use crate::models::question_answer::QuestionShare;
 use crate::models::review::{DecisionFilter, ReviewFilter, SectionFilter};
 use crate::routes::render;
 use crate::services::decisions::decide;
@@ -105,6 +106,8 @@ struct ReviewListPage {
     next_url: Option<String>,
     first_page: bool,
     charts: ReviewCharts,
+    /// An unusual share of opinions sent with the text question (see `question_answer`).
+    question_warning: Option<String>,
 }
 
 #[get("/consultations/{id}/review")]
@@ -118,7 +121,7 @@ pub async fn list(
     let query = query.into_inner();
     let access = staff.access.clone();
     let list_query = query.clone();
-    let (consultation, counts, titles, page, charts) = db::run(&state.pool, move |conn| {
+    let (consultation, counts, titles, page, charts, question_warning) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&access, &consultation)?;
         let titles = SectionTitles::load(conn, id)?;
@@ -126,7 +129,8 @@ pub async fn list(
         let page = filter.page(conn, id, list_query.after.map(OpinionId), PAGE_SIZE)?;
         let counts = FeedbackCounts::load(conn, id)?;
         let charts = ReviewCharts::load(conn, &consultation, &counts, &titles, Utc::now())?;
-        Ok((consultation, counts, titles, page, charts))
+        let questions = QuestionShare::load(conn, id, Utc::now().naive_utc())?;
+        Ok((consultation, counts, titles, page, charts, questions.warning()))
     })
     .await?;
     let filter_string = query.filter_string();
@@ -150,6 +154,7 @@ pub async fn list(
         query,
         consultation,
         charts,
+        question_warning,
     })
 }
 

@@ -21,7 +21,7 @@ use crate::domain::window::format_china;
 use crate::drafts;
 use crate::drafts::versions::Change;
 use crate::error::AppError;
-use crate::models::draft::DraftSource;
+use crate::models::draft::{DraftSource, Section};
 use crate::models::material::Material;
 use crate::models::{Consultation, Draft};
 use crate::routes::render;
@@ -166,6 +166,10 @@ pub struct Choice {
 pub struct MatchRow {
     /// The field name of the row's choice, "" for a deleted section (nothing to choose).
     pub field: String,
+    /// The field where another original section may be named by its number, and what
+    /// was typed there.
+    pub number_field: String,
+    pub number: String,
     pub new_title: String,
     pub old_titles: String,
     pub change: &'static str,
@@ -185,18 +189,35 @@ struct MatchingPage {
     newer: String,
     rows: Vec<MatchRow>,
     counts: Vec<(&'static str, usize)>,
+    error: Option<String>,
 }
 
-fn matching_rows(comparison: &Comparison) -> Vec<MatchRow> {
+/// Each row offers the previous version's sections this far on either side of its match
+/// (and of where a new section stands); any other is named by its number in the field
+/// beside. Offering them all would put 90,000 options on the page of a 300-article draft.
+const NEARBY: usize = 3;
+
+/// The rows of the matching page; `sent`: a form sent back with an error, whose choices and
+/// typed numbers are shown again instead of the stored ones.
+fn matching_rows(comparison: &Comparison, sent: &HashMap<String, String>) -> Vec<MatchRow> {
+    let position: HashMap<SectionId, usize> = comparison.old.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    // Where the last matched section stood in the previous version: a new section is
+    // offered the ones around it.
+    let mut next = 0;
     comparison
         .rows()
         .into_iter()
         .map(|row| {
             let chosen = row.old.first().map(|s| s.id);
+            let centre = chosen.and_then(|id| position.get(&id).copied()).unwrap_or(next);
+            if let Some(at) = chosen.and_then(|id| position.get(&id)) {
+                next = at + 1;
+            }
             let diff_html = match (row.old.as_slice(), row.new) {
                 ([old], Some(new)) if row.change != Change::Kept => to_html(&diff_chars(&old.body, &new.body)),
                 _ => String::new(),
             };
+            let nearby = centre.saturating_sub(NEARBY)..(centre + NEARBY + 1).min(comparison.old.len());
             let choices = match row.new {
                 None => Vec::new(),
                 Some(_) => std::iter::once(Choice {
@@ -204,15 +225,32 @@ fn matching_rows(comparison: &Comparison) -> Vec<MatchRow> {
                     label: "新增（无对应原条文）".to_owned(),
                     selected: chosen.is_none(),
                 })
-                .chain(comparison.old.iter().map(|s| Choice {
-                    value: s.id.to_string(),
-                    label: s.title(),
-                    selected: Some(s.id) == chosen,
-                }))
+                .chain(
+                    comparison
+                        .old
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, s)| nearby.contains(i) || row.old.iter().any(|o| o.id == s.id))
+                        .map(|(_, s)| Choice {
+                            value: s.id.to_string(),
+                            label: s.title(),
+                            selected: Some(s.id) == chosen,
+                        }),
+                )
                 .collect(),
             };
+            let field = row.new.map(|s| format!("from_{}", s.id)).unwrap_or_default();
+            let number_field = row.new.map(|s| format!("number_{}", s.id)).unwrap_or_default();
+            let mut choices = choices;
+            if let Some(value) = sent.get(&field)
+                && choices.iter().any(|c| &c.value == value)
+            {
+                choices.iter_mut().for_each(|c| c.selected = &c.value == value);
+            }
             MatchRow {
-                field: row.new.map(|s| format!("from_{}", s.id)).unwrap_or_default(),
+                number: sent.get(&number_field).cloned().unwrap_or_default(),
+                field,
+                number_field,
                 new_title: row.new.map(|s| s.title()).unwrap_or_else(|| "（已删除）".to_owned()),
                 old_titles: row.old.iter().map(|s| s.title()).collect::<Vec<_>>().join("、"),
                 change: row.change.label(),
@@ -231,25 +269,36 @@ pub async fn matching(
     id: web::Path<ConsultationId>,
 ) -> Result<HttpResponse, AppError> {
     let c = staff.consultation(&state, id.into_inner()).await?;
+    render(&matching_page(&state, &staff, &c, None, &HashMap::new()).await?)
+}
+
+async fn matching_page(
+    state: &AppState,
+    staff: &StaffUser,
+    c: &Consultation,
+    error: Option<String>,
+    sent: &HashMap<String, String>,
+) -> Result<MatchingPage, AppError> {
     let id = c.id;
     let comparison = db::run(&state.pool, move |conn| {
         let pending = Draft::pending_for(conn, id)?.ok_or(AppError::NotFound)?;
         Comparison::load_pending(conn, id, pending.id)
     })
     .await?;
-    let rows = matching_rows(&comparison);
+    let rows = matching_rows(&comparison, sent);
     let counts = Change::ALL
         .into_iter()
         .map(|c| (c.label(), rows.iter().filter(|r| r.change_code == c.code()).count()))
         .collect();
-    render(&MatchingPage {
-        staff: StaffChrome::new(&staff),
+    Ok(MatchingPage {
+        staff: StaffChrome::new(staff),
         title: c.title.clone(),
         manage_url: format!("/staff/consultations/{id}"),
         older: format!("第{}版 {}", comparison.older.version_no, comparison.older.version_label),
         newer: format!("{}（{}）", comparison.newer.version_label, comparison.newer.source_name),
         rows,
         counts,
+        error,
     })
 }
 
@@ -270,7 +319,14 @@ pub async fn save_matching(
     let fields = &form.form.fields;
     let action = fields.get("action").map(String::as_str).unwrap_or("save").to_owned();
     let mut choices: HashMap<SectionId, Option<SectionId>> = HashMap::new();
+    let mut typed: Vec<(SectionId, String)> = Vec::new();
     for (name, value) in fields {
+        if let Some(section) = name.strip_prefix("number_").and_then(|n| n.parse().ok()).map(SectionId) {
+            if !value.trim().is_empty() {
+                typed.push((section, value.trim().to_owned()));
+            }
+            continue;
+        }
         let Some(section) = name.strip_prefix("from_").and_then(|n| n.parse().ok()).map(SectionId) else { continue };
         let from = if value == "new" { None } else { Some(value.parse().map(SectionId).map_err(|_| bad_choice())?) };
         choices.insert(section, from);
@@ -278,6 +334,29 @@ pub async fn save_matching(
     let id = c.id;
     let done = db::run(&state.pool, move |conn| {
         let pending = Draft::pending_for(conn, id)?.ok_or(AppError::NotFound)?;
+        // A number typed beside a row names its original section, whatever the list says.
+        if !typed.is_empty() {
+            let older = Draft::current_for(conn, id)?.ok_or(AppError::NotFound)?;
+            let old = Section::for_draft(conn, older.id)?;
+            for (section, number) in &typed {
+                let named: Vec<&Section> = old.iter().filter(|s| drafts::names_number(&s.number, number)).collect();
+                match named.as_slice() {
+                    [one] => {
+                        choices.insert(*section, Some(one.id));
+                    }
+                    [] => {
+                        return Err(AppError::BadRequest(format!(
+                            "原条文中没有编号为“{number}”的条文，请核对后重新填写。"
+                        )));
+                    }
+                    _ => {
+                        return Err(AppError::BadRequest(format!(
+                            "原条文中有多处编号为“{number}”，请从列表中选择，或写出完整编号（如“第十八条”）。"
+                        )));
+                    }
+                }
+            }
+        }
         match action.as_str() {
             "discard" => Draft::discard_pending(conn, id).map(|_| "已放弃这份修改稿，当前版本不变。"),
             _ => {
@@ -291,7 +370,14 @@ pub async fn save_matching(
             }
         }
     })
-    .await?;
+    .await;
+    let done = match done {
+        Ok(done) => done,
+        Err(AppError::BadRequest(message)) => {
+            return render_invalid(&matching_page(&state, staff, &c, Some(message), fields).await?);
+        }
+        Err(err) => return Err(err),
+    };
     state.pages.forget_all();
     staff.session.flash(false, done.to_owned())?;
     let to = if done.starts_with("对应关系") {

@@ -1,0 +1,1 @@
+DROP TABLE ready_heartbeat;
