@@ -1,7 +1,7 @@
 //! Command line: serve, migrate, seed, import, export, user.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,13 +12,18 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use zhengqiu::config::Settings;
 use zhengqiu::db;
+use zhengqiu::domain::consultation::VersionLabel;
+use zhengqiu::domain::ids::ConsultationId;
 use zhengqiu::domain::window::{ConsultationWindow, china_today};
 use zhengqiu::drafts;
+use zhengqiu::drafts::versions::Change;
 use zhengqiu::exports::{Audience, ExportOptions, Format, Grouping, layout, layout_list};
 use zhengqiu::models::draft::DraftSource;
-use zhengqiu::models::{Draft, NewConsultation, User};
+use zhengqiu::models::{Consultation, Draft, NewConsultation, User};
 use zhengqiu::services::accounts::add_user;
+use zhengqiu::services::versions::{self, Comparison};
 use zhengqiu::startup::Application;
+use zhengqiu::text::similar::Grouper;
 
 #[derive(Parser)]
 #[command(name = "zhengqiu", version, about = "征求意见：分条公开征求意见稿，收集意见，记录并公开采纳情况")]
@@ -69,12 +74,20 @@ enum Command {
     /// Load the demo consultations from seeds/ (skips those already present).
     Seed,
     /// Split a document (.txt in UTF-8 or GBK, .md, .docx) into sections; with --create,
-    /// store it as a new consultation.
+    /// store it as a new consultation; with --version-of ID, as a revised version of one.
     Import {
         file: PathBuf,
         /// Store the draft as a new (unpublished) consultation.
         #[arg(long)]
         create: bool,
+        /// Store the file as a revised version of consultation ID, its sections matched to the
+        /// current version's; when the matching needs a person's check it stays pending for the
+        /// staff matching page, otherwise it becomes the current version.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["create", "check"])]
+        version_of: Option<i32>,
+        /// With --version-of: 征求意见稿, 修订稿 (default) or 送审稿.
+        #[arg(long, default_value = "修订稿", requires = "version_of")]
+        version_label: String,
         #[arg(long)]
         title: Option<String>,
         #[arg(long, default_value = "")]
@@ -178,6 +191,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { file, .. } if file.is_dir() => {
             anyhow::bail!("{} 是文件夹：逐个检查文件夹中的文稿请加 --check 文件夹", file.display())
         }
+        Command::Import { file, version_of: Some(id), version_label, .. } => {
+            import_version(&settings, ConsultationId(id), &file, &version_label)
+        }
         Command::Import {
             file,
             create,
@@ -190,6 +206,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             check: None,
             threshold: _,
             peak_memory,
+            version_of: _,
+            version_label: _,
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取文件 {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -456,6 +474,50 @@ fn create_consultation(
     .map_err(|e| anyhow::anyhow!("{e:#}"))?;
     bar.finish_and_clear();
     println!("已创建意见征集 #{id}（未发布）：{title}，征集时间 {} 至 {}", window.starts_on(), window.ends_on());
+    Ok(())
+}
+
+/// `zhengqiu import --version-of ID FILE`: the staff upload of a revision, from the console. The
+/// revision is matched and stored pending; it is confirmed here only when nothing in the matching
+/// needs a person's eye.
+fn import_version(settings: &Settings, id: ConsultationId, file: &Path, label: &str) -> anyhow::Result<()> {
+    let label = VersionLabel::parse(label)
+        .with_context(|| format!("版本名称“{label}”无效：可用 征求意见稿、修订稿、送审稿"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let reading = spinner(format!("正在拆分 {name}…"));
+    let imported = drafts::import(&bytes, &name).map_err(|e| anyhow::anyhow!("{}：{e}", file.display()));
+    reading.finish_and_clear();
+    let imported = imported?;
+    println!("格式：{:?}，编码：{}，共 {} 个部分", imported.format, imported.encoding, imported.sections.len());
+    let mut conn = open_database(settings)?;
+    let consultation = Consultation::find(&mut conn, id).map_err(|e| match e {
+        diesel::NotFound => anyhow::anyhow!("没有编号为 {id} 的意见征集"),
+        other => anyhow::Error::new(other).context("读取意见征集"),
+    })?;
+    let title = imported.title.clone().unwrap_or_else(|| consultation.title.clone());
+    let source = DraftSource { version_label: label.label(), title: &title, file_name: &name, announce_notice: false };
+    let matching = spinner("正在与当前版本逐条比对…");
+    let grouper = Grouper::new();
+    let revision = versions::propose(&mut conn, &grouper, &consultation, &source, &imported, Utc::now())
+        .and_then(|revision| Ok((revision, Comparison::load_pending(&mut conn, id, revision)?)));
+    matching.finish_and_clear();
+    let (revision, comparison) = revision.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let summary = comparison.summary();
+    println!("与第{}版逐条对应：{}", comparison.older.version_no, summary.line());
+    if summary.needs_check() {
+        println!(
+            "对应关系需要人工核对（移动 {} 条，拆分或合并 {} 处，新增 {} 条，删除 {} 条）：修改稿已保存为待确认版本，当前版本不变。",
+            summary.count(Change::Moved),
+            summary.splits_and_merges,
+            summary.count(Change::New),
+            summary.count(Change::Deleted)
+        );
+        println!("请在 {}/staff/consultations/{id}/versions/pending 核对并确认。", settings.public_url);
+        return Ok(());
+    }
+    versions::confirm(&mut conn, id, revision).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("已保存为第{}版（{}），并设为当前版本。", comparison.newer.version_no, label.label());
     Ok(())
 }
 

@@ -314,3 +314,76 @@ fn importing_the_largest_drafts_allowed_stays_under_300_mb() {
         assert!(peak < 300, "{} peaked at {peak} MiB", file.display());
     }
 }
+
+const KUANXIANG_V1: &str = include_str!("../../seeds/raw/versions/kuanxiang-v1.txt");
+const KUANXIANG_V2: &str = include_str!("../../seeds/raw/versions/kuanxiang-v2.txt");
+
+/// A consultation #1 on the 2020 text whose window has closed, stored through `import --create`.
+fn closed_consultation_on_the_2020_text(dir: &TempDir) {
+    let v1 = dir.path().join("条例2020.txt");
+    std::fs::write(&v1, KUANXIANG_V1).unwrap();
+    let output =
+        run(dir, &["import", v1.to_str().unwrap(), "--create", "--starts-on", "2020-01-01", "--ends-on", "2020-02-15"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("已创建意见征集 #1"), "{}", stdout(&output));
+}
+
+fn versions_in(dir: &TempDir) -> (Option<zhengqiu::models::Draft>, zhengqiu::models::Draft) {
+    use zhengqiu::domain::ids::ConsultationId;
+    let url = zhengqiu::config::DbUrl::parse(dir.path().join("cli.db").to_str().unwrap()).unwrap();
+    let mut conn = zhengqiu::db::connect(&url).unwrap();
+    let pending = zhengqiu::models::Draft::pending_for(&mut conn, ConsultationId(1)).unwrap();
+    (pending, zhengqiu::models::Draft::current_for(&mut conn, ConsultationId(1)).unwrap().unwrap())
+}
+
+#[test]
+fn import_version_of_prints_the_matching_and_leaves_a_revision_with_new_articles_for_a_person_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_consultation_on_the_2020_text(&dir);
+    let v2 = dir.path().join("条例2025.txt");
+    std::fs::write(&v2, KUANXIANG_V2).unwrap();
+    let output = run(&dir, &["import", "--version-of", "1", v2.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    // SOURCES.md: 6 articles and the 5 chapters are new in 2025; no 2020 article went without a successor.
+    let summary = out.lines().find(|l| l.starts_with("与第1版逐条对应：")).unwrap_or_else(|| panic!("{out}"));
+    assert!(summary.contains("新增 11") && summary.contains("删除 0"), "{summary}");
+    assert!(out.contains("对应关系需要人工核对"), "{out}");
+    assert!(out.contains("/staff/consultations/1/versions/pending 核对并确认。"), "{out}");
+    let (pending, current) = versions_in(&dir);
+    assert_eq!(pending.map(|d| (d.version_no, d.version_label)), Some((2, "修订稿".to_owned())));
+    assert_eq!(current.version_no, 1, "the published version is untouched");
+}
+
+#[test]
+fn import_version_of_saves_a_revision_that_only_rewords_articles_as_the_current_version() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_consultation_on_the_2020_text(&dir);
+    let revised = dir.path().join("送审稿.txt");
+    std::fs::write(&revised, KUANXIANG_V1.replace("本条例自2020年9月1日起施行。", "本条例自2021年1月1日起施行。"))
+        .unwrap();
+    let output = run(&dir, &["import", "--version-of", "1", "--version-label", "送审稿", revised.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let summary = out.lines().find(|l| l.starts_with("与第1版逐条对应：")).unwrap_or_else(|| panic!("{out}"));
+    assert!(summary.ends_with("修改 1，移动 0，新增 0，删除 0"), "{summary}");
+    assert!(out.contains("已保存为第2版（送审稿），并设为当前版本。"), "{out}");
+    let (pending, current) = versions_in(&dir);
+    assert!(pending.is_none());
+    assert_eq!((current.version_no, current.version_label.as_str()), (2, "送审稿"));
+}
+
+#[test]
+fn import_version_of_an_unknown_consultation_or_with_a_made_up_label_fails_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_consultation_on_the_2020_text(&dir);
+    let file = dir.path().join("修订稿.txt");
+    std::fs::write(&file, KUANXIANG_V2).unwrap();
+    let output = run(&dir, &["import", "--version-of", "99", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert_eq!(stderr(&output).trim_end().lines().last(), Some("错误：没有编号为 99 的意见征集"));
+    let output = run(&dir, &["import", "--version-of", "1", "--version-label", "三审稿", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("版本名称“三审稿”无效"), "{}", stderr(&output));
+    assert_eq!(versions_in(&dir).1.version_no, 1);
+}
