@@ -136,6 +136,25 @@ impl Consultation {
         }
     }
 
+    /// A page of an agency's consultations, published or not, newest first, and how many it has.
+    pub fn page_of_agency(
+        conn: &mut Conn,
+        agency: AgencyId,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<(Vec<Consultation>, i64)> {
+        let of_agency = consultations::agency_id.eq(agency);
+        let total = consultations::table.filter(of_agency).count().get_result(conn)?;
+        let items = consultations::table
+            .filter(of_agency)
+            .order(consultations::id.desc())
+            .offset(offset)
+            .limit(limit)
+            .select(Consultation::as_select())
+            .load(conn)?;
+        Ok((items, total))
+    }
+
     /// Stores a new, unpublished consultation.
     pub fn create(
         conn: &mut Conn,

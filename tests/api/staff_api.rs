@@ -196,11 +196,13 @@ async fn only_the_agencys_administrators_see_create_and_revoke_its_tokens() {
     assert!(revoked.is_none());
 }
 
-/// Every endpoint, as (method, path, JSON body) for consultation `c` and its opinion `o`.
+/// Every endpoint, as (method, path, JSON body) for consultation `c` and its opinion `o`: the
+/// agency's two first, then those of the consultation.
 fn endpoints(c: ConsultationId, o: OpinionId) -> Vec<(&'static str, String, Option<Value>)> {
     let base = format!("/api/v1/staff/consultations/{c}");
     vec![
         ("POST", "/api/v1/staff/consultations".into(), Some(json!({"title": "x", "issuer": "y"}))),
+        ("GET", "/api/v1/staff/consultations".into(), None),
         ("GET", base.clone(), None),
         ("POST", format!("{base}/draft"), None),
         ("POST", format!("{base}/materials"), None),
@@ -322,7 +324,7 @@ async fn a_token_of_agency_b_finds_nothing_of_agency_as_and_changes_nothing() {
     let drafts_before: i64 = drafts::table.count().get_result(&mut app.conn()).unwrap();
     let mut wrong = Vec::new();
     for consultation in [c, unpublished] {
-        for e in endpoints(consultation, OpinionId(o.0)).into_iter().skip(1) {
+        for e in endpoints(consultation, o).into_iter().skip(2) {
             let response = call(&app, &system(), Some(&token_b), &e).await;
             let status = response.status().as_u16();
             let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -346,6 +348,16 @@ async fn a_token_of_agency_b_finds_nothing_of_agency_as_and_changes_nothing() {
     assert!(still_unpublished.is_none());
     assert_eq!(drafts::table.count().get_result::<i64>(&mut conn).unwrap(), drafts_before);
     assert_eq!(audit_rows(&app).len(), before, "nothing done, nothing logged");
+    let listed: Value = system()
+        .get(app.url("/api/v1/staff/consultations"))
+        .bearer_auth(&token_b)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((listed["total"].as_i64(), listed["items"].as_array().map(Vec::len)), (Some(0), Some(0)));
 }
 
 #[actix_web::test]
@@ -372,6 +384,11 @@ async fn an_agencys_system_creates_uploads_publishes_reads_decides_exports_and_p
     let agency: i32 =
         consultations::table.find(id as i32).select(consultations::agency_id).first(&mut app.conn()).unwrap();
     assert_eq!(agency, a.0);
+    let listed: Value =
+        api.get(url("/api/v1/staff/consultations")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["id"], id);
+    assert_eq!(listed["items"][0]["api_url"], format!("/api/v1/staff/consultations/{id}"));
     // A window shorter than 30 days needs a reason, as on the staff form.
     let short = json!({"title": "短", "issuer": "局", "starts_on": china_day(0).to_string(), "ends_on": china_day(5).to_string()});
     let response = api.post(url("/api/v1/staff/consultations")).bearer_auth(&token).json(&short).send().await.unwrap();
@@ -642,6 +659,7 @@ async fn the_openapi_document_describes_the_staff_api_with_its_bearer_scheme() {
     assert_eq!(scheme["scheme"], "bearer");
     for (path, method) in [
         ("/api/v1/staff/consultations", "post"),
+        ("/api/v1/staff/consultations", "get"),
         ("/api/v1/staff/consultations/{id}", "get"),
         ("/api/v1/staff/consultations/{id}/draft", "post"),
         ("/api/v1/staff/consultations/{id}/materials", "post"),

@@ -51,6 +51,7 @@ pub struct Problem {
         crate::routes::open_data::index_csv,
         crate::routes::open_data::consultation_json,
         crate::routes::open_data::consultation_csv,
+        staff::consultations::list,
         staff::consultations::create,
         staff::consultations::show,
         staff::consultations::upload_draft,

@@ -57,9 +57,9 @@ pub struct DraftSummary {
     pub uploaded_at: String,
 }
 
-/// A consultation as its agency's systems see it, published or not.
+/// A consultation as its agency's systems list it, published or not.
 #[derive(Serialize, ToSchema)]
-pub struct StaffConsultationDoc {
+pub struct StaffConsultationSummary {
     pub id: i32,
     pub title: String,
     pub issuer: String,
@@ -71,17 +71,16 @@ pub struct StaffConsultationDoc {
     /// Whether the public can see it.
     pub published: bool,
     pub opinion_count: i32,
-    pub draft: Option<DraftSummary>,
-    /// When the 意见反馈 was published (China time), if it was.
-    pub feedback_published_at: Option<String>,
+    /// The staff API's address of it.
+    pub api_url: String,
     /// Its public page (once published).
     pub url: String,
 }
 
-impl StaffConsultationDoc {
-    fn new(c: &Consultation, draft: Option<&Draft>) -> StaffConsultationDoc {
+impl StaffConsultationSummary {
+    fn new(c: &Consultation) -> StaffConsultationSummary {
         let status = c.status(Utc::now());
-        StaffConsultationDoc {
+        StaffConsultationSummary {
             id: c.id.0,
             title: c.title.clone(),
             issuer: c.issuer.clone(),
@@ -91,6 +90,26 @@ impl StaffConsultationDoc {
             status_label: status.label().to_owned(),
             published: c.is_published(),
             opinion_count: c.opinion_count,
+            api_url: format!("/api/v1/staff/consultations/{}", c.id),
+            url: format!("/consultations/{}", c.id),
+        }
+    }
+}
+
+/// A consultation with its current draft.
+#[derive(Serialize, ToSchema)]
+pub struct StaffConsultationDoc {
+    #[serde(flatten)]
+    pub summary: StaffConsultationSummary,
+    pub draft: Option<DraftSummary>,
+    /// When the 意见反馈 was published (China time), if it was.
+    pub feedback_published_at: Option<String>,
+}
+
+impl StaffConsultationDoc {
+    fn new(c: &Consultation, draft: Option<&Draft>) -> StaffConsultationDoc {
+        StaffConsultationDoc {
+            summary: StaffConsultationSummary::new(c),
             draft: draft.map(|d| DraftSummary {
                 version_no: d.version_no,
                 version_label: d.version_label.clone(),
@@ -99,7 +118,6 @@ impl StaffConsultationDoc {
                 uploaded_at: format_china(d.created_at),
             }),
             feedback_published_at: c.feedback_published_at.map(format_china),
-            url: format!("/consultations/{}", c.id),
         }
     }
 
@@ -153,8 +171,57 @@ pub async fn create(
     let (agency, now) = (caller.token.agency_id, Utc::now().naive_utc());
     let id = db::run(&state.pool, move |conn| Consultation::create(conn, &details, None, agency, now)).await?;
     let doc = StaffConsultationDoc::load(&state, id).await?;
-    caller.audit(&state, AuditAction::ConsultationCreated, format!("第 {id} 号（{}）", doc.title)).await?;
+    caller.audit(&state, AuditAction::ConsultationCreated, format!("第 {id} 号（{}）", doc.summary.title)).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/staff/consultations/{id}"))).json(doc))
+}
+
+/// How many consultations a page of the list holds.
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+/// A page of the token's agency's consultations.
+#[derive(Serialize, ToSchema)]
+pub struct StaffConsultationPage {
+    pub items: Vec<StaffConsultationSummary>,
+    /// 1-based.
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+    /// The next page's address, if there is one.
+    pub next: Option<String>,
+}
+
+/// The token's agency's consultations, published or not, newest first, 50 a page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/consultations",
+    params(("page" = Option<i64>, Query, description = "Page number, from 1")),
+    security(("bearer" = [])),
+    responses((status = 200, body = StaffConsultationPage), (status = 401, body = Problem))
+)]
+#[get("/api/v1/staff/consultations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<StaffConsultationPage>, ApiError> {
+    let page = query.page.unwrap_or(1).clamp(1, 100_000);
+    let agency = caller.token.agency_id;
+    let (items, total) = db::run(&state.pool, move |conn| {
+        Ok(Consultation::page_of_agency(conn, agency, (page - 1) * PER_PAGE, PER_PAGE)?)
+    })
+    .await?;
+    Ok(web::Json(StaffConsultationPage {
+        items: items.iter().map(StaffConsultationSummary::new).collect(),
+        page,
+        per_page: PER_PAGE,
+        total,
+        next: (page * PER_PAGE < total).then(|| format!("/api/v1/staff/consultations?page={}", page + 1)),
+    }))
 }
 
 /// A consultation of the token's agency, published or not.

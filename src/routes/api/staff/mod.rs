@@ -26,7 +26,8 @@ fn invalid(errors: &FieldErrors) -> HttpResponse {
 
 /// The staff API's routes.
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
-    cfg.service(consultations::create)
+    cfg.service(consultations::list)
+        .service(consultations::create)
         .service(consultations::show)
         .service(consultations::upload_draft)
         .service(consultations::upload_material)
