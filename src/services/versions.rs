@@ -397,3 +397,27 @@ pub fn change_table(
         .collect();
     Ok(rows)
 }
+
+/// The longest 起草说明 kept (a long explanation runs to some 20,000 characters).
+pub const MAX_EXPLANATION_CHARS: usize = 100_000;
+
+/// Saves the 起草说明 of the consultation's current version, line ends made plain; one past
+/// [`MAX_EXPLANATION_CHARS`] is refused with the message to show beside the field
+/// (`Ok(Err(message))`), and nothing is saved.
+pub async fn save_explanation(
+    state: &crate::state::AppState,
+    consultation: ConsultationId,
+    text: &str,
+) -> Result<Result<(), String>, AppError> {
+    let text = text.replace("\r\n", "\n");
+    if text.chars().count() > MAX_EXPLANATION_CHARS {
+        return Ok(Err(format!("起草说明不能超过 {MAX_EXPLANATION_CHARS} 字。")));
+    }
+    crate::db::run(&state.pool, move |conn| {
+        let current = Draft::current_for(conn, consultation)?.ok_or(AppError::NotFound)?;
+        Ok(Draft::set_explanation(conn, current.id, &text)?)
+    })
+    .await?;
+    state.pages.forget_all();
+    Ok(Ok(()))
+}

@@ -347,3 +347,21 @@ async fn the_explanation_is_published_under_its_own_heading_with_the_draft() {
     app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", "  ")]).await;
     assert!(app.page(&format!("/consultations/{id}")).await.select("section.explanation").is_empty());
 }
+
+#[actix_web::test]
+async fn an_explanation_over_the_limit_comes_back_as_typed_with_the_message_beside_it() {
+    let (app, id) = drafter_with_consultation(-40, -10).await;
+    let path = format!("/staff/consultations/{id}/versions");
+    let token = app.csrf_token(&path).await;
+    app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", "一、修订的必要性")]).await;
+    let too_long = "x".repeat(100_001);
+    let token = app.csrf_token(&path).await;
+    let response = app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", &too_long)]).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = Page::from_response(response).await;
+    assert_eq!(page.text("#explanation-error"), "错误：起草说明不能超过 100000 字。");
+    assert_eq!(page.select("#explanation")[0].text().collect::<String>(), too_long, "kept as typed");
+    assert!(page.body.contains("<title>错误："));
+    let public = app.page(&format!("/consultations/{id}")).await;
+    assert_eq!(public.texts("section.explanation p"), ["一、修订的必要性"], "the saved one stays");
+}

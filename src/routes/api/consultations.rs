@@ -75,6 +75,29 @@ pub struct SectionDoc {
     pub url: String,
 }
 
+/// The sections as the API gives them; `url` makes a section's address from its anchor and
+/// its own page's address.
+pub(super) fn section_docs(
+    sections: &[Section],
+    views: Vec<crate::routes::views::SectionView>,
+    url: impl Fn(&str, String) -> String,
+) -> Vec<SectionDoc> {
+    let anchor_of = |p| sections.iter().find(|x| x.id == p).map(|x| x.anchor.clone());
+    sections
+        .iter()
+        .zip(views)
+        .map(|(s, v)| SectionDoc {
+            parent: s.parent_id.and_then(anchor_of),
+            url: url(&v.anchor, v.url),
+            anchor: v.anchor,
+            depth: v.depth,
+            title: v.title,
+            text: s.body.clone(),
+            opinion_count: s.opinion_count,
+        })
+        .collect()
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DraftDoc {
     pub title: String,
@@ -207,19 +230,7 @@ pub async fn show(
             title: d.title,
             version_label: d.version_label,
             toc: d.toc,
-            sections: sections
-                .iter()
-                .zip(views)
-                .map(|(s, v)| SectionDoc {
-                    parent: s.parent_id.and_then(|p| sections.iter().find(|x| x.id == p)).map(|p| p.anchor.clone()),
-                    anchor: v.anchor,
-                    depth: v.depth,
-                    title: v.title,
-                    text: s.body.clone(),
-                    opinion_count: s.opinion_count,
-                    url: v.url,
-                })
-                .collect(),
+            sections: section_docs(&sections, views, |_, page| page),
         }
     });
     Ok(web::Json(ConsultationDetail {

@@ -12,6 +12,7 @@ use crate::error::{ApiError, AppError};
 use crate::exports::changes::COLUMNS;
 use crate::models::material::Material;
 use crate::models::{Consultation, Draft, Section};
+use crate::routes::api::consultations::{SectionDoc, section_docs};
 use crate::routes::views::section_views;
 use crate::services::versions;
 use crate::state::AppState;
@@ -55,31 +56,13 @@ pub struct VersionList {
     pub items: Vec<VersionDoc>,
 }
 
-/// A section of a version.
-#[derive(Serialize, ToSchema)]
-pub struct VersionSectionDoc {
-    /// Stable within the version: the section's place on the version page is `url`.
-    pub anchor: String,
-    /// The parent section's anchor.
-    pub parent: Option<String>,
-    /// 1 for top-level sections.
-    pub depth: usize,
-    /// "第五条", "二、实施创新发展行动"
-    pub title: String,
-    /// The section's own text (its heading line included), without its subsections.
-    pub text: String,
-    /// Opinions made on this section of this version.
-    pub opinion_count: i32,
-    pub url: String,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct VersionDetail {
     #[serde(flatten)]
     pub version: VersionDoc,
     /// The 起草说明 published with the version.
     pub explanation: Option<String>,
-    pub sections: Vec<VersionSectionDoc>,
+    pub sections: Vec<SectionDoc>,
     /// Its materials, as JSON.
     pub materials_url: String,
 }
@@ -190,20 +173,7 @@ pub async fn show(
     .await?;
     let version = VersionDoc::new(&draft);
     let views = section_views(&format!("/consultations/{id}"), &sections);
-    let anchor_of = |p| sections.iter().find(|x| x.id == p).map(|x| x.anchor.clone());
-    let sections = sections
-        .iter()
-        .zip(views)
-        .map(|(s, v)| VersionSectionDoc {
-            url: format!("{}#s-{}", version.url, s.anchor),
-            parent: s.parent_id.and_then(anchor_of),
-            anchor: v.anchor,
-            depth: v.depth,
-            title: v.title,
-            text: s.body.clone(),
-            opinion_count: s.opinion_count,
-        })
-        .collect();
+    let sections = section_docs(&sections, views, |anchor, _| format!("{}#s-{anchor}", version.url));
     Ok(web::Json(VersionDetail {
         materials_url: format!("{}/materials", version.api_url),
         version,

@@ -50,6 +50,8 @@ struct VersionsPage {
     has_pending: bool,
     /// The current version's 起草说明, to edit.
     explanation: String,
+    /// Why the 起草说明 sent was not saved (it is then shown as typed).
+    explanation_error: Option<String>,
     refusal: Option<String>,
     error: Option<String>,
     max_mb: usize,
@@ -96,6 +98,7 @@ async fn versions_page(
             .collect(),
         has_pending: pending.is_some(),
         explanation: saved.iter().find(|d| d.is_current).and_then(|d| d.explanation.clone()).unwrap_or_default(),
+        explanation_error: None,
         refusal: versions::refusal(c, Utc::now()),
         error,
         max_mb: state.settings.upload_max_bytes.div_ceil(1024 * 1024),
@@ -397,9 +400,6 @@ pub struct ExplanationForm {
     explanation: String,
 }
 
-/// The longest 起草说明 kept (a long explanation runs to some 20,000 characters).
-pub(crate) const MAX_EXPLANATION_CHARS: usize = 100_000;
-
 #[post("/consultations/{id}/versions/explanation")]
 pub async fn save_explanation(
     state: web::Data<AppState>,
@@ -408,18 +408,12 @@ pub async fn save_explanation(
 ) -> Result<HttpResponse, AppError> {
     let staff = &form.user;
     let c = staff.consultation(&state, id.into_inner()).await?;
-    let text = form.form.explanation.replace("\r\n", "\n");
-    if text.chars().count() > MAX_EXPLANATION_CHARS {
-        let message = format!("起草说明不能超过 {MAX_EXPLANATION_CHARS} 字。");
-        return render_invalid(&versions_page(&state, staff, &c, Some(message)).await?);
+    if let Err(message) = versions::save_explanation(&state, c.id, &form.form.explanation).await? {
+        let page = versions_page(&state, staff, &c, None).await?;
+        let typed = form.form.explanation.clone();
+        return render_invalid(&VersionsPage { explanation: typed, explanation_error: Some(message), ..page });
     }
     let id = c.id;
-    db::run(&state.pool, move |conn| {
-        let current = Draft::current_for(conn, id)?.ok_or(AppError::NotFound)?;
-        Ok(Draft::set_explanation(conn, current.id, &text)?)
-    })
-    .await?;
-    state.pages.forget_all();
     staff.session.flash(false, "起草说明已保存，并在公开页面上显示。".to_owned())?;
     Ok(see_other(&format!("/staff/consultations/{id}/versions")))
 }

@@ -19,8 +19,8 @@ use crate::models::audit::AuditAction;
 use crate::models::material::Material;
 use crate::models::{Consultation, Draft};
 use crate::routes::api::Problem;
-use crate::routes::staff::versions::MAX_EXPLANATION_CHARS;
 use crate::services::drafts::{self, DraftRefused, UploadDraft, base_name};
+use crate::services::versions;
 use crate::state::AppState;
 
 /// A new consultation, as the staff form takes it.
@@ -442,17 +442,9 @@ pub async fn save_explanation(
 ) -> Result<HttpResponse, ApiError> {
     let ApiJson { caller, body } = posted;
     let c = caller.consultation(&state, id.into_inner()).await?;
-    let text = body.text.replace("\r\n", "\n");
-    if text.chars().count() > MAX_EXPLANATION_CHARS {
-        return Ok(invalid(&FieldErrors::one("text", format!("起草说明不能超过 {MAX_EXPLANATION_CHARS} 字"))));
+    if let Err(message) = versions::save_explanation(&state, c.id, &body.text).await? {
+        return Ok(invalid(&FieldErrors::one("text", message)));
     }
-    let id = c.id;
-    db::run(&state.pool, move |conn| {
-        let current = Draft::current_for(conn, id)?.ok_or(AppError::NotFound)?;
-        Ok(Draft::set_explanation(conn, current.id, &text)?)
-    })
-    .await?;
-    state.pages.forget_all();
     caller.audit(&state, AuditAction::ExplanationSaved, subject(&c)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
