@@ -15,8 +15,12 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
+use chrono::NaiveDate;
+
 use crate::domain::ids::ConsultationId;
+use crate::domain::listing::ListFilter;
 use crate::models::consultation::Commentable;
+use crate::models::listing::StatusCounts;
 
 /// More entries than this and the cache starts again from empty (pages are cheap to redo).
 const MAX_ENTRIES: usize = 2000;
@@ -36,11 +40,19 @@ pub struct PageCache {
     entries: RwLock<HashMap<String, CachedPage>>,
     /// Consultations as the opinion form needs them; opinions do not change them.
     targets: RwLock<HashMap<ConsultationId, (Instant, Arc<Commentable>)>>,
+    /// The lists' counts per status, by filter (status and page aside) and day: every page of
+    /// a list, and the JSON list, share one count.
+    counts: RwLock<HashMap<String, (Instant, StatusCounts)>>,
 }
 
 impl PageCache {
     pub fn new(ttl: Duration) -> PageCache {
-        PageCache { ttl, entries: RwLock::new(HashMap::new()), targets: RwLock::new(HashMap::new()) }
+        PageCache {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+            targets: RwLock::new(HashMap::new()),
+            counts: RwLock::new(HashMap::new()),
+        }
     }
 
     /// A fresh entry for `key` (the request path), if any.
@@ -83,6 +95,29 @@ impl PageCache {
         if let Ok(mut targets) = self.targets.write() {
             targets.clear();
         }
+        if let Ok(mut counts) = self.counts.write() {
+            counts.clear();
+        }
+    }
+
+    /// The counts per status of the list `filter` names on `today`, if fresh.
+    pub fn list_counts(&self, filter: &ListFilter, today: NaiveDate) -> Option<StatusCounts> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let counts = self.counts.read().ok()?;
+        counts.get(&counts_key(filter, today)).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, c)| *c)
+    }
+
+    pub fn put_list_counts(&self, filter: &ListFilter, today: NaiveDate, found: StatusCounts) {
+        if !self.ttl.is_zero()
+            && let Ok(mut counts) = self.counts.write()
+        {
+            if counts.len() >= MAX_ENTRIES {
+                counts.clear();
+            }
+            counts.insert(counts_key(filter, today), (Instant::now(), found));
+        }
     }
 
     /// The consultation as the opinion form needs it, if fresh.
@@ -104,6 +139,12 @@ impl PageCache {
             targets.insert(id, (Instant::now(), target));
         }
     }
+}
+
+/// The filter without its status and page, and the day (statuses change with the date).
+fn counts_key(filter: &ListFilter, today: NaiveDate) -> String {
+    let whole = ListFilter { status: None, page: 1, ..filter.clone() };
+    format!("{today}{}", whole.query_string())
 }
 
 /// Whether a cache key is one of the lists of consultations.

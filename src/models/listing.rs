@@ -99,7 +99,21 @@ impl Listing {
     /// order of the list's index, as far as the page reaches into it, so a page costs the
     /// same with ten consultations or ten thousand (the counts say where each run ends).
     pub fn load(conn: &mut Conn, filter: &ListFilter, today: NaiveDate) -> QueryResult<Listing> {
-        let counts = Self::counts(conn, filter, today)?;
+        Self::load_counted(conn, filter, today, None)
+    }
+
+    /// [`Listing::load`] with the counts per status already known (from a cache: counting
+    /// is the one part whose cost grows with the number of consultations).
+    pub fn load_counted(
+        conn: &mut Conn,
+        filter: &ListFilter,
+        today: NaiveDate,
+        known: Option<StatusCounts>,
+    ) -> QueryResult<Listing> {
+        let counts = match known {
+            Some(counts) => counts,
+            None => Self::counts(conn, filter, today)?,
+        };
         let total = counts.of(filter.status);
         let runs: Vec<(String, i64)> = match filter.status {
             Some(status) => vec![(status_sql(status, today), total)],

@@ -63,9 +63,13 @@ impl ListView {
             Some(agency) => ListFilter { agency: Some(agency.0), ..filter.clone() },
             None => filter.clone(),
         };
-        let (listing, years) =
-            db::run(&state.pool, move |conn| Ok((Listing::load(conn, &for_query, today)?, Listing::years(conn)?)))
-                .await?;
+        let known = state.pages.list_counts(&for_query, today);
+        let query = for_query.clone();
+        let (listing, years) = db::run(&state.pool, move |conn| {
+            Ok((Listing::load_counted(conn, &query, today, known)?, Listing::years(conn)?))
+        })
+        .await?;
+        state.pages.put_list_counts(&for_query, today, listing.counts);
         Ok(ListView::new(base, filter, listing, years, now))
     }
 

@@ -165,13 +165,15 @@ pub async fn list(
     let filter = ListFilter::from(query.into_inner());
     let today = china_today(Utc::now());
     let for_query = filter.clone();
+    let known = state.pages.list_counts(&filter, today);
     let (listing, mut agencies) = db::run(&state.pool, move |conn| {
-        let listing = Listing::load(conn, &for_query, today)?;
+        let listing = Listing::load_counted(conn, &for_query, today, known)?;
         let ids: Vec<AgencyId> = listing.items.iter().map(|c| c.agency_id).collect();
         let agencies = Agency::names(conn, &ids)?;
         Ok((listing, agencies))
     })
     .await?;
+    state.pages.put_list_counts(&filter, today, listing.counts);
     let pages = page_count(listing.total);
     let url = |f: ListFilter| format!("/api/v1/consultations{}", f.query_string());
     let c = listing.counts;
