@@ -3,6 +3,7 @@
 //! second tries again, and the first that gets a connection closes the circuit.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::ConnectionError;
@@ -13,6 +14,9 @@ pub const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// Whether the database is known to be out of reach, and since when a request last tried it.
 #[derive(Debug, Default)]
 pub struct Circuit {
+    /// Whether `state.down_since` is set, read without the lock: every connection handed
+    /// out asks, and while the database answers the answer is always no.
+    down: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -45,23 +49,31 @@ impl Circuit {
         if state.down_since.is_none() {
             state.down_since = Some(Instant::now());
             state.last_try = Some(Instant::now());
+            self.down.store(true, Ordering::Release);
         }
     }
 
     /// Records that a connection was handed out.
     pub fn close(&self) {
+        if !self.is_open() {
+            return;
+        }
         let mut state = self.state();
+        self.down.store(false, Ordering::Release);
         if let Some(since) = state.down_since.take() {
             tracing::info!(down_for_ms = since.elapsed().as_millis() as u64, "the database answers again");
         }
     }
 
     pub fn is_open(&self) -> bool {
-        self.state().down_since.is_some()
+        self.down.load(Ordering::Acquire)
     }
 
     /// What the next request may do (taking the retry turn when it is due).
     pub fn turn(&self, now: Instant) -> Turn {
+        if !self.is_open() {
+            return Turn::Wait;
+        }
         let mut state = self.state();
         if state.down_since.is_none() {
             return Turn::Wait;
