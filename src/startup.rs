@@ -133,7 +133,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(routes::staff::change_table::show)
                 .service(routes::staff::change_table::download)
                 .service(routes::staff::versions::list)
-                .service(routes::staff::versions::save_explanation)
+                .service(routes::staff::versions::save_explanation_service())
                 .service(routes::staff::versions::upload_material)
                 .service(routes::staff::versions::delete_material)
                 .service(routes::staff::versions::upload)

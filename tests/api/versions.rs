@@ -354,7 +354,19 @@ async fn an_explanation_over_the_limit_comes_back_as_typed_with_the_message_besi
     let path = format!("/staff/consultations/{id}/versions");
     let token = app.csrf_token(&path).await;
     app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", "一、修订的必要性")]).await;
-    let too_long = "x".repeat(100_001);
+    // A long real explanation, in Chinese (nine bytes a character once sent): saved whole.
+    let long: String = "一、修订的必要性。为贯彻落实党中央、国务院决策部署，".chars().cycle().take(60_000).collect();
+    let token = app.csrf_token(&path).await;
+    let response = app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", &long)]).await;
+    assert_eq!(response.status().as_u16(), 303, "60,000 字 are within the limit");
+    let public = app.page(&format!("/consultations/{id}")).await;
+    assert_eq!(public.texts("section.explanation p").concat().chars().count(), 60_000);
+    app.post_form(
+        &format!("{path}/explanation"),
+        &[("csrf", &app.csrf_token(&path).await), ("explanation", "一、修订的必要性")],
+    )
+    .await;
+    let too_long = "说".repeat(100_001);
     let token = app.csrf_token(&path).await;
     let response = app.post_form(&format!("{path}/explanation"), &[("csrf", &token), ("explanation", &too_long)]).await;
     assert_eq!(response.status().as_u16(), 422);

@@ -400,8 +400,19 @@ pub struct ExplanationForm {
     explanation: String,
 }
 
-#[post("/consultations/{id}/versions/explanation")]
-pub async fn save_explanation(
+/// The 起草说明 form's body limit: a Chinese character takes nine bytes once
+/// percent-encoded, so the general 256 KB form limit would cut a long explanation off at
+/// about 29,000 字 with a bare error page, far below the 100,000 字 the field accepts.
+pub const EXPLANATION_FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The 起草说明 route, with its own body limit (see [`EXPLANATION_FORM_LIMIT`]).
+pub fn save_explanation_service() -> actix_web::Resource {
+    web::resource("/consultations/{id}/versions/explanation")
+        .app_data(web::PayloadConfig::new(EXPLANATION_FORM_LIMIT))
+        .route(web::post().to(save_explanation))
+}
+
+async fn save_explanation(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
     form: CsrfForm<ExplanationForm>,
