@@ -19,16 +19,34 @@ pub const MIN_ANSWERS: i64 = 10;
 /// A share of the consultation's opinions above this percentage is unusual.
 pub const SHARE_PERCENT: i64 = 20;
 
-/// Records that an opinion was sent with a right answer to a text question.
+/// Records that an opinion was sent with a right answer to a text question, with the
+/// opinion's transaction: in a batch commit, with the batch's other records in one
+/// statement just before the COMMIT.
 pub fn record(conn: &mut Conn, consultation: ConsultationId, client: &ClientKey, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::insert_into(question_answers::table)
-        .values((
-            question_answers::consultation_id.eq(consultation.0),
-            question_answers::client_hash.eq(client.as_str()),
-            question_answers::answered_at.eq(at),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    let row = (consultation.0, client.as_str().to_owned(), at);
+    crate::db::write_at_commit(conn, move |answers: &mut Answers| answers.0.push(row), write_answers)
+}
+
+/// The records of one batch.
+#[derive(Default)]
+struct Answers(Vec<(i32, String, NaiveDateTime)>);
+
+fn write_answers(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+    let answers = std::mem::take(scratch.get::<Answers>()).0;
+    for chunk in answers.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(consultation, client, at)| {
+                (
+                    question_answers::consultation_id.eq(*consultation),
+                    question_answers::client_hash.eq(client.as_str()),
+                    question_answers::answered_at.eq(*at),
+                )
+            })
+            .collect();
+        crate::insert_batch!(conn, question_answers::table, &rows)?;
+    }
+    Ok(())
 }
 
 /// Removes records older than the window looked at; returns how many.
