@@ -283,6 +283,16 @@ async fn the_review_list_its_counts_and_the_export_are_per_round() {
     assert!(counts.starts_with("共 4 条") && counts.contains("未处理 2 "), "{counts}");
     let (_, counts) = review_bodies(&app, id, "?round=1&decision=adopted").await;
     assert!(counts.starts_with("共 3 条"), "the counts are the round's, whatever the other filters");
+    // The chart of opinions per day is the round's too: round 1's three arrived 20 days ago,
+    // round 2's one today.
+    let per_day = |query: &'static str| {
+        let app = &app;
+        async move { app.page(&format!("/staff/consultations/{id}/review{query}")).await.text("#review-days-desc") }
+    };
+    let first = per_day("?round=1").await;
+    assert!(first.contains("共 3 条") && first.contains(&format!("{}（3 条）", china_day(-20))), "{first}");
+    assert!(per_day("").await.contains("共 1 条"), "the current round");
+    assert!(per_day("?round=all").await.contains("共 4 条"), "every round");
 
     // The export of round 1 holds its three opinions and says which round it is.
     let export = |round: &str| {

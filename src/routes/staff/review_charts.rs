@@ -9,6 +9,7 @@ use crate::db::Conn;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::window::china_today;
 use crate::models::feedback::FeedbackCounts;
+use crate::models::round::Round;
 use crate::models::{Consultation, opinion_day, review};
 use crate::routes::charts::{ChartBar, DayChart, bars, shares};
 
@@ -62,9 +63,23 @@ impl ReviewCharts {
             };
             (titles.path(section), href, n)
         }));
-        let window = consultation.window();
-        let per_day = opinion_day::for_consultation(conn, consultation.id)?;
-        let days = DayChart::new("review-days", &per_day, window.starts_on(), window.ends_on().min(china_today(now)));
+        let today = china_today(now);
+        let mut per_day = opinion_day::for_consultation(conn, consultation.id)?;
+        let (from, to) = match round {
+            // The days are counted per consultation; rounds follow one another, so a round's
+            // days run from its opening to the next round's (a letter entered between two
+            // rounds belongs to the one before).
+            Some(n) => {
+                let rounds = Round::for_consultation(conn, consultation.id)?;
+                let this = rounds.iter().find(|r| r.number == n);
+                let next_opens = rounds.iter().filter(|r| r.number > n).map(|r| r.starts_on).min();
+                let from = this.map_or(consultation.window().starts_on(), |r| r.starts_on);
+                per_day.retain(|(day, _)| *day >= from && next_opens.is_none_or(|next| *day < next));
+                (from, this.map_or(today, |r| r.ends_on).min(today))
+            }
+            None => (consultation.window().starts_on(), consultation.window().ends_on().min(today)),
+        };
+        let days = DayChart::new("review-days", &per_day, from, to);
         Ok(ReviewCharts {
             total: counts.received,
             decided,
