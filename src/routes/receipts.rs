@@ -12,6 +12,7 @@ use crate::domain::masking::{MaskStyle, mask_name};
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::window::format_china;
 use crate::error::AppError;
+use crate::models::round::{Round, ordinal};
 use crate::models::taken_up::SectionPlace;
 use crate::models::{Consultation, Opinion, Section};
 use crate::rate_limit::{self, ClientKey, Scope};
@@ -26,6 +27,8 @@ struct ReceiptPage {
     duplicate: bool,
     consultation_title: String,
     consultation_url: String,
+    /// 「第二次征求意见」 when the consultation has had more than one round.
+    round_name: Option<String>,
     section_title: String,
     masked_name: String,
     received_at: String,
@@ -76,9 +79,18 @@ pub async fn lookup(query: web::Query<LookupQuery>) -> Result<HttpResponse, AppE
     }
 }
 
-/// An opinion with its consultation, its section, and where a later version took it up, by
-/// receipt code (rate limited per client).
-pub type Found = Option<(Opinion, Consultation, Option<Section>, Option<SectionPlace>)>;
+/// An opinion with its consultation, its section, where a later version took it up, and the
+/// round it was sent in, by receipt code (rate limited per client).
+pub type Found = Option<(Opinion, Consultation, Option<Section>, Option<SectionPlace>, RoundOf)>;
+
+/// The round an opinion was sent in, as its receipt tells it.
+pub struct RoundOf {
+    /// Its feedback is published. A consultation's own date is the latest round's: opening a
+    /// second round clears it, while the first round's decisions stay public.
+    pub feedback_published: bool,
+    /// 「第一次征求意见」, when the consultation has more than one round.
+    pub name: Option<String>,
+}
 
 pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Result<Found, AppError> {
     let limit = state.settings.rate_submit_per_minute.saturating_mul(3);
@@ -98,17 +110,26 @@ pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Res
             Some(id) => SectionPlace::load(conn, &[id])?.remove(&id),
             None => None,
         };
-        Ok(Some((opinion, consultation, section, taken_up)))
+        let rounds = Round::for_consultation(conn, consultation.id)?;
+        // The latest round's feedback is the consultation's; an earlier round keeps its own.
+        let latest = rounds.iter().map(|r| r.number).max().unwrap_or(1);
+        let earlier = rounds.iter().find(|r| r.number == opinion.round_no && r.number < latest);
+        let round = RoundOf {
+            feedback_published: match earlier {
+                Some(round) => round.feedback_published_at.is_some(),
+                None => consultation.feedback_published_at.is_some(),
+            },
+            name: (rounds.len() > 1).then(|| ordinal(opinion.round_no)),
+        };
+        Ok(Some((opinion, consultation, section, taken_up, round)))
     })
     .await
 }
 
-/// Decisions become visible to the citizen only once the feedback is published.
-pub fn visible_decision(
-    opinion: &Opinion,
-    consultation: &Consultation,
-) -> Option<crate::domain::adoption::AdoptionStatus> {
-    opinion.decision.filter(|_| consultation.feedback_published_at.is_some())
+/// Decisions become visible to the citizen only once the feedback of the opinion's round
+/// is published.
+pub fn visible_decision(opinion: &Opinion, round: &RoundOf) -> Option<crate::domain::adoption::AdoptionStatus> {
+    opinion.decision.filter(|_| round.feedback_published)
 }
 
 #[derive(Deserialize)]
@@ -135,11 +156,11 @@ pub async fn show(
     };
     let client = ClientKey::from_request(&req, &state.settings);
     let found = find(&state, client, code).await?;
-    let Some((opinion, consultation, section, taken_up)) = found else {
+    let Some((opinion, consultation, section, taken_up, round)) = found else {
         return not_found(typed, "未找到该回执编号对应的意见，请核对后重新输入。".to_owned());
     };
-    let feedback_published = consultation.feedback_published_at.is_some();
-    let decision = visible_decision(&opinion, &consultation);
+    let feedback_published = round.feedback_published;
+    let decision = visible_decision(&opinion, &round);
     let page = ReceiptPage {
         code: ReceiptCode::parse(opinion.receipt_code.as_deref().unwrap_or_default())
             .map(|c| c.to_string())
@@ -148,6 +169,7 @@ pub async fn show(
         duplicate: query.duplicate.is_some(),
         consultation_url: format!("/consultations/{}", consultation.id),
         consultation_title: consultation.title,
+        round_name: round.name,
         section_title: section.as_ref().map(Section::title).unwrap_or_else(|| "全文".to_owned()),
         masked_name: mask_name(&opinion.author_name, MaskStyle::KeepEnds),
         received_at: format_china(opinion.received_at),

@@ -463,4 +463,30 @@ async fn the_demo_data_has_a_consultation_consulted_on_twice() {
     assert_eq!(table["rows"].as_array().unwrap().len(), 6);
     // Round 2 has published no feedback yet.
     assert_eq!(app.get(&format!("/consultations/{}/feedback/table.json", c.id)).await.status().as_u16(), 404);
+
+    // A citizen of round 1 still sees the decision on their opinion while round 2 is open
+    // (the consultation's own feedback date is round 2's, still empty); receipts name the round.
+    // The seeded opinions came by other channels: two of them get the receipt codes a web
+    // form would have given.
+    let seeded: Vec<(zhengqiu::domain::ids::OpinionId, i32, Option<String>)> = opinions::table
+        .filter(opinions::consultation_id.eq(c.id))
+        .order(opinions::id.asc())
+        .select((opinions::id, opinions::round_no, opinions::decision))
+        .load(&mut app.conn())
+        .unwrap();
+    let first = seeded.iter().find(|o| o.1 == 1 && o.2.is_some()).expect("a decided round-1 opinion");
+    let second = seeded.iter().find(|o| o.1 == 2).expect("a round-2 opinion");
+    for (id, code) in [(first.0, "ABCDEFGHJK"), (second.0, "BCDEFGHJKM")] {
+        diesel::update(opinions::table.find(id)).set(opinions::receipt_code.eq(code)).execute(&mut app.conn()).unwrap();
+    }
+    let status = zhengqiu::domain::adoption::AdoptionStatus::from_code(first.2.as_deref().unwrap()).unwrap();
+    let code = "ABCDEFGHJK";
+    let receipt = app.page(&format!("/receipts/{code}")).await;
+    assert_eq!(receipt.text(".receipt-round"), "（第一次征求意见）");
+    assert_eq!(receipt.text(".receipt .status"), status.label(), "{}", receipt.body);
+    let json: serde_json::Value = app.get(&format!("/api/v1/receipts/{code}")).await.json().await.unwrap();
+    assert_eq!(json["status"], status.code());
+    let receipt = app.page("/receipts/BCDEFGHJKM").await;
+    assert_eq!(receipt.text(".receipt-round"), "（第二次征求意见）");
+    assert_eq!(receipt.text(".receipt .status"), "已收到", "round 2's feedback is not published");
 }

@@ -199,8 +199,9 @@ pub async fn receipt(
 ) -> Result<web::Json<ReceiptStatus>, ApiError> {
     let code = ReceiptCode::parse(&code.into_inner()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let client = ClientKey::from_request(&req, &state.settings);
-    let (opinion, consultation, section, taken_up) = find(&state, client, code).await?.ok_or(AppError::NotFound)?;
-    let decision = visible_decision(&opinion, &consultation);
+    let (opinion, consultation, section, taken_up, round) =
+        find(&state, client, code).await?.ok_or(AppError::NotFound)?;
+    let decision = visible_decision(&opinion, &round);
     Ok(web::Json(ReceiptStatus {
         receipt_code: opinion
             .receipt_code
