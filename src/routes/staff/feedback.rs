@@ -73,7 +73,7 @@ pub struct ExportQuery {
     /// The drafter's own heading; empty: the layout's.
     #[serde(default)]
     pub title: String,
-    /// A round's number, `all`, or empty for the current round (the staff pages only).
+    /// A round's number, `all`, or empty for the current round.
     #[serde(default)]
     pub round: String,
 }
@@ -94,6 +94,23 @@ impl ExportQuery {
         let title = own_title(&self.title).map_err(|e| AppError::BadRequest(format!("{e}，请返回修改。")))?;
         Ok((layout, format, ExportOptions { grouping, audience, title, undecided: None, round: None }))
     }
+}
+
+/// The round an export is of (`asked`: a number, `all`, or empty for the current round) and
+/// its file name: with several rounds, the heading and the file name say which round it is.
+pub(crate) fn export_round(asked: &str, rounds: i32, file_name: &str, suffix: &str) -> (Option<ExportRound>, String) {
+    let (round, round_name) = match RoundFilter::parse(asked, rounds) {
+        RoundFilter::One(n) => {
+            let name = (rounds > 1).then(|| ordinal(n));
+            (Some(ExportRound { number: n, name: name.clone() }), name)
+        }
+        RoundFilter::All => (None, (rounds > 1).then(|| "全部轮次".to_owned())),
+    };
+    let name = match round_name {
+        Some(round) => format!("{file_name}（{round}）{suffix}"),
+        None => format!("{file_name}{suffix}"),
+    };
+    (round, name)
 }
 
 /// The longest table heading accepted.
@@ -124,19 +141,8 @@ pub async fn export(
         Ok((Draft::name_for(conn, &c)?, crate::models::round::Round::current_number(conn, c.id)?))
     })
     .await?;
-    // With several rounds, the heading and the file name say which round the table is of.
-    let (round, round_name) = match RoundFilter::parse(&query.round, rounds) {
-        RoundFilter::One(n) => {
-            let name = (rounds > 1).then(|| ordinal(n));
-            (Some(ExportRound { number: n, name: name.clone() }), name)
-        }
-        RoundFilter::All => (None, (rounds > 1).then(|| "全部轮次".to_owned())),
-    };
+    let (round, name) = export_round(&query.round, rounds, &draft.table_file_name(), suffix);
     let opts = ExportOptions { round, ..opts };
-    let name = match round_name {
-        Some(round) => format!("{}（{round}）{suffix}", draft.table_file_name()),
-        None => format!("{}{suffix}", draft.table_file_name()),
-    };
     if audience == Audience::Staff {
         let subject = format!("第 {} 号（{}，{}）", consultation.id, query.layout, query.format);
         let actor = Some((staff.user.id, staff.user.display_name.clone()));

@@ -21,7 +21,7 @@ use crate::models::audit::AuditAction;
 use crate::models::{Consultation, Draft, Opinion, adoption_table};
 use crate::routes::api::Problem;
 use crate::routes::download::streamed;
-use crate::routes::staff::feedback::{ExportQuery, own_title};
+use crate::routes::staff::feedback::{ExportQuery, export_round, own_title};
 use crate::routes::staff::opinion_view::SectionTitles;
 use crate::routes::staff::review::{PAGE_SIZE, ReviewQuery};
 use crate::services::decisions::decide;
@@ -236,6 +236,7 @@ pub async fn decide_one(
         ("grouping" = Option<String>, Query, description = "per_author or per_opinion; the layout's own when omitted"),
         ("audience" = Option<String>, Query, description = "`staff`: full names and contacts; public (masked) otherwise"),
         ("title" = Option<String>, Query, description = "The table's heading; the layout's own when omitted"),
+        ("round" = Option<String>, Query, description = "A round's number or `all`; the current round when omitted"),
     ),
     security(("bearer" = [])),
     responses(
@@ -256,8 +257,13 @@ pub async fn export(
     let (layout, format, opts) = query.options()?;
     let staff = opts.audience == Audience::Staff;
     let c = consultation.clone();
-    let draft = db::run(&state.pool, move |conn| Ok(Draft::name_for(conn, &c)?)).await?;
-    let name = format!("{}{}", draft.table_file_name(), if staff { "（内部，含联系方式）" } else { "" });
+    let (draft, rounds) = db::run(&state.pool, move |conn| {
+        Ok((Draft::name_for(conn, &c)?, crate::models::round::Round::current_number(conn, c.id)?))
+    })
+    .await?;
+    let suffix = if staff { "（内部，含联系方式）" } else { "" };
+    let (round, name) = export_round(&query.round, rounds, &draft.table_file_name(), suffix);
+    let opts = crate::exports::ExportOptions { round, ..opts };
     if staff {
         let what = format!("第 {} 号（{}，{}）", consultation.id, query.layout, query.format);
         caller.audit(&state, AuditAction::ExportWithContacts, what).await?;
