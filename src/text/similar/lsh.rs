@@ -112,8 +112,8 @@ static SEEDS: [(u64, u64); MAX_HASHES] = {
 /// `keys[i]` holds item i's band keys, or nothing for an item without tokens. Per band the items are
 /// sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`] representatives.
 pub(super) fn link_candidates(
-    bags: &[Vec<u64>],
-    keys: &[Vec<u64>],
+    bags: &[&[u64]],
+    keys: &[&[u64]],
     bands: usize,
     threshold: f64,
     sets: &mut UnionFind,
@@ -129,7 +129,7 @@ pub(super) fn link_candidates(
             for &(_, item) in bucket {
                 let joined = representatives.iter().any(|&rep| {
                     sets.same(item, rep) || {
-                        let similar = at_least(&bags[item as usize], &bags[rep as usize], threshold);
+                        let similar = at_least(bags[item as usize], bags[rep as usize], threshold);
                         if similar {
                             sets.union(item, rep);
                         }
