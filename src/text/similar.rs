@@ -168,11 +168,8 @@ pub fn groups_of(items: &[(i64, &Signature)], threshold: f64) -> Vec<Group> {
     let banding = Banding::for_threshold(threshold);
     let stored = banding == Banding::for_threshold(DEFAULT_THRESHOLD);
     let mut mins = Vec::new();
-    let computed: Vec<Vec<u64>> = if stored {
-        Vec::new()
-    } else {
-        bags.iter().map(|bag| keys_for(bag, banding, &mut mins)).collect()
-    };
+    let computed: Vec<Vec<u64>> =
+        if stored { Vec::new() } else { bags.iter().map(|bag| keys_for(bag, banding, &mut mins)).collect() };
     let keys: Vec<&[u64]> = if stored {
         copies.iter().map(|c| c.signature.band_keys.as_slice()).collect()
     } else {

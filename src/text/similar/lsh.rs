@@ -111,13 +111,7 @@ static SEEDS: [(u64, u64); MAX_HASHES] = {
 ///
 /// `keys[i]` holds item i's band keys, or nothing for an item without tokens. Per band the items are
 /// sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`] representatives.
-pub(super) fn link_candidates(
-    bags: &[&[u64]],
-    keys: &[&[u64]],
-    bands: usize,
-    threshold: f64,
-    sets: &mut UnionFind,
-) {
+pub(super) fn link_candidates(bags: &[&[u64]], keys: &[&[u64]], bands: usize, threshold: f64, sets: &mut UnionFind) {
     let mut column: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
     let mut representatives: Vec<u32> = Vec::with_capacity(MAX_REPRESENTATIVES);
     for band in 0..bands {

@@ -264,7 +264,14 @@ fn small_fixtures() -> Vec<Vec<(i64, &'static str)>> {
             (4, "建议将 征求意见期限，延长至三十日！"),
             (5, "建议增加社区卫生服务站的数量，方便老人就医。"),
         ],
-        vec![(1, "同意"), (2, "赞成本方案"), (3, "同意。"), (4, "赞成本方案！"), (5, "赞成本方案"), (6, "建议删除第五条")],
+        vec![
+            (1, "同意"),
+            (2, "赞成本方案"),
+            (3, "同意。"),
+            (4, "赞成本方案！"),
+            (5, "赞成本方案"),
+            (6, "建议删除第五条"),
+        ],
         vec![(1, "甲"), (2, "乙"), (3, "，。！"), (4, "的了"), (5, "")],
     ]
 }
@@ -281,10 +288,8 @@ fn stored_signatures_group_exactly_as_the_texts_do() {
             assert_eq!(groups_from_stored(&items, threshold), from_text, "at {threshold}: {fixture:?}");
         }
     }
-    let campaign = grouper().groups(
-        &texts.iter().map(|(id, t)| Candidate { id: *id, text: t }).collect::<Vec<_>>(),
-        DEFAULT_THRESHOLD,
-    );
+    let campaign = grouper()
+        .groups(&texts.iter().map(|(id, t)| Candidate { id: *id, text: t }).collect::<Vec<_>>(), DEFAULT_THRESHOLD);
     assert!(campaign.len() > 5 && !campaign[0].exact, "the fixture has near-identical and exact groups");
 }
 
