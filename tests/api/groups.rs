@@ -84,6 +84,19 @@ async fn the_groups_follow_an_edited_or_withdrawn_opinion_and_take_in_new_ones()
     let first_view = shown_groups(&app, id).await;
     assert_eq!(first_view, [("内容相同：3 条".to_owned(), sorted(&[citizens[0], citizens[1], department[0]]))]);
     assert_eq!(stored(&app).len(), 4, "every opinion's signature is kept after the first view");
+    // Deciding the group changes what its members carry, not the groups.
+    let groups_url = format!("/staff/consultations/{id}/groups");
+    let ids = first_view[0].1.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    app.post_with_csrf(
+        &groups_url,
+        &format!("/staff/consultations/{id}/decisions"),
+        &[("ids", &ids), ("status", "adopted"), ("reason", ""), ("back", &groups_url)],
+    )
+    .await;
+    let page = app.page(&groups_url).await;
+    assert_eq!(page.texts(".group-title"), ["内容相同：3 条"]);
+    assert!(page.texts(".opinion-card .muted").iter().any(|t| t.contains("目前：采纳 3")), "{}", page.body);
+    assert_eq!(shown_groups(&app, id).await, first_view, "the same groups on the next view");
 
     // The department rewrites its first opinion and turns its second into a copy of the campaign.
     app.post_form(&link, &reply(&[("body_1", "建议删除第五条。"), ("body_2", CAMPAIGN)])).await;

@@ -64,7 +64,8 @@ pub async fn list(
     let (consultation, found) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&access, &consultation)?;
-        let found = groups::find(conn, &grouper(&state_for_grouping), id, MAX_GROUPS)?;
+        let state = &state_for_grouping;
+        let found = groups::find(conn, &grouper(state), &state.groups, id, MAX_GROUPS)?;
         Ok((consultation, found))
     })
     .await?;
