@@ -153,6 +153,65 @@ pub fn store(conn: &mut Conn, drawn: Drawn, ttl_secs: i64, now: NaiveDateTime) -
     Ok(Challenge { id, kind: drawn.kind, image: drawn.image, question: drawn.question })
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL only, outside any transaction (migration 2026-12-08-100001): counts the
+    /// request in each bucket and stores the challenge if every count is within its limit,
+    /// in one statement that commits at once without waiting for the disk.
+    #[allow(clippy::too_many_arguments)]
+    fn captcha_store_counted(
+        id: diesel::sql_types::Text,
+        kind: diesel::sql_types::Text,
+        answer: diesel::sql_types::Text,
+        expires_at: diesel::sql_types::Timestamp,
+        created_at: diesel::sql_types::Timestamp,
+        buckets: diesel::sql_types::Array<diesel::sql_types::Text>,
+        bucket_expires_at: diesel::sql_types::Array<diesel::sql_types::Timestamp>,
+        limits: diesel::sql_types::Array<diesel::sql_types::Integer>
+    ) -> diesel::sql_types::Array<diesel::sql_types::Integer>;
+}
+
+/// Counts the request against its limits and stores the drawn challenge unless a limit is
+/// used up (`Err` names it). On PostgreSQL outside a transaction: one statement, see
+/// [`crate::rate_limit::count`] for why; otherwise in a transaction that does not wait for
+/// the disk.
+pub fn store_counted(
+    conn: &mut Conn,
+    drawn: Drawn,
+    ttl_secs: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    exhausted: &crate::rate_limit::Exhausted,
+    counting: &crate::rate_limit::Counting,
+) -> Result<Result<Challenge, crate::rate_limit::Scope>, crate::error::AppError> {
+    let at = now.naive_utc();
+    if crate::db::transaction_depth(conn)?.is_none()
+        && let Conn::Postgres(c) = conn
+    {
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        let kind = drawn.kind.code();
+        let stored = captcha_store_counted(
+            &id,
+            kind,
+            &drawn.answer,
+            at + Duration::seconds(ttl_secs),
+            at,
+            &counting.buckets,
+            &counting.expires_at,
+            counting.limits(),
+        );
+        let hits: Vec<i32> = diesel::select(stored).get_result(c)?;
+        return Ok(match counting.over(exhausted, &hits) {
+            Some(scope) => Err(scope),
+            None => Ok(Challenge { id, kind: drawn.kind, image: drawn.image, question: drawn.question }),
+        });
+    }
+    crate::db::ephemeral_tx(conn, |conn| {
+        if let Err(scope) = crate::rate_limit::count(conn, exhausted, counting)? {
+            return Ok(Err(scope));
+        }
+        Ok(Ok(store(conn, drawn, ttl_secs, at)?))
+    })
+}
+
 /// A person's answer to the challenge with this id.
 #[derive(Debug, Clone, Default)]
 pub struct CaptchaAnswer {

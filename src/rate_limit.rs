@@ -136,38 +136,107 @@ diesel::define_sql_function! {
     fn rate_limit_hit(bucket: diesel::sql_types::Text, expires_at: diesel::sql_types::Timestamp) -> diesel::sql_types::Integer;
 }
 
-/// Counts one request; `Ok(false)` when the client is over `limit` in this minute.
-pub fn hit(
-    conn: &mut Conn,
-    exhausted: &Exhausted,
-    scope: Scope,
-    client: &ClientKey,
-    limit: i32,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let window = window_of(now);
-    let bucket = bucket(scope, client, window);
-    if exhausted.contains(&bucket) {
-        return Ok(false);
-    }
-    let expires_at = expiry(window, now);
-    let row = (rate_limits::bucket.eq(&bucket), rate_limits::hits.eq(1), rate_limits::expires_at.eq(expires_at));
-    let hits: i32 = match conn {
+/// Counts one hit in `bucket`; returns the hits counted in it so far.
+fn upsert_hit(conn: &mut Conn, bucket: &str, expires_at: NaiveDateTime) -> QueryResult<i32> {
+    let row = (rate_limits::bucket.eq(bucket), rate_limits::hits.eq(1), rate_limits::expires_at.eq(expires_at));
+    match conn {
         Conn::Sqlite(c) => diesel::insert_into(rate_limits::table)
             .values(row)
             .on_conflict(rate_limits::bucket)
             .do_update()
             .set(rate_limits::hits.eq(rate_limits::hits + 1))
             .returning(rate_limits::hits)
-            .get_result(c)?,
+            .get_result(c),
         // The same upsert, in a function (migration 2026-12-01-000004) that stays prepared.
-        Conn::Postgres(c) => diesel::select(rate_limit_hit(&bucket, expires_at)).get_result(c)?,
-    };
-    if hits > limit {
-        exhausted.insert(bucket, window);
-        return Ok(false);
+        Conn::Postgres(c) => diesel::select(rate_limit_hit(bucket, expires_at)).get_result(c),
     }
-    Ok(true)
+}
+
+/// One request's counts against one or more limits (a text question counts against the
+/// captcha limit and its own): the buckets of this minute, and what each may hold.
+pub struct Counting {
+    scopes: Vec<(Scope, i32)>,
+    pub(crate) buckets: Vec<String>,
+    pub(crate) expires_at: Vec<NaiveDateTime>,
+    window: i64,
+}
+
+impl Counting {
+    /// One client counted against each of `scopes` with its limit.
+    pub fn new(scopes: &[(Scope, i32)], client: &ClientKey, now: DateTime<Utc>) -> Counting {
+        let each: Vec<(Scope, &ClientKey, i32)> = scopes.iter().map(|&(scope, limit)| (scope, client, limit)).collect();
+        Counting::of(&each, now)
+    }
+
+    /// Each of several keys (a login counts its address and the account asked for) in its
+    /// scope, with its limit.
+    pub fn of(each: &[(Scope, &ClientKey, i32)], now: DateTime<Utc>) -> Counting {
+        let window = window_of(now);
+        Counting {
+            scopes: each.iter().map(|&(scope, _, limit)| (scope, limit)).collect(),
+            buckets: each.iter().map(|&(scope, key, _)| bucket(scope, key, window)).collect(),
+            expires_at: each.iter().map(|_| expiry(window, now)).collect(),
+            window,
+        }
+    }
+
+    pub(crate) fn limits(&self) -> Vec<i32> {
+        self.scopes.iter().map(|(_, limit)| *limit).collect()
+    }
+
+    /// The first limit this process already knows to be used up this minute.
+    pub fn known_over(&self, exhausted: &Exhausted) -> Option<Scope> {
+        self.scopes.iter().zip(&self.buckets).find(|(_, b)| exhausted.contains(b)).map(|((scope, _), _)| *scope)
+    }
+
+    /// The first limit the counts returned by the database exceed, remembered as used up.
+    pub(crate) fn over(&self, exhausted: &Exhausted, hits: &[i32]) -> Option<Scope> {
+        let over = self.scopes.iter().zip(&self.buckets).zip(hits).find(|(((_, limit), _), hits)| **hits > *limit);
+        over.map(|(((scope, _), bucket), _)| {
+            exhausted.insert(bucket.clone(), self.window);
+            *scope
+        })
+    }
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL only, outside any transaction (migration 2026-12-08-100001): counts one hit
+    /// in each bucket in one statement that commits at once, without waiting for the disk.
+    fn rate_limit_hits_now(
+        buckets: diesel::sql_types::Array<diesel::sql_types::Text>,
+        expires_at: diesel::sql_types::Array<diesel::sql_types::Timestamp>
+    ) -> diesel::sql_types::Array<diesel::sql_types::Integer>;
+}
+
+/// Counts one request against each of its limits; `Err(scope)` names the first it is over.
+///
+/// On PostgreSQL, outside a transaction, it is one statement that commits on its own (see
+/// the migration): the buckets' rows stay locked only while it runs, so that requests from
+/// one address (an office behind one gateway) do not queue on each other's transactions.
+/// Otherwise, and on SQLite, the counts are written in a transaction that does not wait
+/// for the disk.
+pub fn count(
+    conn: &mut Conn,
+    exhausted: &Exhausted,
+    counting: &Counting,
+) -> Result<Result<(), Scope>, crate::error::AppError> {
+    if let Some(scope) = counting.known_over(exhausted) {
+        return Ok(Err(scope));
+    }
+    if crate::db::transaction_depth(conn)?.is_none()
+        && let Conn::Postgres(c) = conn
+    {
+        let hits: Vec<i32> =
+            diesel::select(rate_limit_hits_now(&counting.buckets, &counting.expires_at)).get_result(c)?;
+        return Ok(counting.over(exhausted, &hits).map_or(Ok(()), Err));
+    }
+    crate::db::ephemeral_tx(conn, |conn| {
+        let mut hits = Vec::with_capacity(counting.buckets.len());
+        for (bucket, expires_at) in counting.buckets.iter().zip(&counting.expires_at) {
+            hits.push(upsert_hit(conn, bucket, *expires_at)?);
+        }
+        Ok(counting.over(exhausted, &hits).map_or(Ok(()), Err))
+    })
 }
 
 /// The hits of one batch of writes (see [`crate::db::BatchCommit`]), counted in one

@@ -7,7 +7,9 @@ mod migrate;
 pub mod schema;
 
 pub use batch_commit::{Asks, BatchCommit, Scratch, write_at_commit};
-pub use connection::{Conn, MultiBackend, NoConnection, Pool, atomic, build_pool, connect, ephemeral_tx, write_tx};
+pub use connection::{
+    Conn, MultiBackend, NoConnection, Pool, atomic, build_pool, connect, ephemeral_tx, transaction_depth, write_tx,
+};
 pub use migrate::{pending_migrations, run_migrations};
 
 use crate::error::AppError;

@@ -51,6 +51,8 @@ pub struct DayChart {
     /// Unique on the page: the chart's element ids start with it.
     pub id: &'static str,
     pub days: Vec<DayBar>,
+    /// The days before the range that only widen the chart: drawn, not listed.
+    lead: usize,
     pub total: i64,
     pub max: i64,
     pub first: String,
@@ -75,8 +77,9 @@ pub const DAY_CHART_HEIGHT: i64 = 100;
 /// Each day's slot in the SVG's own units, and the column within it.
 const SLOT: usize = 10;
 const COLUMN: usize = 8;
-/// The narrowest chart, in days.
-const MIN_SLOTS: usize = 7;
+/// The narrowest chart, in days: a shorter range is widened with the days before it, so
+/// every column stands over a date and the axis' first date is the first column's.
+const MIN_DAYS: u64 = 7;
 /// More days than this would give columns too thin to see: such a chart shows only the
 /// days that received opinions.
 const MAX_DAYS: u64 = 400;
@@ -90,8 +93,11 @@ impl DayChart {
         if total == 0 {
             return None;
         }
-        let from = from.min(first_counted);
         let to = to.max(last_counted);
+        let from = from.min(first_counted);
+        let widened = from.min(to.checked_sub_days(Days::new(MIN_DAYS - 1)).unwrap_or(to));
+        let lead = (from - widened).num_days().unsigned_abs() as usize;
+        let from = widened;
         let span = (to - from).num_days().unsigned_abs() + 1;
         let days: Vec<(NaiveDate, i64)> = if span > MAX_DAYS {
             counts.iter().map(|&(d, n)| (d, i64::from(n))).collect()
@@ -118,19 +124,25 @@ impl DayChart {
             })
             .collect::<Vec<_>>();
         let (first, last) = (days[0].0.to_string(), days[days.len() - 1].0.to_string());
+        let listed_from = days[lead.min(days.len() - 1)].0;
         Some(DayChart {
             id,
             summary: format!(
-                "{first} 至 {last} 每日收到的意见数：共 {total} 条，最多的一天是 {busiest}（{most} 条）。逐日数字见图下的数据表。"
+                "{listed_from} 至 {last} 每日收到的意见数：共 {total} 条，最多的一天是 {busiest}（{most} 条）。逐日数字见图下的数据表。"
             ),
-            // A day or two would otherwise stretch into slabs across the page.
-            width: bars.len().max(MIN_SLOTS) * SLOT,
+            width: bars.len() * SLOT,
             days: bars,
+            lead,
             total,
             max,
             first,
             last,
         })
+    }
+
+    /// The days the data table lists: the range, without the days that only widen the chart.
+    pub fn listed(&self) -> &[DayBar] {
+        &self.days[self.lead.min(self.days.len())..]
     }
 
     pub fn height(&self) -> i64 {
@@ -157,19 +169,36 @@ mod tests {
         let counts: Vec<(&str, i64)> = chart.days.iter().map(|d| (d.date.as_str(), d.count)).collect();
         assert_eq!(
             counts,
-            [("2018-01-08", 0), ("2018-01-09", 2), ("2018-01-10", 0), ("2018-01-11", 4), ("2018-01-12", 0)]
+            [
+                ("2018-01-06", 0),
+                ("2018-01-07", 0),
+                ("2018-01-08", 0),
+                ("2018-01-09", 2),
+                ("2018-01-10", 0),
+                ("2018-01-11", 4),
+                ("2018-01-12", 0)
+            ],
+            "a week at least, widened with the days before: no column without its date"
         );
-        assert_eq!((chart.total, chart.max, chart.width), (6, 4, 70), "at least a week wide");
-        assert_eq!((chart.days[3].height, chart.days[3].y), (100, 0), "the busiest day fills the height");
-        assert_eq!((chart.days[1].height, chart.days[1].y), (50, 50));
+        assert_eq!((chart.total, chart.max, chart.width), (6, 4, 70));
+        assert_eq!((chart.first.as_str(), chart.last.as_str()), ("2018-01-06", "2018-01-12"));
+        let listed: Vec<&str> = chart.listed().iter().map(|d| d.date.as_str()).collect();
+        assert_eq!(
+            listed,
+            ["2018-01-08", "2018-01-09", "2018-01-10", "2018-01-11", "2018-01-12"],
+            "the table lists the range"
+        );
+        assert!(chart.summary.starts_with("2018-01-08 至 2018-01-12"), "{}", chart.summary);
+        assert_eq!((chart.days[5].height, chart.days[5].y), (100, 0), "the busiest day fills the height");
+        assert_eq!((chart.days[3].height, chart.days[3].y), (50, 50));
         assert_eq!(chart.days[0].height, 0);
         assert!(chart.summary.contains("共 6 条") && chart.summary.contains("2018-01-11（4 条）"), "{}", chart.summary);
     }
 
     #[test]
     fn days_outside_the_range_widen_it_and_no_opinions_means_no_chart() {
-        let chart = DayChart::new("d", &[(day(5), 1)], day(8), day(9)).unwrap();
-        assert_eq!((chart.first.as_str(), chart.last.as_str(), chart.days.len()), ("2018-01-05", "2018-01-09", 5));
+        let chart = DayChart::new("d", &[(day(1), 1)], day(8), day(12)).unwrap();
+        assert_eq!((chart.first.as_str(), chart.last.as_str(), chart.days.len()), ("2018-01-01", "2018-01-12", 12));
         assert!(DayChart::new("d", &[], day(8), day(9)).is_none());
     }
 

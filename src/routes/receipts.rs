@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::db::{self, ephemeral_tx};
+use crate::db;
 use crate::domain::contact::ContactKind;
 use crate::domain::masking::{MaskStyle, mask_name};
 use crate::domain::receipt::ReceiptCode;
@@ -84,10 +84,9 @@ pub async fn find(state: &AppState, client: ClientKey, code: ReceiptCode) -> Res
     let limit = state.settings.rate_submit_per_minute.saturating_mul(3);
     let limits = state.limits.clone();
     db::run(&state.pool, move |conn| {
-        let counted =
-            ephemeral_tx(conn, |conn| Ok(rate_limit::hit(conn, &limits, Scope::Lookup, &client, limit, Utc::now())?))?;
-        if !counted {
-            return Err(AppError::TooManyRequests(Scope::Lookup.message().to_owned()));
+        let counting = rate_limit::Counting::new(&[(Scope::Lookup, limit)], &client, Utc::now());
+        if let Err(scope) = rate_limit::count(conn, &limits, &counting)? {
+            return Err(AppError::TooManyRequests(scope.message().to_owned()));
         }
         let Some(opinion) = Opinion::find_by_receipt(conn, &code)? else { return Ok(None) };
         let consultation = Consultation::find(conn, opinion.consultation_id)?;

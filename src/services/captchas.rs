@@ -8,17 +8,17 @@ use crate::captcha::{self, Challenge, ChallengeKind};
 
 /// When more images are waiting to be drawn than the queue holds.
 const BUSY: &str = "当前获取验证码的人数较多，请稍候几秒再试。";
-use crate::db::{self, ephemeral_tx};
+use crate::db;
 use crate::error::AppError;
-use crate::rate_limit::{self, ClientKey, Scope};
+use crate::rate_limit::{ClientKey, Counting, Scope};
 use crate::state::AppState;
 
 /// A new challenge of `kind`, counted against the client's captcha limit. A client this
 /// instance already knows to be over its limit never costs an image; otherwise the image
-/// is drawn first and the count and the challenge are written in one transaction, so a
-/// client over its limit costs at most one image per instance and minute. Challenges and
-/// counters are written without waiting for the disk: losing one in a power cut harms
-/// nobody.
+/// is drawn first and the count and the challenge are written together (the challenge only
+/// when within the limits), so a client over its limit costs at most one image per instance
+/// and minute. Challenges and counters are written without waiting for the disk: losing one
+/// in a power cut harms nobody.
 pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) -> Result<Challenge, AppError> {
     let now = Utc::now();
     // A text question counts twice: against the captcha limit, and against its own stricter one.
@@ -30,8 +30,9 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
         ],
     };
     let refused = |scope: Scope| AppError::TooManyRequests(scope.message().to_owned());
-    if let Some((scope, _)) = scopes.iter().find(|(scope, _)| state.limits.known_exhausted(*scope, client, now)) {
-        return Err(refused(*scope));
+    let counting = Counting::new(scopes, client, now);
+    if let Some(scope) = counting.known_over(&state.limits) {
+        return Err(refused(scope));
     }
     let drawn = match kind {
         ChallengeKind::Question => captcha::draw_question(),
@@ -45,18 +46,9 @@ pub async fn issue(state: &AppState, client: &ClientKey, kind: ChallengeKind) ->
         },
     };
     let ttl = state.settings.captcha_ttl_secs;
-    let (counted_client, limits, counted) = (client.clone(), state.limits.clone(), scopes.to_vec());
-    let challenge = db::run(&state.pool, move |conn| {
-        ephemeral_tx(conn, |conn| {
-            for (scope, limit) in counted {
-                if !rate_limit::hit(conn, &limits, scope, &counted_client, limit, now)? {
-                    return Ok(Err(scope));
-                }
-            }
-            Ok(Ok(captcha::store(conn, drawn, ttl, now.naive_utc())?))
-        })
-    })
-    .await?;
+    let limits = state.limits.clone();
+    let challenge =
+        db::run(&state.pool, move |conn| captcha::store_counted(conn, drawn, ttl, now, &limits, &counting)).await?;
     challenge.map_err(refused)
 }
 

@@ -28,6 +28,12 @@ async fn text_questions_have_a_stricter_limit_per_address_than_images() {
     assert!(refused.headers().contains_key("retry-after"));
     let problem: serde_json::Value = refused.json().await.unwrap();
     assert!(problem["detail"].as_str().unwrap().contains("文字验证问题过于频繁"), "{problem}");
+    let stored = || {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::captcha_challenges;
+        captcha_challenges::table.count().get_result::<i64>(&mut app.conn()).unwrap()
+    };
+    assert_eq!(stored(), 3, "a challenge refused by the limit is not stored");
     assert_eq!(ask(&app, "image").await, 201, "images are still given under their own, wider limit");
 
     // The form says the same without losing anything, and offers the image instead.

@@ -75,7 +75,11 @@ async fn the_consultation_page_charts_opinions_per_day_from_its_counters_with_a_
         .unwrap();
     let page = app.page(&format!("/consultations/{id}")).await;
     assert!(page.texts(".chart-data tbody tr").contains(&format!("{}7 条", china_day(-2))));
-    assert_eq!(page.text(".day-axis"), format!("{}最多一天 7 条{}", china_day(-3), china_day(0)));
+    // Four days of window are drawn as a week, widened with the three days before it: the
+    // axis starts under the first column; the table above lists the window only.
+    assert_eq!(page.text(".day-axis"), format!("{}最多一天 7 条{}", china_day(-6), china_day(0)));
+    assert_eq!(page.select(".day-bars rect").len(), 2, "two days with opinions, two columns");
+    assert!(page.body.contains(r#"viewBox="0 0 70 100""#), "seven slots of 10 units");
 }
 
 #[actix_web::test]

@@ -413,6 +413,18 @@ async fn too_many_new_captchas_from_one_address_get_a_429() {
 }
 
 #[actix_web::test]
+async fn receipt_lookups_from_one_address_are_limited_to_three_times_the_submissions() {
+    let app = spawn_app_with(|s| s.rate_submit_per_minute = 2).await;
+    for n in 1..=6 {
+        let page = app.page("/receipts/ABCDE-FGHJK").await;
+        assert_ne!(page.status, 429, "lookup {n} of 6");
+    }
+    let page = app.page("/receipts/ABCDE-FGHJK").await;
+    assert_eq!(page.status, 429, "the seventh lookup in a minute");
+    assert!(page.body.contains("查询过于频繁"), "{}", page.body);
+}
+
+#[actix_web::test]
 async fn over_the_captcha_limit_a_wrong_answer_or_a_new_image_keeps_everything_typed() {
     let app = spawn_app_with(|s| s.rate_captcha_per_minute = 1).await;
     let id = open_consultation(&app);

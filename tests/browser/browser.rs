@@ -37,7 +37,10 @@ pub enum Script {
 /// As root, Chromium refuses to start without `--no-sandbox`. The site scrolls smoothly unless
 /// the reader prefers reduced motion, and chromedriver clicks as soon as it has asked for an
 /// element to be scrolled into view: with the animation, the click lands before the element does.
-const FLAGS: [&str; 9] = [
+/// Scrollbars are drawn over the page, as phones do: the page is laid out at the window's whole
+/// width, and a full-page screenshot (which drops the scrollbar and lays the page out again) has
+/// the width the page was laid out at, instead of cutting 15 px off its right edge.
+const FLAGS: [&str; 10] = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -47,6 +50,7 @@ const FLAGS: [&str; 9] = [
     "--disable-component-update",
     "--disable-sync",
     "--force-prefers-reduced-motion",
+    "--hide-scrollbars",
 ];
 
 pub struct Browser {

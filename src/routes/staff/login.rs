@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::models::User;
 use crate::models::audit::{AuditAction, AuditEntry};
 use crate::models::staff_session::StaffSessionRecord;
-use crate::rate_limit::{ClientKey, Scope, hit};
+use crate::rate_limit::{self, ClientKey, Counting, Scope};
 use crate::routes::render;
 use crate::services::accounts::check_login;
 use crate::state::AppState;
@@ -73,13 +73,8 @@ async fn throttled(state: &AppState, req: &HttpRequest, username: &str) -> Resul
     let (limits, limit) = (state.limits.clone(), state.settings.rate_login_per_minute);
     db::run(&state.pool, move |conn| {
         let now = Utc::now();
-        let (by_client, by_account) = crate::db::ephemeral_tx(conn, |conn| {
-            Ok((
-                hit(conn, &limits, Scope::Login, &client, limit, now)?,
-                hit(conn, &limits, Scope::Login, &account, limit, now)?,
-            ))
-        })?;
-        Ok(!(by_client && by_account))
+        let counting = Counting::of(&[(Scope::Login, &client, limit), (Scope::Login, &account, limit)], now);
+        Ok(rate_limit::count(conn, &limits, &counting)?.is_err())
     })
     .await
 }

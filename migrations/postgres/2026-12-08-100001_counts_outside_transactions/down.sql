@@ -1,0 +1,2 @@
+DROP FUNCTION captcha_store_counted(TEXT, TEXT, TEXT, TIMESTAMP, TIMESTAMP, TEXT[], TIMESTAMP[], INTEGER[]);
+DROP FUNCTION rate_limit_hits_now(TEXT[], TIMESTAMP[]);
