@@ -28,5 +28,5 @@ pub struct AppState {
     /// Finds groups of similar opinions; built on first use (it loads a dictionary).
     pub grouper: std::sync::OnceLock<Arc<crate::text::similar::Grouper>>,
     /// The groups page's groups, reused while the opinions' texts stay the same.
-    pub groups: crate::services::groups::GroupsMemo,
+    pub groups: crate::text::similar::GroupsMemo,
 }

@@ -18,6 +18,9 @@ const IDS_PER_QUERY: usize = 1000;
 /// Rows per INSERT statement (six parameters each).
 const ROWS_PER_INSERT: usize = 500;
 
+/// A stored signature's columns: copy hash, bag, band keys.
+type Columns = (i64, Vec<u8>, Vec<u8>);
+
 /// An opinion as the groups page reads it.
 #[derive(Debug)]
 pub struct Signed {
@@ -32,7 +35,7 @@ pub struct Signed {
 pub fn load(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<Signed>> {
     let current =
         opinion_signatures::opinion_id.eq(opinions::id).and(opinion_signatures::version.eq(SIGNATURE_VERSION));
-    let rows: Vec<(OpinionId, Option<String>, Option<(i64, Vec<u8>, Vec<u8>)>)> = opinions::table
+    let rows: Vec<(OpinionId, Option<String>, Option<Columns>)> = opinions::table
         .left_join(opinion_signatures::table.on(current))
         .filter(opinions::consultation_id.eq(consultation))
         .order(opinions::id.asc())

@@ -16,6 +16,7 @@
 //! signatures with only the sorting and the checks left.
 
 mod lsh;
+mod memo;
 mod signature;
 
 use std::collections::{HashMap, HashSet};
@@ -25,6 +26,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::text::normalise::{fnv1a64, is_ignorable, lowercase, normalise_for_compare};
 use lsh::{Banding, UnionFind};
+pub use memo::GroupsMemo;
 pub use signature::{SIGNATURE_VERSION, Signature, copy_hash, decode, encode};
 
 /// The similarity at or above which two opinions count as near-identical.

@@ -144,5 +144,5 @@ async fn signatures_stored_by_another_version_or_damaged_are_computed_again() {
     assert_eq!(shown_groups(&app, id).await, expected, "stale and damaged rows are not trusted");
     assert!(stored(&app).iter().all(|(_, version)| *version == SIGNATURE_VERSION), "{:?}", stored(&app));
     let bag: Vec<u8> = row(copies[1]).select(opinion_signatures::bag).first(&mut app.conn()).unwrap();
-    assert!(bag.len() > 8 && bag.len() % 8 == 0, "the damaged bag was not stored again: {bag:?}");
+    assert!(bag.len() > 8 && bag.len().is_multiple_of(8), "the damaged bag was not stored again: {bag:?}");
 }
