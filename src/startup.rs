@@ -250,6 +250,7 @@ impl Application {
             writes: crate::db::BatchCommit::start(pool.clone(), writer_threads(&settings)),
             mail_wakeup: Arc::new(Notify::new()),
             grouper: std::sync::OnceLock::new(),
+            groups: Default::default(),
             pages: crate::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),
         });
         let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };

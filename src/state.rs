@@ -1,5 +1,5 @@
 //! What every request handler and use case can reach: the pool, the settings, and the
-//! process's shared helpers (rate-limit memory, captcha painter, group commit, page cache).
+//! process's shared helpers (rate-limit memory, captcha painter, group commit, page cache, groups).
 
 use std::sync::Arc;
 
@@ -27,4 +27,6 @@ pub struct AppState {
     pub pages: crate::page_cache::PageCache,
     /// Finds groups of similar opinions; built on first use (it loads a dictionary).
     pub grouper: std::sync::OnceLock<Arc<crate::text::similar::Grouper>>,
+    /// The groups page's groups, reused while the opinions' texts stay the same.
+    pub groups: crate::text::similar::GroupsMemo,
 }

@@ -392,3 +392,17 @@ diesel::table! {
         beat_at -> Timestamp,
     }
 }
+
+// What the groups page keeps of each opinion's text (2026-12-08-150001_opinion_signatures).
+diesel::table! {
+    opinion_signatures (opinion_id) {
+        opinion_id -> Integer,
+        consultation_id -> Integer,
+        version -> SmallInt,
+        copy_hash -> BigInt,
+        bag -> Binary,
+        band_keys -> Binary,
+    }
+}
+diesel::joinable!(opinion_signatures -> opinions (opinion_id));
+diesel::allow_tables_to_appear_in_same_query!(opinion_signatures, opinions);

@@ -22,6 +22,7 @@ pub mod offline;
 pub mod open_data;
 pub mod opinion;
 pub mod opinion_day;
+pub mod opinion_signature;
 pub mod outbox;
 pub mod question_answer;
 pub mod review;

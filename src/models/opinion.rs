@@ -74,7 +74,7 @@ impl Opinion {
 
     /// Replaces what the opinion says, in the caller's transaction. A decision taken
     /// on the old text no longer applies and is cleared (and the clearing logged); the
-    /// section counters follow.
+    /// section counters follow, and the stored signature of the old text goes.
     pub fn replace_content(&self, conn: &mut Conn, new: &NewOpinion<'_>) -> Result<(), AppError> {
         if self.decision.is_some() {
             diesel::insert_into(decision_log::table)
@@ -104,6 +104,7 @@ impl Opinion {
             ))
             .execute(conn)?;
         crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;
+        crate::models::opinion_signature::forget(conn, self.id)?;
         decision_count::change(conn, self.consultation_id, self.decision, None)?;
         if self.section_id != new.section_id {
             count_on_section(conn, self.section_id, -1)?;
@@ -113,7 +114,8 @@ impl Opinion {
         Ok(())
     }
 
-    /// Deletes the opinion and uncounts it, in the caller's transaction.
+    /// Deletes the opinion and uncounts it, in the caller's transaction. (Its stored
+    /// signature goes with it: `ON DELETE CASCADE`.)
     pub fn delete_counted(&self, conn: &mut Conn) -> Result<(), AppError> {
         crate::models::search::unindex(conn, self.id)?;
         diesel::delete(opinions::table.find(self.id)).execute(conn)?;

@@ -10,8 +10,14 @@
 //! MinHash + banded LSH (see `lsh.rs`) and verifies each candidate pair with the exact Jaccard. Cost for n
 //! opinions of t tokens: O(n·t) segmentation, O(n·2t·126) hashing, O(b·n log n) band sorting (b = 18 bands
 //! at 0.8) and O(b·n·16) candidate checks at most — linear in n, never all pairs.
+//!
+//! The first two depend on each text alone and are most of the cost: [`Grouper::signature`] does them
+//! once per text, so that a [`Signature`] can be stored with the opinion, and [`groups_of`] groups from
+//! signatures with only the sorting and the checks left.
 
 mod lsh;
+mod memo;
+mod signature;
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +26,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::text::normalise::{fnv1a64, is_ignorable, lowercase, normalise_for_compare};
 use lsh::{Banding, UnionFind};
+pub use memo::GroupsMemo;
+pub use signature::{SIGNATURE_VERSION, Signature, copy_hash, decode, encode};
 
 /// The similarity at or above which two opinions count as near-identical.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
@@ -105,35 +113,38 @@ impl Grouper {
         lsh::jaccard(&self.bag(a), &self.bag(b))
     }
 
+    /// What grouping needs to know of `text`: its copy hash, bag and band keys at [`DEFAULT_THRESHOLD`].
+    /// This is the expensive part (jieba, then 126 hashes per bag element); it depends on the text alone,
+    /// so it can be computed once and kept (see [`SIGNATURE_VERSION`]).
+    pub fn signature(&self, text: &str) -> Signature {
+        self.signature_with_copy_hash(text, copy_hash(text))
+    }
+
+    fn signature_with_copy_hash(&self, text: &str, copy_hash: u64) -> Signature {
+        let bag = self.bag(text);
+        let band_keys = keys_for(&bag, Banding::for_threshold(DEFAULT_THRESHOLD), &mut Vec::new());
+        Signature { copy_hash, bag, band_keys }
+    }
+
     /// Groups of two or more opinions that are identical after normalisation or at least `threshold`
     /// similar (clamped to 0.5–1.0: lower values do not mean "the same thing" and would make most pairs
-    /// candidates), largest group first, then by lowest id.
+    /// candidates), largest group first, then by lowest id. The same as [`groups_of`] on the texts'
+    /// signatures; copies are segmented once.
     pub fn groups(&self, items: &[Candidate], threshold: f64) -> Vec<Group> {
-        let threshold = if threshold.is_nan() { DEFAULT_THRESHOLD } else { threshold.clamp(0.5, 1.0) };
-        let copies = exact_copies(items);
-        let bags: Vec<Vec<u64>> = copies.iter().map(|c| self.bag(c.text)).collect();
-        let banding = Banding::for_threshold(threshold);
-        let mut mins = Vec::new();
-        let keys: Vec<Vec<u64>> = bags
+        let mut first_of_copy: HashMap<u64, usize> = HashMap::new();
+        let mut signatures: Vec<Signature> = Vec::new();
+        let which: Vec<usize> = items
             .iter()
-            .map(|bag| {
-                if bag.is_empty() {
-                    Vec::new() // only punctuation or stop words: such texts group by exact copies alone
-                } else {
-                    lsh::band_keys(bag, banding, &mut mins)
-                }
+            .map(|item| {
+                let hash = copy_hash(item.text);
+                *first_of_copy.entry(hash).or_insert_with(|| {
+                    signatures.push(self.signature_with_copy_hash(item.text, hash));
+                    signatures.len() - 1
+                })
             })
             .collect();
-        let mut sets = UnionFind::new(copies.len());
-        lsh::link_candidates(&bags, &keys, banding.bands, threshold, &mut sets);
-        let mut components: HashMap<u32, Vec<usize>> = HashMap::new();
-        for i in 0..copies.len() {
-            components.entry(sets.find(i as u32)).or_default().push(i);
-        }
-        let mut groups: Vec<Group> =
-            components.into_values().filter_map(|members| make_group(&members, &copies, &bags)).collect();
-        groups.sort_by(|a, b| b.ids.len().cmp(&a.ids.len()).then(a.ids[0].cmp(&b.ids[0])));
-        groups
+        let signed: Vec<(i64, &Signature)> = items.iter().zip(which).map(|(c, i)| (c.id, &signatures[i])).collect();
+        groups_of(&signed, threshold)
     }
 
     /// Sorted hashes of the tokens and of each pair of adjacent tokens, repeats kept.
@@ -147,26 +158,63 @@ impl Grouper {
     }
 }
 
-/// Opinions with the same normalised text; the first one's text stands for all.
+/// Groups of two or more opinions from their signatures (see [`Grouper::groups`] for what counts as a
+/// group and the order): exact copies by copy hash, then near-identical ones by their bags. Within a set
+/// of copies the first item's signature stands for all, so give the items in a stable order (by id).
+/// No text is segmented: band keys are taken as stored for [`DEFAULT_THRESHOLD`] and computed from the
+/// bags for any other threshold.
+pub fn groups_of(items: &[(i64, &Signature)], threshold: f64) -> Vec<Group> {
+    let threshold = if threshold.is_nan() { DEFAULT_THRESHOLD } else { threshold.clamp(0.5, 1.0) };
+    let copies = exact_copies(items);
+    let bags: Vec<&[u64]> = copies.iter().map(|c| c.signature.bag.as_slice()).collect();
+    let banding = Banding::for_threshold(threshold);
+    let stored = banding == Banding::for_threshold(DEFAULT_THRESHOLD);
+    let mut mins = Vec::new();
+    let computed: Vec<Vec<u64>> =
+        if stored { Vec::new() } else { bags.iter().map(|bag| keys_for(bag, banding, &mut mins)).collect() };
+    let keys: Vec<&[u64]> = if stored {
+        copies.iter().map(|c| c.signature.band_keys.as_slice()).collect()
+    } else {
+        computed.iter().map(Vec::as_slice).collect()
+    };
+    let mut sets = UnionFind::new(copies.len());
+    lsh::link_candidates(&bags, &keys, banding.bands, threshold, &mut sets);
+    let mut components: HashMap<u32, Vec<usize>> = HashMap::new();
+    for i in 0..copies.len() {
+        components.entry(sets.find(i as u32)).or_default().push(i);
+    }
+    let mut groups: Vec<Group> =
+        components.into_values().filter_map(|members| make_group(&members, &copies, &bags)).collect();
+    groups.sort_by(|a, b| b.ids.len().cmp(&a.ids.len()).then(a.ids[0].cmp(&b.ids[0])));
+    groups
+}
+
+/// The band keys of a bag, none for an empty one: a text of only punctuation or stop words groups by
+/// exact copies alone.
+fn keys_for(bag: &[u64], banding: Banding, mins: &mut Vec<u64>) -> Vec<u64> {
+    if bag.is_empty() { Vec::new() } else { lsh::band_keys(bag, banding, mins) }
+}
+
+/// Opinions with the same copy hash; the first one's signature stands for all.
 struct Copies<'a> {
-    text: &'a str,
+    signature: &'a Signature,
     ids: Vec<i64>,
 }
 
-fn exact_copies<'a>(items: &[Candidate<'a>]) -> Vec<Copies<'a>> {
-    let mut index: HashMap<String, usize> = HashMap::new();
+fn exact_copies<'a>(items: &[(i64, &'a Signature)]) -> Vec<Copies<'a>> {
+    let mut index: HashMap<u64, usize> = HashMap::with_capacity(items.len());
     let mut copies: Vec<Copies<'a>> = Vec::new();
-    for item in items {
-        let i = *index.entry(normalise_for_compare(item.text)).or_insert_with(|| {
-            copies.push(Copies { text: item.text, ids: Vec::new() });
+    for &(id, signature) in items {
+        let i = *index.entry(signature.copy_hash).or_insert_with(|| {
+            copies.push(Copies { signature, ids: Vec::new() });
             copies.len() - 1
         });
-        copies[i].ids.push(item.id);
+        copies[i].ids.push(id);
     }
     copies
 }
 
-fn make_group(members: &[usize], copies: &[Copies], bags: &[Vec<u64>]) -> Option<Group> {
+fn make_group(members: &[usize], copies: &[Copies], bags: &[&[u64]]) -> Option<Group> {
     let mut ids: Vec<i64> = members.iter().flat_map(|&m| copies[m].ids.iter().copied()).collect();
     if ids.len() < 2 {
         return None;
@@ -177,7 +225,7 @@ fn make_group(members: &[usize], copies: &[Copies], bags: &[Vec<u64>]) -> Option
     let similarity = members
         .iter()
         .filter(|&&m| m != representative)
-        .map(|&m| lsh::jaccard(&bags[m], &bags[representative]))
+        .map(|&m| lsh::jaccard(bags[m], bags[representative]))
         .fold(1.0, f64::min);
     Some(Group { ids, exact: members.len() == 1, similarity })
 }

@@ -15,6 +15,7 @@ mod decision_sections;
 mod departments;
 mod feedback;
 mod feeds;
+mod groups;
 mod helpers;
 mod json_api;
 mod listing;

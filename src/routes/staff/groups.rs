@@ -1,24 +1,24 @@
 //! Opinions that say the same thing (copies, mass campaigns), offered as groups that one
-//! decision can settle.
+//! decision can settle. The grouping reads stored signatures (see `services::groups`), so a
+//! view segments only the opinions that are new or changed since the last one.
 
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
-use diesel::prelude::*;
 
 use super::StaffChrome;
 use super::review::Choice;
 use crate::auth::{StaffUser, ensure_can_manage};
 use crate::db;
-use crate::db::schema::opinions;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
 use crate::models::Consultation;
 use crate::routes::render;
+use crate::services::groups::{self, Found};
 use crate::state::AppState;
-use crate::text::similar::{Candidate, DEFAULT_THRESHOLD, Grouper};
+use crate::text::similar::{Group, Grouper};
 
 /// Groups shown on the page, largest first.
 const MAX_GROUPS: usize = 200;
@@ -60,37 +60,20 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let access = staff.access.clone();
-    let (consultation, rows) = db::run(&state.pool, move |conn| {
+    let state_for_grouping = state.clone();
+    let (consultation, found) = db::run(&state.pool, move |conn| {
         let consultation = Consultation::find(conn, id)?;
         ensure_can_manage(&access, &consultation)?;
-        let rows: Vec<(i32, String, Option<String>)> = opinions::table
-            .filter(opinions::consultation_id.eq(id))
-            .order(opinions::id.asc())
-            .select((opinions::id, opinions::body, opinions::decision))
-            .load(conn)?;
-        Ok((consultation, rows))
+        let state = &state_for_grouping;
+        let found = groups::find(conn, &grouper(state), &state.groups, id, MAX_GROUPS)?;
+        Ok((consultation, found))
     })
     .await?;
-    let state_for_grouping = state.clone();
-    let (groups, total_groups, grouped) = web::block(move || {
-        let grouper = grouper(&state_for_grouping);
-        let candidates: Vec<Candidate<'_>> =
-            rows.iter().map(|(id, body, _)| Candidate { id: i64::from(*id), text: body }).collect();
-        let found = grouper.groups(&candidates, DEFAULT_THRESHOLD);
-        let by_id: std::collections::HashMap<i64, (&str, Option<&str>)> =
-            rows.iter().map(|(id, body, d)| (i64::from(*id), (body.as_str(), d.as_deref()))).collect();
-        let total = found.len();
-        let grouped = found.iter().map(|g| g.ids.len()).sum();
-        let views =
-            found.into_iter().take(MAX_GROUPS).map(|g| view(id, &g.ids, g.exact, g.similarity, &by_id)).collect();
-        (views, total, grouped)
-    })
-    .await
-    .map_err(AppError::internal)?;
+    let grouped = found.groups.iter().map(|g| g.ids.len()).sum();
     render(&GroupsPage {
         staff: StaffChrome::new(&staff),
-        groups,
-        total_groups,
+        groups: found.groups.iter().take(MAX_GROUPS).map(|g| view(id, g, &found)).collect(),
+        total_groups: found.groups.len(),
         grouped,
         statuses: AdoptionStatus::ALL
             .iter()
@@ -101,26 +84,20 @@ pub async fn list(
     })
 }
 
-fn view(
-    consultation: ConsultationId,
-    ids: &[i64],
-    exact: bool,
-    similarity: f64,
-    by_id: &std::collections::HashMap<i64, (&str, Option<&str>)>,
-) -> GroupView {
+fn view(consultation: ConsultationId, group: &Group, found: &Found) -> GroupView {
     let mut tally: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for id in ids {
-        let label =
-            by_id.get(id).and_then(|(_, d)| *d).and_then(AdoptionStatus::from_code).map_or("未处理", |s| s.label());
+    for id in &group.ids {
+        let decision = found.decisions.get(id).and_then(Option::as_deref);
+        let label = decision.and_then(AdoptionStatus::from_code).map_or("未处理", |s| s.label());
         *tally.entry(label).or_default() += 1;
     }
-    let first = ids.first().copied().unwrap_or_default();
+    let first = group.ids.first().copied().unwrap_or_default();
     GroupView {
-        size: ids.len(),
-        exact,
-        similarity: format!("{:.0}%", similarity * 100.0),
-        sample: by_id.get(&first).map(|(b, _)| crate::emails::summary(b, 300)).unwrap_or_default(),
-        ids: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+        size: group.ids.len(),
+        exact: group.exact,
+        similarity: format!("{:.0}%", group.similarity * 100.0),
+        sample: found.samples.get(&first).map(|b| crate::emails::summary(b, 300)).unwrap_or_default(),
+        ids: group.ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
         first_url: format!("/staff/consultations/{consultation}/opinions/{first}"),
         decisions: tally.iter().map(|(label, n)| format!("{label} {n}")).collect::<Vec<_>>().join("、"),
     }

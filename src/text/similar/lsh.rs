@@ -28,11 +28,31 @@ pub(super) fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     if union == 0 { 0.0 } else { common as f64 / union as f64 }
 }
 
-/// Whether two bags are at least `threshold` similar. Jaccard can never exceed the ratio of the smaller
-/// bag to the larger, so most unequal pairs are decided without walking them.
+/// Whether two bags are at least `threshold` similar: the same answer as `jaccard(a, b) >= threshold`,
+/// sooner. Jaccard can never exceed the ratio of the smaller bag to the larger, so most unequal pairs
+/// are decided without walking them; and J ≥ t needs at least t·(|a| + |b|) / (1 + t) elements in
+/// common, so the walk stops as soon as what is left cannot make that up (near-identical pages share
+/// buckets with merely similar ones, and those are most of the pairs checked).
 pub(super) fn at_least(a: &[u64], b: &[u64], threshold: f64) -> bool {
     let (short, long) = (a.len().min(b.len()), a.len().max(b.len()));
-    (short as f64) >= threshold * long as f64 && jaccard(a, b) >= threshold
+    if (short as f64) < threshold * long as f64 {
+        return false;
+    }
+    // Rounded down a little, so that rounding never stops a walk that `jaccard` would pass.
+    let needed = (threshold * (a.len() + b.len()) as f64 / (1.0 + threshold) - 1e-6).ceil().max(0.0) as usize;
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    // Without branches on the comparison, which a merge of hashes mispredicts half the time.
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        common += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+        if common + (a.len() - i).min(b.len() - j) < needed {
+            return false;
+        }
+    }
+    let union = a.len() + b.len() - common;
+    union > 0 && common as f64 / union as f64 >= threshold
 }
 
 /// How a signature is cut: `bands` bands of `rows` minhashes each.
@@ -111,15 +131,11 @@ static SEEDS: [(u64, u64); MAX_HASHES] = {
 ///
 /// `keys[i]` holds item i's band keys, or nothing for an item without tokens. Per band the items are
 /// sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`] representatives.
-pub(super) fn link_candidates(
-    bags: &[Vec<u64>],
-    keys: &[Vec<u64>],
-    bands: usize,
-    threshold: f64,
-    sets: &mut UnionFind,
-) {
+pub(super) fn link_candidates(bags: &[&[u64]], keys: &[&[u64]], bands: usize, threshold: f64, sets: &mut UnionFind) {
     let mut column: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
     let mut representatives: Vec<u32> = Vec::with_capacity(MAX_REPRESENTATIVES);
+    // Pairs found not similar enough: crowded buckets bring the same pair together in band after band.
+    let mut unlike: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for band in 0..bands {
         column.clear();
         column.extend(keys.iter().enumerate().filter_map(|(i, k)| Some((*k.get(band)?, i as u32))));
@@ -129,9 +145,15 @@ pub(super) fn link_candidates(
             for &(_, item) in bucket {
                 let joined = representatives.iter().any(|&rep| {
                     sets.same(item, rep) || {
-                        let similar = at_least(&bags[item as usize], &bags[rep as usize], threshold);
+                        let pair = (u64::from(item.min(rep)) << 32) | u64::from(item.max(rep));
+                        if unlike.contains(&pair) {
+                            return false;
+                        }
+                        let similar = at_least(bags[item as usize], bags[rep as usize], threshold);
                         if similar {
                             sets.union(item, rep);
+                        } else {
+                            unlike.insert(pair);
                         }
                         similar
                     }
@@ -200,6 +222,22 @@ mod tests {
         assert!(at_least(&a, &b, 0.8));
         assert!(!at_least(&a, &b, 0.81));
         assert!(!at_least(&a, &[0, 1, 2, 3, 4, 5, 6, 100], 0.8));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn at_least_stopping_early_answers_as_jaccard_does(
+            a in proptest::collection::vec(0u64..40, 0..60),
+            b in proptest::collection::vec(0u64..40, 0..60),
+            threshold in 0.5f64..=1.0,
+        ) {
+            let (mut a, mut b) = (a, b);
+            a.sort_unstable();
+            b.sort_unstable();
+            proptest::prop_assert_eq!(at_least(&a, &b, threshold), jaccard(&a, &b) >= threshold);
+            let t = jaccard(&a, &b).max(0.5);
+            proptest::prop_assert_eq!(at_least(&a, &b, t), jaccard(&a, &b) >= t, "exactly at the similarity");
+        }
     }
 
     #[test]

@@ -166,8 +166,9 @@ fn the_same_words_with_roles_swapped_are_not_near_identical() {
     assert!(s < DEFAULT_THRESHOLD, "{s}");
 }
 
-#[test]
-fn a_campaign_forms_one_group_that_no_distinct_opinion_joins() {
+/// 550 opinions: a campaign of 50 spread through them, other opinions on the same clause (each several
+/// times) and distinct ones. Returns the texts by id and the campaign's ids.
+fn campaign_among_others() -> (Vec<(i64, String)>, Vec<i64>) {
     let mut rng = StdRng::seed_from_u64(42);
     let mut texts: Vec<(i64, String)> = Vec::new();
     let mut campaign_ids = Vec::new();
@@ -182,6 +183,12 @@ fn a_campaign_forms_one_group_that_no_distinct_opinion_joins() {
             texts.push((id, distinct_opinion(&mut rng)));
         }
     }
+    (texts, campaign_ids)
+}
+
+#[test]
+fn a_campaign_forms_one_group_that_no_distinct_opinion_joins() {
+    let (texts, campaign_ids) = campaign_among_others();
     assert_eq!(campaign_ids.len(), 50);
     let items: Vec<Candidate> = texts.iter().map(|(id, t)| Candidate { id: *id, text: t }).collect();
 
@@ -234,6 +241,95 @@ fn no_items_or_odd_thresholds_give_no_groups_and_no_panic() {
         assert!(grouper().groups(&items, t).is_empty());
     }
 }
+
+/// Groups from signatures that went through the stored byte encoding, the items in the same order.
+fn groups_from_stored(items: &[Candidate], threshold: f64) -> Vec<Group> {
+    let stored: Vec<Signature> = items
+        .iter()
+        .map(|item| {
+            let s = grouper().signature(item.text);
+            Signature::from_stored(s.stored_copy_hash(), &encode(&s.bag), &encode(&s.band_keys)).unwrap()
+        })
+        .collect();
+    let signed: Vec<(i64, &Signature)> = items.iter().zip(&stored).map(|(item, s)| (item.id, s)).collect();
+    groups_of(&signed, threshold)
+}
+
+/// The small fixtures above, each as candidates.
+fn small_fixtures() -> Vec<Vec<(i64, &'static str)>> {
+    vec![
+        vec![
+            (9, "建议将征求意见期限延长至三十日。"),
+            (2, "建议将征求意见期限延长至三十日"),
+            (4, "建议将 征求意见期限，延长至三十日！"),
+            (5, "建议增加社区卫生服务站的数量，方便老人就医。"),
+        ],
+        vec![
+            (1, "同意"),
+            (2, "赞成本方案"),
+            (3, "同意。"),
+            (4, "赞成本方案！"),
+            (5, "赞成本方案"),
+            (6, "建议删除第五条"),
+        ],
+        vec![(1, "甲"), (2, "乙"), (3, "，。！"), (4, "的了"), (5, "")],
+    ]
+}
+
+#[test]
+fn stored_signatures_group_exactly_as_the_texts_do() {
+    let (texts, _) = campaign_among_others();
+    let mut fixtures: Vec<Vec<(i64, &str)>> = small_fixtures();
+    fixtures.push(texts.iter().map(|(id, t)| (*id, t.as_str())).collect());
+    for fixture in &fixtures {
+        let items: Vec<Candidate> = fixture.iter().map(|&(id, text)| Candidate { id, text }).collect();
+        for threshold in [DEFAULT_THRESHOLD, 0.6, 0.95, f64::NAN] {
+            let from_text = grouper().groups(&items, threshold);
+            assert_eq!(groups_from_stored(&items, threshold), from_text, "at {threshold}: {fixture:?}");
+        }
+    }
+    let campaign = grouper()
+        .groups(&texts.iter().map(|(id, t)| Candidate { id: *id, text: t }).collect::<Vec<_>>(), DEFAULT_THRESHOLD);
+    assert!(campaign.len() > 5 && !campaign[0].exact, "the fixture has near-identical and exact groups");
+}
+
+#[test]
+fn a_signature_survives_its_byte_encoding_and_a_damaged_one_is_refused() {
+    let s = grouper().signature("建议将征求意见期限延长至三十日，并在社区公告栏张贴。");
+    assert_eq!(s.band_keys.len(), 18);
+    let bag = encode(&s.bag);
+    assert_eq!(bag.len(), 8 * s.bag.len());
+    assert_eq!(bag[..8], s.bag[0].to_le_bytes(), "little-endian, element by element");
+    assert_eq!(Signature::from_stored(s.stored_copy_hash(), &bag, &encode(&s.band_keys)), Some(s.clone()));
+    assert_eq!(decode(&bag[1..]), None, "a length that is not a multiple of 8");
+    let mut unsorted = s.bag.clone();
+    unsorted.reverse();
+    assert_eq!(Signature::from_stored(0, &encode(&unsorted), &encode(&s.band_keys)), None);
+    assert_eq!(Signature::from_stored(0, &bag, &[]), None, "a bag without band keys");
+    let empty = grouper().signature("，的！");
+    assert!(empty.bag.is_empty() && empty.band_keys.is_empty());
+    assert_eq!(empty.copy_hash, copy_hash("的"), "punctuation does not count for copies; stop words do");
+}
+
+#[test]
+fn copies_share_a_copy_hash_and_different_texts_do_not() {
+    assert_eq!(copy_hash("建议增加责任单位。"), copy_hash("建议，增加 责任单位！"));
+    assert_ne!(copy_hash("建议增加责任单位。"), copy_hash("建议增加牵头单位。"));
+}
+
+/// Stored signatures are only as good as their version: if this fails, the tokens, the hashing or the
+/// banding changed, and [`SIGNATURE_VERSION`] must be bumped (then update the digest here).
+#[test]
+fn the_signature_of_a_fixed_text_is_pinned() {
+    let s = grouper().signature("我是张伟，建议科技局牵头抓总，高新区管委会负责配合落实。谢谢！");
+    let mut bytes = s.copy_hash.to_le_bytes().to_vec();
+    bytes.extend(encode(&s.bag));
+    bytes.extend(encode(&s.band_keys));
+    let digest = fnv1a64(&bytes);
+    assert_eq!((SIGNATURE_VERSION, digest), (1, PINNED_DIGEST), "{digest:#x}");
+}
+
+const PINNED_DIGEST: u64 = 0x660e_25a3_02bb_1fcc;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]

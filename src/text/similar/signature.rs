@@ -1,0 +1,70 @@
+//! What grouping needs to know of one text, computed once and kept: the copy hash, the bag and the
+//! band keys, with the byte encoding they are stored in.
+//!
+//! Stored format ([`SIGNATURE_VERSION`] 1): `copy_hash` is the first 8 bytes, little-endian, of the
+//! SHA-256 of [`normalise_for_compare`]'s text, kept as a signed 64-bit integer (same bits); `bag` and
+//! `band_keys` are arrays of u64, each element 8 bytes little-endian, one after the other, no header.
+//! The bag is sorted; the band keys are those of [`DEFAULT_THRESHOLD`](super::DEFAULT_THRESHOLD)'s banding (18 bands of 7 rows),
+//! none when the bag is empty.
+
+use sha2::{Digest, Sha256};
+
+use crate::text::normalise::normalise_for_compare;
+
+/// The version of what a [`Signature`] holds and how it is computed. A stored signature of any other
+/// version is stale: it is computed again. Bump it whenever the tokens (jieba, its dictionary, the stop
+/// words, the folding), the bag's hashing, the copy hash, the MinHash seeds or the default threshold's
+/// banding change; `the_signature_of_a_fixed_text_is_pinned` fails when one of them does.
+pub const SIGNATURE_VERSION: i16 = 1;
+
+/// One text's part in grouping (see [`super::Grouper::signature`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// Equal for texts that are identical after [`normalise_for_compare`].
+    pub copy_hash: u64,
+    /// Sorted hashes of the tokens and of each pair of adjacent tokens, repeats kept.
+    pub bag: Vec<u64>,
+    /// The MinHash band keys at [`DEFAULT_THRESHOLD`](super::DEFAULT_THRESHOLD); empty when the bag is.
+    pub band_keys: Vec<u64>,
+}
+
+/// The copy hash of a text. Exact copies are grouped by it alone, without their texts, so it must not
+/// be forgeable: SHA-256 makes writing a text that lands in another opinion's copy group a 2^64
+/// second-preimage search, and the chance that any two of a million different texts collide by accident
+/// is about 10^12 / 2^65 ≈ 3·10^-8. (FNV, as in `fingerprint`, can be steered by whoever writes the text.)
+pub fn copy_hash(text: &str) -> u64 {
+    let digest = Sha256::digest(normalise_for_compare(text).as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// A u64 array as stored: 8 bytes per element, little-endian.
+pub fn encode(values: &[u64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// The u64 array that [`encode`] stored; `None` when the length is not a multiple of 8.
+pub fn decode(bytes: &[u8]) -> Option<Vec<u64>> {
+    let chunks = bytes.chunks_exact(8);
+    if !chunks.remainder().is_empty() {
+        return None;
+    }
+    Some(chunks.map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect())
+}
+
+impl Signature {
+    /// The copy hash as a database BIGINT (the same 64 bits).
+    pub fn stored_copy_hash(&self) -> i64 {
+        self.copy_hash as i64
+    }
+
+    /// A signature from its stored columns; `None` when a column is not a valid encoding (the caller
+    /// then computes it again). The bag is checked to be sorted, which grouping relies on.
+    pub fn from_stored(copy_hash: i64, bag: &[u8], band_keys: &[u8]) -> Option<Signature> {
+        let (bag, band_keys) = (decode(bag)?, decode(band_keys)?);
+        let sorted = bag.windows(2).all(|w| w[0] <= w[1]);
+        let keyed = band_keys.is_empty() == bag.is_empty();
+        (sorted && keyed).then_some(Signature { copy_hash: copy_hash as u64, bag, band_keys })
+    }
+}
