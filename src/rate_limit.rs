@@ -113,11 +113,6 @@ fn window_of(now: DateTime<Utc>) -> i64 {
 }
 
 impl Exhausted {
-    /// Whether this process already knows the client is over the limit this minute.
-    pub fn known_exhausted(&self, scope: Scope, client: &ClientKey, now: DateTime<Utc>) -> bool {
-        self.contains(&bucket(scope, client, window_of(now)))
-    }
-
     fn contains(&self, bucket: &str) -> bool {
         self.windows.lock().map(|w| w.contains_key(bucket)).unwrap_or(false)
     }
