@@ -3,14 +3,14 @@
 //! date in China, so they are conditions on dates, and every query stays on the indexed
 //! columns; nothing loads more than a page of rows.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
 use crate::db::schema::consultations;
 use crate::db::{Conn, MultiBackend};
-use crate::domain::ids::AgencyId;
+use crate::domain::ids::{AgencyId, ConsultationId};
 use crate::domain::listing::{ListFilter, PAGE_SIZE};
 use crate::domain::window::Status;
 use crate::models::Consultation;
@@ -39,6 +39,15 @@ impl StatusCounts {
             Some(Status::FeedbackPublished) => self.feedback_published,
         }
     }
+
+    fn of_mut(&mut self, status: Status) -> &mut i64 {
+        match status {
+            Status::Scheduled => &mut self.scheduled,
+            Status::Open => &mut self.open,
+            Status::Closed => &mut self.closed,
+            Status::FeedbackPublished => &mut self.feedback_published,
+        }
+    }
 }
 
 /// One page of the list.
@@ -64,6 +73,19 @@ fn status_sql(status: Status, today: NaiveDate) -> String {
         Status::Closed => {
             format!("consultations.feedback_published_at IS NULL AND consultations.ends_on < '{today}'")
         }
+    }
+}
+
+/// The status that [`status_sql`] selects a consultation under on `today`.
+fn status_on(starts_on: NaiveDate, ends_on: NaiveDate, feedback_published: bool, today: NaiveDate) -> Status {
+    if feedback_published {
+        Status::FeedbackPublished
+    } else if starts_on > today {
+        Status::Scheduled
+    } else if ends_on >= today {
+        Status::Open
+    } else {
+        Status::Closed
     }
 }
 
@@ -110,6 +132,9 @@ impl Listing {
         today: NaiveDate,
         known: Option<StatusCounts>,
     ) -> QueryResult<Listing> {
+        if filter.text.as_deref().is_some_and(|t| !consultation_index::query_grams(t).is_empty()) {
+            return Self::load_searched(conn, filter, today);
+        }
         let counts = match known {
             Some(counts) => counts,
             None => Self::counts(conn, filter, today)?,
@@ -148,6 +173,50 @@ impl Listing {
             items.extend(page);
         }
         Ok(Listing { items, counts, total })
+    }
+
+    /// [`Listing::load_counted`] for a search of the text index: the index is looked up once, for
+    /// the dates of every match, and the counts and the page's order follow from those dates, as
+    /// [`status_sql`] and the runs would have them; then only the page's rows are read. (A word as
+    /// common as 管理 is in nearly every draft: looking it up for the counts and again for each run
+    /// cost four walks of the whole index entry.) The work grows with the matches, as counting
+    /// them does anyway.
+    fn load_searched(conn: &mut Conn, filter: &ListFilter, today: NaiveDate) -> QueryResult<Listing> {
+        let matched: Vec<(ConsultationId, NaiveDate, NaiveDate, Option<NaiveDateTime>)> = base(conn, filter)
+            .select((
+                consultations::id,
+                consultations::starts_on,
+                consultations::ends_on,
+                consultations::feedback_published_at,
+            ))
+            .load(conn)?;
+        let mut counts = StatusCounts::default();
+        let mut listed: Vec<(u8, std::cmp::Reverse<(NaiveDate, ConsultationId)>)> = Vec::new();
+        for (id, starts_on, ends_on, feedback) in matched {
+            let status = status_on(starts_on, ends_on, feedback.is_some(), today);
+            *counts.of_mut(status) += 1;
+            if filter.status.is_none_or(|wanted| wanted == status) {
+                let run = match status {
+                    Status::Open => 0,
+                    Status::Scheduled => 1,
+                    Status::Closed | Status::FeedbackPublished => 2,
+                };
+                listed.push((if filter.status.is_some() { 0 } else { run }, std::cmp::Reverse((starts_on, id))));
+            }
+        }
+        listed.sort_unstable();
+        let page: Vec<ConsultationId> = listed
+            .iter()
+            .skip(usize::try_from(filter.offset()).unwrap_or(usize::MAX))
+            .take(PAGE_SIZE as usize)
+            .map(|(_, std::cmp::Reverse((_, id)))| *id)
+            .collect();
+        let mut rows: Vec<Consultation> = consultations::table
+            .filter(consultations::id.eq_any(&page))
+            .select(Consultation::as_select())
+            .load(conn)?;
+        rows.sort_by_key(|c| page.iter().position(|id| *id == c.id));
+        Ok(Listing { items: rows, counts, total: counts.of(filter.status) })
     }
 
     /// The counts per status under the filter (its status aside), in one query.

@@ -108,6 +108,51 @@ async fn the_search_finds_words_of_the_title_and_of_the_draft_text() {
 }
 
 #[actix_web::test]
+async fn a_search_pages_orders_and_counts_as_the_list_does() {
+    let app = spawn_app().await;
+    open_consultations(&app, 21);
+    app.create_consultation("已经结束的征集", china_day(-40), china_day(-11), SMALL_DRAFT);
+    app.create_consultation("下周开始的征集", china_day(7), china_day(36), SMALL_DRAFT);
+    let answered = app.create_consultation("已公布反馈的征集", china_day(-60), china_day(-31), SMALL_DRAFT);
+    app.create_consultation("温室气体排放管理办法", china_day(-1), china_day(28), SMALL_DRAFT);
+    {
+        use diesel::prelude::*;
+        use zhengqiu::db::schema::consultations;
+        diesel::update(consultations::table.find(answered))
+            .set(consultations::feedback_published_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let search = "q=%E5%BE%81%E9%9B%86"; // 征集: every title but the last
+    let first = app.page(&format!("/?{search}")).await;
+    let titles = first.texts(".consultation-card h2");
+    assert_eq!(titles.len(), 20);
+    // Open first, newest window first: 征集21 starts last.
+    assert_eq!((titles[0].as_str(), titles[19].as_str()), ("征集21", "征集02"));
+    assert!(first.text(".list-total").contains("共 24 项"), "{}", first.text(".list-total"));
+    assert_eq!(first.texts(".status-tabs a"), ["全部 24", "征集中 21", "未开始 1", "已结束 1", "已反馈 1"]);
+    // Then the scheduled one, then the rest by start: ended 40 days ago before answered 60 days ago.
+    let second = app.page(&format!("/?{search}&page=2")).await;
+    assert_eq!(
+        second.texts(".consultation-card h2"),
+        ["征集01", "下周开始的征集", "已经结束的征集", "已公布反馈的征集"]
+    );
+    let closed = app.page(&format!("/?status=closed&{search}")).await;
+    assert_eq!(closed.texts(".consultation-card h2"), ["已经结束的征集"]);
+    let answered = app.page(&format!("/?status=feedback_published&{search}")).await;
+    assert_eq!(answered.texts(".consultation-card h2"), ["已公布反馈的征集"]);
+    let open_second = app.page(&format!("/?status=open&{search}&page=2")).await;
+    assert_eq!(open_second.texts(".consultation-card h2"), ["征集01"]);
+    let beyond = app.page(&format!("/?{search}&page=3")).await;
+    assert!(beyond.select(".consultation-card").is_empty());
+    // The JSON list says the same.
+    let listed = json(&app, &format!("/api/v1/consultations?{search}&page=2")).await;
+    let titles: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["征集01", "下周开始的征集", "已经结束的征集", "已公布反馈的征集"]);
+    assert_eq!((listed["total"].clone(), listed["counts"]["feedback_published"].clone()), (24.into(), 1.into()));
+}
+
+#[actix_web::test]
 async fn status_links_keep_the_search_and_year_and_go_back_to_page_one() {
     let app = spawn_app().await;
     open_consultations(&app, 2);
