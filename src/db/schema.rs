@@ -402,6 +402,7 @@ diesel::table! {
         copy_hash -> BigInt,
         bag -> Binary,
         band_keys -> Binary,
+        digest -> BigInt,
     }
 }
 diesel::joinable!(opinion_signatures -> opinions (opinion_id));

@@ -15,34 +15,36 @@ use crate::text::similar::{SIGNATURE_VERSION, Signature, encode};
 /// Ids per `IN (…)` list: well within SQLite's limit on bound parameters.
 const IDS_PER_QUERY: usize = 1000;
 
-/// Rows per INSERT statement (six parameters each).
+/// Rows per INSERT statement (seven parameters each).
 const ROWS_PER_INSERT: usize = 500;
 
-/// A stored signature's columns: copy hash, bag, band keys.
-type Columns = (i64, Vec<u8>, Vec<u8>);
+/// A stored signature's copy hash and digest, as the database has them.
+type Stored = (i64, i64);
 
-/// An opinion as the groups page reads it.
+/// An opinion as the groups page reads it first: without the bag and band keys, which only
+/// grouping needs, and only when the digests show that something changed.
 #[derive(Debug)]
 pub struct Signed {
     pub id: OpinionId,
     /// The adoption status code, if decided.
     pub decision: Option<String>,
-    /// The stored signature, if there is one of [`SIGNATURE_VERSION`] and it reads back.
-    pub signature: Option<Signature>,
+    /// The stored signature's copy hash and digest, if there is one of [`SIGNATURE_VERSION`].
+    pub stored: Option<(u64, u64)>,
 }
 
-/// Every opinion of the consultation, by id, with its decision and stored signature, in one query.
+/// Every opinion of the consultation, by id, with its decision and stored copy hash and digest, in
+/// one query.
 pub fn load(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<Signed>> {
     let current =
         opinion_signatures::opinion_id.eq(opinions::id).and(opinion_signatures::version.eq(SIGNATURE_VERSION));
-    let rows: Vec<(OpinionId, Option<String>, Option<Columns>)> = opinions::table
+    let rows: Vec<(OpinionId, Option<String>, Option<Stored>)> = opinions::table
         .left_join(opinion_signatures::table.on(current))
         .filter(opinions::consultation_id.eq(consultation))
         .order(opinions::id.asc())
         .select((
             opinions::id,
             opinions::decision,
-            (opinion_signatures::copy_hash, opinion_signatures::bag, opinion_signatures::band_keys).nullable(),
+            (opinion_signatures::copy_hash, opinion_signatures::digest).nullable(),
         ))
         .load(conn)?;
     Ok(rows
@@ -50,9 +52,33 @@ pub fn load(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<Si
         .map(|(id, decision, stored)| Signed {
             id,
             decision,
-            signature: stored.and_then(|(hash, bag, keys)| Signature::from_stored(hash, &bag, &keys)),
+            stored: stored.map(|(hash, digest)| (hash as u64, digest as u64)),
         })
         .collect())
+}
+
+/// The stored band keys of the consultation's signatures of [`SIGNATURE_VERSION`], as stored.
+pub fn band_keys(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<HashMap<OpinionId, Vec<u8>>> {
+    let rows: Vec<(OpinionId, Vec<u8>)> = opinion_signatures::table
+        .filter(opinion_signatures::consultation_id.eq(consultation))
+        .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
+        .select((opinion_signatures::opinion_id, opinion_signatures::band_keys))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The stored bags of these opinions' signatures of [`SIGNATURE_VERSION`], as stored.
+pub fn bags(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<HashMap<OpinionId, Vec<u8>>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let rows: Vec<(OpinionId, Vec<u8>)> = opinion_signatures::table
+            .filter(opinion_signatures::opinion_id.eq_any(chunk))
+            .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
+            .select((opinion_signatures::opinion_id, opinion_signatures::bag))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// The bodies of these opinions (those that still exist).
@@ -126,6 +152,7 @@ fn insert(conn: &mut Conn, consultation: ConsultationId, rows: &[&Computed]) -> 
                 dsl::copy_hash.eq(c.signature.stored_copy_hash()),
                 dsl::bag.eq(encode(&c.signature.bag)),
                 dsl::band_keys.eq(encode(&c.signature.band_keys)),
+                dsl::digest.eq(c.signature.stored_digest()),
             )
         })
         .collect();
@@ -136,4 +163,12 @@ fn insert(conn: &mut Conn, consultation: ConsultationId, rows: &[&Computed]) -> 
 /// Forgets an opinion's signature because its text changed, in the caller's transaction.
 pub fn forget(conn: &mut Conn, opinion: OpinionId) -> QueryResult<()> {
     diesel::delete(opinion_signatures::table.find(opinion)).execute(conn).map(|_| ())
+}
+
+/// Forgets signatures found damaged (they are computed again from the bodies).
+pub fn forget_damaged(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<()> {
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        diesel::delete(opinion_signatures::table.filter(opinion_signatures::opinion_id.eq_any(chunk))).execute(conn)?;
+    }
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Finding a consultation's groups of opinions that say the same thing, from the stored signatures of
 //! their texts: only opinions without one (new, or changed since) are segmented, and stored for the
-//! next view. While the signatures stay as they were, the groups found last are reused.
+//! next view. A view first reads each opinion's copy hash and signature digest (16 bytes); while they
+//! stay as they were, the groups found last are reused. Otherwise it reads the band keys, and the bags
+//! only of the opinions that share a bucket with another (the only ones compared).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +11,9 @@ use crate::db::Conn;
 use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::error::AppError;
 use crate::models::opinion_signature::{self, Computed, Signed};
-use crate::text::similar::{DEFAULT_THRESHOLD, Group, Grouper, GroupsMemo, Signature};
+use crate::text::similar::{
+    Group, Grouper, GroupsMemo, Signature, bag_is_whole, decode, groups_of_keyed, keys_are_whole, signatures_digest,
+};
 
 /// A consultation's groups, with what the page shows of them.
 #[derive(Debug)]
@@ -22,10 +26,26 @@ pub struct Found {
     pub samples: HashMap<i64, String>,
 }
 
-/// The groups of the consultation's opinions at [`DEFAULT_THRESHOLD`], with the sample bodies of the
+/// Times a view reads the signatures again after finding some damaged (they are then computed
+/// again from the bodies, so a second reading finds them whole unless the database keeps damaging them).
+const READINGS: usize = 3;
+
+/// Why grouping stopped: the database failed, or stored signatures did not read back.
+enum Trouble {
+    Failed(AppError),
+    Damaged(Vec<OpinionId>),
+}
+
+impl From<diesel::result::Error> for Trouble {
+    fn from(e: diesel::result::Error) -> Trouble {
+        Trouble::Failed(e.into())
+    }
+}
+
+/// The groups of the consultation's opinions at the default threshold, with the sample bodies of the
 /// first `shown`. Blocking: call it off the async workers. Signatures computed here are stored (see
 /// [`opinion_signature::store`]) before grouping; groups found before from the same signatures are
-/// taken from `memo`.
+/// taken from `memo`. Stored signatures that do not read back are forgotten and computed again.
 pub fn find(
     conn: &mut Conn,
     grouper: &Grouper,
@@ -33,11 +53,84 @@ pub fn find(
     consultation: ConsultationId,
     shown: usize,
 ) -> Result<Found, AppError> {
-    let mut opinions = opinion_signature::load(conn, consultation)?;
-    sign_missing(conn, grouper, consultation, &mut opinions)?;
-    let signed: Vec<(i64, &Signature)> =
-        opinions.iter().filter_map(|o| Some((i64::from(o.id.0), o.signature.as_ref()?))).collect();
-    let groups = memo.groups_of(i64::from(consultation.0), &signed, DEFAULT_THRESHOLD);
+    for _ in 0..READINGS {
+        let opinions = opinion_signature::load(conn, consultation)?;
+        let fresh = sign_missing(conn, grouper, consultation, &opinions)?;
+        let signed: Vec<(OpinionId, u64, u64)> = opinions
+            .iter()
+            .filter_map(|o| {
+                let (hash, digest) = o.stored.or_else(|| fresh.get(&o.id).map(|s| (s.copy_hash, s.digest())))?;
+                Some((o.id, hash, digest))
+            })
+            .collect();
+        let digest = signatures_digest(signed.iter().map(|&(id, hash, digest)| (i64::from(id.0), hash, digest)));
+        let found = memo.get_or_find(i64::from(consultation.0), digest, || group(conn, consultation, &signed, &fresh));
+        match found {
+            Ok(groups) => return described(conn, groups, &opinions, shown),
+            Err(Trouble::Failed(e)) => return Err(e),
+            Err(Trouble::Damaged(ids)) => {
+                tracing::warn!(consultation = consultation.0, damaged = ids.len(), "stored signatures damaged");
+                opinion_signature::forget_damaged(conn, &ids)?;
+            }
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "the signatures of consultation {} keep reading back damaged",
+        consultation.0
+    )))
+}
+
+/// Groups the signed opinions (id, copy hash, digest) from their stored band keys and the bags of
+/// those compared; `fresh` holds the signatures just computed, whose rows need not be read.
+fn group(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    signed: &[(OpinionId, u64, u64)],
+    fresh: &HashMap<OpinionId, Signature>,
+) -> Result<Vec<Group>, Trouble> {
+    let stored_keys = opinion_signature::band_keys(conn, consultation)?;
+    let mut damaged = Vec::new();
+    let keys: Vec<Vec<u64>> = signed
+        .iter()
+        .map(|(id, _, _)| match fresh.get(id) {
+            Some(s) => s.band_keys.clone(),
+            None => stored_keys.get(id).and_then(|k| decode(k)).filter(|k| keys_are_whole(k)).unwrap_or_else(|| {
+                damaged.push(*id);
+                Vec::new()
+            }),
+        })
+        .collect();
+    drop(stored_keys);
+    if !damaged.is_empty() {
+        return Err(Trouble::Damaged(damaged));
+    }
+    let digests: HashMap<i64, (u64, &[u64])> =
+        signed.iter().zip(&keys).map(|((id, _, digest), k)| (i64::from(id.0), (*digest, k.as_slice()))).collect();
+    let items: Vec<(i64, u64, &[u64])> =
+        signed.iter().zip(&keys).map(|((id, hash, _), k)| (i64::from(id.0), *hash, k.as_slice())).collect();
+    groups_of_keyed(&items, |wanted| {
+        let (from_fresh, to_read): (Vec<i64>, Vec<i64>) =
+            wanted.iter().partition(|id| fresh.contains_key(&OpinionId(**id as i32)));
+        let mut bags: HashMap<i64, Vec<u64>> =
+            from_fresh.iter().map(|id| (*id, fresh[&OpinionId(*id as i32)].bag.clone())).collect();
+        let ids: Vec<OpinionId> = to_read.iter().map(|id| OpinionId(*id as i32)).collect();
+        let mut damaged = Vec::new();
+        for (id, bytes) in opinion_signature::bags(conn, &ids)? {
+            let (digest, keys) = digests[&i64::from(id.0)];
+            match decode(&bytes).filter(|bag| bag_is_whole(bag, keys, digest)) {
+                Some(bag) => bags.insert(i64::from(id.0), bag),
+                None => {
+                    damaged.push(id);
+                    None
+                }
+            };
+        }
+        if damaged.is_empty() { Ok(bags) } else { Err(Trouble::Damaged(damaged)) }
+    })
+}
+
+/// The groups with the decisions of their members and the bodies of the first `shown` groups' first.
+fn described(conn: &mut Conn, groups: Arc<Vec<Group>>, opinions: &[Signed], shown: usize) -> Result<Found, AppError> {
     let decisions: HashMap<i64, Option<String>> = {
         let by_id: HashMap<i64, &Option<String>> = opinions.iter().map(|o| (i64::from(o.id.0), &o.decision)).collect();
         groups.iter().flat_map(|g| &g.ids).map(|id| (*id, by_id.get(id).and_then(|d| (*d).clone()))).collect()
@@ -47,17 +140,17 @@ pub fn find(
     Ok(Found { groups, decisions, samples })
 }
 
-/// Computes and stores the signatures the opinions lack. An opinion deleted meanwhile stays without
-/// one and is left out of the groups.
+/// Computes and stores the signatures the opinions lack, and returns them. An opinion deleted
+/// meanwhile stays without one and is left out of the groups.
 fn sign_missing(
     conn: &mut Conn,
     grouper: &Grouper,
     consultation: ConsultationId,
-    opinions: &mut [Signed],
-) -> Result<(), AppError> {
-    let missing: Vec<OpinionId> = opinions.iter().filter(|o| o.signature.is_none()).map(|o| o.id).collect();
+    opinions: &[Signed],
+) -> Result<HashMap<OpinionId, Signature>, AppError> {
+    let missing: Vec<OpinionId> = opinions.iter().filter(|o| o.stored.is_none()).map(|o| o.id).collect();
     if missing.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let mut bodies = opinion_signature::bodies(conn, &missing)?;
     let computed: Vec<Computed> = missing
@@ -68,9 +161,5 @@ fn sign_missing(
         })
         .collect();
     opinion_signature::store(conn, consultation, &computed)?;
-    let mut by_id: HashMap<OpinionId, Signature> = computed.into_iter().map(|c| (c.id, c.signature)).collect();
-    for opinion in opinions.iter_mut().filter(|o| o.signature.is_none()) {
-        opinion.signature = by_id.remove(&opinion.id);
-    }
-    Ok(())
+    Ok(computed.into_iter().map(|c| (c.id, c.signature)).collect())
 }

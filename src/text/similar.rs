@@ -26,8 +26,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::text::normalise::{fnv1a64, is_ignorable, lowercase, normalise_for_compare};
 use lsh::{Banding, UnionFind};
-pub use memo::GroupsMemo;
-pub use signature::{SIGNATURE_VERSION, Signature, copy_hash, decode, encode};
+pub use memo::{GroupsMemo, digest as signatures_digest};
+pub use signature::{SIGNATURE_VERSION, Signature, bag_is_whole, copy_hash, decode, digest_of, encode, keys_are_whole};
 
 /// The similarity at or above which two opinions count as near-identical.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
@@ -165,26 +165,54 @@ impl Grouper {
 /// bags for any other threshold.
 pub fn groups_of(items: &[(i64, &Signature)], threshold: f64) -> Vec<Group> {
     let threshold = if threshold.is_nan() { DEFAULT_THRESHOLD } else { threshold.clamp(0.5, 1.0) };
-    let copies = exact_copies(items);
-    let bags: Vec<&[u64]> = copies.iter().map(|c| c.signature.bag.as_slice()).collect();
+    let copies = exact_copies(items.iter().map(|(id, s)| (*id, s.copy_hash)));
+    let bags: Vec<&[u64]> = copies.iter().map(|c| items[c.first].1.bag.as_slice()).collect();
     let banding = Banding::for_threshold(threshold);
     let stored = banding == Banding::for_threshold(DEFAULT_THRESHOLD);
     let mut mins = Vec::new();
     let computed: Vec<Vec<u64>> =
         if stored { Vec::new() } else { bags.iter().map(|bag| keys_for(bag, banding, &mut mins)).collect() };
     let keys: Vec<&[u64]> = if stored {
-        copies.iter().map(|c| c.signature.band_keys.as_slice()).collect()
+        copies.iter().map(|c| items[c.first].1.band_keys.as_slice()).collect()
     } else {
         computed.iter().map(Vec::as_slice).collect()
     };
+    group_copies(&copies, &bags, &keys, banding.bands, threshold)
+}
+
+/// An opinion as [`groups_of_keyed`] takes it: id, copy hash and band keys at [`DEFAULT_THRESHOLD`].
+pub type Keyed<'a> = (i64, u64, &'a [u64]);
+
+/// [`groups_of`] at [`DEFAULT_THRESHOLD`] without every bag: only a copy that shares a band's bucket
+/// with another copy is ever compared, so `bags` is asked once for the bags of those (by the id of
+/// each one's first item) and the others are never read. On a page of mostly different opinions that
+/// is a small part of them. A bag `bags` does not give counts as empty (similar to nothing).
+pub fn groups_of_keyed<E>(
+    items: &[Keyed],
+    bags: impl FnOnce(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>,
+) -> Result<Vec<Group>, E> {
+    let banding = Banding::for_threshold(DEFAULT_THRESHOLD);
+    let copies = exact_copies(items.iter().map(|&(id, hash, _)| (id, hash)));
+    let keys: Vec<&[u64]> = copies.iter().map(|c| items[c.first].2).collect();
+    let shared = lsh::in_shared_buckets(&keys, banding.bands);
+    let wanted: Vec<i64> = copies.iter().zip(&shared).filter(|(_, s)| **s).map(|(c, _)| items[c.first].0).collect();
+    let loaded = bags(&wanted)?;
+    let bags: Vec<&[u64]> =
+        copies.iter().map(|c| loaded.get(&items[c.first].0).map_or(&[][..], Vec::as_slice)).collect();
+    Ok(group_copies(&copies, &bags, &keys, banding.bands, DEFAULT_THRESHOLD))
+}
+
+/// The groups of these sets of copies, from their bags and band keys. Only the bags of copies that
+/// share a bucket in some band are read.
+fn group_copies(copies: &[Copies], bags: &[&[u64]], keys: &[&[u64]], bands: usize, threshold: f64) -> Vec<Group> {
     let mut sets = UnionFind::new(copies.len());
-    lsh::link_candidates(&bags, &keys, banding.bands, threshold, &mut sets);
+    lsh::link_candidates(bags, keys, bands, threshold, &mut sets);
     let mut components: HashMap<u32, Vec<usize>> = HashMap::new();
     for i in 0..copies.len() {
         components.entry(sets.find(i as u32)).or_default().push(i);
     }
     let mut groups: Vec<Group> =
-        components.into_values().filter_map(|members| make_group(&members, &copies, &bags)).collect();
+        components.into_values().filter_map(|members| make_group(&members, copies, bags)).collect();
     groups.sort_by(|a, b| b.ids.len().cmp(&a.ids.len()).then(a.ids[0].cmp(&b.ids[0])));
     groups
 }
@@ -195,18 +223,18 @@ fn keys_for(bag: &[u64], banding: Banding, mins: &mut Vec<u64>) -> Vec<u64> {
     if bag.is_empty() { Vec::new() } else { lsh::band_keys(bag, banding, mins) }
 }
 
-/// Opinions with the same copy hash; the first one's signature stands for all.
-struct Copies<'a> {
-    signature: &'a Signature,
+/// Items with the same copy hash; the first one (`first`, its index) stands for all.
+struct Copies {
+    first: usize,
     ids: Vec<i64>,
 }
 
-fn exact_copies<'a>(items: &[(i64, &'a Signature)]) -> Vec<Copies<'a>> {
-    let mut index: HashMap<u64, usize> = HashMap::with_capacity(items.len());
-    let mut copies: Vec<Copies<'a>> = Vec::new();
-    for &(id, signature) in items {
-        let i = *index.entry(signature.copy_hash).or_insert_with(|| {
-            copies.push(Copies { signature, ids: Vec::new() });
+fn exact_copies(items: impl Iterator<Item = (i64, u64)>) -> Vec<Copies> {
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut copies: Vec<Copies> = Vec::new();
+    for (k, (id, hash)) in items.enumerate() {
+        let i = *index.entry(hash).or_insert_with(|| {
+            copies.push(Copies { first: k, ids: Vec::new() });
             copies.len() - 1
         });
         copies[i].ids.push(id);
@@ -214,6 +242,8 @@ fn exact_copies<'a>(items: &[(i64, &'a Signature)]) -> Vec<Copies<'a>> {
     copies
 }
 
+/// A group of the copies `members` (two or more opinions), or none. A group of several copies was
+/// linked pair by pair, so each member shares a bucket with another: only their bags are read.
 fn make_group(members: &[usize], copies: &[Copies], bags: &[&[u64]]) -> Option<Group> {
     let mut ids: Vec<i64> = members.iter().flat_map(|&m| copies[m].ids.iter().copied()).collect();
     if ids.len() < 2 {

@@ -131,18 +131,46 @@ async fn signatures_stored_by_another_version_or_damaged_are_computed_again() {
     let copies: Vec<OpinionId> = (0..3)
         .map(|n| public_opinion(&app, id, None, &format!("居民{n}"), &format!("1380000001{n}"), CAMPAIGN).0)
         .collect();
+    let near: Vec<OpinionId> = [("张伟", "。"), ("王芳", "。谢谢！")]
+        .iter()
+        .enumerate()
+        .map(|(n, (name, end))| {
+            let text = format!(
+                "我是{name}，家住城东新区。对征求意见稿第三条关于在滨河公园旁建设垃圾中转站的规定，我坚决反对。\
+                 该选址距离实验小学不足两百米，建议重新论证选址，将中转站迁至工业园区北侧{end}"
+            );
+            public_opinion(&app, id, None, name, &format!("1390000001{n}"), &text).0
+        })
+        .collect();
     public_opinion(&app, id, None, "李四", "13900000000", "建议增加附则的施行日期。");
-    let expected = [("内容相同：3 条".to_owned(), sorted(&copies))];
-    assert_eq!(shown_groups(&app, id).await, expected);
-    // One row from an older format, one whose bag lost a byte, one that claims another text.
+    let first = shown_groups(&app, id).await;
+    let ids: Vec<&Vec<i32>> = first.iter().map(|(_, ids)| ids).collect();
+    assert_eq!(ids, [&sorted(&copies), &sorted(&near)], "{first:?}");
     let row = |opinion: OpinionId| opinion_signatures::table.find(opinion.0);
+    let columns = |opinion: OpinionId| -> (Vec<u8>, Vec<u8>) {
+        row(opinion).select((opinion_signatures::bag, opinion_signatures::band_keys)).first(&mut app.conn()).unwrap()
+    };
+    let (keys_before, bag_before) = (columns(copies[1]).1, columns(near[1]).0);
+    // One row from an older format, one whose band keys lost bytes, one whose bag lost a byte and
+    // one whose bag says something else in the same number of bytes.
     diesel::update(row(copies[0]))
         .set(opinion_signatures::version.eq(SIGNATURE_VERSION - 1))
         .execute(&mut app.conn())
         .unwrap();
-    diesel::update(row(copies[1])).set(opinion_signatures::bag.eq(vec![1u8, 2, 3])).execute(&mut app.conn()).unwrap();
-    assert_eq!(shown_groups(&app, id).await, expected, "stale and damaged rows are not trusted");
+    diesel::update(row(copies[1]))
+        .set(opinion_signatures::band_keys.eq(vec![1u8, 2, 3]))
+        .execute(&mut app.conn())
+        .unwrap();
+    let mut changed = bag_before.clone();
+    changed[0] ^= 1;
+    diesel::update(row(near[1])).set(opinion_signatures::bag.eq(&changed)).execute(&mut app.conn()).unwrap();
+    diesel::update(row(near[0])).set(opinion_signatures::bag.eq(vec![1u8, 2, 3])).execute(&mut app.conn()).unwrap();
+    // A new opinion: the groups found last no longer answer, so the rows are read.
+    public_opinion(&app, id, None, "王五", "13700000000", "建议明确牵头部门。");
+    assert_eq!(shown_groups(&app, id).await, first, "stale and damaged rows are not trusted");
     assert!(stored(&app).iter().all(|(_, version)| *version == SIGNATURE_VERSION), "{:?}", stored(&app));
-    let bag: Vec<u8> = row(copies[1]).select(opinion_signatures::bag).first(&mut app.conn()).unwrap();
+    assert_eq!(columns(copies[1]).1, keys_before, "the damaged band keys were stored again");
+    assert_eq!(columns(near[1]).0, bag_before, "the changed bag was stored again");
+    let bag = columns(near[0]).0;
     assert!(bag.len() > 8 && bag.len().is_multiple_of(8), "the damaged bag was not stored again: {bag:?}");
 }

@@ -127,6 +127,22 @@ static SEEDS: [(u64, u64); MAX_HASHES] = {
     seeds
 };
 
+/// For each item, whether it shares a band's bucket with another item in some band: the only items
+/// [`link_candidates`] compares.
+pub(super) fn in_shared_buckets(keys: &[&[u64]], bands: usize) -> Vec<bool> {
+    let mut shared = vec![false; keys.len()];
+    let mut column: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
+    for band in 0..bands {
+        column.clear();
+        column.extend(keys.iter().enumerate().filter_map(|(i, k)| Some((*k.get(band)?, i as u32))));
+        column.sort_unstable();
+        for bucket in column.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
+            bucket.iter().for_each(|&(_, item)| shared[item as usize] = true);
+        }
+    }
+    shared
+}
+
 /// Links every candidate pair (same key in some band) whose bags are at least `threshold` similar.
 ///
 /// `keys[i]` holds item i's band keys, or nothing for an item without tokens. Per band the items are

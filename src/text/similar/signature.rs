@@ -1,21 +1,25 @@
 //! What grouping needs to know of one text, computed once and kept: the copy hash, the bag and the
 //! band keys, with the byte encoding they are stored in.
 //!
-//! Stored format ([`SIGNATURE_VERSION`] 1): `copy_hash` is the first 8 bytes, little-endian, of the
+//! Stored format ([`SIGNATURE_VERSION`] 2): `copy_hash` is the first 8 bytes, little-endian, of the
 //! SHA-256 of [`normalise_for_compare`]'s text, kept as a signed 64-bit integer (same bits); `bag` and
 //! `band_keys` are arrays of u64, each element 8 bytes little-endian, one after the other, no header.
 //! The bag is sorted; the band keys are those of [`DEFAULT_THRESHOLD`](super::DEFAULT_THRESHOLD)'s banding (18 bands of 7 rows),
-//! none when the bag is empty.
+//! none when the bag is empty. `digest` ([`Signature::digest`], same bits as a signed integer) sums
+//! up the bag and the band keys, so that a page can tell that nothing changed without reading them,
+//! and that a bag it does read is the one stored with them.
 
 use sha2::{Digest, Sha256};
 
+use super::DEFAULT_THRESHOLD;
+use super::lsh::Banding;
 use crate::text::normalise::normalise_for_compare;
 
 /// The version of what a [`Signature`] holds and how it is computed. A stored signature of any other
 /// version is stale: it is computed again. Bump it whenever the tokens (jieba, its dictionary, the stop
 /// words, the folding), the bag's hashing, the copy hash, the MinHash seeds or the default threshold's
 /// banding change; `the_signature_of_a_fixed_text_is_pinned` fails when one of them does.
-pub const SIGNATURE_VERSION: i16 = 1;
+pub const SIGNATURE_VERSION: i16 = 2;
 
 /// One text's part in grouping (see [`super::Grouper::signature`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,12 +63,45 @@ impl Signature {
         self.copy_hash as i64
     }
 
+    /// A 64-bit digest of the bag and the band keys (not the copy hash, which is stored as it is).
+    /// For noticing change and damage, not for security: the texts behind them are the citizens' own,
+    /// and a forged collision would only keep groups one change old.
+    pub fn digest(&self) -> u64 {
+        digest_of(&self.bag, &self.band_keys)
+    }
+
+    /// The digest as a database BIGINT (the same 64 bits).
+    pub fn stored_digest(&self) -> i64 {
+        self.digest() as i64
+    }
+
     /// A signature from its stored columns; `None` when a column is not a valid encoding (the caller
     /// then computes it again). The bag is checked to be sorted, which grouping relies on.
     pub fn from_stored(copy_hash: i64, bag: &[u8], band_keys: &[u8]) -> Option<Signature> {
         let (bag, band_keys) = (decode(bag)?, decode(band_keys)?);
         let sorted = bag.windows(2).all(|w| w[0] <= w[1]);
-        let keyed = band_keys.is_empty() == bag.is_empty();
+        let keyed = band_keys.is_empty() == bag.is_empty() && keys_are_whole(&band_keys);
         (sorted && keyed).then_some(Signature { copy_hash: copy_hash as u64, bag, band_keys })
     }
+}
+
+/// Whether band keys read back are as a signature has them: one per band of the default banding, or
+/// none (an empty bag).
+pub fn keys_are_whole(keys: &[u64]) -> bool {
+    keys.is_empty() || keys.len() == Banding::for_threshold(DEFAULT_THRESHOLD).bands
+}
+
+/// Whether a bag read back is the one stored with these band keys and digest: sorted, keyed when
+/// not empty, and summed up by the digest.
+pub fn bag_is_whole(bag: &[u64], keys: &[u64], digest: u64) -> bool {
+    bag.windows(2).all(|w| w[0] <= w[1]) && bag.is_empty() == keys.is_empty() && digest_of(bag, keys) == digest
+}
+
+/// [`Signature::digest`] of a bag and its band keys.
+pub fn digest_of(bag: &[u64], band_keys: &[u64]) -> u64 {
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ bag.len() as u64;
+    for &v in bag.iter().chain(band_keys) {
+        h = (h.rotate_left(5) ^ v).wrapping_mul(0x517C_C1B7_2722_0A95);
+    }
+    super::lsh::mix(h ^ band_keys.len() as u64)
 }

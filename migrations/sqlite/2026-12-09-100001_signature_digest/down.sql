@@ -1,0 +1,2 @@
+DELETE FROM opinion_signatures;
+ALTER TABLE opinion_signatures DROP COLUMN digest;
