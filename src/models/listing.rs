@@ -235,12 +235,21 @@ impl Listing {
 
     /// The years in which published consultations started, newest first (from the first
     /// to the last; a year without any still shows, and yields an empty list).
+    /// Two reads at the ends of the list's index (`MIN`/`MAX` under the published filter
+    /// would walk every published consultation on SQLite, on every list page).
     pub fn years(conn: &mut Conn) -> QueryResult<Vec<i32>> {
         use chrono::Datelike;
-        let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = consultations::table
-            .filter(consultations::published_at.is_not_null())
-            .select((diesel::dsl::min(consultations::starts_on), diesel::dsl::max(consultations::starts_on)))
-            .first(conn)?;
+        let published = || consultations::table.filter(consultations::published_at.is_not_null()).into_boxed();
+        let first: Option<NaiveDate> = published()
+            .order((consultations::starts_on.asc(), consultations::id.asc()))
+            .select(consultations::starts_on)
+            .first(conn)
+            .optional()?;
+        let last: Option<NaiveDate> = published()
+            .order((consultations::starts_on.desc(), consultations::id.desc()))
+            .select(consultations::starts_on)
+            .first(conn)
+            .optional()?;
         Ok(match (first, last) {
             (Some(first), Some(last)) => (first.year()..=last.year()).rev().collect(),
             _ => Vec::new(),
