@@ -58,6 +58,9 @@ pub fn purge_old(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
 /// A consultation's opinions of the last 24 hours, and how many came by text question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuestionShare {
+    /// The consultation's opinions of the window, counted only as far as the warning needs:
+    /// not at all when fewer than [`MIN_ANSWERS`] came by question (then 0), and otherwise up
+    /// to the number at which no share of `by_question` is unusual any more.
     pub opinions: i64,
     pub by_question: i64,
     /// The most that came by question from one address.
@@ -65,17 +68,19 @@ pub struct QuestionShare {
 }
 
 impl QuestionShare {
+    /// Reads the share. The question answers of the window are few and indexed; the opinions
+    /// are counted newest first and only as far as the warning needs, so that a consultation
+    /// of a million opinions does not cost the review page a walk through all of them (which
+    /// only a share that is unusual, or nearly, still takes).
     pub fn load(conn: &mut Conn, consultation: ConsultationId, now: NaiveDateTime) -> QueryResult<QuestionShare> {
         let since = now - Duration::hours(WINDOW_HOURS);
-        let opinions = opinions::table
-            .filter(opinions::consultation_id.eq(consultation.0))
-            .filter(opinions::received_at.ge(since))
-            .count()
-            .get_result(conn)?;
         let answers = question_answers::table
             .filter(question_answers::consultation_id.eq(consultation.0))
             .filter(question_answers::answered_at.ge(since));
         let by_question = answers.count().get_result(conn)?;
+        if by_question < MIN_ANSWERS {
+            return Ok(QuestionShare { opinions: 0, by_question, from_one_address: 0 });
+        }
         let from_one_address = answers
             .group_by(question_answers::client_hash)
             .select(count_star())
@@ -83,6 +88,16 @@ impl QuestionShare {
             .first::<i64>(conn)
             .optional()?
             .unwrap_or(0);
+        // With this many opinions, `by_question` (and so any one address's part) is not unusual.
+        let enough = by_question * 100 / SHARE_PERCENT + 1;
+        let opinions = opinions::table
+            .filter(opinions::consultation_id.eq(consultation.0))
+            .filter(opinions::received_at.ge(since))
+            .order(opinions::id.desc())
+            .select(opinions::id)
+            .limit(enough)
+            .load::<i32>(conn)?
+            .len() as i64;
         Ok(QuestionShare { opinions, by_question, from_one_address })
     }
 

@@ -92,6 +92,15 @@ async fn the_review_page_warns_when_opinions_by_text_question_reach_an_unusual_s
     assert!(shown.contains("10 条意见中，有 10 条（100%）"), "{shown}");
     assert!(shown.contains("其中 10 条来自同一网络地址"), "{shown}");
     assert!(!shown.contains("127.0.0.1"), "no address in clear: {shown}");
+    // Diluted by opinions sent with the image: 10 of 49 is still above 20%, and counted exactly.
+    for n in 0..39 {
+        let body = format!("普通意见{n}：建议细化第二条。");
+        crate::review::public_opinion(&app, id, None, &format!("居民{n}"), &format!("138000002{n:02}"), &body);
+    }
+    let diluted = warning(&app, id.0).await.expect("ten of 49 opinions by question");
+    assert!(diluted.contains("49 条意见中，有 10 条（20%）"), "{diluted}");
+    crate::review::public_opinion(&app, id, None, "居民", "13800000300", "再一条普通意见。");
+    assert_eq!(warning(&app, id.0).await, None, "ten of 50 is not above 20%");
     let stored: Vec<String> = {
         use diesel::prelude::*;
         use zhengqiu::db::schema::question_answers;
