@@ -18,9 +18,6 @@ const IDS_PER_QUERY: usize = 1000;
 /// Rows per INSERT statement (seven parameters each).
 const ROWS_PER_INSERT: usize = 500;
 
-/// A stored signature's copy hash and digest, as the database has them.
-type Stored = (i64, i64);
-
 /// An opinion as the groups page reads it first: without the bag and band keys, which only
 /// grouping needs, and only when the digests show that something changed.
 #[derive(Debug)]
@@ -32,27 +29,32 @@ pub struct Signed {
     pub stored: Option<(u64, u64)>,
 }
 
-/// Every opinion of the consultation, by id, with its decision and stored copy hash and digest, in
-/// one query.
+/// Every opinion of the consultation, by id, with its decision and stored copy hash and digest.
+/// Two reads that indexes answer alone (`opinions_review_decision` holds the decisions,
+/// `opinion_signatures_digests` the hashes and digests): the rows themselves, with the
+/// opinions' texts and the signatures' bags, are not read, which at 100,000 opinions is most
+/// of the time a joined read took.
 pub fn load(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<Signed>> {
-    let current =
-        opinion_signatures::opinion_id.eq(opinions::id).and(opinion_signatures::version.eq(SIGNATURE_VERSION));
-    let rows: Vec<(OpinionId, Option<String>, Option<Stored>)> = opinions::table
-        .left_join(opinion_signatures::table.on(current))
+    let mut decided: Vec<(OpinionId, Option<String>)> = opinions::table
         .filter(opinions::consultation_id.eq(consultation))
-        .order(opinions::id.asc())
-        .select((
-            opinions::id,
-            opinions::decision,
-            (opinion_signatures::copy_hash, opinion_signatures::digest).nullable(),
-        ))
+        .select((opinions::id, opinions::decision))
         .load(conn)?;
-    Ok(rows
+    decided.sort_unstable_by_key(|(id, _)| *id);
+    let stored: Vec<(OpinionId, i64, i64)> = opinion_signatures::table
+        .filter(opinion_signatures::consultation_id.eq(consultation))
+        .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
+        .order(opinion_signatures::opinion_id.asc())
+        .select((opinion_signatures::opinion_id, opinion_signatures::copy_hash, opinion_signatures::digest))
+        .load(conn)?;
+    let mut stored = stored.into_iter().peekable();
+    Ok(decided
         .into_iter()
-        .map(|(id, decision, stored)| Signed {
-            id,
-            decision,
-            stored: stored.map(|(hash, digest)| (hash as u64, digest as u64)),
+        .map(|(id, decision)| {
+            // Both by id: a signature of an opinion read after the opinions were is skipped.
+            while stored.next_if(|(of, _, _)| *of < id).is_some() {}
+            let signature =
+                stored.next_if(|(of, _, _)| *of == id).map(|(_, hash, digest)| (hash as u64, digest as u64));
+            Signed { id, decision, stored: signature }
         })
         .collect())
 }

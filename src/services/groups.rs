@@ -20,7 +20,7 @@ use crate::text::similar::{
 pub struct Found {
     /// Every group, largest first.
     pub groups: Arc<Vec<Group>>,
-    /// The adoption status code of each grouped opinion (`None`: undecided).
+    /// The adoption status code of each opinion of the first `shown` groups (`None`: undecided).
     pub decisions: HashMap<i64, Option<String>>,
     /// The body of the first member of each of the first `shown` groups.
     pub samples: HashMap<i64, String>,
@@ -129,12 +129,15 @@ fn group(
     })
 }
 
-/// The groups with the decisions of their members and the bodies of the first `shown` groups' first.
+/// The groups with the decisions of the first `shown` groups' members and the bodies of their first.
 fn described(conn: &mut Conn, groups: Arc<Vec<Group>>, opinions: &[Signed], shown: usize) -> Result<Found, AppError> {
-    let decisions: HashMap<i64, Option<String>> = {
-        let by_id: HashMap<i64, &Option<String>> = opinions.iter().map(|o| (i64::from(o.id.0), &o.decision)).collect();
-        groups.iter().flat_map(|g| &g.ids).map(|id| (*id, by_id.get(id).and_then(|d| (*d).clone()))).collect()
+    // The opinions come by id: each member's decision is a binary search away.
+    let decision = |id: i64| {
+        let found = opinions.binary_search_by_key(&id, |o| i64::from(o.id.0)).ok();
+        found.and_then(|i| opinions[i].decision.clone())
     };
+    let decisions: HashMap<i64, Option<String>> =
+        groups.iter().take(shown).flat_map(|g| &g.ids).map(|id| (*id, decision(*id))).collect();
     let firsts: Vec<OpinionId> = groups.iter().take(shown).map(|g| OpinionId(g.ids[0] as i32)).collect();
     let samples = opinion_signature::bodies(conn, &firsts)?.into_iter().map(|(id, b)| (i64::from(id.0), b)).collect();
     Ok(Found { groups, decisions, samples })
