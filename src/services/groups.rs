@@ -12,7 +12,7 @@ use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::error::AppError;
 use crate::models::opinion_signature::{self, Computed, Signed};
 use crate::text::similar::{
-    Group, Grouper, GroupsMemo, Signature, bag_is_whole, decode, groups_of_keyed, keys_are_whole, signatures_digest,
+    Group, Grouper, GroupsMemo, bag_is_whole, decode, groups_of_keyed, keys_are_whole, signatures_digest,
 };
 
 /// A consultation's groups, with what the page shows of them.
@@ -59,17 +59,21 @@ pub fn find(
         let signed: Vec<(OpinionId, u64, u64)> = opinions
             .iter()
             .filter_map(|o| {
-                let (hash, digest) = o.stored.or_else(|| fresh.get(&o.id).map(|s| (s.copy_hash, s.digest())))?;
+                let (hash, digest) = o.stored.or_else(|| fresh.get(&o.id).copied())?;
                 Some((o.id, hash, digest))
             })
             .collect();
         let digest = signatures_digest(signed.iter().map(|&(id, hash, digest)| (i64::from(id.0), hash, digest)));
-        let found = memo.get_or_find(i64::from(consultation.0), digest, || group(conn, consultation, &signed, &fresh));
+        let found = memo.get_or_find(i64::from(consultation.0), digest, || group(conn, consultation, &signed));
         match found {
             Ok(groups) => return described(conn, groups, &opinions, shown),
             Err(Trouble::Failed(e)) => return Err(e),
             Err(Trouble::Damaged(ids)) => {
-                tracing::warn!(consultation = consultation.0, damaged = ids.len(), "stored signatures damaged");
+                tracing::warn!(
+                    consultation = consultation.0,
+                    damaged = ids.len(),
+                    "stored signatures missing or damaged: signing them again"
+                );
                 opinion_signature::forget_damaged(conn, &ids)?;
             }
         }
@@ -81,23 +85,21 @@ pub fn find(
 }
 
 /// Groups the signed opinions (id, copy hash, digest) from their stored band keys and the bags of
-/// those compared; `fresh` holds the signatures just computed, whose rows need not be read.
+/// those compared. A row missing or not reading back as stored is damaged.
 fn group(
     conn: &mut Conn,
     consultation: ConsultationId,
     signed: &[(OpinionId, u64, u64)],
-    fresh: &HashMap<OpinionId, Signature>,
 ) -> Result<Vec<Group>, Trouble> {
-    let stored_keys = opinion_signature::band_keys(conn, consultation)?;
+    let mut stored_keys = opinion_signature::band_keys(conn, consultation)?;
     let mut damaged = Vec::new();
     let keys: Vec<Vec<u64>> = signed
         .iter()
-        .map(|(id, _, _)| match fresh.get(id) {
-            Some(s) => s.band_keys.clone(),
-            None => stored_keys.get(id).and_then(|k| decode(k)).filter(|k| keys_are_whole(k)).unwrap_or_else(|| {
+        .map(|(id, _, _)| {
+            stored_keys.remove(id).and_then(|k| decode(&k)).filter(|k| keys_are_whole(k)).unwrap_or_else(|| {
                 damaged.push(*id);
                 Vec::new()
-            }),
+            })
         })
         .collect();
     drop(stored_keys);
@@ -109,15 +111,13 @@ fn group(
     let items: Vec<(i64, u64, &[u64])> =
         signed.iter().zip(&keys).map(|((id, hash, _), k)| (i64::from(id.0), *hash, k.as_slice())).collect();
     groups_of_keyed(&items, |wanted| {
-        let (from_fresh, to_read): (Vec<i64>, Vec<i64>) =
-            wanted.iter().partition(|id| fresh.contains_key(&OpinionId(**id as i32)));
-        let mut bags: HashMap<i64, Vec<u64>> =
-            from_fresh.iter().map(|id| (*id, fresh[&OpinionId(*id as i32)].bag.clone())).collect();
-        let ids: Vec<OpinionId> = to_read.iter().map(|id| OpinionId(*id as i32)).collect();
+        let ids: Vec<OpinionId> = wanted.iter().map(|id| OpinionId(*id as i32)).collect();
+        let mut bags = HashMap::with_capacity(ids.len());
         let mut damaged = Vec::new();
-        for (id, bytes) in opinion_signature::bags(conn, &ids)? {
+        let mut read = opinion_signature::bags(conn, &ids)?;
+        for id in ids {
             let (digest, keys) = digests[&i64::from(id.0)];
-            match decode(&bytes).filter(|bag| bag_is_whole(bag, keys, digest)) {
+            match read.remove(&id).and_then(|bytes| decode(&bytes)).filter(|bag| bag_is_whole(bag, keys, digest)) {
                 Some(bag) => bags.insert(i64::from(id.0), bag),
                 None => {
                     damaged.push(id);
@@ -143,26 +143,32 @@ fn described(conn: &mut Conn, groups: Arc<Vec<Group>>, opinions: &[Signed], show
     Ok(Found { groups, decisions, samples })
 }
 
-/// Computes and stores the signatures the opinions lack, and returns them. An opinion deleted
-/// meanwhile stays without one and is left out of the groups.
+/// Opinions signed and stored at a time: what is held in memory for signing stays this size
+/// however many opinions lack a signature.
+const SIGNED_AT_A_TIME: usize = 2000;
+
+/// Computes and stores the signatures the opinions lack, a few thousand at a time, and returns
+/// the copy hash and digest of each. An opinion deleted meanwhile stays without one and is left
+/// out of the groups; one edited meanwhile is not stored, and found missing when read.
 fn sign_missing(
     conn: &mut Conn,
     grouper: &Grouper,
     consultation: ConsultationId,
     opinions: &[Signed],
-) -> Result<HashMap<OpinionId, Signature>, AppError> {
+) -> Result<HashMap<OpinionId, (u64, u64)>, AppError> {
     let missing: Vec<OpinionId> = opinions.iter().filter(|o| o.stored.is_none()).map(|o| o.id).collect();
-    if missing.is_empty() {
-        return Ok(HashMap::new());
+    let mut signed = HashMap::with_capacity(missing.len());
+    for chunk in missing.chunks(SIGNED_AT_A_TIME) {
+        let mut bodies = opinion_signature::bodies(conn, chunk)?;
+        let computed: Vec<Computed> = chunk
+            .iter()
+            .filter_map(|id| {
+                let body = bodies.remove(id)?;
+                Some(Computed { id: *id, signature: grouper.signature(&body), body })
+            })
+            .collect();
+        opinion_signature::store(conn, consultation, &computed)?;
+        signed.extend(computed.iter().map(|c| (c.id, (c.signature.copy_hash, c.signature.digest()))));
     }
-    let mut bodies = opinion_signature::bodies(conn, &missing)?;
-    let computed: Vec<Computed> = missing
-        .iter()
-        .filter_map(|id| {
-            let body = bodies.remove(id)?;
-            Some(Computed { id: *id, signature: grouper.signature(&body), body })
-        })
-        .collect();
-    opinion_signature::store(conn, consultation, &computed)?;
-    Ok(computed.into_iter().map(|c| (c.id, c.signature)).collect())
+    Ok(signed)
 }
