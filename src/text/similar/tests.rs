@@ -276,18 +276,24 @@ fn small_fixtures() -> Vec<Vec<(i64, &'static str)>> {
     ]
 }
 
-#[test]
-fn stored_signatures_group_exactly_as_the_texts_do() {
+/// Runs `check` on each small fixture and on the campaign hidden among other opinions.
+fn for_every_fixture(mut check: impl FnMut(&[(i64, &str)])) {
     let (texts, _) = campaign_among_others();
     let mut fixtures: Vec<Vec<(i64, &str)>> = small_fixtures();
     fixtures.push(texts.iter().map(|(id, t)| (*id, t.as_str())).collect());
-    for fixture in &fixtures {
+    fixtures.iter().for_each(|fixture| check(fixture));
+}
+
+#[test]
+fn stored_signatures_group_exactly_as_the_texts_do() {
+    for_every_fixture(|fixture| {
         let items: Vec<Candidate> = fixture.iter().map(|&(id, text)| Candidate { id, text }).collect();
         for threshold in [DEFAULT_THRESHOLD, 0.6, 0.95, f64::NAN] {
             let from_text = grouper().groups(&items, threshold);
             assert_eq!(groups_from_stored(&items, threshold), from_text, "at {threshold}: {fixture:?}");
         }
-    }
+    });
+    let (texts, _) = campaign_among_others();
     let campaign = grouper()
         .groups(&texts.iter().map(|(id, t)| Candidate { id: *id, text: t }).collect::<Vec<_>>(), DEFAULT_THRESHOLD);
     assert!(campaign.len() > 5 && !campaign[0].exact, "the fixture has near-identical and exact groups");
@@ -295,10 +301,7 @@ fn stored_signatures_group_exactly_as_the_texts_do() {
 
 #[test]
 fn grouping_from_band_keys_reads_only_the_bags_it_compares_and_finds_the_same_groups() {
-    let (texts, _) = campaign_among_others();
-    let mut fixtures: Vec<Vec<(i64, &str)>> = small_fixtures();
-    fixtures.push(texts.iter().map(|(id, t)| (*id, t.as_str())).collect());
-    for fixture in &fixtures {
+    for_every_fixture(|fixture| {
         let signatures: Vec<(i64, Signature)> =
             fixture.iter().map(|&(id, text)| (id, grouper().signature(text))).collect();
         let signed: Vec<(i64, &Signature)> = signatures.iter().map(|(id, s)| (*id, s)).collect();
@@ -321,7 +324,7 @@ fn grouping_from_band_keys_reads_only_the_bags_it_compares_and_finds_the_same_gr
         for id in groups.iter().filter(|g| !g.exact).flat_map(|g| &g.ids) {
             assert!(firsts.contains(&hash_of(*id)), "{id} was compared without its bag");
         }
-    }
+    });
     // Different texts share no bucket: nothing is read. Copies need no bag either.
     let distinct = [
         "建议将征求意见期限延长至三十日。",
