@@ -75,6 +75,21 @@ pub enum WindowError {
     ShortPeriodWithoutReason,
 }
 
+/// The status of a window [starts_on, ends_on] on `today` (China time): it opens at the first
+/// instant of its first day and closes after the last instant of its last. The public list's
+/// SQL conditions say the same (`models::listing`).
+pub fn status_on(starts_on: NaiveDate, ends_on: NaiveDate, feedback_published: bool, today: NaiveDate) -> Status {
+    if feedback_published {
+        Status::FeedbackPublished
+    } else if today < starts_on {
+        Status::Scheduled
+    } else if today <= ends_on {
+        Status::Open
+    } else {
+        Status::Closed
+    }
+}
+
 /// 征集时间 [starts_on, ends_on], both dates inclusive in China time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConsultationWindow {
@@ -143,15 +158,7 @@ impl ConsultationWindow {
     }
 
     pub fn status(&self, now: DateTime<Utc>, feedback_published: bool) -> Status {
-        if feedback_published {
-            Status::FeedbackPublished
-        } else if now < self.opens_at() {
-            Status::Scheduled
-        } else if now < self.closes_at() {
-            Status::Open
-        } else {
-            Status::Closed
-        }
+        status_on(self.starts_on, self.ends_on, feedback_published, china_today(now))
     }
 
     /// Days remaining after today while open: 0 on the last day.

@@ -12,7 +12,7 @@ use crate::db::schema::consultations;
 use crate::db::{Conn, MultiBackend};
 use crate::domain::ids::{AgencyId, ConsultationId};
 use crate::domain::listing::{ListFilter, PAGE_SIZE};
-use crate::domain::window::Status;
+use crate::domain::window::{Status, status_on};
 use crate::models::Consultation;
 use crate::models::consultation_index;
 
@@ -58,7 +58,7 @@ pub struct Listing {
     pub total: i64,
 }
 
-/// The SQL condition for a status on `today` (China time). Dates are written as ISO
+/// The SQL condition for a status on `today` (China time), as [`status_on`] decides it. Dates are written as ISO
 /// literals, which both databases compare with their date columns.
 fn status_sql(status: Status, today: NaiveDate) -> String {
     match status {
@@ -73,19 +73,6 @@ fn status_sql(status: Status, today: NaiveDate) -> String {
         Status::Closed => {
             format!("consultations.feedback_published_at IS NULL AND consultations.ends_on < '{today}'")
         }
-    }
-}
-
-/// The status that [`status_sql`] selects a consultation under on `today`.
-fn status_on(starts_on: NaiveDate, ends_on: NaiveDate, feedback_published: bool, today: NaiveDate) -> Status {
-    if feedback_published {
-        Status::FeedbackPublished
-    } else if starts_on > today {
-        Status::Scheduled
-    } else if ends_on >= today {
-        Status::Open
-    } else {
-        Status::Closed
     }
 }
 

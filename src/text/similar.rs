@@ -27,7 +27,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::text::normalise::{fnv1a64, is_ignorable, lowercase, normalise_for_compare};
 use lsh::{Banding, UnionFind};
 pub use memo::{GroupsMemo, digest as signatures_digest};
-pub use signature::{SIGNATURE_VERSION, Signature, bag_is_whole, copy_hash, decode, digest_of, encode, keys_are_whole};
+pub use signature::{SIGNATURE_VERSION, Signature, bag_is_whole, copy_hash, decode, encode, keys_are_whole};
 
 /// The similarity at or above which two opinions count as near-identical.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;

@@ -74,15 +74,6 @@ impl Signature {
     pub fn stored_digest(&self) -> i64 {
         self.digest() as i64
     }
-
-    /// A signature from its stored columns; `None` when a column is not a valid encoding (the caller
-    /// then computes it again). The bag is checked to be sorted, which grouping relies on.
-    pub fn from_stored(copy_hash: i64, bag: &[u8], band_keys: &[u8]) -> Option<Signature> {
-        let (bag, band_keys) = (decode(bag)?, decode(band_keys)?);
-        let sorted = bag.windows(2).all(|w| w[0] <= w[1]);
-        let keyed = band_keys.is_empty() == bag.is_empty() && keys_are_whole(&band_keys);
-        (sorted && keyed).then_some(Signature { copy_hash: copy_hash as u64, bag, band_keys })
-    }
 }
 
 /// Whether band keys read back are as a signature has them: one per band of the default banding, or

@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
+use super::signature::digest_of;
 use super::*;
 
 /// jieba's dictionary takes a while to load; the tests share one grouper.
@@ -248,7 +249,9 @@ fn groups_from_stored(items: &[Candidate], threshold: f64) -> Vec<Group> {
         .iter()
         .map(|item| {
             let s = grouper().signature(item.text);
-            Signature::from_stored(s.stored_copy_hash(), &encode(&s.bag), &encode(&s.band_keys)).unwrap()
+            let (bag, band_keys) = (decode(&encode(&s.bag)).unwrap(), decode(&encode(&s.band_keys)).unwrap());
+            assert!(keys_are_whole(&band_keys) && bag_is_whole(&bag, &band_keys, s.stored_digest() as u64));
+            Signature { copy_hash: s.stored_copy_hash() as u64, bag, band_keys }
         })
         .collect();
     let signed: Vec<(i64, &Signature)> = items.iter().zip(&stored).map(|(item, s)| (item.id, s)).collect();
@@ -349,12 +352,16 @@ fn a_signature_survives_its_byte_encoding_and_a_damaged_one_is_refused() {
     let bag = encode(&s.bag);
     assert_eq!(bag.len(), 8 * s.bag.len());
     assert_eq!(bag[..8], s.bag[0].to_le_bytes(), "little-endian, element by element");
-    assert_eq!(Signature::from_stored(s.stored_copy_hash(), &bag, &encode(&s.band_keys)), Some(s.clone()));
+    assert_eq!(decode(&bag).as_ref(), Some(&s.bag));
+    assert_eq!(decode(&encode(&s.band_keys)).as_ref(), Some(&s.band_keys));
+    assert!(keys_are_whole(&s.band_keys) && bag_is_whole(&s.bag, &s.band_keys, s.digest()));
     assert_eq!(decode(&bag[1..]), None, "a length that is not a multiple of 8");
     let mut unsorted = s.bag.clone();
     unsorted.reverse();
-    assert_eq!(Signature::from_stored(0, &encode(&unsorted), &encode(&s.band_keys)), None);
-    assert_eq!(Signature::from_stored(0, &bag, &[]), None, "a bag without band keys");
+    assert!(!bag_is_whole(&unsorted, &s.band_keys, digest_of(&unsorted, &s.band_keys)), "an unsorted bag");
+    assert!(!bag_is_whole(&s.bag, &[], digest_of(&s.bag, &[])), "a bag without band keys");
+    assert!(!bag_is_whole(&s.bag, &s.band_keys, s.digest() ^ 1), "a bag its digest does not sum up");
+    assert!(!keys_are_whole(&s.band_keys[..17]), "band keys short of one");
     let empty = grouper().signature("，的！");
     assert!(empty.bag.is_empty() && empty.band_keys.is_empty());
     assert_eq!(empty.copy_hash, copy_hash("的"), "punctuation does not count for copies; stop words do");
