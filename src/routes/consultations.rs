@@ -122,7 +122,7 @@ fn load_published(conn: &mut db::Conn, id: ConsultationId) -> Result<(Consultati
     Ok((consultation, draft))
 }
 
-#[get("/consultations/{id}")]
+#[get("/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -171,7 +171,7 @@ struct SectionPage {
     next: Option<SectionView>,
 }
 
-#[get("/consultations/{id}/sections/{anchor}")]
+#[get("/{id}/sections/{anchor}")]
 pub async fn section(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -70,7 +70,7 @@ pub struct FeedbackQuery {
     round: Option<i32>,
 }
 
-#[get("/consultations/{id}/feedback")]
+#[get("/{id}/feedback")]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -176,7 +176,7 @@ fn round_scope(
 }
 
 /// The published adoption table as a file: names masked, no contacts.
-#[get("/consultations/{id}/feedback/table.{ext}")]
+#[get("/{id}/feedback/table.{ext}")]
 pub async fn table(
     state: web::Data<AppState>,
     path: web::Path<(ConsultationId, String)>,

@@ -50,7 +50,7 @@ fn qr_response(content_type: &str, file_name: String) -> actix_web::HttpResponse
     builder
 }
 
-#[get("/consultations/{id}/qr.svg")]
+#[get("/{id}/qr.svg")]
 pub async fn qr_svg(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (_, _, url) = published(&state, id).await?;
@@ -58,7 +58,7 @@ pub async fn qr_svg(state: web::Data<AppState>, id: web::Path<ConsultationId>) -
     Ok(qr_response("image/svg+xml", format!("consultation-{id}-qr.svg")).body(svg))
 }
 
-#[get("/consultations/{id}/qr.png")]
+#[get("/{id}/qr.png")]
 pub async fn qr_png(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (_, _, url) = published(&state, id).await?;
@@ -86,7 +86,7 @@ struct NoticePage {
 }
 
 /// The printable notice: one A4 sheet.
-#[get("/consultations/{id}/notice")]
+#[get("/{id}/notice")]
 pub async fn notice(state: web::Data<AppState>, id: web::Path<ConsultationId>) -> Result<HttpResponse, AppError> {
     let (consultation, agency, page_url) = published(&state, id.into_inner()).await?;
     let code_svg = Qr::encode(&page_url).map_err(AppError::Internal)?.svg(&qr_label(&page_url));

@@ -145,7 +145,7 @@ pub struct FormQuery {
     captcha: String,
 }
 
-#[get("/consultations/{id}/opinions/new")]
+#[get("/{id}/opinions/new")]
 pub async fn new(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -185,7 +185,7 @@ pub fn create_service() -> actix_web::Resource {
         };
         err.into()
     });
-    web::resource("/consultations/{id}/opinions").guard(actix_web::guard::Post()).app_data(config).to(create)
+    web::resource("/{id}/opinions").guard(actix_web::guard::Post()).app_data(config).to(create)
 }
 
 async fn create(

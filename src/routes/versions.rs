@@ -97,7 +97,7 @@ struct VersionPage {
     versions: Vec<VersionLink>,
 }
 
-#[get("/consultations/{id}/versions/{no}")]
+#[get("/{id}/versions/{no}")]
 pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -172,7 +172,7 @@ struct ComparePage {
     versions: Vec<VersionLink>,
 }
 
-#[get("/consultations/{id}/compare")]
+#[get("/{id}/compare")]
 pub async fn compare(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -247,7 +247,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// A material of a published consultation's version, streamed as a download with the type it
 /// was recognised as; the browser is told not to guess another and to run nothing in it.
-#[get("/consultations/{id}/materials/{material}")]
+#[get("/{id}/materials/{material}")]
 pub async fn material(
     state: web::Data<AppState>,
     path: web::Path<(ConsultationId, MaterialId)>,

@@ -157,7 +157,7 @@ pub struct ConsultationPage {
     ),
     responses((status = 200, body = ConsultationPage))
 )]
-#[get("/api/v1/consultations")]
+#[get("/consultations")]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
@@ -205,7 +205,7 @@ pub async fn list(
     params(("id" = i32, Path, description = "The consultation's id")),
     responses((status = 200, body = ConsultationDetail), (status = 404, body = crate::routes::api::Problem))
 )]
-#[get("/api/v1/consultations/{id}")]
+#[get("/consultations/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -271,7 +271,7 @@ pub struct FeedbackDoc {
     params(("id" = i32, Path, description = "The consultation's id")),
     responses((status = 200, body = FeedbackDoc), (status = 404, body = crate::routes::api::Problem))
 )]
-#[get("/api/v1/consultations/{id}/feedback")]
+#[get("/consultations/{id}/feedback")]
 pub async fn feedback(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,

@@ -85,23 +85,28 @@ impl Modify for BearerToken {
     }
 }
 
-#[get("/api/openapi.json")]
+#[get("/openapi.json")]
 pub async fn openapi_document() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").json(ApiDoc::openapi())
 }
 
-/// The API's routes.
+/// The API's routes, in scopes: a scope is matched by its prefix alone, so a request
+/// elsewhere on the site does not try the API's patterns one by one.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(openapi_document)
-        .service(consultations::list)
-        .service(consultations::show)
-        .service(consultations::feedback)
-        .service(versions::list)
-        .service(versions::materials)
-        .service(versions::show)
-        .service(versions::compare)
-        .service(opinions::new_captcha)
-        .service(opinions::create)
-        .service(opinions::receipt)
-        .configure(staff::routes);
+    cfg.service(
+        web::scope("/api").service(openapi_document).service(
+            web::scope("/v1")
+                .service(web::scope("/staff").configure(staff::routes))
+                .service(consultations::list)
+                .service(consultations::show)
+                .service(consultations::feedback)
+                .service(versions::list)
+                .service(versions::materials)
+                .service(versions::show)
+                .service(versions::compare)
+                .service(opinions::new_captcha)
+                .service(opinions::create)
+                .service(opinions::receipt),
+        ),
+    );
 }

@@ -45,7 +45,7 @@ pub struct CaptchaDoc {
     request_body = CaptchaRequest,
     responses((status = 201, body = CaptchaDoc), (status = 429, body = Problem))
 )]
-#[post("/api/v1/captchas")]
+#[post("/captchas")]
 pub async fn new_captcha(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -113,7 +113,7 @@ pub struct ReceiptDoc {
         (status = 429, body = Problem)
     )
 )]
-#[post("/api/v1/consultations/{id}/opinions")]
+#[post("/consultations/{id}/opinions")]
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -191,7 +191,7 @@ pub struct TakenUpDoc {
     params(("code" = String, Path, description = "回执编号, with or without the dash, any case")),
     responses((status = 200, body = ReceiptStatus), (status = 404, body = Problem))
 )]
-#[get("/api/v1/receipts/{code}")]
+#[get("/receipts/{code}")]
 pub async fn receipt(
     state: web::Data<AppState>,
     req: HttpRequest,

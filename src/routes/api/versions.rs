@@ -134,7 +134,7 @@ pub struct CompareQuery {
     params(("id" = i32, Path, description = "The consultation's id")),
     responses((status = 200, body = VersionList), (status = 404, body = crate::routes::api::Problem))
 )]
-#[get("/api/v1/consultations/{id}/versions")]
+#[get("/consultations/{id}/versions")]
 pub async fn list(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -158,7 +158,7 @@ pub async fn list(
     ),
     responses((status = 200, body = VersionDetail), (status = 404, body = crate::routes::api::Problem))
 )]
-#[get("/api/v1/consultations/{id}/versions/{no}")]
+#[get("/consultations/{id}/versions/{no}")]
 pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<(ConsultationId, i32)>,
@@ -192,7 +192,7 @@ pub async fn show(
     ),
     responses((status = 200, body = MaterialList), (status = 404, body = crate::routes::api::Problem))
 )]
-#[get("/api/v1/consultations/{id}/versions/{no}/materials")]
+#[get("/consultations/{id}/versions/{no}/materials")]
 pub async fn materials(
     state: web::Data<AppState>,
     path: web::Path<(ConsultationId, i32)>,
@@ -232,7 +232,7 @@ pub async fn materials(
         (status = 404, body = crate::routes::api::Problem)
     )
 )]
-#[get("/api/v1/consultations/{id}/compare")]
+#[get("/consultations/{id}/compare")]
 pub async fn compare(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,

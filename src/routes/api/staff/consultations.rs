@@ -148,7 +148,7 @@ fn subject(c: &Consultation) -> String {
         (status = 422, description = "Fields are wrong; `errors` says which", body = Problem)
     )
 )]
-#[post("/api/v1/staff/consultations")]
+#[post("/consultations")]
 pub async fn create(
     state: web::Data<AppState>,
     posted: ApiJson<ConsultationRequest>,
@@ -203,7 +203,7 @@ pub struct StaffConsultationPage {
     security(("bearer" = [])),
     responses((status = 200, body = StaffConsultationPage), (status = 401, body = Problem))
 )]
-#[get("/api/v1/staff/consultations")]
+#[get("/consultations")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -236,7 +236,7 @@ pub async fn list(
         (status = 404, description = "No such consultation in the token's agency", body = Problem)
     )
 )]
-#[get("/api/v1/staff/consultations/{id}")]
+#[get("/consultations/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -287,7 +287,7 @@ pub struct DraftUploadDoc {
         (status = 422, description = "No file, or a file that cannot be read as a draft", body = Problem)
     )
 )]
-#[post("/api/v1/staff/consultations/{id}/draft")]
+#[post("/consultations/{id}/draft")]
 pub async fn upload_draft(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -367,7 +367,7 @@ pub struct MaterialDoc {
         (status = 422, description = "No file, a file of another kind, or no such version", body = Problem)
     )
 )]
-#[post("/api/v1/staff/consultations/{id}/materials")]
+#[post("/consultations/{id}/materials")]
 pub async fn upload_material(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -434,7 +434,7 @@ pub struct ExplanationRequest {
         (status = 422, body = Problem)
     )
 )]
-#[put("/api/v1/staff/consultations/{id}/explanation")]
+#[put("/consultations/{id}/explanation")]
 pub async fn save_explanation(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
@@ -462,7 +462,7 @@ pub async fn save_explanation(
         (status = 409, description = "No draft has been uploaded yet", body = Problem)
     )
 )]
-#[post("/api/v1/staff/consultations/{id}/publish")]
+#[post("/consultations/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
     caller: ApiCaller,

@@ -111,7 +111,7 @@ pub struct OpinionPage {
     security(("bearer" = [])),
     responses((status = 200, body = OpinionPage), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
-#[get("/api/v1/staff/consultations/{id}/opinions")]
+#[get("/consultations/{id}/opinions")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -161,7 +161,7 @@ async fn load_opinion(state: &AppState, id: ConsultationId, opinion: OpinionId) 
     security(("bearer" = [])),
     responses((status = 200, body = StaffOpinionDoc), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
-#[get("/api/v1/staff/consultations/{id}/opinions/{opinion}")]
+#[get("/consultations/{id}/opinions/{opinion}")]
 pub async fn show(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -199,7 +199,7 @@ pub struct DecisionRequest {
         (status = 422, description = "Unknown status, or a reason missing or too long", body = Problem)
     )
 )]
-#[put("/api/v1/staff/consultations/{id}/opinions/{opinion}/decision")]
+#[put("/consultations/{id}/opinions/{opinion}/decision")]
 pub async fn decide_one(
     state: web::Data<AppState>,
     path: web::Path<(ConsultationId, OpinionId)>,
@@ -246,7 +246,7 @@ pub async fn decide_one(
         (status = 404, body = Problem)
     )
 )]
-#[get("/api/v1/staff/consultations/{id}/export")]
+#[get("/consultations/{id}/export")]
 pub async fn export(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -308,7 +308,7 @@ pub struct FeedbackPublished {
         (status = 422, body = Problem)
     )
 )]
-#[post("/api/v1/staff/consultations/{id}/feedback")]
+#[post("/consultations/{id}/feedback")]
 pub async fn publish_feedback(
     state: web::Data<AppState>,
     id: web::Path<ConsultationId>,
