@@ -2,8 +2,8 @@
 //! decisions, so that the review page, the exports and the feedback page read a handful
 //! of rows however many opinions there are.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 
 use crate::db::Conn;
 use crate::db::schema::{decision_counts, opinions};
@@ -27,17 +27,19 @@ pub fn add(
     if delta == 0 {
         return Ok(());
     }
-    let row = (
-        decision_counts::consultation_id.eq(consultation),
-        decision_counts::decision.eq(key(decision)),
-        decision_counts::count.eq(delta),
-    );
-    let target = (decision_counts::consultation_id, decision_counts::decision);
-    let sum = decision_counts::count.eq(decision_counts::count + excluded(decision_counts::count));
-    crate::on_inner!(conn, c => {
-        diesel::insert_into(decision_counts::table).values(row).on_conflict(target).do_update().set(sum).execute(c)
-    })
-    .map(|_| ())
+    conn.batch_execute(&add_sql(consultation, decision, delta))
+}
+
+/// The statement [`add`] runs, for sending with others in one round trip. An upsert, so
+/// that two writers counting a consultation's first opinions both count. Its values are a
+/// number, an id and one of our own decision codes, written into the SQL.
+pub fn add_sql(consultation: ConsultationId, decision: Option<AdoptionStatus>, delta: i32) -> String {
+    format!(
+        "INSERT INTO decision_counts (consultation_id, decision, \"count\") VALUES ({}, '{}', {delta}) \
+         ON CONFLICT (consultation_id, decision) DO UPDATE SET \"count\" = decision_counts.\"count\" + excluded.\"count\";\n",
+        consultation.0,
+        key(decision),
+    )
 }
 
 /// Moves one opinion's count from one decision to another.

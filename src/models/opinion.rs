@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::Conn;
-use crate::db::schema::{consultations, decision_log, opinions, sections};
+use crate::db::schema::{consultations, decision_log, opinions};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::ContactKind;
 use crate::domain::ids::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
@@ -120,9 +121,7 @@ impl Opinion {
         crate::models::search::unindex(conn, self.id)?;
         diesel::delete(opinions::table.find(self.id)).execute(conn)?;
         decision_count::add(conn, self.consultation_id, self.decision, -1)?;
-        diesel::update(consultations::table.find(self.consultation_id))
-            .set(consultations::opinion_count.eq(consultations::opinion_count - 1))
-            .execute(conn)?;
+        conn.batch_execute(&consultation_count_sql(self.consultation_id, -1))?;
         count_on_section(conn, self.section_id, -1)?;
         opinion_day::count(conn, self.consultation_id, self.received_at, -1)?;
         Ok(())
@@ -301,30 +300,41 @@ struct CountChanges {
     undecided: BTreeMap<ConsultationId, i32>,
 }
 
+/// Writes a batch's counter changes in one round trip: one statement per counter row, sent
+/// together. Every batch locks these rows in the same order (its consultations, their
+/// sections, days and undecided counts, each by key), so two batches never wait for each
+/// other in a circle.
 fn write_counts(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
     let changes = std::mem::take(scratch.get::<CountChanges>());
+    let mut sql = String::new();
     for (consultation, n) in changes.consultations {
-        diesel::update(consultations::table.find(consultation))
-            .set(consultations::opinion_count.eq(consultations::opinion_count + n))
-            .execute(conn)?;
+        sql += &consultation_count_sql(consultation, n);
     }
     for (section, n) in changes.sections {
-        count_on_section(conn, Some(section), n)?;
+        sql += &section_count_sql(section, n);
     }
     for ((consultation, day), n) in changes.days {
-        opinion_day::add(conn, consultation, day, n)?;
+        sql += &opinion_day::add_sql(consultation, day, n);
     }
     for (consultation, n) in changes.undecided {
-        decision_count::add(conn, consultation, None, n)?;
+        sql += &decision_count::add_sql(consultation, None, n);
     }
-    Ok(())
+    if sql.is_empty() { Ok(()) } else { conn.batch_execute(&sql) }
+}
+
+/// Adds `delta` to a consultation's opinion count (ids and counts are written into the SQL).
+fn consultation_count_sql(consultation: ConsultationId, delta: i32) -> String {
+    format!("UPDATE consultations SET opinion_count = opinion_count + {delta} WHERE id = {};\n", consultation.0)
+}
+
+/// Adds `delta` to a section's opinion count.
+fn section_count_sql(section: SectionId, delta: i32) -> String {
+    format!("UPDATE sections SET opinion_count = opinion_count + {delta} WHERE id = {};\n", section.0)
 }
 
 fn count_on_section(conn: &mut Conn, section: Option<SectionId>, delta: i32) -> QueryResult<()> {
-    if let Some(section_id) = section {
-        diesel::update(sections::table.find(section_id))
-            .set(sections::opinion_count.eq(sections::opinion_count + delta))
-            .execute(conn)?;
+    match section {
+        Some(section) => conn.batch_execute(&section_count_sql(section, delta)),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -2,8 +2,8 @@
 //! themselves, so that a per-day chart reads a few rows however many opinions there are.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 
 use crate::db::Conn;
 use crate::db::schema::opinion_days;
@@ -18,14 +18,19 @@ pub fn count(conn: &mut Conn, consultation: ConsultationId, received_at: NaiveDa
 
 /// Adds `delta` to the count of `day` (China time), in the caller's transaction.
 pub fn add(conn: &mut Conn, consultation: ConsultationId, day: NaiveDate, delta: i32) -> QueryResult<()> {
-    let row =
-        (opinion_days::consultation_id.eq(consultation), opinion_days::day.eq(day), opinion_days::count.eq(delta));
-    let target = (opinion_days::consultation_id, opinion_days::day);
-    let add = opinion_days::count.eq(opinion_days::count + excluded(opinion_days::count));
-    crate::on_inner!(conn, c => {
-        diesel::insert_into(opinion_days::table).values(row).on_conflict(target).do_update().set(add).execute(c)
-    })
-    .map(|_| ())
+    conn.batch_execute(&add_sql(consultation, day, delta))
+}
+
+/// The statement [`add`] runs, for sending with others in one round trip. An upsert, so
+/// that two opinions stored at once on a new day both count. Its values are numbers and a
+/// date, written into the SQL (`YYYY-MM-DD`, as both databases store a date).
+pub fn add_sql(consultation: ConsultationId, day: NaiveDate, delta: i32) -> String {
+    format!(
+        "INSERT INTO opinion_days (consultation_id, day, \"count\") VALUES ({}, '{}', {delta}) \
+         ON CONFLICT (consultation_id, day) DO UPDATE SET \"count\" = opinion_days.\"count\" + excluded.\"count\";\n",
+        consultation.0,
+        day.format("%Y-%m-%d"),
+    )
 }
 
 /// Moves an opinion's count from one day to another when its received time changes days.
