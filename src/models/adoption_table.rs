@@ -110,6 +110,52 @@ const AUTHOR_KEY_SQL: &str = "CASE WHEN opinions.department_id IS NOT NULL \
      THEN 'd' || CAST(opinions.department_id AS TEXT) \
      ELSE 'p' || COALESCE(opinions.contact, opinions.author_name) END";
 
+/// The query of [`records`] on the backend `$db`.
+macro_rules! records_query {
+    ($db:ty, $consultation:expr, $round:expr, $grouping:expr) => {{
+        let mut query = opinions::table
+            .left_join(invitations::table)
+            .filter(opinions::consultation_id.eq($consultation))
+            .select((
+                opinions::id,
+                opinions::invitation_id,
+                opinions::department_id,
+                opinions::section_id,
+                opinions::channel,
+                opinions::author_name,
+                opinions::contact,
+                opinions::body,
+                opinions::received_at,
+                opinions::decision,
+                opinions::decision_reason,
+                opinions::taken_up_section_id,
+            ))
+            .into_boxed::<$db>();
+        if let Some(round) = $round {
+            query = query.filter(opinions::round_no.eq(round));
+        }
+        let invited_first = (opinions::invitation_id.is_null().asc(), invitations::position.nullable().asc());
+        match $grouping {
+            Grouping::PerOpinion => {
+                query.order(invited_first).then_order_by((opinions::seq.asc(), opinions::received_at.asc()))
+            }
+            Grouping::PerAuthor => {
+                // An author's first opinion places all of them; its id keeps two authors who
+                // wrote at the same moment apart.
+                let first_at = format!("MIN(opinions.received_at) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
+                let first_id = format!("MIN(opinions.id) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
+                query.order(invited_first).then_order_by((
+                    sql::<Timestamp>(&first_at).asc(),
+                    sql::<Integer>(&first_id).asc(),
+                    opinions::seq.asc(),
+                    opinions::received_at.asc(),
+                ))
+            }
+        }
+        .then_order_by(opinions::id.asc())
+    }};
+}
+
 /// Every opinion of the consultation as an export record, streamed from the database:
 /// departments in invitation order and by point number, then the other opinions by
 /// time; with [`Grouping::PerAuthor`] each author's opinions come together, where the
@@ -126,47 +172,19 @@ pub fn records<'a>(
     paths: &'a HashMap<SectionId, String>,
     taken_up: &'a HashMap<SectionId, String>,
 ) -> QueryResult<impl Iterator<Item = QueryResult<OpinionRecord>> + 'a> {
-    let mut query = opinions::table
-        .left_join(invitations::table)
-        .filter(opinions::consultation_id.eq(consultation))
-        .select((
-            opinions::id,
-            opinions::invitation_id,
-            opinions::department_id,
-            opinions::section_id,
-            opinions::channel,
-            opinions::author_name,
-            opinions::contact,
-            opinions::body,
-            opinions::received_at,
-            opinions::decision,
-            opinions::decision_reason,
-            opinions::taken_up_section_id,
-        ))
-        .into_boxed();
-    if let Some(round) = round {
-        query = query.filter(opinions::round_no.eq(round));
-    }
-    let invited_first = (opinions::invitation_id.is_null().asc(), invitations::position.nullable().asc());
-    let query = match grouping {
-        Grouping::PerOpinion => {
-            query.order(invited_first).then_order_by((opinions::seq.asc(), opinions::received_at.asc()))
-        }
-        Grouping::PerAuthor => {
-            // An author's first opinion places all of them; its id keeps two authors who
-            // wrote at the same moment apart.
-            let first_at = format!("MIN(opinions.received_at) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
-            let first_id = format!("MIN(opinions.id) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
-            query.order(invited_first).then_order_by((
-                sql::<Timestamp>(&first_at).asc(),
-                sql::<Integer>(&first_id).asc(),
-                opinions::seq.asc(),
-                opinions::received_at.asc(),
-            ))
-        }
-    }
-    .then_order_by(opinions::id.asc());
-    let rows = query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
+    // The same query on either database, built for its own backend: PostgreSQL is read row by
+    // row, where its default mode would hold the whole result in memory before the first row
+    // is written out (a million opinions: ~450 MB in the service).
+    let rows: Box<dyn Iterator<Item = QueryResult<Row>> + 'a> = match conn {
+        Conn::Sqlite(c) => Box::new(
+            records_query!(diesel::sqlite::Sqlite, consultation, round, grouping)
+                .load_iter::<Row, diesel::connection::DefaultLoadingMode>(c)?,
+        ),
+        Conn::Postgres(c) => Box::new(
+            records_query!(diesel::pg::Pg, consultation, round, grouping)
+                .load_iter::<Row, diesel::pg::PgRowByRowLoadingMode>(c)?,
+        ),
+    };
     Ok(rows.map(move |row| row.map(|row| record(row, audience, paths, taken_up))))
 }
 
