@@ -1,6 +1,6 @@
 //! The consultation window (征集时间) and the status it implies, in China time.
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 /// The standard minimum comment period (《重大行政决策程序暂行条例》第十五条): 30 days.
 pub const STANDARD_PERIOD_DAYS: i64 = 30;
@@ -23,7 +23,10 @@ pub fn china_date(utc: NaiveDateTime) -> NaiveDate {
 
 /// Formats a stored UTC timestamp as China time, e.g. `2018-01-12 09:30`.
 pub fn format_china(utc: NaiveDateTime) -> String {
-    in_china(utc).format("%Y-%m-%d %H:%M").to_string()
+    // Written out rather than through a format string, which is parsed on every call: an
+    // export formats one per opinion.
+    let t = in_china(utc);
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }
 
 /// Today's date in China.
@@ -197,6 +200,15 @@ mod tests {
 
     fn china_time(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
         china().with_ymd_and_hms(y, m, d, h, min, s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn stored_times_are_shown_in_china_time_to_the_minute() {
+        let utc = |y, m, d, h, min| date(y, m, d).and_hms_opt(h, min, 59).unwrap();
+        assert_eq!(format_china(utc(2018, 1, 12, 1, 30)), "2018-01-12 09:30");
+        // 16:05 UTC is five past midnight of the next day in China, at the turn of a year too.
+        assert_eq!(format_china(utc(2017, 12, 31, 16, 5)), "2018-01-01 00:05");
+        assert_eq!(format_china(utc(2026, 3, 9, 15, 59)), "2026-03-09 23:59");
     }
 
     #[test]
