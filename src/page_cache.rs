@@ -29,6 +29,7 @@ const MAX_ENTRIES: usize = 2000;
 pub struct CachedPage {
     created: Instant,
     body: Bytes,
+    content_type: &'static str,
     /// Compressed on first demand: a page rendered for a client that does not accept gzip
     /// (or with the cache off) never pays for it. Shared by the entry's clones.
     gzip: Arc<OnceLock<Bytes>>,
@@ -66,7 +67,12 @@ impl PageCache {
 
     /// Stores a rendered page and returns it as an entry.
     pub fn put(&self, key: &str, html: String) -> CachedPage {
-        let page = CachedPage::new(html);
+        self.put_as(key, html, HTML)
+    }
+
+    /// Stores a body of another type (the API's JSON list) and returns it as an entry.
+    pub fn put_as(&self, key: &str, body: String, content_type: &'static str) -> CachedPage {
+        let page = CachedPage::new(body, content_type);
         if !self.ttl.is_zero()
             && let Ok(mut entries) = self.entries.write()
         {
@@ -149,13 +155,24 @@ fn counts_key(filter: &ListFilter, today: NaiveDate) -> String {
 
 /// Whether a cache key is one of the lists of consultations.
 fn is_list(key: &str) -> bool {
-    key == "/" || key.starts_with("/?") || key.starts_with("/agencies/")
+    key == "/"
+        || key.starts_with("/?")
+        || key.starts_with("/agencies/")
+        || key == JSON_LIST
+        || key.strip_prefix(JSON_LIST).is_some_and(|rest| rest.starts_with('?'))
 }
 
+/// The API's list of consultations, cached like the public list (under its canonical query).
+pub const JSON_LIST: &str = "/api/v1/consultations";
+
+const HTML: &str = "text/html; charset=utf-8";
+/// The content type of a cached JSON body.
+pub const JSON: &str = "application/json";
+
 impl CachedPage {
-    fn new(html: String) -> CachedPage {
-        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(html.as_bytes())[..12]));
-        CachedPage { created: Instant::now(), body: Bytes::from(html), gzip: Arc::default(), etag }
+    fn new(body: String, content_type: &'static str) -> CachedPage {
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..12]));
+        CachedPage { created: Instant::now(), body: Bytes::from(body), content_type, gzip: Arc::default(), etag }
     }
 
     /// The gzip form (empty should compression fail: the page then goes uncompressed).
@@ -180,7 +197,7 @@ impl CachedPage {
         let gzip = if accepts_gzip { Some(self.gzip()).filter(|g| !g.is_empty()) } else { None };
         let mut response = HttpResponse::Ok();
         response
-            .content_type("text/html; charset=utf-8")
+            .content_type(self.content_type)
             .insert_header((header::ETAG, self.etag.clone()))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .insert_header((header::VARY, "Accept-Encoding"));
@@ -203,7 +220,13 @@ mod tests {
         for key in ["/", "/consultations/1", "/consultations/1/sections/2", "/consultations/12", "/consultations/2"] {
             cache.put(key, key.to_owned());
         }
+        for key in ["/api/v1/consultations", "/api/v1/consultations?page=2", "/api/v1/consultations/2"] {
+            cache.put_as(key, key.to_owned(), JSON);
+        }
         cache.forget_consultation(ConsultationId(1));
+        assert!(cache.get("/api/v1/consultations").is_none(), "the JSON list shows counts too");
+        assert!(cache.get("/api/v1/consultations?page=2").is_none());
+        assert!(cache.get("/api/v1/consultations/2").is_some(), "another consultation's JSON");
         assert!(cache.get("/consultations/1").is_none());
         assert!(cache.get("/consultations/1/sections/2").is_none());
         assert!(cache.get("/").is_none(), "the list shows counts too");
@@ -225,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_gzip_form_unpacks_to_the_page() {
-        let page = CachedPage::new("<p>征求意见</p>".repeat(100));
+        let page = CachedPage::new("<p>征求意见</p>".repeat(100), HTML);
         let clone = page.clone();
         let mut decoder = flate2::read::GzDecoder::new(&page.gzip()[..]);
         let mut out = String::new();

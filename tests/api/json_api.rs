@@ -77,6 +77,30 @@ async fn an_opinion_is_sent_with_a_captcha_and_its_receipt_looked_up() {
 }
 
 #[actix_web::test]
+async fn the_json_list_counts_a_new_opinion_at_once_though_it_is_cached() {
+    let app = spawn_app().await;
+    let id = app.create_consultation("接口缓存", china_day(-1), china_day(28), SMALL_DRAFT);
+    let count = |list: &Value| {
+        let item = list["items"].as_array().unwrap().iter().find(|c| c["id"] == id.0).cloned();
+        item.map(|c| c["opinion_count"].as_i64().unwrap())
+    };
+    let (_, first) = get_json(&app, "/api/v1/consultations").await;
+    assert_eq!(count(&first), Some(0));
+    // Read again at once: the cached list, the same bytes.
+    let (_, again) = get_json(&app, "/api/v1/consultations").await;
+    assert_eq!(again, first);
+    let (_, _, captcha) = post_json(&app, "/api/v1/captchas", &json!({"kind": "question"})).await;
+    let captcha_id = captcha["id"].as_str().unwrap();
+    let answer = app.captcha_answer(captcha_id);
+    let (status, _, receipt) =
+        post_json(&app, &format!("/api/v1/consultations/{id}/opinions"), &opinion(captcha_id, &answer)).await;
+    assert_eq!(status, 201, "{receipt}");
+    let (status, after) = get_json(&app, "/api/v1/consultations").await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&after), Some(1), "the opinion forgets the cached list");
+}
+
+#[actix_web::test]
 async fn wrong_fields_and_captchas_come_back_as_problems_by_field() {
     let app = spawn_app().await;
     let id = app.create_consultation("接口校验", china_day(-1), china_day(28), SMALL_DRAFT);

@@ -1,6 +1,6 @@
 //! Consultations, their drafts by section, and their published feedback, as JSON.
 
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +15,7 @@ use crate::models::agency::Agency;
 use crate::models::feedback::FeedbackCounts;
 use crate::models::listing::Listing;
 use crate::models::{Consultation, Draft, Section};
+use crate::page_cache;
 use crate::routes::views::section_views;
 use crate::state::AppState;
 
@@ -160,9 +161,15 @@ pub struct ConsultationPage {
 #[get("/consultations")]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<ListQuery>,
-) -> Result<web::Json<ConsultationPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let filter = ListFilter::from(query.into_inner());
+    // Cached like the public list, by the canonical query, and forgotten with it.
+    let key = format!("{}{}", page_cache::JSON_LIST, filter.query_string());
+    if let Some(hit) = state.pages.get(&key) {
+        return Ok(hit.respond(&req));
+    }
     let today = china_today(Utc::now());
     let for_query = filter.clone();
     let known = state.pages.list_counts(&filter, today);
@@ -175,9 +182,9 @@ pub async fn list(
     .await?;
     state.pages.put_list_counts(&filter, today, listing.counts);
     let pages = page_count(listing.total);
-    let url = |f: ListFilter| format!("/api/v1/consultations{}", f.query_string());
+    let url = |f: ListFilter| format!("{}{}", page_cache::JSON_LIST, f.query_string());
     let c = listing.counts;
-    Ok(web::Json(ConsultationPage {
+    let page = ConsultationPage {
         items: listing
             .items
             .iter()
@@ -195,7 +202,9 @@ pub async fn list(
         },
         next: (filter.page < pages).then(|| url(filter.on_page(filter.page + 1))),
         prev: (filter.page > 1).then(|| url(filter.on_page((filter.page - 1).min(pages)))),
-    }))
+    };
+    let body = serde_json::to_string(&page).map_err(AppError::internal)?;
+    Ok(state.pages.put_as(&key, body, page_cache::JSON).respond(&req))
 }
 
 /// A consultation with its notice and its current draft, section by section.
