@@ -30,11 +30,14 @@ impl Conn {
 }
 
 /// Settings every SQLite connection gets. `busy_timeout` must come before WAL:
-/// switching the journal mode itself may have to wait for another connection.
+/// switching the journal mode itself may have to wait for another connection. `threads`
+/// lets a large sort (an export's, of every opinion) use a helper thread: 1,000,000
+/// opinions as CSV 6.4 -> 5.3 s, XLSX 11.5 -> 9.7 s.
 const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
-PRAGMA foreign_keys = ON;";
+PRAGMA foreign_keys = ON;
+PRAGMA threads = 2;";
 
 /// SQLite keeps memory statistics behind one process-wide mutex, which every allocation
 /// of every connection then takes; nothing here reads them. Must run before the first
