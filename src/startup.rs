@@ -254,7 +254,6 @@ impl Application {
             painter: crate::captcha::painter::Painter::start(cores, CAPTCHA_QUEUE),
             writes: crate::db::BatchCommit::start(pool.clone(), writer_threads(&settings)),
             mail_wakeup: Arc::new(Notify::new()),
-            grouper: std::sync::OnceLock::new(),
             groups: Default::default(),
             pages: crate::page_cache::PageCache::new(Duration::from_millis(settings.page_cache_ms)),
         });

@@ -25,8 +25,7 @@ pub struct AppState {
     pub mail_wakeup: Arc<Notify>,
     /// Rendered public pages, kept for a moment.
     pub pages: crate::page_cache::PageCache,
-    /// Finds groups of similar opinions; built on first use (it loads a dictionary).
-    pub grouper: std::sync::OnceLock<Arc<crate::text::similar::Grouper>>,
-    /// The groups page's groups, reused while the opinions' texts stay the same.
-    pub groups: crate::text::similar::GroupsMemo,
+    /// Groups of similar opinions: the grouper (built on first use, it loads a dictionary), the
+    /// groups found last, reused while the opinions stay the same, and the groupings under way.
+    pub groups: Arc<crate::services::groups::Groupings>,
 }

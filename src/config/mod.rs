@@ -91,6 +91,8 @@ pub struct Settings {
     pub mail_poll_ms: u64,
     /// How long a rendered public page may be served again (0 renders every request).
     pub page_cache_ms: u64,
+    /// How long the groups page waits for a grouping under way before it shows how far it got.
+    pub groups_wait_ms: u64,
     /// The site's name in every page's title and header.
     pub site_name: String,
 }
@@ -150,6 +152,7 @@ impl Settings {
             feedback_overdue_days: 15,
             contact_retention_days: 180,
             mail_poll_ms: 5000,
+            groups_wait_ms: 3000,
             page_cache_ms: 1000,
             site_name: "意见征集".to_owned(),
             secret_key: Secret::new(secret_key),
@@ -216,6 +219,7 @@ impl Settings {
             feedback_overdue_days: parsed("ZHENGQIU_FEEDBACK_OVERDUE_DAYS", d.feedback_overdue_days)?,
             contact_retention_days: parsed("ZHENGQIU_CONTACT_RETENTION_DAYS", d.contact_retention_days)?,
             mail_poll_ms: parsed("ZHENGQIU_MAIL_POLL_MS", d.mail_poll_ms)?,
+            groups_wait_ms: parsed("ZHENGQIU_GROUPS_WAIT_MS", d.groups_wait_ms)?,
             page_cache_ms: parsed("ZHENGQIU_PAGE_CACHE_MS", d.page_cache_ms)?,
             site_name: var("ZHENGQIU_SITE_NAME").unwrap_or(d.site_name),
             public_url,

@@ -20,6 +20,9 @@ diesel::table! {
         owner_id -> Nullable<Integer>,
         feedback_table_title -> Nullable<Text>,
         agency_id -> Integer,
+        // Bumped when an opinion's text comes, changes or goes / a decision changes (2026-12-10-100001).
+        texts_version -> BigInt,
+        decisions_version -> BigInt,
     }
 }
 

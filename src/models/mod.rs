@@ -23,6 +23,7 @@ pub mod open_data;
 pub mod opinion;
 pub mod opinion_day;
 pub mod opinion_signature;
+pub mod opinion_versions;
 pub mod outbox;
 pub mod question_answer;
 pub mod review;

@@ -14,6 +14,7 @@ use crate::domain::ids::{AttachmentId, ConsultationId, DepartmentId, InvitationI
 use crate::domain::receipt::ReceiptCode;
 use crate::domain::source::{Channel, Source};
 use crate::error::AppError;
+use crate::models::opinion_versions::{self, Change};
 use crate::models::{decision_count, opinion_day};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -106,6 +107,8 @@ impl Opinion {
             .execute(conn)?;
         crate::models::search::index(conn, self.id, self.consultation_id, &self.author_name, new.body)?;
         crate::models::opinion_signature::forget(conn, self.id)?;
+        let change = if self.decision.is_some() { Change::Both } else { Change::Texts };
+        opinion_versions::bump(conn, self.consultation_id, change)?;
         decision_count::change(conn, self.consultation_id, self.decision, None)?;
         if self.section_id != new.section_id {
             count_on_section(conn, self.section_id, -1)?;
@@ -323,8 +326,13 @@ fn write_counts(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResul
 }
 
 /// Adds `delta` to a consultation's opinion count (ids and counts are written into the SQL).
+/// Every opinion that comes or goes changes the consultation's texts (see `opinion_versions`).
 fn consultation_count_sql(consultation: ConsultationId, delta: i32) -> String {
-    format!("UPDATE consultations SET opinion_count = opinion_count + {delta} WHERE id = {};\n", consultation.0)
+    format!(
+        "UPDATE consultations SET opinion_count = opinion_count + {delta}, texts_version = texts_version + 1 \
+         WHERE id = {};\n",
+        consultation.0
+    )
 }
 
 /// Adds `delta` to a section's opinion count.

@@ -18,66 +18,84 @@ const IDS_PER_QUERY: usize = 1000;
 /// Rows per INSERT statement (seven parameters each).
 const ROWS_PER_INSERT: usize = 500;
 
-/// An opinion as the groups page reads it first: without the bag and band keys, which only
-/// grouping needs, and only when the digests show that something changed.
-#[derive(Debug)]
-pub struct Signed {
-    pub id: OpinionId,
-    /// The adoption status code, if decided.
-    pub decision: Option<String>,
-    /// The stored signature's copy hash and digest, if there is one of [`SIGNATURE_VERSION`].
-    pub stored: Option<(u64, u64)>,
+/// The consultation's opinions without a stored signature of [`SIGNATURE_VERSION`], by id.
+pub fn unsigned(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<OpinionId>> {
+    let signed = opinion_signatures::table
+        .filter(opinion_signatures::opinion_id.eq(opinions::id))
+        .filter(opinion_signatures::version.eq(SIGNATURE_VERSION));
+    opinions::table
+        .filter(opinions::consultation_id.eq(consultation))
+        .filter(diesel::dsl::not(diesel::dsl::exists(signed)))
+        .order(opinions::id.asc())
+        .select(opinions::id)
+        .load(conn)
 }
 
-/// Every opinion of the consultation, by id, with its decision and stored copy hash and digest.
-/// Two reads that indexes answer alone (`opinions_review_decision` holds the decisions,
-/// `opinion_signatures_digests` the hashes and digests): the rows themselves, with the
-/// opinions' texts and the signatures' bags, are not read, which at 100,000 opinions is most
-/// of the time a joined read took.
-pub fn load(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<Vec<Signed>> {
-    let mut decided: Vec<(OpinionId, Option<String>)> = opinions::table
-        .filter(opinions::consultation_id.eq(consultation))
-        .select((opinions::id, opinions::decision))
-        .load(conn)?;
-    decided.sort_unstable_by_key(|(id, _)| *id);
-    let stored: Vec<(OpinionId, i64, i64)> = opinion_signatures::table
+/// How many stored signatures of [`SIGNATURE_VERSION`] the consultation has (read from an index).
+pub fn count(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<usize> {
+    let n: i64 = opinion_signatures::table
+        .filter(opinion_signatures::consultation_id.eq(consultation))
+        .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}
+
+/// A stored signature without its bag: opinion, copy hash, band keys as stored, digest.
+pub type KeyedRow = (OpinionId, i64, Vec<u8>, i64);
+
+/// Calls `each` with the consultation's stored signatures of [`SIGNATURE_VERSION`] without their
+/// bags, by opinion id, one row at a time (a million of them are never held as rows).
+pub fn for_each_keyed<E: From<diesel::result::Error>>(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    mut each: impl FnMut(KeyedRow) -> Result<(), E>,
+) -> Result<(), E> {
+    let query = opinion_signatures::table
         .filter(opinion_signatures::consultation_id.eq(consultation))
         .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
         .order(opinion_signatures::opinion_id.asc())
-        .select((opinion_signatures::opinion_id, opinion_signatures::copy_hash, opinion_signatures::digest))
-        .load(conn)?;
-    let mut stored = stored.into_iter().peekable();
-    Ok(decided
-        .into_iter()
-        .map(|(id, decision)| {
-            // Both by id: a signature of an opinion read after the opinions were is skipped.
-            while stored.next_if(|(of, _, _)| *of < id).is_some() {}
-            let signature =
-                stored.next_if(|(of, _, _)| *of == id).map(|(_, hash, digest)| (hash as u64, digest as u64));
-            Signed { id, decision, stored: signature }
-        })
-        .collect())
+        .select((
+            opinion_signatures::opinion_id,
+            opinion_signatures::copy_hash,
+            opinion_signatures::band_keys,
+            opinion_signatures::digest,
+        ));
+    match conn {
+        Conn::Sqlite(c) => {
+            for row in query.load_iter::<KeyedRow, diesel::connection::DefaultLoadingMode>(c)? {
+                each(row?)?;
+            }
+        }
+        Conn::Postgres(c) => {
+            for row in query.load_iter::<KeyedRow, diesel::pg::PgRowByRowLoadingMode>(c)? {
+                each(row?)?;
+            }
+        }
+    }
+    Ok(())
 }
 
-/// The stored band keys of the consultation's signatures of [`SIGNATURE_VERSION`], as stored.
-pub fn band_keys(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<HashMap<OpinionId, Vec<u8>>> {
-    let rows: Vec<(OpinionId, Vec<u8>)> = opinion_signatures::table
-        .filter(opinion_signatures::consultation_id.eq(consultation))
-        .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
-        .select((opinion_signatures::opinion_id, opinion_signatures::band_keys))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
-}
-
-/// The stored bags of these opinions' signatures of [`SIGNATURE_VERSION`], as stored.
-pub fn bags(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<HashMap<OpinionId, Vec<u8>>> {
+/// The stored bags and band keys of these opinions' signatures of [`SIGNATURE_VERSION`], as stored.
+pub fn bags(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<HashMap<OpinionId, (Vec<u8>, Vec<u8>)>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_QUERY) {
-        let rows: Vec<(OpinionId, Vec<u8>)> = opinion_signatures::table
+        let rows: Vec<(OpinionId, Vec<u8>, Vec<u8>)> = opinion_signatures::table
             .filter(opinion_signatures::opinion_id.eq_any(chunk))
             .filter(opinion_signatures::version.eq(SIGNATURE_VERSION))
-            .select((opinion_signatures::opinion_id, opinion_signatures::bag))
+            .select((opinion_signatures::opinion_id, opinion_signatures::bag, opinion_signatures::band_keys))
             .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, bag, keys)| (id, (bag, keys))));
+    }
+    Ok(out)
+}
+
+/// The decision code of each of these opinions (`None`: undecided); opinions gone are left out.
+pub fn decisions(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<HashMap<OpinionId, Option<String>>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let rows: Vec<(OpinionId, Option<String>)> =
+            opinions::table.filter(opinions::id.eq_any(chunk)).select((opinions::id, opinions::decision)).load(conn)?;
         out.extend(rows);
     }
     Ok(out)

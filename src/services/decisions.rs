@@ -117,6 +117,13 @@ pub fn decide(
                 .execute(conn)?;
             changed += 1;
         }
+        if changed > 0 {
+            crate::models::opinion_versions::bump(
+                conn,
+                consultation,
+                crate::models::opinion_versions::Change::Decisions,
+            )?;
+        }
         Ok(changed)
     })
 }

@@ -16,7 +16,6 @@
 //! signatures with only the sorting and the checks left.
 
 mod lsh;
-mod memo;
 mod signature;
 
 use std::collections::{HashMap, HashSet};
@@ -26,7 +25,6 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::text::normalise::{fnv1a64, is_ignorable, lowercase, normalise_for_compare};
 use lsh::{Banding, UnionFind};
-pub use memo::{GroupsMemo, digest as signatures_digest};
 pub use signature::{SIGNATURE_VERSION, Signature, bag_is_whole, copy_hash, decode, encode, keys_are_whole};
 
 /// The similarity at or above which two opinions count as near-identical.
@@ -165,56 +163,142 @@ impl Grouper {
 /// bags for any other threshold.
 pub fn groups_of(items: &[(i64, &Signature)], threshold: f64) -> Vec<Group> {
     let threshold = if threshold.is_nan() { DEFAULT_THRESHOLD } else { threshold.clamp(0.5, 1.0) };
-    let copies = exact_copies(items.iter().map(|(id, s)| (*id, s.copy_hash)));
-    let bags: Vec<&[u64]> = copies.iter().map(|c| items[c.first].1.bag.as_slice()).collect();
+    let copies = exact_copies(items.iter().map(|(_, s)| s.copy_hash));
+    let bags: Vec<&[u64]> = copies.first.iter().map(|&f| items[f as usize].1.bag.as_slice()).collect();
     let banding = Banding::for_threshold(threshold);
     let stored = banding == Banding::for_threshold(DEFAULT_THRESHOLD);
     let mut mins = Vec::new();
-    let computed: Vec<Vec<u64>> =
-        if stored { Vec::new() } else { bags.iter().map(|bag| keys_for(bag, banding, &mut mins)).collect() };
-    let keys: Vec<&[u64]> = if stored {
-        copies.iter().map(|c| items[c.first].1.band_keys.as_slice()).collect()
-    } else {
-        computed.iter().map(Vec::as_slice).collect()
-    };
-    group_copies(&copies, &bags, &keys, banding.bands, threshold)
+    let keys: Vec<Vec<u32>> = copies
+        .first
+        .iter()
+        .zip(&bags)
+        .map(|(&f, bag)| {
+            let full = if stored { items[f as usize].1.band_keys.clone() } else { keys_for(bag, banding, &mut mins) };
+            full.into_iter().map(lsh::short_key).collect()
+        })
+        .collect();
+    let keys: Vec<&[u32]> = keys.iter().map(Vec::as_slice).collect();
+    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+    match group_copies(&copies, &ids, &keys, banding.bands, threshold, &mut lsh::AtHand(bags)) {
+        Ok(groups) => groups,
+        Err(never) => match never {},
+    }
 }
 
-/// An opinion as [`groups_of_keyed`] takes it: id, copy hash and band keys at [`DEFAULT_THRESHOLD`].
-pub type Keyed<'a> = (i64, u64, &'a [u64]);
+/// An opinion as [`groups_of_keyed`] takes it: id, copy hash and short band keys at
+/// [`DEFAULT_THRESHOLD`] (see [`short_keys`]).
+pub type Keyed<'a> = (i64, u64, &'a [u32]);
 
-/// [`groups_of`] at [`DEFAULT_THRESHOLD`] without every bag: only a copy that shares a band's bucket
-/// with another copy is ever compared, so `bags` is asked once for the bags of those (by the id of
-/// each one's first item) and the others are never read. On a page of mostly different opinions that
-/// is a small part of them. A bag `bags` does not give counts as empty (similar to nothing).
+/// Band keys as [`groups_of_keyed`] takes them: 4 bytes each in memory instead of 8.
+pub fn short_keys(keys: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    keys.iter().map(|&k| lsh::short_key(k))
+}
+
+/// [`groups_of`] at [`DEFAULT_THRESHOLD`] without holding the bags: `bags` is asked, bucket by
+/// bucket and then group by group, for the bags of the copies about to be compared (by the id of
+/// each one's first item), and they are dropped after. A copy that shares no bucket with another
+/// copy is never asked for; on a page of mostly different opinions that is most of them. A bag
+/// `bags` does not give counts as empty (similar to nothing).
 pub fn groups_of_keyed<E>(
     items: &[Keyed],
-    bags: impl FnOnce(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>,
+    bags: impl FnMut(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>,
 ) -> Result<Vec<Group>, E> {
     let banding = Banding::for_threshold(DEFAULT_THRESHOLD);
-    let copies = exact_copies(items.iter().map(|&(id, hash, _)| (id, hash)));
-    let keys: Vec<&[u64]> = copies.iter().map(|c| items[c.first].2).collect();
-    let shared = lsh::in_shared_buckets(&keys, banding.bands);
-    let wanted: Vec<i64> = copies.iter().zip(&shared).filter(|(_, s)| **s).map(|(c, _)| items[c.first].0).collect();
-    let loaded = bags(&wanted)?;
-    let bags: Vec<&[u64]> =
-        copies.iter().map(|c| loaded.get(&items[c.first].0).map_or(&[][..], Vec::as_slice)).collect();
-    Ok(group_copies(&copies, &bags, &keys, banding.bands, DEFAULT_THRESHOLD))
+    let copies = exact_copies(items.iter().map(|&(_, hash, _)| hash));
+    let keys: Vec<&[u32]> = copies.first.iter().map(|&f| items[f as usize].2).collect();
+    let firsts: Vec<i64> = copies.first.iter().map(|&f| items[f as usize].0).collect();
+    let ids: Vec<i64> = items.iter().map(|&(id, _, _)| id).collect();
+    let mut source = Asked { firsts: &firsts, ask: bags, held: HashMap::new() };
+    group_copies(&copies, &ids, &keys, banding.bands, DEFAULT_THRESHOLD, &mut source)
 }
 
-/// The groups of these sets of copies, from their bags and band keys. Only the bags of copies that
-/// share a bucket in some band are read.
-fn group_copies(copies: &[Copies], bags: &[&[u64]], keys: &[&[u64]], bands: usize, threshold: f64) -> Vec<Group> {
-    let mut sets = UnionFind::new(copies.len());
-    lsh::link_candidates(bags, keys, bands, threshold, &mut sets);
-    let mut components: HashMap<u32, Vec<usize>> = HashMap::new();
-    for i in 0..copies.len() {
-        components.entry(sets.find(i as u32)).or_default().push(i);
+/// Bags asked for a few copies at a time.
+struct Asked<'a, F> {
+    /// The id of each copy's first item.
+    firsts: &'a [i64],
+    ask: F,
+    held: HashMap<u32, Vec<u64>>,
+}
+
+impl<E, F: FnMut(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>> lsh::Bags for Asked<'_, F> {
+    type Error = E;
+    fn hold(&mut self, copies: &[u32]) -> Result<(), E> {
+        self.held.clear();
+        let ids: Vec<i64> = copies.iter().map(|&c| self.firsts[c as usize]).collect();
+        let mut read = (self.ask)(&ids)?;
+        for &c in copies {
+            if let Some(bag) = read.remove(&self.firsts[c as usize]) {
+                self.held.insert(c, bag);
+            }
+        }
+        Ok(())
     }
-    let mut groups: Vec<Group> =
-        components.into_values().filter_map(|members| make_group(&members, copies, bags)).collect();
+    fn bag(&self, copy: u32) -> &[u64] {
+        self.held.get(&copy).map_or(&[][..], Vec::as_slice)
+    }
+}
+
+/// The groups of these sets of copies, from their band keys and the bags `bags` gives.
+fn group_copies<B: lsh::Bags>(
+    copies: &Copies,
+    ids: &[i64],
+    keys: &[&[u32]],
+    bands: usize,
+    threshold: f64,
+    bags: &mut B,
+) -> Result<Vec<Group>, B::Error> {
+    let count = copies.first.len();
+    let mut sets = UnionFind::new(count);
+    lsh::link_candidates(keys, bands, threshold, &mut sets, bags)?;
+    // The items of each copy, copy after copy (a counting sort), so a group's ids are gathered
+    // without a vector per copy.
+    let mut starts = vec![0u32; count + 1];
+    for &c in &copies.of_item {
+        starts[c as usize + 1] += 1;
+    }
+    for c in 0..count {
+        starts[c + 1] += starts[c];
+    }
+    let mut next = starts.clone();
+    let mut by_copy = vec![0u32; ids.len()];
+    for (item, &c) in copies.of_item.iter().enumerate() {
+        by_copy[next[c as usize] as usize] = item as u32;
+        next[c as usize] += 1;
+    }
+    drop(next);
+    let items_of = |c: u32| &by_copy[starts[c as usize] as usize..starts[c as usize + 1] as usize];
+    let mut components: Vec<(u32, u32)> = (0..count as u32).map(|c| (sets.find(c), c)).collect();
+    components.sort_unstable();
+    let mut groups = Vec::new();
+    for component in components.chunk_by(|a, b| a.0 == b.0) {
+        let members: Vec<u32> = component.iter().map(|&(_, c)| c).collect();
+        if members.iter().map(|&c| items_of(c).len()).sum::<usize>() < 2 {
+            continue;
+        }
+        let mut group_ids: Vec<i64> =
+            members.iter().flat_map(|&c| items_of(c).iter().map(|&i| ids[i as usize])).collect();
+        group_ids.sort_unstable();
+        // The representative is the most frequent text, the one with the lowest id among equals.
+        let lowest = |c: u32| items_of(c).iter().map(|&i| ids[i as usize]).min();
+        let representative = members
+            .iter()
+            .copied()
+            .max_by_key(|&c| (items_of(c).len(), std::cmp::Reverse(lowest(c))))
+            .unwrap_or_default();
+        let similarity = if members.len() == 1 {
+            1.0
+        } else {
+            bags.hold(&members)?;
+            members
+                .iter()
+                .filter(|&&c| c != representative)
+                .map(|&c| lsh::jaccard(bags.bag(c), bags.bag(representative)))
+                .fold(1.0, f64::min)
+        };
+        groups.push(Group { ids: group_ids, exact: members.len() == 1, similarity });
+    }
     groups.sort_by(|a, b| b.ids.len().cmp(&a.ids.len()).then(a.ids[0].cmp(&b.ids[0])));
-    groups
+    Ok(groups)
 }
 
 /// The band keys of a bag, none for an empty one: a text of only punctuation or stop words groups by
@@ -223,41 +307,24 @@ fn keys_for(bag: &[u64], banding: Banding, mins: &mut Vec<u64>) -> Vec<u64> {
     if bag.is_empty() { Vec::new() } else { lsh::band_keys(bag, banding, mins) }
 }
 
-/// Items with the same copy hash; the first one (`first`, its index) stands for all.
+/// Items with the same copy hash: for each set of copies the index of its first item, which stands
+/// for all, and for each item the set it is in.
 struct Copies {
-    first: usize,
-    ids: Vec<i64>,
+    first: Vec<u32>,
+    of_item: Vec<u32>,
 }
 
-fn exact_copies(items: impl Iterator<Item = (i64, u64)>) -> Vec<Copies> {
-    let mut index: HashMap<u64, usize> = HashMap::new();
-    let mut copies: Vec<Copies> = Vec::new();
-    for (k, (id, hash)) in items.enumerate() {
-        let i = *index.entry(hash).or_insert_with(|| {
-            copies.push(Copies { first: k, ids: Vec::new() });
-            copies.len() - 1
+fn exact_copies(hashes: impl ExactSizeIterator<Item = u64>) -> Copies {
+    let mut index: HashMap<u64, u32> = HashMap::new();
+    let mut copies = Copies { first: Vec::new(), of_item: Vec::with_capacity(hashes.len()) };
+    for (k, hash) in hashes.enumerate() {
+        let c = *index.entry(hash).or_insert_with(|| {
+            copies.first.push(k as u32);
+            copies.first.len() as u32 - 1
         });
-        copies[i].ids.push(id);
+        copies.of_item.push(c);
     }
     copies
-}
-
-/// A group of the copies `members` (two or more opinions), or none. A group of several copies was
-/// linked pair by pair, so each member shares a bucket with another: only their bags are read.
-fn make_group(members: &[usize], copies: &[Copies], bags: &[&[u64]]) -> Option<Group> {
-    let mut ids: Vec<i64> = members.iter().flat_map(|&m| copies[m].ids.iter().copied()).collect();
-    if ids.len() < 2 {
-        return None;
-    }
-    ids.sort_unstable();
-    let representative =
-        *members.iter().max_by_key(|&&m| (copies[m].ids.len(), std::cmp::Reverse(copies[m].ids.iter().min())))?;
-    let similarity = members
-        .iter()
-        .filter(|&&m| m != representative)
-        .map(|&m| lsh::jaccard(bags[m], bags[representative]))
-        .fold(1.0, f64::min);
-    Some(Group { ids, exact: members.len() == 1, similarity })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use zhengqiu::domain::ids::{ConsultationId, OpinionId};
 use zhengqiu::text::similar::SIGNATURE_VERSION;
 
 use crate::departments::{department, invitation_link, invite};
-use crate::helpers::{SMALL_DRAFT, TestApp, china_day, login_ok, spawn_app};
+use crate::helpers::{SMALL_DRAFT, TestApp, china_day, login_ok, spawn_app, spawn_app_with};
 use crate::review::public_opinion;
 
 const CAMPAIGN: &str = "坚决反对在本小区附近建设垃圾焚烧厂，请重新选址！";
@@ -173,4 +173,54 @@ async fn signatures_stored_by_another_version_or_damaged_are_computed_again() {
     assert_eq!(columns(near[1]).0, bag_before, "the changed bag was stored again");
     let bag = columns(near[0]).0;
     assert!(bag.len() > 8 && bag.len().is_multiple_of(8), "the damaged bag was not stored again: {bag:?}");
+}
+
+/// The page's groups and its notice of a grouping under way, if any.
+async fn groups_and_notice(app: &TestApp, id: ConsultationId) -> (Vec<String>, Option<String>) {
+    let page = app.page(&format!("/staff/consultations/{id}/groups")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let notice = page.texts("p[role=status]").into_iter().next();
+    (page.texts(".group-title"), notice)
+}
+
+/// Views the page until `done` holds of what it shows (a grouping runs on a thread of its own).
+async fn view_until(
+    app: &TestApp,
+    id: ConsultationId,
+    done: impl Fn(&(Vec<String>, Option<String>)) -> bool,
+) -> (Vec<String>, Option<String>) {
+    let start = std::time::Instant::now();
+    loop {
+        let shown = groups_and_notice(app, id).await;
+        if done(&shown) || start.elapsed() > std::time::Duration::from_secs(60) {
+            return shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn while_a_grouping_is_under_way_the_page_says_so_and_shows_the_groups_found_before() {
+    // The page does not wait for the grouping at all: what it shows meanwhile can be seen.
+    let app = spawn_app_with(|s| s.groups_wait_ms = 0).await;
+    let id = open_consultation_as_owner(&app).await;
+    for n in 0..3 {
+        public_opinion(&app, id, None, &format!("居民{n}"), &format!("1380000001{n}"), CAMPAIGN);
+    }
+    let (groups, notice) = groups_and_notice(&app, id).await;
+    assert!(groups.is_empty(), "{groups:?}");
+    let notice = notice.expect("a notice that the grouping is under way");
+    assert!(notice.contains("正在") && notice.contains("刷新"), "{notice}");
+
+    let (groups, notice) = view_until(&app, id, |(groups, _)| !groups.is_empty()).await;
+    assert_eq!(groups, ["内容相同：3 条"]);
+    assert_eq!(notice, None, "nothing under way once the texts are grouped");
+
+    // A fourth copy: the groups found before are shown, marked as such, until the new ones are found.
+    public_opinion(&app, id, None, "居民3", "13800000013", CAMPAIGN);
+    let (groups, notice) = groups_and_notice(&app, id).await;
+    assert_eq!(groups, ["内容相同：3 条"]);
+    assert!(notice.as_deref().is_some_and(|n| n.contains("上次分析的结果")), "{notice:?}");
+    let (groups, notice) = view_until(&app, id, |(groups, _)| groups == &["内容相同：4 条"]).await;
+    assert_eq!((groups, notice), (vec!["内容相同：4 条".to_owned()], None));
 }

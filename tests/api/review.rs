@@ -210,7 +210,7 @@ async fn one_decision_applies_to_a_selection_and_to_a_group_of_copies() {
         .collect();
     let (other, _) = public_opinion(&app, id, Some("2"), "李四", "13900000000", "建议增加附则的施行日期。");
     let groups = app.page(&format!("/staff/consultations/{id}/groups")).await;
-    assert_eq!(groups.status, 200);
+    assert_eq!(groups.status, 200, "{}", groups.body);
     let titles = groups.texts(".group-title");
     assert_eq!(titles, ["内容相同：4 条"], "{}", groups.body);
     let ids =

@@ -58,7 +58,7 @@ struct VersionsPage {
 }
 
 fn grouper(state: &AppState) -> Arc<Grouper> {
-    state.grouper.get_or_init(|| Arc::new(Grouper::new())).clone()
+    state.groups.grouper()
 }
 
 async fn versions_page(

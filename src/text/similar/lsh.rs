@@ -127,29 +127,52 @@ static SEEDS: [(u64, u64); MAX_HASHES] = {
     seeds
 };
 
-/// For each item, whether it shares a band's bucket with another item in some band: the only items
-/// [`link_candidates`] compares.
-pub(super) fn in_shared_buckets(keys: &[&[u64]], bands: usize) -> Vec<bool> {
-    let mut shared = vec![false; keys.len()];
-    let mut column: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
-    for band in 0..bands {
-        column.clear();
-        column.extend(keys.iter().enumerate().filter_map(|(i, k)| Some((*k.get(band)?, i as u32))));
-        column.sort_unstable();
-        for bucket in column.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
-            bucket.iter().for_each(|&(_, item)| shared[item as usize] = true);
-        }
+/// Where [`link_candidates`] gets the bags of the items it compares: all at hand, or read a bucket
+/// at a time so that a million bags are never held at once.
+pub(super) trait Bags {
+    type Error;
+    /// Makes the bags of these items available to [`Bags::bag`], until the next call.
+    fn hold(&mut self, items: &[u32]) -> Result<(), Self::Error>;
+    /// The bag of an item given to the last [`Bags::hold`]; empty if it has none.
+    fn bag(&self, item: u32) -> &[u64];
+}
+
+/// Every bag in memory.
+pub(super) struct AtHand<'a>(pub Vec<&'a [u64]>);
+
+impl Bags for AtHand<'_> {
+    type Error = std::convert::Infallible;
+    fn hold(&mut self, _: &[u32]) -> Result<(), Self::Error> {
+        Ok(())
     }
-    shared
+    fn bag(&self, item: u32) -> &[u64] {
+        self.0[item as usize]
+    }
+}
+
+/// The band key as grouping keeps it in memory: its low 32 bits. Unrelated items that share them
+/// only meet in a bucket, are compared and found unlike (about a hundred pairs a band in a million).
+pub(super) fn short_key(key: u64) -> u32 {
+    key as u32
 }
 
 /// Links every candidate pair (same key in some band) whose bags are at least `threshold` similar.
 ///
-/// `keys[i]` holds item i's band keys, or nothing for an item without tokens. Per band the items are
-/// sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`] representatives.
-pub(super) fn link_candidates(bags: &[&[u64]], keys: &[&[u64]], bands: usize, threshold: f64, sets: &mut UnionFind) {
-    let mut column: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
+/// `keys[i]` holds item i's short band keys, or nothing for an item without tokens. Per band the
+/// items are sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`]
+/// representatives. A bucket whose items are all linked already is skipped, and of the others only
+/// the bags of the first item and of those not yet linked to it are asked for: an item linked to
+/// the first joins it, the first representative, without a comparison.
+pub(super) fn link_candidates<B: Bags>(
+    keys: &[&[u32]],
+    bands: usize,
+    threshold: f64,
+    sets: &mut UnionFind,
+    bags: &mut B,
+) -> Result<(), B::Error> {
+    let mut column: Vec<(u32, u32)> = Vec::with_capacity(keys.len());
     let mut representatives: Vec<u32> = Vec::with_capacity(MAX_REPRESENTATIVES);
+    let mut wanted: Vec<u32> = Vec::new();
     // Pairs found not similar enough: crowded buckets bring the same pair together in band after band.
     let mut unlike: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for band in 0..bands {
@@ -157,6 +180,15 @@ pub(super) fn link_candidates(bags: &[&[u64]], keys: &[&[u64]], bands: usize, th
         column.extend(keys.iter().enumerate().filter_map(|(i, k)| Some((*k.get(band)?, i as u32))));
         column.sort_unstable();
         for bucket in column.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
+            let first = bucket[0].1;
+            let root = sets.find(first);
+            wanted.clear();
+            wanted.push(first);
+            wanted.extend(bucket[1..].iter().map(|&(_, item)| item).filter(|&item| sets.find(item) != root));
+            if wanted.len() == 1 {
+                continue;
+            }
+            bags.hold(&wanted)?;
             representatives.clear();
             for &(_, item) in bucket {
                 let joined = representatives.iter().any(|&rep| {
@@ -165,7 +197,7 @@ pub(super) fn link_candidates(bags: &[&[u64]], keys: &[&[u64]], bands: usize, th
                         if unlike.contains(&pair) {
                             return false;
                         }
-                        let similar = at_least(bags[item as usize], bags[rep as usize], threshold);
+                        let similar = at_least(bags.bag(item), bags.bag(rep), threshold);
                         if similar {
                             sets.union(item, rep);
                         } else {
@@ -180,6 +212,7 @@ pub(super) fn link_candidates(bags: &[&[u64]], keys: &[&[u64]], bands: usize, th
             }
         }
     }
+    Ok(())
 }
 
 /// Disjoint sets with path halving and union by size.
