@@ -76,8 +76,11 @@ pub fn for_each_keyed<E: From<diesel::result::Error>>(
     Ok(())
 }
 
-/// The stored bags and band keys of these opinions' signatures of [`SIGNATURE_VERSION`], as stored.
-pub fn bags(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<HashMap<OpinionId, (Vec<u8>, Vec<u8>)>> {
+/// A stored bag and the band keys stored with it, as stored.
+pub type StoredBag = (Vec<u8>, Vec<u8>);
+
+/// The stored bags and band keys of these opinions' signatures of [`SIGNATURE_VERSION`].
+pub fn bags(conn: &mut Conn, ids: &[OpinionId]) -> QueryResult<HashMap<OpinionId, StoredBag>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let rows: Vec<(OpinionId, Vec<u8>, Vec<u8>)> = opinion_signatures::table

@@ -24,12 +24,14 @@ use crate::text::similar::{Group, Grouper, Keyed, bag_is_whole, decode, groups_o
 pub struct Found {
     /// Every group, largest first.
     pub groups: Arc<Vec<Group>>,
-    /// For each of the first `shown` groups, how many of its opinions carry each decision code
-    /// (`None`: undecided).
-    pub tallies: Arc<Vec<HashMap<Option<String>, usize>>>,
+    /// For each of the first `shown` groups, how many of its opinions carry each decision code.
+    pub tallies: Arc<Vec<Tally>>,
     /// The body of the first member of each of the first `shown` groups.
     pub samples: Arc<HashMap<i64, String>>,
 }
+
+/// How many of a group's opinions carry each decision code (`None`: undecided).
+pub type Tally = HashMap<Option<String>, usize>;
 
 /// How far a grouping got.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,7 +60,7 @@ struct Remembered {
     /// For `shown` groups: the samples, and the tallies of the decisions as of `decisions`.
     shown: usize,
     samples: Option<Arc<HashMap<i64, String>>>,
-    tallies: Option<(i64, Arc<Vec<HashMap<Option<String>, usize>>>)>,
+    tallies: Option<(i64, Arc<Vec<Tally>>)>,
 }
 
 /// Consultations whose groups are kept; beyond that any one makes room.
@@ -219,7 +221,7 @@ impl Groupings {
                 Arc::new(
                     first_shown()
                         .map(|g| {
-                            let mut tally: HashMap<Option<String>, usize> = HashMap::new();
+                            let mut tally = Tally::new();
                             for id in &g.ids {
                                 // An opinion withdrawn since the grouping is counted as it was last seen: undecided.
                                 let decision = decisions.get(&OpinionId(*id as i32)).cloned().flatten();
