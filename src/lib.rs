@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod emails;
 pub mod error;
 pub mod exports;
+pub mod groupings;
 pub mod jobs;
 pub mod links;
 pub mod mail;

@@ -27,5 +27,5 @@ pub struct AppState {
     pub pages: crate::page_cache::PageCache,
     /// Groups of similar opinions: the grouper (built on first use, it loads a dictionary), the
     /// groups found last, reused while the opinions stay the same, and the groupings under way.
-    pub groups: Arc<crate::services::groups::Groupings>,
+    pub groups: Arc<crate::groupings::Groupings>,
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     ("core", &["codes", "error", "config", "links", "text", "domain", "drafts", "exports", "qr"]),
     ("store", &["db", "models", "captcha", "rate_limit"]),
-    ("app", &["services", "emails", "jobs", "mail", "seed", "state", "page_cache"]),
+    ("app", &["services", "emails", "jobs", "mail", "seed", "state", "page_cache", "groupings"]),
     ("web", &["routes", "auth", "access_log"]),
     ("top", &["startup", "lib", "main", "bin"]),
 ];

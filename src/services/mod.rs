@@ -7,7 +7,6 @@ pub mod captchas;
 pub mod decisions;
 pub mod drafts;
 pub mod feedback;
-pub mod groups;
 pub mod intake;
 pub mod invitations;
 pub mod opinions;

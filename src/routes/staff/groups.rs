@@ -1,6 +1,6 @@
 //! Opinions that say the same thing (copies, mass campaigns), offered as groups that one
 //! decision can settle. The grouping runs in the background from stored signatures (see
-//! `services::groups`); the page shows the groups of the opinions as they are, or, while a
+//! `groupings`); the page shows the groups of the opinions as they are, or, while a
 //! grouping is under way, how far it got (with the groups found before, if any).
 
 use std::collections::HashMap;
@@ -16,9 +16,9 @@ use crate::db;
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::ids::ConsultationId;
 use crate::error::AppError;
+use crate::groupings::{Found, Outcome, Progress};
 use crate::models::Consultation;
 use crate::routes::render;
-use crate::services::groups::{Found, Outcome, Progress};
 use crate::state::AppState;
 use crate::text::similar::Group;
 
