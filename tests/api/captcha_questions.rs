@@ -14,6 +14,7 @@ async fn ask(app: &TestApp, kind: &str) -> reqwest::StatusCode {
 
 #[actix_web::test]
 async fn text_questions_have_a_stricter_limit_per_address_than_images() {
+    crate::helpers::within_one_rate_window().await;
     let app = spawn_app_with(|s| {
         s.rate_captcha_per_minute = 100;
         s.rate_question_per_minute = 3;

@@ -358,6 +358,7 @@ async fn sending_the_same_opinion_again_returns_the_first_receipt() {
 
 #[actix_web::test]
 async fn too_many_submissions_from_one_address_get_a_429_with_the_text_kept() {
+    crate::helpers::within_one_rate_window().await;
     let app = spawn_app_with(|s| s.rate_submit_per_minute = 2).await;
     let id = open_consultation(&app);
     for n in 0..2 {
@@ -377,6 +378,7 @@ async fn too_many_submissions_from_one_address_get_a_429_with_the_text_kept() {
 
 #[actix_web::test]
 async fn submissions_sent_at_once_are_limited_exactly_however_they_are_batched() {
+    crate::helpers::within_one_rate_window().await;
     let app = spawn_app_with(|s| {
         s.rate_submit_per_minute = 3;
         s.rate_captcha_per_minute = 100;
@@ -400,6 +402,7 @@ async fn submissions_sent_at_once_are_limited_exactly_however_they_are_batched()
 
 #[actix_web::test]
 async fn too_many_new_captchas_from_one_address_get_a_429() {
+    crate::helpers::within_one_rate_window().await;
     let app = spawn_app_with(|s| s.rate_captcha_per_minute = 3).await;
     let id = open_consultation(&app);
     for _ in 0..3 {
@@ -414,6 +417,7 @@ async fn too_many_new_captchas_from_one_address_get_a_429() {
 
 #[actix_web::test]
 async fn receipt_lookups_from_one_address_are_limited_to_three_times_the_submissions() {
+    crate::helpers::within_one_rate_window().await;
     let app = spawn_app_with(|s| s.rate_submit_per_minute = 2).await;
     for n in 1..=6 {
         let page = app.page("/receipts/ABCDE-FGHJK").await;
@@ -426,6 +430,7 @@ async fn receipt_lookups_from_one_address_are_limited_to_three_times_the_submiss
 
 #[actix_web::test]
 async fn over_the_captcha_limit_a_wrong_answer_or_a_new_image_keeps_everything_typed() {
+    crate::helpers::within_one_rate_window().await;
     let app = spawn_app_with(|s| s.rate_captcha_per_minute = 1).await;
     let id = open_consultation(&app);
     let form = app.open_form(&format!("/consultations/{id}/opinions/new")).await;

@@ -719,6 +719,7 @@ async fn start_of_a_rate_window() {
 
 #[actix_web::test]
 async fn too_many_login_attempts_from_one_address_get_a_429_with_the_username_kept() {
+    crate::helpers::within_one_rate_window().await;
     let app = crate::helpers::spawn_app_with(|s| s.rate_login_per_minute = 3).await;
     app.create_user("wang", Role::Drafter);
     start_of_a_rate_window().await;
@@ -735,6 +736,7 @@ async fn too_many_login_attempts_from_one_address_get_a_429_with_the_username_ke
 
 #[actix_web::test]
 async fn guessing_one_accounts_password_from_many_addresses_is_throttled_too() {
+    crate::helpers::within_one_rate_window().await;
     let app = crate::helpers::spawn_app_with(|s| {
         s.rate_login_per_minute = 3;
         s.trust_proxy = true;
