@@ -337,7 +337,7 @@ fn group_from_stored(conn: &mut Conn, grouper: &Grouper, consultation: Consultat
     )))
 }
 
-/// Band keys per opinion in memory: 18 short keys each (72 bytes), or none for an empty bag.
+/// Band keys per opinion in memory: 18 short keys (72 bytes), or none for an empty bag.
 const BANDS: usize = 18;
 
 /// Groups the signed opinions from their stored band keys (read a row at a time) and the bags of
@@ -348,45 +348,27 @@ fn group(conn: &mut Conn, consultation: ConsultationId) -> Result<Vec<Group>, Tr
     let mut ids: Vec<i64> = Vec::with_capacity(expected);
     let mut hashes: Vec<u64> = Vec::with_capacity(expected);
     let mut digests: Vec<u64> = Vec::with_capacity(expected);
-    let mut keyed: Vec<bool> = Vec::with_capacity(expected);
     let mut keys: Vec<u32> = Vec::with_capacity(expected * BANDS);
+    let mut key_ends: Vec<u32> = Vec::with_capacity(expected);
     let mut damaged = Vec::new();
     opinion_signature::for_each_keyed(conn, consultation, |(id, hash, band_keys, digest)| {
         match decode(&band_keys).filter(|k| keys_are_whole(k)) {
-            Some(k) => {
-                keyed.push(!k.is_empty());
-                keys.extend(short_keys(&k));
-            }
-            None => {
-                damaged.push(id);
-                keyed.push(false);
-            }
+            Some(k) => keys.extend(short_keys(&k)),
+            None => damaged.push(id),
         }
         ids.push(i64::from(id.0));
         hashes.push(hash as u64);
         digests.push(digest as u64);
+        key_ends.push(keys.len() as u32);
         Ok::<_, Trouble>(())
     })?;
     if !damaged.is_empty() {
         return Err(Trouble::Damaged(damaged));
     }
-    let mut offset = 0;
-    let items: Vec<Keyed> = (0..ids.len())
-        .map(|i| {
-            let k: &[u32] = if keyed[i] {
-                offset += BANDS;
-                &keys[offset - BANDS..offset]
-            } else {
-                &[]
-            };
-            (ids[i], hashes[i], k)
-        })
-        .collect();
-    drop(hashes);
-    drop(keyed);
+    let items = Keyed { ids: &ids, copy_hashes: &hashes, keys: &keys, key_ends: &key_ends };
     // Each bag read is checked against the digest read with its band keys.
     let digest_of = |id: i64| ids.binary_search(&id).ok().map(|i| digests[i]);
-    groups_of_keyed(&items, |wanted| {
+    groups_of_keyed(items, |wanted| {
         let asked: Vec<OpinionId> = wanted.iter().map(|id| OpinionId(*id as i32)).collect();
         let mut read = opinion_signature::bags(conn, &asked)?;
         let mut bags = HashMap::with_capacity(asked.len());

@@ -177,17 +177,32 @@ pub fn groups_of(items: &[(i64, &Signature)], threshold: f64) -> Vec<Group> {
             full.into_iter().map(lsh::short_key).collect()
         })
         .collect();
-    let keys: Vec<&[u32]> = keys.iter().map(Vec::as_slice).collect();
     let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
-    match group_copies(&copies, &ids, &keys, banding.bands, threshold, &mut lsh::AtHand(bags)) {
+    let key_of = |c: u32| keys[c as usize].as_slice();
+    match group_copies(&copies, &ids, key_of, banding.bands, threshold, &mut lsh::AtHand(bags)) {
         Ok(groups) => groups,
         Err(never) => match never {},
     }
 }
 
-/// An opinion as [`groups_of_keyed`] takes it: id, copy hash and short band keys at
-/// [`DEFAULT_THRESHOLD`] (see [`short_keys`]).
-pub type Keyed<'a> = (i64, u64, &'a [u32]);
+/// Opinions as [`groups_of_keyed`] takes them, a slice per field (a million opinions take
+/// ~100 MB so, against ~130 MB as a vector of tuples pointing into the keys): each opinion's id and
+/// copy hash, and its short band keys at [`DEFAULT_THRESHOLD`] (see [`short_keys`]), all one after
+/// another, opinion i's ending at `key_ends[i]` (none for an empty bag).
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed<'a> {
+    pub ids: &'a [i64],
+    pub copy_hashes: &'a [u64],
+    pub keys: &'a [u32],
+    pub key_ends: &'a [u32],
+}
+
+impl Keyed<'_> {
+    fn keys_of(&self, item: usize) -> &[u32] {
+        let start = if item == 0 { 0 } else { self.key_ends[item - 1] as usize };
+        &self.keys[start..self.key_ends[item] as usize]
+    }
+}
 
 /// Band keys as [`groups_of_keyed`] takes them: 4 bytes each in memory instead of 8.
 pub fn short_keys(keys: &[u64]) -> impl Iterator<Item = u32> + '_ {
@@ -200,34 +215,39 @@ pub fn short_keys(keys: &[u64]) -> impl Iterator<Item = u32> + '_ {
 /// copy is never asked for; on a page of mostly different opinions that is most of them. A bag
 /// `bags` does not give counts as empty (similar to nothing).
 pub fn groups_of_keyed<E>(
-    items: &[Keyed],
+    items: Keyed,
     bags: impl FnMut(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>,
 ) -> Result<Vec<Group>, E> {
     let banding = Banding::for_threshold(DEFAULT_THRESHOLD);
-    let copies = exact_copies(items.iter().map(|&(_, hash, _)| hash));
-    let keys: Vec<&[u32]> = copies.first.iter().map(|&f| items[f as usize].2).collect();
-    let firsts: Vec<i64> = copies.first.iter().map(|&f| items[f as usize].0).collect();
-    let ids: Vec<i64> = items.iter().map(|&(id, _, _)| id).collect();
-    let mut source = Asked { firsts: &firsts, ask: bags, held: HashMap::new() };
-    group_copies(&copies, &ids, &keys, banding.bands, DEFAULT_THRESHOLD, &mut source)
+    let copies = exact_copies(items.copy_hashes.iter().copied());
+    let key_of = |c: u32| items.keys_of(copies.first[c as usize] as usize);
+    let mut source = Asked { ids: items.ids, first: &copies.first, ask: bags, held: HashMap::new() };
+    group_copies(&copies, items.ids, key_of, banding.bands, DEFAULT_THRESHOLD, &mut source)
 }
 
 /// Bags asked for a few copies at a time.
 struct Asked<'a, F> {
-    /// The id of each copy's first item.
-    firsts: &'a [i64],
+    ids: &'a [i64],
+    /// The index of each copy's first item, whose id names it.
+    first: &'a [u32],
     ask: F,
     held: HashMap<u32, Vec<u64>>,
+}
+
+impl<F> Asked<'_, F> {
+    fn id_of(&self, copy: u32) -> i64 {
+        self.ids[self.first[copy as usize] as usize]
+    }
 }
 
 impl<E, F: FnMut(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>> lsh::Bags for Asked<'_, F> {
     type Error = E;
     fn hold(&mut self, copies: &[u32]) -> Result<(), E> {
         self.held.clear();
-        let ids: Vec<i64> = copies.iter().map(|&c| self.firsts[c as usize]).collect();
+        let ids: Vec<i64> = copies.iter().map(|&c| self.id_of(c)).collect();
         let mut read = (self.ask)(&ids)?;
         for &c in copies {
-            if let Some(bag) = read.remove(&self.firsts[c as usize]) {
+            if let Some(bag) = read.remove(&self.id_of(c)) {
                 self.held.insert(c, bag);
             }
         }
@@ -239,17 +259,17 @@ impl<E, F: FnMut(&[i64]) -> Result<HashMap<i64, Vec<u64>>, E>> lsh::Bags for Ask
 }
 
 /// The groups of these sets of copies, from their band keys and the bags `bags` gives.
-fn group_copies<B: lsh::Bags>(
+fn group_copies<'k, B: lsh::Bags>(
     copies: &Copies,
     ids: &[i64],
-    keys: &[&[u32]],
+    keys: impl Fn(u32) -> &'k [u32],
     bands: usize,
     threshold: f64,
     bags: &mut B,
 ) -> Result<Vec<Group>, B::Error> {
     let count = copies.first.len();
     let mut sets = UnionFind::new(count);
-    lsh::link_candidates(keys, bands, threshold, &mut sets, bags)?;
+    lsh::link_candidates(count, keys, bands, threshold, &mut sets, bags)?;
     // The items of each copy, copy after copy (a counting sort), so a group's ids are gathered
     // without a vector per copy.
     let mut starts = vec![0u32; count + 1];

@@ -158,26 +158,28 @@ pub(super) fn short_key(key: u64) -> u32 {
 
 /// Links every candidate pair (same key in some band) whose bags are at least `threshold` similar.
 ///
-/// `keys[i]` holds item i's short band keys, or nothing for an item without tokens. Per band the
+/// `keys(i)` gives item i's short band keys (of `count` items), or nothing for an item without
+/// tokens. Per band the
 /// items are sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`]
 /// representatives. A bucket whose items are all linked already is skipped, and of the others only
 /// the bags of the first item and of those not yet linked to it are asked for: an item linked to
 /// the first joins it, the first representative, without a comparison.
-pub(super) fn link_candidates<B: Bags>(
-    keys: &[&[u32]],
+pub(super) fn link_candidates<'k, B: Bags>(
+    count: usize,
+    keys: impl Fn(u32) -> &'k [u32],
     bands: usize,
     threshold: f64,
     sets: &mut UnionFind,
     bags: &mut B,
 ) -> Result<(), B::Error> {
-    let mut column: Vec<(u32, u32)> = Vec::with_capacity(keys.len());
+    let mut column: Vec<(u32, u32)> = Vec::with_capacity(count);
     let mut representatives: Vec<u32> = Vec::with_capacity(MAX_REPRESENTATIVES);
     let mut wanted: Vec<u32> = Vec::new();
     // Pairs found not similar enough: crowded buckets bring the same pair together in band after band.
-    let mut unlike = Unlike::for_items(keys.len());
+    let mut unlike = Unlike::for_items(count);
     for band in 0..bands {
         column.clear();
-        column.extend(keys.iter().enumerate().filter_map(|(i, k)| Some((*k.get(band)?, i as u32))));
+        column.extend((0..count as u32).filter_map(|i| Some((*keys(i).get(band)?, i))));
         column.sort_unstable();
         for bucket in column.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
             let first = bucket[0].1;

@@ -302,17 +302,40 @@ fn stored_signatures_group_exactly_as_the_texts_do() {
     assert!(campaign.len() > 5 && !campaign[0].exact, "the fixture has near-identical and exact groups");
 }
 
+/// Signatures laid out as [`groups_of_keyed`] takes them.
+struct Columns {
+    ids: Vec<i64>,
+    copy_hashes: Vec<u64>,
+    keys: Vec<u32>,
+    key_ends: Vec<u32>,
+}
+
+impl Columns {
+    fn of<'a>(signatures: impl Iterator<Item = (i64, &'a Signature)>) -> Columns {
+        let mut columns = Columns { ids: Vec::new(), copy_hashes: Vec::new(), keys: Vec::new(), key_ends: Vec::new() };
+        for (id, s) in signatures {
+            columns.ids.push(id);
+            columns.copy_hashes.push(s.copy_hash);
+            columns.keys.extend(short_keys(&s.band_keys));
+            columns.key_ends.push(columns.keys.len() as u32);
+        }
+        columns
+    }
+
+    fn keyed(&self) -> Keyed<'_> {
+        Keyed { ids: &self.ids, copy_hashes: &self.copy_hashes, keys: &self.keys, key_ends: &self.key_ends }
+    }
+}
+
 #[test]
 fn grouping_from_band_keys_reads_only_the_bags_it_compares_and_finds_the_same_groups() {
     for_every_fixture(|fixture| {
         let signatures: Vec<(i64, Signature)> =
             fixture.iter().map(|&(id, text)| (id, grouper().signature(text))).collect();
         let signed: Vec<(i64, &Signature)> = signatures.iter().map(|(id, s)| (*id, s)).collect();
-        let short: Vec<Vec<u32>> = signatures.iter().map(|(_, s)| short_keys(&s.band_keys).collect()).collect();
-        let keyed: Vec<Keyed> =
-            signatures.iter().zip(&short).map(|((id, s), k)| (*id, s.copy_hash, k.as_slice())).collect();
+        let columns = Columns::of(signatures.iter().map(|(id, s)| (*id, s)));
         let mut asked: Vec<Vec<i64>> = Vec::new();
-        let groups = groups_of_keyed(&keyed, |ids| {
+        let groups = groups_of_keyed(columns.keyed(), |ids| {
             asked.push(ids.to_vec());
             Ok::<_, ()>(
                 signatures.iter().filter(|(id, _)| ids.contains(id)).map(|(id, s)| (*id, s.bag.clone())).collect(),
@@ -343,10 +366,9 @@ fn grouping_from_band_keys_reads_only_the_bags_it_compares_and_finds_the_same_gr
         "建议增加社区卫生服务站的数量，方便老人就医！",
     ];
     let signatures: Vec<Signature> = distinct.iter().map(|t| grouper().signature(t)).collect();
-    let short: Vec<Vec<u32>> = signatures.iter().map(|s| short_keys(&s.band_keys).collect()).collect();
-    let keyed: Vec<Keyed> =
-        signatures.iter().zip(&short).enumerate().map(|(i, (s, k))| (i as i64, s.copy_hash, k.as_slice())).collect();
-    let groups = groups_of_keyed(&keyed, |ids| if ids.is_empty() { Ok(HashMap::new()) } else { Err(ids.to_vec()) });
+    let columns = Columns::of(signatures.iter().enumerate().map(|(i, s)| (i as i64, s)));
+    let groups =
+        groups_of_keyed(columns.keyed(), |ids| if ids.is_empty() { Ok(HashMap::new()) } else { Err(ids.to_vec()) });
     assert_eq!(
         groups.map(|g| g.into_iter().map(|g| (g.ids, g.exact)).collect::<Vec<_>>()),
         Ok(vec![(vec![1, 3], true)])
@@ -360,12 +382,10 @@ fn a_campaign_is_grouped_holding_only_a_bucket_of_bags_at_a_time() {
     // groups are those found with every bag at hand.
     let (texts, _) = campaign_among_others();
     let signatures: Vec<(i64, Signature)> = texts.iter().map(|(id, t)| (*id, grouper().signature(t))).collect();
-    let short: Vec<Vec<u32>> = signatures.iter().map(|(_, s)| short_keys(&s.band_keys).collect()).collect();
-    let keyed: Vec<Keyed> =
-        signatures.iter().zip(&short).map(|((id, s), k)| (*id, s.copy_hash, k.as_slice())).collect();
+    let columns = Columns::of(signatures.iter().map(|(id, s)| (*id, s)));
     let by_id: HashMap<i64, &Signature> = signatures.iter().map(|(id, s)| (*id, s)).collect();
     let (mut most, mut ever) = (0, HashSet::new());
-    let groups = groups_of_keyed(&keyed, |ids| {
+    let groups = groups_of_keyed(columns.keyed(), |ids| {
         most = most.max(ids.len());
         ever.extend(ids.iter().copied());
         Ok::<_, ()>(ids.iter().map(|id| (*id, by_id[id].bag.clone())).collect())
