@@ -223,7 +223,7 @@ impl Groupings {
                         .map(|g| {
                             let mut tally = Tally::new();
                             for id in &g.ids {
-                                // An opinion withdrawn since the grouping is counted as it was last seen: undecided.
+                                // An opinion withdrawn since the grouping is not found: counted as undecided.
                                 let decision = decisions.get(&OpinionId(*id as i32)).cloned().flatten();
                                 *tally.entry(decision).or_default() += 1;
                             }
