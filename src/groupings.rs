@@ -89,13 +89,21 @@ impl std::fmt::Debug for Groupings {
     }
 }
 
+/// Why a grouping ended without groups: no database connection (the page says the service is
+/// unavailable for a moment), or anything else (an internal error, logged).
+#[derive(Debug, Clone)]
+enum Failure {
+    NoDatabase(String),
+    Failed(String),
+}
+
 /// One grouping under way.
 #[derive(Default)]
 struct Job {
     to_sign: AtomicUsize,
     signed: AtomicUsize,
     /// `Some` once it ended: how.
-    ended: Mutex<Option<Result<(), String>>>,
+    ended: Mutex<Option<Result<(), Failure>>>,
     woken: Condvar,
 }
 
@@ -104,14 +112,14 @@ impl Job {
         Progress { to_sign: self.to_sign.load(Ordering::Relaxed), signed: self.signed.load(Ordering::Relaxed) }
     }
 
-    fn end(&self, how: Result<(), String>) {
+    fn end(&self, how: Result<(), Failure>) {
         let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
         ended.get_or_insert(how);
         self.woken.notify_all();
     }
 
     /// How it ended, waiting until `deadline` at most (`None`: still running).
-    fn wait_until(&self, deadline: Instant) -> Option<Result<(), String>> {
+    fn wait_until(&self, deadline: Instant) -> Option<Result<(), Failure>> {
         let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(how) = ended.as_ref() {
@@ -129,7 +137,7 @@ struct EndOnDrop {
     groupings: Arc<Groupings>,
     key: i64,
     job: Arc<Job>,
-    how: Option<Result<(), String>>,
+    how: Option<Result<(), Failure>>,
 }
 
 impl Drop for EndOnDrop {
@@ -139,7 +147,8 @@ impl Drop for EndOnDrop {
             running.remove(&self.key);
         }
         drop(running);
-        self.job.end(self.how.take().unwrap_or_else(|| Err("the grouping stopped unexpectedly".into())));
+        self.job
+            .end(self.how.take().unwrap_or_else(|| Err(Failure::Failed("the grouping stopped unexpectedly".into()))));
     }
 }
 
@@ -165,12 +174,17 @@ impl Groupings {
             if let Some(found) = self.remembered(conn, consultation, versions, shown, true)? {
                 return Ok(Outcome::Current(found));
             }
+            // Under way, or started now (one that ended grouped older texts and made way).
             let job = self.job(pool, consultation);
-            match job.wait_until(deadline) {
-                // It grouped the texts as they were when it began: as they are now, unless they
-                // changed meanwhile (then another grouping starts).
+            let ended = if Instant::now() < deadline { job.wait_until(deadline) } else { None };
+            match ended {
+                // It grouped the texts as they were when it began: the next turn shows them if
+                // they are the texts as they are now, else starts another grouping.
                 Some(Ok(())) => continue,
-                Some(Err(e)) => return Err(AppError::Internal(anyhow::anyhow!("grouping failed: {e}"))),
+                Some(Err(Failure::NoDatabase(e))) => return Err(AppError::unavailable(anyhow::anyhow!(e))),
+                Some(Err(Failure::Failed(e))) => {
+                    return Err(AppError::internal(anyhow::anyhow!("grouping failed: {e}")));
+                }
                 None => {
                     let progress = job.progress();
                     return Ok(match self.remembered(conn, consultation, versions, shown, false)? {
@@ -256,7 +270,7 @@ impl Groupings {
             let mut ended = ended;
             let how = ended.groupings.run(&pool, consultation, &ended.job);
             if let Err(e) = &how {
-                tracing::error!(consultation = key, error = %e, "grouping failed");
+                tracing::error!(consultation = key, error = ?e, "grouping failed");
             }
             // Dropped, it takes the job off the running ones first: a view woken by the end finds
             // none under way and starts another if the texts changed meanwhile.
@@ -264,23 +278,24 @@ impl Groupings {
         });
         if let Err(e) = spawned {
             running.remove(&key);
-            job.end(Err(format!("no thread for the grouping: {e}")));
+            job.end(Err(Failure::Failed(format!("no thread for the grouping: {e}"))));
         }
         job
     }
 
     /// Signs what lacks a signature, groups, and remembers the groups under the texts version read
     /// first (any change after it bumps the version, so they are never taken for newer texts).
-    fn run(&self, pool: &Pool, consultation: ConsultationId, job: &Job) -> Result<(), String> {
+    fn run(&self, pool: &Pool, consultation: ConsultationId, job: &Job) -> Result<(), Failure> {
         let started = Instant::now();
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        let mut conn = pool.get().map_err(|e| Failure::NoDatabase(e.to_string()))?;
         let conn = &mut *conn;
-        let Some(versions) = opinion_versions::read(conn, consultation).map_err(|e| e.to_string())? else {
+        let failed = |e: &dyn std::fmt::Display| Failure::Failed(e.to_string());
+        let Some(versions) = opinion_versions::read(conn, consultation).map_err(|e| failed(&e))? else {
             return Ok(());
         };
         let grouper = self.grouper();
-        let signed = sign_missing(conn, &grouper, consultation, job).map_err(|e| e.to_string())?;
-        let groups = group_from_stored(conn, &grouper, consultation).map_err(|e| e.to_string())?;
+        let signed = sign_missing(conn, &grouper, consultation, job).map_err(|e| failed(&e))?;
+        let groups = group_from_stored(conn, &grouper, consultation).map_err(|e| failed(&e))?;
         tracing::info!(
             consultation = consultation.0,
             signed,
