@@ -104,6 +104,8 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
     let now = Utc::now();
     let parsed = OpinionText::parse(&command.input, state.settings.opinion_max_chars);
     let store = parsed.as_ref().ok().map(|text| prepare(state, target, section_id, text.clone(), &command.client));
+    // Only an e-mail address gets a receipt mail: the mail worker is woken for nothing else.
+    let mails = parsed.as_ref().is_ok_and(|text| text.contact.email().is_some());
     let limit = state.settings.rate_submit_per_minute;
     let limits = state.limits.clone();
     let SubmitOpinion { captcha: answer, client, .. } = command;
@@ -150,7 +152,9 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
         }),
         Attempt::Stored(submitted) => {
             state.pages.forget_consultation(target.consultation.id);
-            state.mail_wakeup.notify_one();
+            if mails && matches!(submitted, Submitted::New(_)) {
+                state.mail_wakeup.notify_one();
+            }
             Ok(submitted)
         }
         Attempt::Refused(failure) => {
