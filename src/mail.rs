@@ -213,6 +213,7 @@ impl Worker {
             ))
         })
         .await?;
+        db::run(&self.pool, |conn| Ok(crate::models::consultation_index::optimise(conn)?)).await?;
         if captchas + counters > 0 {
             tracing::debug!(captchas, counters, "removed expired captchas and rate counters");
         }

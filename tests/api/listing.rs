@@ -219,3 +219,20 @@ async fn the_site_has_an_icon_and_its_own_name_once_in_each_title() {
     assert_eq!(show.text("title"), "关于测试办法公开征求意见 - 黄江镇政务公开");
     assert_eq!(named.page("/no-such-page").await.text("title"), "页面不存在 - 黄江镇政务公开");
 }
+
+#[actix_web::test]
+async fn merging_the_search_index_keeps_what_a_search_finds() {
+    let app = spawn_app().await;
+    open_consultations(&app, 21);
+    app.create_consultation("温室气体排放管理办法", china_day(-1), china_day(28), SMALL_DRAFT);
+    let found = app.page("/?q=%E5%BE%81%E9%9B%86").await.texts(".consultation-card h2"); // 征集
+    assert_eq!((found.len(), found[0].as_str()), (20, "征集21"));
+    zhengqiu::models::consultation_index::optimise(&mut app.conn()).unwrap();
+    let again = app.page("/?page=1&q=%E5%BE%81%E9%9B%86").await.texts(".consultation-card h2");
+    assert_eq!(again, found);
+    let other = app.page("/?q=%E6%B8%A9%E5%AE%A4%E6%B0%94%E4%BD%93").await.texts(".consultation-card h2"); // 温室气体
+    assert_eq!(other, ["温室气体排放管理办法"]);
+    // Merging again changes nothing.
+    zhengqiu::models::consultation_index::optimise(&mut app.conn()).unwrap();
+    assert_eq!(app.page("/?page=2&q=%E5%BE%81%E9%9B%86").await.texts(".consultation-card h2"), ["征集01"]);
+}
