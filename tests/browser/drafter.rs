@@ -74,12 +74,22 @@ async fn a_drafter_decides_an_opinion_downloads_the_table_and_publishes_feedback
 }
 
 /// The file with `extension` the browser finished saving into `dir`, waited for up to ten seconds.
+/// Chromium may name the file before it has written all of it: finished means no `.crdownload`
+/// is left and the size held still between two looks.
 async fn downloaded(dir: &Path, extension: &str) -> PathBuf {
     let started = Instant::now();
+    let mut last_size = None;
     loop {
         let files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
-        if let Some(file) = files.iter().find(|f| f.extension().is_some_and(|e| e == extension)) {
-            return file.clone();
+        let partial = files.iter().any(|f| f.extension().is_some_and(|e| e == "crdownload"));
+        if let Some(file) = files.iter().find(|f| f.extension().is_some_and(|e| e == extension))
+            && !partial
+        {
+            let size = std::fs::metadata(file).map(|m| m.len()).ok().filter(|&n| n > 0);
+            if size.is_some() && size == last_size {
+                return file.clone();
+            }
+            last_size = size;
         }
         assert!(started.elapsed() < Duration::from_secs(10), "no .{extension} download in {dir:?}: {files:?}");
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
