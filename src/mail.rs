@@ -213,13 +213,13 @@ impl Worker {
             ))
         })
         .await?;
-        db::run(&self.pool, |conn| Ok(crate::models::consultation_index::optimise(conn)?)).await?;
         if captchas + counters > 0 {
             tracing::debug!(captchas, counters, "removed expired captchas and rate counters");
         }
         if contacts + mails > 0 {
             tracing::info!(contacts, mails, "erased contacts and delivered mail past the retention period");
         }
+        db::run(&self.pool, |conn| Ok(crate::models::consultation_index::optimise(conn)?)).await?;
         Ok(())
     }
 }

@@ -163,9 +163,9 @@ impl Listing {
     }
 
     /// [`Listing::load_counted`] for a search of the text index: the index is looked up once, for
-    /// the status of every match (as [`crate::domain::window::status_on`] decides it, worked out by the database) in the
-    /// list's order, and the counts and the page follow from those; then only the page's rows are
-    /// read. (A word as common as 管理 is in nearly every draft: looking it up for the counts and
+    /// the status of every match (as [`crate::domain::window::status_on`] decides it, worked out
+    /// by the database) in the list's order, and the counts and the page follow from those; then
+    /// only the page's rows are read. (A word as common as 管理 is in nearly every draft: looking it up for the counts and
     /// again for each run cost four walks of the whole index entry; reading the dates of 500
     /// matches into Rust cost more than the look-up.) The work grows with the matches, as
     /// counting them does anyway.
