@@ -17,7 +17,7 @@ use crate::domain::ids::{ConsultationId, OpinionId};
 use crate::error::AppError;
 use crate::models::opinion_signature::{self, Computed};
 use crate::models::opinion_versions::{self, Versions};
-use crate::text::similar::{Group, Grouper, Keyed, bag_is_whole, decode, groups_of_keyed, keys_are_whole, short_keys};
+use crate::text::similar::{Group, Grouper, KeyedColumns, bag_is_whole, decode, groups_of_keyed, keys_are_whole};
 
 /// Groups for the page, with what it shows of the first `shown`.
 #[derive(Debug, Clone)]
@@ -358,32 +358,27 @@ const BANDS: usize = 18;
 /// Groups the signed opinions from their stored band keys (read a row at a time) and the bags of
 /// those compared (read a bucket at a time). A row not reading back as stored is damaged.
 fn group(conn: &mut Conn, consultation: ConsultationId) -> Result<Vec<Group>, Trouble> {
-    // Sized beforehand: a vector of a million items that doubles would hold both sizes at once.
     let expected = opinion_signature::count(conn, consultation)?;
-    let mut ids: Vec<i64> = Vec::with_capacity(expected);
-    let mut hashes: Vec<u64> = Vec::with_capacity(expected);
+    let mut columns = KeyedColumns::with_capacity(expected, BANDS);
     let mut digests: Vec<u64> = Vec::with_capacity(expected);
-    let mut keys: Vec<u32> = Vec::with_capacity(expected * BANDS);
-    let mut key_ends: Vec<u32> = Vec::with_capacity(expected);
     let mut damaged = Vec::new();
     opinion_signature::for_each_keyed(conn, consultation, |(id, hash, band_keys, digest)| {
         match decode(&band_keys).filter(|k| keys_are_whole(k)) {
-            Some(k) => keys.extend(short_keys(&k)),
+            Some(k) => {
+                columns.push(i64::from(id.0), hash as u64, &k);
+                digests.push(digest as u64);
+            }
             None => damaged.push(id),
         }
-        ids.push(i64::from(id.0));
-        hashes.push(hash as u64);
-        digests.push(digest as u64);
-        key_ends.push(keys.len() as u32);
         Ok::<_, Trouble>(())
     })?;
     if !damaged.is_empty() {
         return Err(Trouble::Damaged(damaged));
     }
-    let items = Keyed { ids: &ids, copy_hashes: &hashes, keys: &keys, key_ends: &key_ends };
     // Each bag read is checked against the digest read with its band keys.
+    let ids = columns.ids();
     let digest_of = |id: i64| ids.binary_search(&id).ok().map(|i| digests[i]);
-    groups_of_keyed(items, |wanted| {
+    groups_of_keyed(columns.keyed(), |wanted| {
         let asked: Vec<OpinionId> = wanted.iter().map(|id| OpinionId(*id as i32)).collect();
         let mut read = opinion_signature::bags(conn, &asked)?;
         let mut bags = HashMap::with_capacity(asked.len());

@@ -204,6 +204,45 @@ impl Keyed<'_> {
     }
 }
 
+/// The columns of a [`Keyed`], filled an opinion at a time.
+#[derive(Debug, Default)]
+pub struct KeyedColumns {
+    ids: Vec<i64>,
+    copy_hashes: Vec<u64>,
+    keys: Vec<u32>,
+    key_ends: Vec<u32>,
+}
+
+impl KeyedColumns {
+    /// Room for `items` opinions of `bands` band keys each, made at once: a vector of a million
+    /// items that doubles would hold both sizes for a moment.
+    pub fn with_capacity(items: usize, bands: usize) -> Self {
+        KeyedColumns {
+            ids: Vec::with_capacity(items),
+            copy_hashes: Vec::with_capacity(items),
+            keys: Vec::with_capacity(items * bands),
+            key_ends: Vec::with_capacity(items),
+        }
+    }
+
+    /// Adds an opinion with its band keys at [`DEFAULT_THRESHOLD`] (none for an empty bag).
+    pub fn push(&mut self, id: i64, copy_hash: u64, band_keys: &[u64]) {
+        self.ids.push(id);
+        self.copy_hashes.push(copy_hash);
+        self.keys.extend(short_keys(band_keys));
+        self.key_ends.push(self.keys.len() as u32);
+    }
+
+    /// The ids in the order they were added.
+    pub fn ids(&self) -> &[i64] {
+        &self.ids
+    }
+
+    pub fn keyed(&self) -> Keyed<'_> {
+        Keyed { ids: &self.ids, copy_hashes: &self.copy_hashes, keys: &self.keys, key_ends: &self.key_ends }
+    }
+}
+
 /// Band keys as [`groups_of_keyed`] takes them: 4 bytes each in memory instead of 8.
 pub fn short_keys(keys: &[u64]) -> impl Iterator<Item = u32> + '_ {
     keys.iter().map(|&k| lsh::short_key(k))

@@ -159,9 +159,8 @@ pub(super) fn short_key(key: u64) -> u32 {
 /// Links every candidate pair (same key in some band) whose bags are at least `threshold` similar.
 ///
 /// `keys(i)` gives item i's short band keys (of `count` items), or nothing for an item without
-/// tokens. Per band the
-/// items are sorted by key; each bucket is compared against at most [`MAX_REPRESENTATIVES`]
-/// representatives. A bucket whose items are all linked already is skipped, and of the others only
+/// tokens. Per band the items are sorted by key; each bucket is compared against at most
+/// [`MAX_REPRESENTATIVES`] representatives. A bucket whose items are all linked already is skipped, and of the others only
 /// the bags of the first item and of those not yet linked to it are asked for: an item linked to
 /// the first joins it, the first representative, without a comparison.
 pub(super) fn link_candidates<'k, B: Bags>(

@@ -303,28 +303,12 @@ fn stored_signatures_group_exactly_as_the_texts_do() {
 }
 
 /// Signatures laid out as [`groups_of_keyed`] takes them.
-struct Columns {
-    ids: Vec<i64>,
-    copy_hashes: Vec<u64>,
-    keys: Vec<u32>,
-    key_ends: Vec<u32>,
-}
-
-impl Columns {
-    fn of<'a>(signatures: impl Iterator<Item = (i64, &'a Signature)>) -> Columns {
-        let mut columns = Columns { ids: Vec::new(), copy_hashes: Vec::new(), keys: Vec::new(), key_ends: Vec::new() };
-        for (id, s) in signatures {
-            columns.ids.push(id);
-            columns.copy_hashes.push(s.copy_hash);
-            columns.keys.extend(short_keys(&s.band_keys));
-            columns.key_ends.push(columns.keys.len() as u32);
-        }
-        columns
+fn columns<'a>(signatures: impl Iterator<Item = (i64, &'a Signature)>) -> KeyedColumns {
+    let mut columns = KeyedColumns::default();
+    for (id, s) in signatures {
+        columns.push(id, s.copy_hash, &s.band_keys);
     }
-
-    fn keyed(&self) -> Keyed<'_> {
-        Keyed { ids: &self.ids, copy_hashes: &self.copy_hashes, keys: &self.keys, key_ends: &self.key_ends }
-    }
+    columns
 }
 
 #[test]
@@ -333,7 +317,7 @@ fn grouping_from_band_keys_reads_only_the_bags_it_compares_and_finds_the_same_gr
         let signatures: Vec<(i64, Signature)> =
             fixture.iter().map(|&(id, text)| (id, grouper().signature(text))).collect();
         let signed: Vec<(i64, &Signature)> = signatures.iter().map(|(id, s)| (*id, s)).collect();
-        let columns = Columns::of(signatures.iter().map(|(id, s)| (*id, s)));
+        let columns = columns(signatures.iter().map(|(id, s)| (*id, s)));
         let mut asked: Vec<Vec<i64>> = Vec::new();
         let groups = groups_of_keyed(columns.keyed(), |ids| {
             asked.push(ids.to_vec());
@@ -366,7 +350,7 @@ fn grouping_from_band_keys_reads_only_the_bags_it_compares_and_finds_the_same_gr
         "建议增加社区卫生服务站的数量，方便老人就医！",
     ];
     let signatures: Vec<Signature> = distinct.iter().map(|t| grouper().signature(t)).collect();
-    let columns = Columns::of(signatures.iter().enumerate().map(|(i, s)| (i as i64, s)));
+    let columns = columns(signatures.iter().enumerate().map(|(i, s)| (i as i64, s)));
     let groups =
         groups_of_keyed(columns.keyed(), |ids| if ids.is_empty() { Ok(HashMap::new()) } else { Err(ids.to_vec()) });
     assert_eq!(
@@ -382,7 +366,7 @@ fn a_campaign_is_grouped_holding_only_a_bucket_of_bags_at_a_time() {
     // groups are those found with every bag at hand.
     let (texts, _) = campaign_among_others();
     let signatures: Vec<(i64, Signature)> = texts.iter().map(|(id, t)| (*id, grouper().signature(t))).collect();
-    let columns = Columns::of(signatures.iter().map(|(id, s)| (*id, s)));
+    let columns = columns(signatures.iter().map(|(id, s)| (*id, s)));
     let by_id: HashMap<i64, &Signature> = signatures.iter().map(|(id, s)| (*id, s)).collect();
     let (mut most, mut ever) = (0, HashSet::new());
     let groups = groups_of_keyed(columns.keyed(), |ids| {
