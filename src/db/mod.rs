@@ -5,12 +5,14 @@ mod circuit;
 mod connection;
 mod migrate;
 pub mod schema;
+mod stamp;
 
 pub use batch_commit::{Asks, BatchCommit, Scratch, write_at_commit};
 pub use connection::{
     Conn, MultiBackend, NoConnection, Pool, atomic, build_pool, connect, ephemeral_tx, transaction_depth, write_tx,
 };
 pub use migrate::{pending_migrations, run_migrations};
+pub use stamp::Stamp;
 
 use crate::error::AppError;
 

@@ -11,6 +11,7 @@ mod error;
 mod format;
 pub mod json;
 pub mod layout;
+pub mod reorder;
 pub mod rows;
 pub mod xlsx;
 

@@ -165,7 +165,16 @@ fn distinct<'a>(parts: impl Iterator<Item = &'a str>, join: &str) -> String {
 /// a reader of the table sees) are dropped, also from text stored before input was cleaned of them.
 pub fn tidy(cell: String) -> String {
     let cell = if cell.contains('\r') { cell.replace("\r\n", "\n").replace('\r', "\n") } else { cell };
-    if cell.contains(is_bidi_control) { cell.chars().filter(|&c| !is_bidi_control(c)).collect() } else { cell }
+    if has_bidi_control(&cell) { cell.chars().filter(|&c| !is_bidi_control(c)).collect() } else { cell }
+}
+
+/// Whether `text` holds a [`is_bidi_control`] character, looked for in its UTF-8 bytes
+/// (E2 80 AA–AE, E2 81 A6–A9): an export asks this of every cell.
+fn has_bidi_control(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|w| {
+        w[0] == 0xE2
+            && ((w[1] == 0x80 && (0xAA..=0xAE).contains(&w[2])) || (w[1] == 0x81 && (0xA6..=0xA9).contains(&w[2])))
+    })
 }
 
 /// The grouping in force: the option, else the layout's default.
@@ -289,13 +298,17 @@ impl<I: Iterator<Item = OpinionRecord>> Iterator for Adjacent<I> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let first = self.inner.next()?;
-        let mut len = weight(&first);
+        // Counted only once a second opinion of the same author follows: most rows hold one.
+        let mut len = None;
         let mut group = vec![first];
         while self.per_author {
             let key = &group[0].author_key;
-            match self.inner.next_if(|o| &o.author_key == key && len + weight(o) <= MAX_ROW_CHARS) {
+            let first = &group[0];
+            match self.inner.next_if(|o| {
+                &o.author_key == key && *len.get_or_insert_with(|| weight(first)) + weight(o) <= MAX_ROW_CHARS
+            }) {
                 Some(o) => {
-                    len += weight(&o);
+                    len = len.map(|len| len + weight(&o));
                     group.push(o);
                 }
                 None => break,
@@ -403,6 +416,16 @@ mod tests {
     #[test]
     fn bidirectional_controls_in_stored_text_never_reach_a_cell() {
         assert_eq!(tidy("建议\u{202E}删除\u{2066}第三条\u{2069}\r\n".to_owned()), "建议删除第三条\n");
+    }
+
+    #[test]
+    fn the_byte_search_for_bidi_controls_finds_exactly_those_characters() {
+        // Every character from U+0000 to U+FFFF, alone and between Chinese text.
+        for c in (0..=0xFFFF_u32).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("“建议{c}删除”")] {
+                assert_eq!(has_bidi_control(&text), is_bidi_control(c), "U+{:04X}", c as u32);
+            }
+        }
     }
 
     #[test]

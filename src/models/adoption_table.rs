@@ -3,16 +3,19 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Timestamp};
+use diesel::sql_types::Integer;
 
-use crate::db::Conn;
 use crate::db::schema::{drafts, invitations, opinions, sections};
+use crate::db::{Conn, Stamp};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::ids::{ConsultationId, InvitationId, SectionId};
 use crate::domain::source::Channel;
 use crate::domain::window::format_china;
+use crate::error::AppError;
+use crate::exports::reorder::{Reorder, Spill, codec};
 use crate::exports::{Audience, AuthorKind, ExportHead, Grouping, OpinionRecord, Summary};
 use crate::models::invitation::Invitation;
 use crate::models::{Consultation, Draft};
@@ -98,94 +101,276 @@ type Row = (
     String,
     Option<String>,
     String,
-    chrono::NaiveDateTime,
+    Stamp,
     Option<AdoptionStatus>,
     Option<String>,
     Option<SectionId>,
 );
 
-/// Who wrote an opinion, as SQL: a department, or a person known by contact (else name).
-/// The same key as [`OpinionRecord::author_key`].
-const AUTHOR_KEY_SQL: &str = "CASE WHEN opinions.department_id IS NOT NULL \
-     THEN 'd' || CAST(opinions.department_id AS TEXT) \
-     ELSE 'p' || COALESCE(opinions.contact, opinions.author_name) END";
+/// The size in bytes above which the rows being put in order go to temporary files
+/// ([`crate::exports::reorder`]): up to this much of them is held in memory at a time.
+const IN_MEMORY_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The query of [`records`] on the backend `$db`.
-macro_rules! records_query {
-    ($db:ty, $consultation:expr, $round:expr, $grouping:expr) => {{
+/// The consultation's opinions (of one round, if given), on the backend `$db`, selecting `$columns`.
+macro_rules! opinions_of {
+    ($db:ty, $consultation:expr, $round:expr, $columns:expr) => {{
         let mut query = opinions::table
             .left_join(invitations::table)
             .filter(opinions::consultation_id.eq($consultation))
-            .select((
-                opinions::id,
-                opinions::invitation_id,
-                opinions::department_id,
-                opinions::section_id,
-                opinions::channel,
-                opinions::author_name,
-                opinions::contact,
-                opinions::body,
-                opinions::received_at,
-                opinions::decision,
-                opinions::decision_reason,
-                opinions::taken_up_section_id,
-            ))
+            .select($columns)
             .into_boxed::<$db>();
         if let Some(round) = $round {
             query = query.filter(opinions::round_no.eq(round));
         }
-        let invited_first = (opinions::invitation_id.is_null().asc(), invitations::position.nullable().asc());
-        match $grouping {
-            Grouping::PerOpinion => {
-                query.order(invited_first).then_order_by((opinions::seq.asc(), opinions::received_at.asc()))
-            }
-            Grouping::PerAuthor => {
-                // An author's first opinion places all of them; its id keeps two authors who
-                // wrote at the same moment apart.
-                let first_at = format!("MIN(opinions.received_at) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
-                let first_id = format!("MIN(opinions.id) OVER (PARTITION BY {AUTHOR_KEY_SQL})");
-                query.order(invited_first).then_order_by((
-                    sql::<Timestamp>(&first_at).asc(),
-                    sql::<Integer>(&first_id).asc(),
-                    opinions::seq.asc(),
-                    opinions::received_at.asc(),
-                ))
-            }
-        }
-        .then_order_by(opinions::id.asc())
+        query
     }};
 }
 
-/// Every opinion of the consultation as an export record, streamed from the database:
+/// The consultation's opinions as `$columns` read into `$row`s, one at a time, in the order
+/// they are stored. PostgreSQL is read row by row, where its default mode would hold the
+/// whole result in memory first (a million opinions: ~450 MB in the service).
+macro_rules! stream_opinions {
+    ($conn:expr, $consultation:expr, $round:expr, $columns:expr, $row:ty) => {{
+        let rows: Box<dyn Iterator<Item = QueryResult<$row>> + '_> = match $conn {
+            Conn::Sqlite(c) => Box::new(
+                opinions_of!(diesel::sqlite::Sqlite, $consultation, $round, $columns)
+                    .load_iter::<$row, diesel::connection::DefaultLoadingMode>(c)?,
+            ),
+            Conn::Postgres(c) => Box::new(
+                opinions_of!(diesel::pg::Pg, $consultation, $round, $columns)
+                    .load_iter::<$row, diesel::pg::PgRowByRowLoadingMode>(c)?,
+            ),
+        };
+        rows
+    }};
+}
+
+/// What placing an opinion in the table takes: id, invitation and its position,
+/// department, contact, name, time, point number, and the size in bytes of its texts.
+type Placing = (i32, Option<InvitationId>, Option<i32>, Option<i32>, Option<String>, String, Stamp, Option<i32>, i32);
+
+/// Where an opinion goes, as the drafter orders the table: invited departments first, in
+/// invitation order, then the rest; with [`Grouping::PerAuthor`] by when the author first
+/// wrote (their first time, then their first id, keeps two authors apart), else by point
+/// number and time; the id last. An absent invitation position or point number comes first.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    not_invited: bool,
+    position: Option<i32>,
+    author_first: Option<(NaiveDateTime, i32)>,
+    seq: Option<i32>,
+    received_at: NaiveDateTime,
+    id: i32,
+}
+
+/// Who wrote an opinion, as two 64-bit hashes: a department, or a person known by contact (else
+/// name), the same key as [`OpinionRecord::author_key`], hashed with two keys drawn for
+/// this export, so that a million contacts need not be held as text. Two authors whose
+/// hashes agree (a chance of about one in 10^26 at a million) would only be placed by the
+/// same first opinion; their rows stay apart.
+struct AuthorHash(std::hash::RandomState, std::hash::RandomState);
+
+impl AuthorHash {
+    fn of(&self, department: Option<i32>, contact: Option<&str>, name: &str) -> (u64, u64) {
+        use std::hash::BuildHasher;
+        let key = |state: &std::hash::RandomState| match (department, contact) {
+            (Some(d), _) => state.hash_one(("department", d)),
+            (None, Some(c)) => state.hash_one(("person", c)),
+            (None, None) => state.hash_one(("person", name)),
+        };
+        (key(&self.0), key(&self.1))
+    }
+}
+
+/// Every opinion's id, size in bytes and row (its author's number per author, else its own),
+/// in the table's order; read without the texts.
+/// (Finding each author's first opinion here costs half of what the database's window
+/// function did, which sorts every row by author first.)
+fn table_order(
+    conn: &mut Conn,
+    consultation: ConsultationId,
+    round: Option<i32>,
+    grouping: Grouping,
+) -> QueryResult<Vec<(i32, u64, u32)>> {
+    // Counted first, so that the list is made once at its size (growing it by doubling
+    // would hold it twice over for a moment: at a million opinions, ~100 MB more).
+    let mut count = opinions::table.filter(opinions::consultation_id.eq(consultation)).into_boxed();
+    if let Some(round) = round {
+        count = count.filter(opinions::round_no.eq(round));
+    }
+    let expected: i64 = count.count().get_result(conn)?;
+    let columns = (
+        opinions::id,
+        opinions::invitation_id,
+        invitations::position.nullable(),
+        opinions::department_id,
+        opinions::contact,
+        opinions::author_name,
+        opinions::received_at,
+        opinions::seq,
+        sql::<Integer>("OCTET_LENGTH(opinions.body) + COALESCE(OCTET_LENGTH(opinions.decision_reason), 0)"),
+    );
+    let placings = stream_opinions!(conn, consultation, round, columns, Placing);
+    let per_author = grouping == Grouping::PerAuthor;
+    let hash = AuthorHash(Default::default(), Default::default());
+    // Each author's first time and first id, by an index into `firsts`.
+    let mut authors: HashMap<(u64, u64), u32> = HashMap::new();
+    let mut firsts: Vec<(NaiveDateTime, i32)> = Vec::new();
+    let mut places: Vec<(Place, u32, u64)> = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    for placing in placings {
+        let (id, invitation, position, department, contact, author, Stamp(received_at), seq, bytes) = placing?;
+        let group = if per_author {
+            let next = u32::try_from(firsts.len()).unwrap_or(u32::MAX);
+            let group = *authors.entry(hash.of(department, contact.as_deref(), &author)).or_insert(next);
+            match firsts.get_mut(group as usize) {
+                Some(first) => *first = (first.0.min(received_at), first.1.min(id)),
+                None => firsts.push((received_at, id)),
+            }
+            group
+        } else {
+            u32::try_from(places.len()).unwrap_or(u32::MAX)
+        };
+        let place = Place { not_invited: invitation.is_none(), position, author_first: None, seq, received_at, id };
+        // Names, contact and the rest fit in the 256.
+        places.push((place, group, 256 + u64::try_from(bytes).unwrap_or(0)));
+    }
+    drop(authors);
+    if per_author {
+        for (place, group, _) in &mut places {
+            place.author_first = firsts.get(*group as usize).copied();
+        }
+    }
+    places.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(places.into_iter().map(|(place, group, size)| (place.id, size, group)).collect())
+}
+
+impl Spill for Row {
+    fn put(&self, out: &mut Vec<u8>) {
+        let (id, invitation, department, section, channel, author, contact, body, received_at, decision, reason, place) =
+            self;
+        codec::put_i32(out, *id);
+        codec::put_opt_i32(out, invitation.map(|i| i.0));
+        codec::put_opt_i32(out, *department);
+        codec::put_opt_i32(out, section.map(|s| s.0));
+        codec::put_str(out, channel.code());
+        codec::put_str(out, author);
+        codec::put_opt_str(out, contact.as_deref());
+        codec::put_str(out, body);
+        let at = received_at.0.and_utc();
+        codec::put_i64(out, at.timestamp());
+        codec::put_i32(out, i32::try_from(at.timestamp_subsec_nanos()).unwrap_or_default());
+        codec::put_opt_str(out, decision.map(AdoptionStatus::code));
+        codec::put_opt_str(out, reason.as_deref());
+        codec::put_opt_i32(out, place.map(|s| s.0));
+    }
+
+    fn take(input: &mut &[u8]) -> Option<Row> {
+        let id = codec::take_i32(input)?;
+        let invitation = codec::take_opt_i32(input)?.map(InvitationId);
+        let department = codec::take_opt_i32(input)?;
+        let section = codec::take_opt_i32(input)?.map(SectionId);
+        let channel = Channel::from_code(&codec::take_string(input)?)?;
+        let author = codec::take_string(input)?;
+        let contact = codec::take_opt_string(input)?;
+        let body = codec::take_string(input)?;
+        let (secs, nanos) = (codec::take_i64(input)?, codec::take_i32(input)?);
+        let received_at = Stamp(chrono::DateTime::from_timestamp(secs, u32::try_from(nanos).ok()?)?.naive_utc());
+        let decision = match codec::take_opt_string(input)? {
+            Some(code) => Some(AdoptionStatus::from_code(&code)?),
+            None => None,
+        };
+        let reason = codec::take_opt_string(input)?;
+        let place = codec::take_opt_i32(input)?.map(SectionId);
+        Some((
+            id,
+            invitation,
+            department,
+            section,
+            channel,
+            author,
+            contact,
+            body,
+            received_at,
+            decision,
+            reason,
+            place,
+        ))
+    }
+}
+
+/// Every opinion of the consultation as an export record, in the drafter's order:
 /// departments in invitation order and by point number, then the other opinions by
 /// time; with [`Grouping::PerAuthor`] each author's opinions come together, where the
 /// author's first opinion stands (so that one author is one row, however their opinions
 /// interleave with others'). For [`Audience::Public`] contacts only tell persons apart and go no further.
 /// A decision that names where a later version took the opinion up says so after its reason
-/// (`taken_up`: 「已在第2版（修订稿）第五条体现」 by section).
-pub fn records<'a>(
-    conn: &'a mut Conn,
+/// (「已在第2版（修订稿）第五条体现」). With `first_rows`, only the opinions of the table's
+/// first rows are read (a page showing the start of the table).
+///
+/// The order is worked out from a narrow first read; then the rows are read once in the
+/// order they are stored and put in the table's order in bounded memory
+/// ([`crate::exports::reorder`]): past [`IN_MEMORY_BYTES`], through temporary files.
+/// An opinion stored between the two reads is left out; one changed shows its change.
+pub fn records(
+    conn: &mut Conn,
     consultation: ConsultationId,
     round: Option<i32>,
     audience: Audience,
     grouping: Grouping,
-    paths: &'a HashMap<SectionId, String>,
-    taken_up: &'a HashMap<SectionId, String>,
-) -> QueryResult<impl Iterator<Item = QueryResult<OpinionRecord>> + 'a> {
-    // The same query on either database, built for its own backend: PostgreSQL is read row by
-    // row, where its default mode would hold the whole result in memory before the first row
-    // is written out (a million opinions: ~450 MB in the service).
-    let rows: Box<dyn Iterator<Item = QueryResult<Row>> + 'a> = match conn {
-        Conn::Sqlite(c) => Box::new(
-            records_query!(diesel::sqlite::Sqlite, consultation, round, grouping)
-                .load_iter::<Row, diesel::connection::DefaultLoadingMode>(c)?,
-        ),
-        Conn::Postgres(c) => Box::new(
-            records_query!(diesel::pg::Pg, consultation, round, grouping)
-                .load_iter::<Row, diesel::pg::PgRowByRowLoadingMode>(c)?,
-        ),
-    };
-    Ok(rows.map(move |row| row.map(|row| record(row, audience, paths, taken_up))))
+    first_rows: Option<usize>,
+) -> Result<impl Iterator<Item = Result<OpinionRecord, AppError>> + use<>, AppError> {
+    let paths = section_paths(conn, consultation)?;
+    let taken_up = taken_up_sentences(conn, consultation)?;
+    let mut order = table_order(conn, consultation, round, grouping)?;
+    if let Some(rows) = first_rows {
+        order.truncate(end_of_rows(order.iter().map(|&(.., row)| row), rows));
+    }
+    let mut reorder: Reorder<Row> = Reorder::new(order.iter().map(|&(_, size, _)| size), IN_MEMORY_BYTES);
+    let mut position_of: Vec<(i32, u32)> =
+        order.iter().enumerate().map(|(pos, &(id, ..))| (id, u32::try_from(pos).unwrap_or(u32::MAX))).collect();
+    drop(order);
+    position_of.sort_unstable();
+    let columns = (
+        opinions::id,
+        opinions::invitation_id,
+        opinions::department_id,
+        opinions::section_id,
+        opinions::channel,
+        opinions::author_name,
+        opinions::contact,
+        opinions::body,
+        opinions::received_at,
+        opinions::decision,
+        opinions::decision_reason,
+        opinions::taken_up_section_id,
+    );
+    let rows = stream_opinions!(conn, consultation, round, columns, Row);
+    let spill =
+        |err: std::io::Error| AppError::internal(anyhow::Error::new(err).context("putting the opinions in order"));
+    for row in rows {
+        let row = row?;
+        if let Ok(found) = position_of.binary_search_by_key(&row.0, |&(id, _)| id) {
+            reorder.push(position_of[found].1, row).map_err(spill)?;
+        }
+    }
+    Ok(reorder.finish().map(move |row| row.map(|row| record(row, audience, &paths, &taken_up)).map_err(spill)))
+}
+
+/// How many of the opinions, whose rows (in order) are `rows`, the first `wanted` rows
+/// hold: an author's opinions are adjacent, and a row is never cut.
+fn end_of_rows(rows: impl Iterator<Item = u32>, wanted: usize) -> usize {
+    let mut seen = 0;
+    let mut last = None;
+    for (i, row) in rows.enumerate() {
+        if last != Some(row) {
+            if seen == wanted {
+                return i;
+            }
+            seen += 1;
+            last = Some(row);
+        }
+    }
+    usize::MAX
 }
 
 fn record(
@@ -216,7 +401,7 @@ fn record(
         channel: channel.label().to_owned(),
         section: section.and_then(|s| paths.get(&s).cloned()),
         body,
-        received_at: format_china(received_at),
+        received_at: format_china(received_at.0),
         decision,
         reason,
     }
@@ -238,25 +423,22 @@ pub fn export(
     let round = opts.round.as_ref().map(|r| r.number);
     let head = head_for(conn, consultation, round)?;
     started(head.summary.total);
-    let paths = section_paths(conn, consultation.id)?;
-    let taken_up = taken_up_sentences(conn, consultation.id)?;
     let mut failure = None;
     let grouping = crate::exports::rows::grouping(layout, opts);
-    let records =
-        records(conn, consultation.id, round, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
-            Ok(record) => {
-                progress();
-                Some(record)
-            }
-            Err(err) => {
-                failure = Some(err);
-                None
-            }
-        });
+    let records = records(conn, consultation.id, round, opts.audience, grouping, None)?.map_while(|r| match r {
+        Ok(record) => {
+            progress();
+            Some(record)
+        }
+        Err(err) => {
+            failure = Some(err);
+            None
+        }
+    });
     crate::exports::write_stream(&head, records, layout, opts, format, out)
         .map_err(crate::error::AppError::internal)?;
     match failure {
-        Some(err) => Err(err.into()),
+        Some(err) => Err(err),
         None => Ok(()),
     }
 }
@@ -273,12 +455,10 @@ pub fn page_rows(
     let round = opts.round.as_ref().map(|r| r.number);
     let head = head_for(conn, consultation, round)?;
     let sheet = crate::exports::Sheet::new(&head, layout, opts);
-    let paths = section_paths(conn, consultation.id)?;
-    let taken_up = taken_up_sentences(conn, consultation.id)?;
     let mut failure = None;
     let grouping = crate::exports::rows::grouping(layout, opts);
     let records =
-        records(conn, consultation.id, round, opts.audience, grouping, &paths, &taken_up)?.map_while(|r| match r {
+        records(conn, consultation.id, round, opts.audience, grouping, Some(limit + 1))?.map_while(|r| match r {
             Ok(record) => Some(record),
             Err(err) => {
                 failure = Some(err);
@@ -288,9 +468,27 @@ pub fn page_rows(
     let mut rows: Vec<Vec<String>> =
         crate::exports::rows::stream_rows(records, &head.quiet, layout, opts).take(limit + 1).collect();
     if let Some(err) = failure {
-        return Err(err.into());
+        return Err(err);
     }
     let more = rows.len() > limit;
     rows.truncate(limit);
     Ok((sheet, rows, more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_rows_end_after_the_last_opinion_of_the_last_row() {
+        let rows = [7, 7, 3, 9, 9, 9, 1];
+        let end = |wanted| end_of_rows(rows.iter().copied(), wanted).min(rows.len());
+        assert_eq!(end(0), 0);
+        assert_eq!(end(1), 2);
+        assert_eq!(end(2), 3);
+        assert_eq!(end(3), 6);
+        assert_eq!(end(4), 7);
+        assert_eq!(end(10), 7);
+        assert_eq!(end_of_rows(std::iter::empty(), 3), usize::MAX);
+    }
 }

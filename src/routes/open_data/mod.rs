@@ -88,10 +88,8 @@ fn for_each_opinion(
     id: ConsultationId,
     mut each: impl FnMut(OpenOpinion) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let paths = adoption_table::section_paths(conn, id)?;
-    let taken_up = adoption_table::taken_up_sentences(conn, id)?;
     let mask = default_layout().mask;
-    let records = adoption_table::records(conn, id, None, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?;
+    let records = adoption_table::records(conn, id, None, Audience::Public, Grouping::PerOpinion, None)?;
     for (i, record) in records.enumerate() {
         each(OpenOpinion::new(i + 1, &record?, mask))?;
     }
@@ -183,11 +181,9 @@ pub async fn consultation_csv(
 
 /// Writes the opinions as CSV, a row as each is read.
 fn write_csv(conn: &mut Conn, id: ConsultationId, out: &mut (dyn Write + Send)) -> Result<(), AppError> {
-    let paths = adoption_table::section_paths(conn, id)?;
-    let taken_up = adoption_table::taken_up_sentences(conn, id)?;
     let mask = default_layout().mask;
     let mut failure = None;
-    let rows = adoption_table::records(conn, id, None, Audience::Public, Grouping::PerOpinion, &paths, &taken_up)?
+    let rows = adoption_table::records(conn, id, None, Audience::Public, Grouping::PerOpinion, None)?
         .enumerate()
         .map_while(|(i, record)| match record {
             Ok(record) => Some(OpenOpinion::new(i + 1, &record, mask).cells()),
@@ -198,7 +194,7 @@ fn write_csv(conn: &mut Conn, id: ConsultationId, out: &mut (dyn Write + Send)) 
         });
     crate::exports::csv::write_table(&OpenOpinion::HEADERS, rows, out).map_err(AppError::internal)?;
     match failure {
-        Some(err) => Err(err.into()),
+        Some(err) => Err(err),
         None => Ok(()),
     }
 }
