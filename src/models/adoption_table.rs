@@ -111,9 +111,14 @@ type Row = (
 /// ([`crate::exports::reorder`]): up to this much of them is held in memory at a time.
 const IN_MEMORY_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The consultation's opinions (of one round, if given), on the backend `$db`, selecting `$columns`.
+/// Most opinions [`records`] fetches by id for the first rows of the table (SQLite binds each
+/// id as a parameter, up to 32,766 in a statement).
+const MAX_FETCHED_BY_ID: usize = 10_000;
+
+/// The consultation's opinions (of one round, if given; only those with the ids `$only`, if
+/// given), on the backend `$db`, selecting `$columns`.
 macro_rules! opinions_of {
-    ($db:ty, $consultation:expr, $round:expr, $columns:expr) => {{
+    ($db:ty, $consultation:expr, $round:expr, $only:expr, $columns:expr) => {{
         let mut query = opinions::table
             .left_join(invitations::table)
             .filter(opinions::consultation_id.eq($consultation))
@@ -121,6 +126,9 @@ macro_rules! opinions_of {
             .into_boxed::<$db>();
         if let Some(round) = $round {
             query = query.filter(opinions::round_no.eq(round));
+        }
+        if let Some(ids) = $only {
+            query = query.filter(opinions::id.eq_any(ids));
         }
         query
     }};
@@ -130,14 +138,14 @@ macro_rules! opinions_of {
 /// they are stored. PostgreSQL is read row by row, where its default mode would hold the
 /// whole result in memory first (a million opinions: ~450 MB in the service).
 macro_rules! stream_opinions {
-    ($conn:expr, $consultation:expr, $round:expr, $columns:expr, $row:ty) => {{
+    ($conn:expr, $consultation:expr, $round:expr, $only:expr, $columns:expr, $row:ty) => {{
         let rows: Box<dyn Iterator<Item = QueryResult<$row>> + '_> = match $conn {
             Conn::Sqlite(c) => Box::new(
-                opinions_of!(diesel::sqlite::Sqlite, $consultation, $round, $columns)
+                opinions_of!(diesel::sqlite::Sqlite, $consultation, $round, $only, $columns)
                     .load_iter::<$row, diesel::connection::DefaultLoadingMode>(c)?,
             ),
             Conn::Postgres(c) => Box::new(
-                opinions_of!(diesel::pg::Pg, $consultation, $round, $columns)
+                opinions_of!(diesel::pg::Pg, $consultation, $round, $only, $columns)
                     .load_iter::<$row, diesel::pg::PgRowByRowLoadingMode>(c)?,
             ),
         };
@@ -210,7 +218,7 @@ fn table_order(
         opinions::seq,
         sql::<Integer>("OCTET_LENGTH(opinions.body) + COALESCE(OCTET_LENGTH(opinions.decision_reason), 0)"),
     );
-    let placings = stream_opinions!(conn, consultation, round, columns, Placing);
+    let placings = stream_opinions!(conn, consultation, round, None::<&[i32]>, columns, Placing);
     let per_author = grouping == Grouping::PerAuthor;
     let hash = AuthorHash(Default::default(), Default::default());
     // Each author's first time and first id, by an index into `firsts`.
@@ -304,8 +312,9 @@ impl Spill for Row {
 /// author's first opinion stands (so that one author is one row, however their opinions
 /// interleave with others'). For [`Audience::Public`] contacts only tell persons apart and go no further.
 /// A decision that names where a later version took the opinion up says so after its reason
-/// (「已在第2版（修订稿）第五条体现」). With `first_rows`, only the opinions of the table's
-/// first rows are read (a page showing the start of the table).
+/// (「已在第2版（修订稿）第五条体现」). With `first_rows` (a page showing the start of the
+/// table), the order is still worked out for all, but only the first rows' opinions are
+/// fetched, by id.
 ///
 /// The order is worked out from a narrow first read; then the rows are read once in the
 /// order they are stored and put in the table's order in bounded memory
@@ -322,8 +331,14 @@ pub fn records(
     let paths = section_paths(conn, consultation)?;
     let taken_up = taken_up_sentences(conn, consultation)?;
     let mut order = table_order(conn, consultation, round, grouping)?;
+    let mut only = None;
     if let Some(rows) = first_rows {
         order.truncate(end_of_rows(order.iter().map(|&(.., row)| row), rows));
+        // A page's worth is fetched by id; past that (an author with thousands of
+        // opinions) one read of all is cheaper than a statement with that many ids.
+        if order.len() <= MAX_FETCHED_BY_ID {
+            only = Some(order.iter().map(|&(id, ..)| id).collect::<Vec<i32>>());
+        }
     }
     let mut reorder: Reorder<Row> = Reorder::new(order.iter().map(|&(_, size, _)| size), IN_MEMORY_BYTES);
     let mut position_of: Vec<(i32, u32)> =
@@ -344,7 +359,7 @@ pub fn records(
         opinions::decision_reason,
         opinions::taken_up_section_id,
     );
-    let rows = stream_opinions!(conn, consultation, round, columns, Row);
+    let rows = stream_opinions!(conn, consultation, round, only.as_deref(), columns, Row);
     let spill =
         |err: std::io::Error| AppError::internal(anyhow::Error::new(err).context("putting the opinions in order"));
     for row in rows {
