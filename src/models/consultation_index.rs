@@ -1,7 +1,8 @@
 //! The text index behind the public list's search: the hashed bigrams (see
 //! [`search::grams`]) of a consultation's title, issuer, notice and current draft, one
 //! entry per consultation, rewritten whenever one of them changes. SQLite keeps it in an
-//! FTS5 table, PostgreSQL in an integer array with a GIN index, as for opinions.
+//! FTS5 table; PostgreSQL in an integer array in the consultation's own row, with a GIN index
+//! of the published consultations (a search then reads its matches straight from the table).
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text};
@@ -45,21 +46,19 @@ pub fn index(conn: &mut Conn, id: ConsultationId) -> QueryResult<()> {
                 .execute(c)?;
         }
         Conn::Postgres(c) => {
-            diesel::sql_query(
-                "INSERT INTO consultation_grams (consultation_id, grams) VALUES ($1, $2) \
-                 ON CONFLICT (consultation_id) DO UPDATE SET grams = EXCLUDED.grams",
-            )
-            .bind::<Integer, _>(id.0)
-            .bind::<Array<Integer>, _>(grams)
-            .execute(c)?;
+            diesel::sql_query("UPDATE consultations SET grams = $2 WHERE id = $1")
+                .bind::<Integer, _>(id.0)
+                .bind::<Array<Integer>, _>(grams)
+                .execute(c)?;
         }
     }
     Ok(())
 }
 
-/// An SQL condition on `consultations.id` that holds for every consultation whose text
-/// holds all of `grams` (hash collisions may let a few more through). The hashes are our
-/// own integers, so writing them into the SQL is safe.
+/// An SQL condition on `consultations` that holds for every consultation whose text holds
+/// all of `grams` (hash collisions may let a few more through). The hashes are our own
+/// integers, so writing them into the SQL is safe. On PostgreSQL the index covers the
+/// published consultations only, as the public list does.
 pub fn condition(backend: Backend, grams: &[i32]) -> String {
     match backend {
         Backend::Sqlite => format!(
@@ -68,11 +67,7 @@ pub fn condition(backend: Backend, grams: &[i32]) -> String {
         ),
         Backend::Postgres => {
             let list: Vec<String> = grams.iter().map(i32::to_string).collect();
-            format!(
-                "consultations.id IN (SELECT consultation_id FROM consultation_grams \
-                 WHERE grams @> ARRAY[{}]::integer[])",
-                list.join(",")
-            )
+            format!("consultations.grams @> ARRAY[{}]::integer[]", list.join(","))
         }
     }
 }
