@@ -21,7 +21,7 @@ use crate::emails::{ReceiptMail, summary};
 use crate::error::AppError;
 use crate::models::Section;
 use crate::models::consultation::Commentable;
-use crate::models::opinion::{NewOpinion, RecentDuplicates};
+use crate::models::opinion::{NewOpinion, OpinionIds, RecentDuplicates};
 use crate::models::outbox::NewMail;
 use crate::models::question_answer;
 use crate::rate_limit::{BatchHits, ClientKey, Scope};
@@ -124,6 +124,7 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
                 captcha::ask(asks, &asked.0);
                 if let Some(key) = &asked.1 {
                     RecentDuplicates::ask(asks, key, since);
+                    OpinionIds::ask(asks);
                 }
             },
             move |conn, answers| {
@@ -294,7 +295,8 @@ impl PublicSubmission<'_> {
             let suggestion = self.text.suggestion.as_ref();
             let fingerprint = fingerprint(&self.text.body);
             // A receipt code no opinion has yet: a collision is astronomically unlikely,
-            // and then the insert stores nothing and another code is drawn.
+            // and then the insert stores nothing and another code is drawn (or, written at
+            // the batch's COMMIT, the batch fails and is written again write by write).
             let mut stored = None;
             for _ in 0..8 {
                 let code = ReceiptCode::generate(&mut rand::rng());
@@ -303,18 +305,18 @@ impl PublicSubmission<'_> {
                     section_id: self.section_id,
                     source: Source::Public,
                     channel: Channel::Online,
-                    author_name: &self.text.name,
-                    contact: Some(self.text.contact.as_str()),
+                    author_name: self.text.name.as_str().into(),
+                    contact: Some(self.text.contact.as_str().into()),
                     contact_kind: Some(self.text.contact.kind()),
-                    body: &self.text.body,
-                    original_text: suggestion.and_then(|s| s.original.as_deref()),
-                    proposed_text: suggestion.and_then(|s| s.proposed.as_deref()),
-                    receipt_code: Some(code.as_str()),
-                    client_hash: Some(self.client.as_str()),
-                    dedupe_key: Some(&dedupe_key),
-                    fingerprint: &fingerprint,
+                    body: self.text.body.as_str().into(),
+                    original_text: suggestion.and_then(|s| s.original.as_deref()).map(Into::into),
+                    proposed_text: suggestion.and_then(|s| s.proposed.as_deref()).map(Into::into),
+                    receipt_code: Some(code.as_str().into()),
+                    client_hash: Some(self.client.as_str().into()),
+                    dedupe_key: Some(dedupe_key.as_str().into()),
+                    fingerprint: fingerprint.as_str().into(),
                     flagged: self.flag_reason.is_some(),
-                    flag_reason: self.flag_reason.as_deref(),
+                    flag_reason: self.flag_reason.as_deref().map(Into::into),
                     received_at: self.now,
                     created_at: self.now,
                     department_id: None,
@@ -323,7 +325,7 @@ impl PublicSubmission<'_> {
                     attachment_id: None,
                     round_no: self.round_no,
                 }
-                .insert_counted_unless_code_taken(conn)?;
+                .insert_in_batch(conn, answers)?;
                 if inserted.is_some() {
                     stored = Some(code);
                     break;

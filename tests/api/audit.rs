@@ -14,7 +14,7 @@ async fn logins_exports_account_changes_and_publishing_are_logged_for_administra
     let mut conn = app.conn();
     let opinion = crate::helpers::plain_opinion(id, "赵公民", "看不到我的号码", chrono::Utc::now().naive_utc());
     let opinion = zhengqiu::models::opinion::NewOpinion {
-        contact: Some("13912345678"),
+        contact: Some("13912345678".into()),
         contact_kind: Some(zhengqiu::domain::contact::ContactKind::Mobile),
         ..opinion
     };

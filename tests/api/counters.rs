@@ -96,7 +96,7 @@ async fn decision_and_section_counters_agree_with_the_opinions_through_every_cha
     let opinion = Opinion::find(&mut conn, ids[0]).unwrap();
     let now = Utc::now().naive_utc();
     let amended = NewOpinion {
-        contact: opinion.contact.as_deref(),
+        contact: opinion.contact.as_deref().map(Into::into),
         contact_kind: opinion.contact_kind,
         ..plain_opinion(id, &opinion.author_name, "改为对全文的意见", now)
     };
@@ -116,19 +116,100 @@ async fn a_receipt_code_already_taken_stores_and_counts_nothing() {
     let before = counted(&app, id);
     let mut conn = app.conn();
     let now = Utc::now().naive_utc();
-    let clash = |receipt_code| NewOpinion {
-        contact: Some("13900000002"),
+    let clash = |receipt_code: Option<String>| NewOpinion {
+        contact: Some("13900000002".into()),
         contact_kind: Some(ContactKind::Mobile),
-        receipt_code,
+        receipt_code: receipt_code.map(Into::into),
         ..plain_opinion(id, "公众乙", "另一条意见", now)
     };
     let taken =
-        zhengqiu::db::write_tx(&mut conn, |conn| clash(Some(code.as_str())).insert_counted_unless_code_taken(conn));
+        zhengqiu::db::write_tx(&mut conn, |conn| clash(Some(code.to_string())).insert_counted_unless_code_taken(conn));
     assert_eq!(taken.unwrap(), None, "the code belongs to the first opinion");
     assert_eq!(counted(&app, id), before, "nothing stored");
     assert_eq!(from_counters(&app, id), before, "nothing counted");
-    let fresh =
-        zhengqiu::db::write_tx(&mut conn, |conn| clash(Some("ABCDEFGHJK")).insert_counted_unless_code_taken(conn));
+    let fresh = zhengqiu::db::write_tx(&mut conn, |conn| {
+        clash(Some("ABCDEFGHJK".to_owned())).insert_counted_unless_code_taken(conn)
+    });
     assert!(fresh.unwrap().is_some(), "a free code stores the opinion");
     assert_eq!(from_counters(&app, id), counted(&app, id), "and counts it");
+}
+
+/// Opinions sent through the group commit as the public form sends them: each asks the batch
+/// for an id (on PostgreSQL they are then written together just before the COMMIT). A
+/// receipt code already taken fails the whole batch; it is written again one write at a
+/// time, and only the clashing opinion is refused.
+#[actix_web::test]
+async fn a_batch_of_opinions_is_stored_in_order_and_a_taken_code_refuses_only_its_own() {
+    use std::time::Duration;
+    use zhengqiu::db::BatchCommit;
+    use zhengqiu::models::opinion::OpinionIds;
+
+    let app = crate::helpers::spawn_app().await;
+    let id = closed_consultation_as_owner(&app).await;
+    let (_, taken) = public_opinion(&app, id, Some("1-1"), "公众甲", "13900000001", "第一条意见");
+    let pool = zhengqiu::db::build_pool(&app.settings.database_url, 4).unwrap();
+    let writes = BatchCommit::start(pool, 1);
+    let now = Utc::now().naive_utc();
+    let send = |code: String, body: &'static str| {
+        writes.run(None, OpinionIds::ask, move |conn, answers| {
+            let opinion =
+                NewOpinion { receipt_code: Some(code.as_str().into()), ..plain_opinion(id, "公众乙", body, now) };
+            opinion
+                .insert_in_batch(conn, answers)?
+                .ok_or_else(|| zhengqiu::error::AppError::internal(anyhow::anyhow!("the receipt code {code} is taken")))
+        })
+    };
+    // A first write holds the writer, so that the next ones queue up and go in one batch.
+    let hold = writes.run(
+        None,
+        |_| {},
+        |_, _| {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(OpinionId(0))
+        },
+    );
+    let two = async {
+        tokio::join!(send("AAAAAAAAAA".into(), "批中第一条"), send("BBBBBBBBBB".into(), "批中第二条"))
+    };
+    let (_, (first, second)) = tokio::join!(hold, two);
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(first < second, "ids follow the order the writes were queued in: {first:?} {second:?}");
+    assert_eq!(from_counters(&app, id), counted(&app, id), "both counted");
+
+    let hold = writes.run(
+        None,
+        |_| {},
+        |_, _| {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(OpinionId(0))
+        },
+    );
+    let three = async {
+        tokio::join!(
+            send("CCCCCCCCCC".into(), "批中第三条"),
+            send(taken.to_string(), "号码已被占用的一条"),
+            send("DDDDDDDDDD".into(), "批中第四条")
+        )
+    };
+    let (_, (third, clash, fourth)) = tokio::join!(hold, three);
+    assert!(clash.is_err(), "the opinion whose code is taken is refused");
+    let (third, fourth) = (third.unwrap(), fourth.unwrap());
+    assert!(second < third && third < fourth, "the others are stored, in order: {third:?} {fourth:?}");
+    let mut conn = app.conn();
+    let bodies: Vec<String> = opinions::table
+        .filter(opinions::id.eq_any([first, second, third, fourth]))
+        .order(opinions::id)
+        .select(opinions::body)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(bodies, ["批中第一条", "批中第二条", "批中第三条", "批中第四条"]);
+    let stored: i64 =
+        opinions::table.filter(opinions::body.eq("号码已被占用的一条")).count().get_result(&mut conn).unwrap();
+    assert_eq!(stored, 0, "nothing of the refused opinion is stored");
+    assert_eq!(from_counters(&app, id), counted(&app, id), "and the counters agree");
+    let found = app.page(&format!("/staff/consultations/{id}/review?q=%E6%89%B9%E4%B8%AD")).await;
+    assert_eq!(found.status, 200);
+    for body in ["批中第一条", "批中第二条", "批中第三条", "批中第四条"] {
+        assert!(found.body.contains(body), "the text index finds {body}");
+    }
 }

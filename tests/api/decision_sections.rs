@@ -45,7 +45,7 @@ impl Revised {
         let code = ReceiptCode::generate(&mut rand::rng());
         let mut opinion = plain_opinion(self.id, "张三丰", body, Utc::now().naive_utc());
         opinion.section_id = number.map(|n| section(&self.app, &self.v1, n).id);
-        opinion.receipt_code = Some(code.as_str());
+        opinion.receipt_code = Some(code.as_str().into());
         (opinion.insert_counted(&mut self.app.conn()).unwrap(), code)
     }
 

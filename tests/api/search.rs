@@ -46,9 +46,9 @@ async fn an_amended_opinion_is_found_by_its_new_text_and_a_deleted_one_not_at_al
     let now = chrono::Utc::now().naive_utc();
     let fingerprint = zhengqiu::text::normalise::fingerprint("建议保留第三条并补充罚则。");
     let amended = NewOpinion {
-        contact: opinion.contact.as_deref(),
+        contact: opinion.contact.as_deref().map(Into::into),
         contact_kind: opinion.contact_kind,
-        fingerprint: &fingerprint,
+        fingerprint: (&fingerprint).into(),
         ..plain_opinion(id, "王五", "建议保留第三条并补充罚则。", now)
     };
     opinion.replace_content(&mut conn, &amended).unwrap();

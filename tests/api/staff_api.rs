@@ -105,7 +105,7 @@ fn closed_consultation(app: &TestApp, agency: AgencyId, title: &str) -> (Consult
     let mut conn = app.conn();
     diesel::update(consultations::table.find(id)).set(consultations::agency_id.eq(agency)).execute(&mut conn).unwrap();
     let opinion = NewOpinion {
-        contact: Some("13800138000"),
+        contact: Some("13800138000".into()),
         contact_kind: Some(ContactKind::Mobile),
         ..plain_opinion(id, "张三", "建议明确主管部门。", Utc::now().naive_utc() - Duration::days(10))
     }
@@ -464,7 +464,7 @@ async fn an_agencys_system_creates_uploads_publishes_reads_decides_exports_and_p
     let now = Utc::now().naive_utc();
     let cid = ConsultationId(id as i32);
     let first = NewOpinion {
-        contact: Some("13800138000"),
+        contact: Some("13800138000".into()),
         contact_kind: Some(ContactKind::Mobile),
         ..plain_opinion(cid, "张三", "建议明确物业服务收费标准。", now)
     }
