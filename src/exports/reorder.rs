@@ -51,6 +51,7 @@ impl<T: Spill> Reorder<T> {
     }
 
     /// How many buckets the positions were cut into.
+    #[cfg(test)]
     pub fn buckets(&self) -> usize {
         self.starts.len()
     }

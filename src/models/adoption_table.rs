@@ -84,7 +84,7 @@ pub fn section_paths(conn: &mut Conn, consultation: ConsultationId) -> QueryResu
 }
 
 /// 「已在第2版（修订稿）第五条体现」 for each section the consultation's decisions name.
-pub fn taken_up_sentences(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<HashMap<SectionId, String>> {
+fn taken_up_sentences(conn: &mut Conn, consultation: ConsultationId) -> QueryResult<HashMap<SectionId, String>> {
     Ok(crate::models::taken_up::SectionPlace::of_consultation(conn, consultation)?
         .into_iter()
         .map(|(id, place)| (id, place.sentence()))
