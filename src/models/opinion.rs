@@ -471,54 +471,43 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for KeptColumns<'_> {
              fingerprint, flagged, flag_reason, received_at, created_at, department_id, invitation_id, seq, \
              attachment_id, round_no) SELECT * FROM unnest(",
         );
-        out.push_bind_param::<Array<Integer>, _>(&self.ids)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Integer>, _>(&self.consultation_ids)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.section_ids)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.sources)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.channels)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.author_names)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.contacts)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.contact_kinds)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.bodies)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.original_texts)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.proposed_texts)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.receipt_codes)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.client_hashes)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.dedupe_keys)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&self.fingerprints)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Bool>, _>(&self.flagged)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.flag_reasons)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Timestamp>, _>(&self.received_ats)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Timestamp>, _>(&self.created_ats)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.department_ids)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.invitation_ids)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.seqs)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.attachment_ids)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Integer>, _>(&self.round_nos)?;
-        out.push_sql(")");
+        // One array per column, in the order of the column list above.
+        macro_rules! columns {
+            ($first_type:ty => $first:expr $(, $ty:ty => $column:expr)* $(,)?) => {
+                out.push_bind_param::<Array<$first_type>, _>($first)?;
+                $(
+                    out.push_sql(", ");
+                    out.push_bind_param::<Array<$ty>, _>($column)?;
+                )*
+                out.push_sql(")");
+            };
+        }
+        columns!(
+            Integer => &self.ids,
+            Integer => &self.consultation_ids,
+            Nullable<Integer> => &self.section_ids,
+            Text => &self.sources,
+            Text => &self.channels,
+            Text => &self.author_names,
+            Nullable<Text> => &self.contacts,
+            Nullable<Text> => &self.contact_kinds,
+            Text => &self.bodies,
+            Nullable<Text> => &self.original_texts,
+            Nullable<Text> => &self.proposed_texts,
+            Nullable<Text> => &self.receipt_codes,
+            Nullable<Text> => &self.client_hashes,
+            Nullable<Text> => &self.dedupe_keys,
+            Text => &self.fingerprints,
+            Bool => &self.flagged,
+            Nullable<Text> => &self.flag_reasons,
+            Timestamp => &self.received_ats,
+            Timestamp => &self.created_ats,
+            Nullable<Integer> => &self.department_ids,
+            Nullable<Integer> => &self.invitation_ids,
+            Nullable<Integer> => &self.seqs,
+            Nullable<Integer> => &self.attachment_ids,
+            Integer => &self.round_nos,
+        );
         Ok(())
     }
 }

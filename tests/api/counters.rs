@@ -160,30 +160,24 @@ async fn a_batch_of_opinions_is_stored_in_order_and_a_taken_code_refuses_only_it
         })
     };
     // A first write holds the writer, so that the next ones queue up and go in one batch.
-    let hold = writes.run(
-        None,
-        |_| {},
-        |_, _| {
-            std::thread::sleep(Duration::from_millis(300));
-            Ok(OpinionId(0))
-        },
-    );
+    let hold = || {
+        writes.run(
+            None,
+            |_| {},
+            |_, _| {
+                std::thread::sleep(Duration::from_millis(300));
+                Ok(OpinionId(0))
+            },
+        )
+    };
     let two = async {
         tokio::join!(send("AAAAAAAAAA".into(), "批中第一条"), send("BBBBBBBBBB".into(), "批中第二条"))
     };
-    let (_, (first, second)) = tokio::join!(hold, two);
+    let (_, (first, second)) = tokio::join!(hold(), two);
     let (first, second) = (first.unwrap(), second.unwrap());
     assert!(first < second, "ids follow the order the writes were queued in: {first:?} {second:?}");
     assert_eq!(from_counters(&app, id), counted(&app, id), "both counted");
 
-    let hold = writes.run(
-        None,
-        |_| {},
-        |_, _| {
-            std::thread::sleep(Duration::from_millis(300));
-            Ok(OpinionId(0))
-        },
-    );
     let three = async {
         tokio::join!(
             send("CCCCCCCCCC".into(), "批中第三条"),
@@ -191,7 +185,7 @@ async fn a_batch_of_opinions_is_stored_in_order_and_a_taken_code_refuses_only_it
             send("DDDDDDDDDD".into(), "批中第四条")
         )
     };
-    let (_, (third, clash, fourth)) = tokio::join!(hold, three);
+    let (_, (third, clash, fourth)) = tokio::join!(hold(), three);
     assert!(clash.is_err(), "the opinion whose code is taken is refused");
     let (third, fourth) = (third.unwrap(), fourth.unwrap());
     assert!(second < third && third < fourth, "the others are stored, in order: {third:?} {fourth:?}");
