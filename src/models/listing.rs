@@ -230,21 +230,25 @@ impl Listing {
 
     /// The years in which published consultations started, newest first (from the first
     /// to the last; a year without any still shows, and yields an empty list).
-    /// Two reads at the ends of the list's index (`MIN`/`MAX` under the published filter
-    /// would walk every published consultation on SQLite, on every list page).
+    /// The two ends of the list's index, read by one statement of two scalar subqueries
+    /// (`MIN`/`MAX` under the published filter would walk every published consultation on
+    /// SQLite, on every list page; two statements cost a second round trip on PostgreSQL).
     pub fn years(conn: &mut Conn) -> QueryResult<Vec<i32>> {
         use chrono::Datelike;
-        let published = || consultations::table.filter(consultations::published_at.is_not_null()).into_boxed();
-        let first: Option<NaiveDate> = published()
-            .order((consultations::starts_on.asc(), consultations::id.asc()))
-            .select(consultations::starts_on)
-            .first(conn)
-            .optional()?;
-        let last: Option<NaiveDate> = published()
-            .order((consultations::starts_on.desc(), consultations::id.desc()))
-            .select(consultations::starts_on)
-            .first(conn)
-            .optional()?;
+        let published = || consultations::table.filter(consultations::published_at.is_not_null());
+        let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = diesel::select((
+            published()
+                .order((consultations::starts_on.asc(), consultations::id.asc()))
+                .select(consultations::starts_on)
+                .limit(1)
+                .single_value(),
+            published()
+                .order((consultations::starts_on.desc(), consultations::id.desc()))
+                .select(consultations::starts_on)
+                .limit(1)
+                .single_value(),
+        ))
+        .get_result(conn)?;
         Ok(match (first, last) {
             (Some(first), Some(last)) => (first.year()..=last.year()).rev().collect(),
             _ => Vec::new(),
