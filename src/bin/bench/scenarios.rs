@@ -1030,7 +1030,7 @@ fn platform(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
             );
         }
     }
-    few_copy.drop(ctx);
+    drop(few_copy);
 
     let svc = Service::start(&ctx.config, &[("ZHENGQIU_PAGE_CACHE_MS", "0")])?;
     let agency = agencies[7].0;
@@ -1063,15 +1063,17 @@ fn platform(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The run's database as it was before the platform was loaded, copied for a second service.
-struct FewCopy {
+/// The run's database as it was before the platform was loaded, copied for a second service;
+/// removed when dropped, an early return on an error included.
+struct FewCopy<'a> {
+    args: &'a Args,
     config: ServiceConfig,
     /// The PostgreSQL copy's name, dropped afterwards.
     pg_name: Option<String>,
 }
 
-impl FewCopy {
-    fn make(ctx: &Ctx<'_>) -> anyhow::Result<FewCopy> {
+impl FewCopy<'_> {
+    fn make<'a>(ctx: &Ctx<'a>) -> anyhow::Result<FewCopy<'a>> {
         let data_dir = ctx.work.join("few");
         std::fs::create_dir_all(&data_dir)?;
         let (database_url, pg_name) = match ctx.kind {
@@ -1098,12 +1100,14 @@ impl FewCopy {
                 (format!("{prefix}/{name}"), Some(name))
             }
         };
-        Ok(FewCopy { config: ServiceConfig { database_url, data_dir, ..ctx.config.clone() }, pg_name })
+        Ok(FewCopy { args: ctx.args, config: ServiceConfig { database_url, data_dir, ..ctx.config.clone() }, pg_name })
     }
+}
 
-    fn drop(self, ctx: &Ctx<'_>) {
+impl Drop for FewCopy<'_> {
+    fn drop(&mut self) {
         if let Some(name) = &self.pg_name {
-            drop_database(ctx.args, name);
+            drop_database(self.args, name);
         }
         let _ = std::fs::remove_dir_all(&self.config.data_dir);
     }
