@@ -289,9 +289,8 @@ impl BatchHits {
                     #[diesel(sql_type = Integer)]
                     hits: i32,
                 }
-                // One statement text whatever the batch holds (diesel still has PostgreSQL parse
-                // and plan it every time: it keeps prepared only statements it can tell apart by type).
-                diesel::sql_query(
+                // One statement text whatever the batch holds, kept prepared.
+                crate::db::prepared(
                     "INSERT INTO rate_limits (bucket, hits, expires_at) \
                      SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp[]) \
                      ON CONFLICT (bucket) DO UPDATE SET hits = rate_limits.hits + EXCLUDED.hits \

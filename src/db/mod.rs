@@ -4,6 +4,7 @@ mod batch_commit;
 mod circuit;
 mod connection;
 mod migrate;
+mod prepared;
 pub mod schema;
 mod stamp;
 
@@ -12,6 +13,7 @@ pub use connection::{
     Conn, MultiBackend, NoConnection, Pool, atomic, build_pool, connect, ephemeral_tx, transaction_depth, write_tx,
 };
 pub use migrate::{pending_migrations, run_migrations};
+pub use prepared::{Prepared, prepared};
 pub use stamp::Stamp;
 
 use crate::error::AppError;

@@ -11,7 +11,7 @@ use crate::domain::adoption::AdoptionStatus;
 use crate::domain::ids::ConsultationId;
 
 /// The counter of opinions without a decision.
-const UNDECIDED: &str = "undecided";
+pub const UNDECIDED: &str = "undecided";
 
 fn key(decision: Option<AdoptionStatus>) -> &'static str {
     decision.map_or(UNDECIDED, AdoptionStatus::code)

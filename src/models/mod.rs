@@ -21,6 +21,7 @@ pub mod material;
 pub mod offline;
 pub mod open_data;
 pub mod opinion;
+pub mod opinion_count;
 pub mod opinion_day;
 pub mod opinion_signature;
 pub mod opinion_versions;

@@ -1,10 +1,8 @@
 //! Opinions (意见) from every source: citizens online, departments, and letters entered by staff.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::schema::{consultations, decision_log, opinions};
@@ -16,7 +14,7 @@ use crate::domain::receipt::ReceiptCode;
 use crate::domain::source::{Channel, Source};
 use crate::error::AppError;
 use crate::models::opinion_versions::{self, Change};
-use crate::models::{decision_count, opinion_day};
+use crate::models::{decision_count, opinion_count, opinion_day};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = opinions)]
@@ -112,8 +110,8 @@ impl Opinion {
         opinion_versions::bump(conn, self.consultation_id, change)?;
         decision_count::change(conn, self.consultation_id, self.decision, None)?;
         if self.section_id != new.section_id {
-            count_on_section(conn, self.section_id, -1)?;
-            count_on_section(conn, new.section_id, 1)?;
+            opinion_count::on_section(conn, self.section_id, -1)?;
+            opinion_count::on_section(conn, new.section_id, 1)?;
         }
         opinion_day::recount(conn, self.consultation_id, self.received_at, new.received_at)?;
         Ok(())
@@ -125,8 +123,8 @@ impl Opinion {
         crate::models::search::unindex(conn, self.id)?;
         diesel::delete(opinions::table.find(self.id)).execute(conn)?;
         decision_count::add(conn, self.consultation_id, self.decision, -1)?;
-        conn.batch_execute(&consultation_count_sql(self.consultation_id, -1))?;
-        count_on_section(conn, self.section_id, -1)?;
+        opinion_count::on_consultation(conn, self.consultation_id, -1)?;
+        opinion_count::on_section(conn, self.section_id, -1)?;
         opinion_day::count(conn, self.consultation_id, self.received_at, -1)?;
         Ok(())
     }
@@ -322,22 +320,7 @@ impl NewOpinion<'_> {
     /// Indexes the new opinion's text and counts it on its consultation, section and day.
     fn count(&self, conn: &mut Conn, id: OpinionId) -> Result<OpinionId, AppError> {
         crate::models::search::index_new(conn, id, self.consultation_id, &self.author_name, &self.body)?;
-        // Every opinion of a consultation touches these rows: in a group commit they are
-        // written just before the COMMIT, so their locks are held only for that moment.
-        let (consultation, section) = (self.consultation_id, self.section_id);
-        let day = crate::domain::window::china_date(self.received_at);
-        crate::db::write_at_commit(
-            conn,
-            move |changes: &mut CountChanges| {
-                *changes.consultations.entry(consultation).or_default() += 1;
-                if let Some(section) = section {
-                    *changes.sections.entry(section).or_default() += 1;
-                }
-                *changes.days.entry((consultation, day)).or_default() += 1;
-                *changes.undecided.entry(consultation).or_default() += 1;
-            },
-            write_counts,
-        )?;
+        opinion_count::count_new(conn, self.consultation_id, self.section_id, self.received_at)?;
         Ok(id)
     }
 }
@@ -366,7 +349,7 @@ impl OpinionIds {
             #[diesel(sql_type = diesel::sql_types::Integer)]
             id: i32,
         }
-        let drawn: Vec<Drawn> = diesel::sql_query(
+        let drawn: Vec<Drawn> = crate::db::prepared(
             "SELECT nextval(pg_get_serial_sequence('opinions', 'id'))::integer AS id \
              FROM generate_series(1, $1) ORDER BY 1 DESC",
         )
@@ -513,56 +496,3 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for KeptColumns<'_> {
 }
 
 impl RunQueryDsl<diesel::PgConnection> for KeptColumns<'_> {}
-
-/// The counter changes of the opinions stored in one batch, written together.
-#[derive(Default)]
-struct CountChanges {
-    consultations: BTreeMap<ConsultationId, i32>,
-    sections: BTreeMap<SectionId, i32>,
-    days: BTreeMap<(ConsultationId, chrono::NaiveDate), i32>,
-    undecided: BTreeMap<ConsultationId, i32>,
-}
-
-/// Writes a batch's counter changes in one round trip: one statement per counter row, sent
-/// together. Every batch locks these rows in the same order (its consultations, their
-/// sections, days and undecided counts, each by key), so two batches never wait for each
-/// other in a circle.
-fn write_counts(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
-    let changes = std::mem::take(scratch.get::<CountChanges>());
-    let mut sql = String::new();
-    for (consultation, n) in changes.consultations {
-        sql += &consultation_count_sql(consultation, n);
-    }
-    for (section, n) in changes.sections {
-        sql += &section_count_sql(section, n);
-    }
-    for ((consultation, day), n) in changes.days {
-        sql += &opinion_day::add_sql(consultation, day, n);
-    }
-    for (consultation, n) in changes.undecided {
-        sql += &decision_count::add_sql(consultation, None, n);
-    }
-    if sql.is_empty() { Ok(()) } else { conn.batch_execute(&sql) }
-}
-
-/// Adds `delta` to a consultation's opinion count (ids and counts are written into the SQL).
-/// Every opinion that comes or goes changes the consultation's texts (see `opinion_versions`).
-fn consultation_count_sql(consultation: ConsultationId, delta: i32) -> String {
-    format!(
-        "UPDATE consultations SET opinion_count = opinion_count + {delta}, texts_version = texts_version + 1 \
-         WHERE id = {};\n",
-        consultation.0
-    )
-}
-
-/// Adds `delta` to a section's opinion count.
-fn section_count_sql(section: SectionId, delta: i32) -> String {
-    format!("UPDATE sections SET opinion_count = opinion_count + {delta} WHERE id = {};\n", section.0)
-}
-
-fn count_on_section(conn: &mut Conn, section: Option<SectionId>, delta: i32) -> QueryResult<()> {
-    match section {
-        Some(section) => conn.batch_execute(&section_count_sql(section, delta)),
-        None => Ok(()),
-    }
-}

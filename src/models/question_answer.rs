@@ -33,6 +33,19 @@ struct Answers(Vec<(i32, String, NaiveDateTime)>);
 
 fn write_answers(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
     let answers = std::mem::take(scratch.get::<Answers>()).0;
+    if let Conn::Postgres(c) = conn {
+        // One statement text for any number of rows, kept prepared.
+        use diesel::sql_types::{Array, Integer, Text, Timestamp};
+        return crate::db::prepared(
+            "INSERT INTO question_answers (consultation_id, client_hash, answered_at) \
+             SELECT * FROM unnest($1::integer[], $2::text[], $3::timestamp[])",
+        )
+        .bind::<Array<Integer>, _>(answers.iter().map(|(consultation, _, _)| *consultation).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(answers.iter().map(|(_, client, _)| client.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Timestamp>, _>(answers.iter().map(|(_, _, at)| *at).collect::<Vec<_>>())
+        .execute(c)
+        .map(|_| ());
+    }
     for chunk in answers.chunks(500) {
         let rows: Vec<_> = chunk
             .iter()

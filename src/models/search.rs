@@ -110,31 +110,45 @@ fn write_new_entries(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> Query
                     chunk.iter().map(|(id, g)| (dsl::rowid.eq(id.0), dsl::grams.eq(sqlite_document(g)))).collect();
                 diesel::insert_into(dsl::opinion_grams).values(&rows).execute(c)?;
             }
+            // One statement text for any number of rows, kept prepared. `unnest` flattens an
+            // array of arrays, so each entry's grams travel as the text of an array.
             Conn::Postgres(c) => {
-                use pg_index::opinion_grams::dsl;
-                let rows: Vec<_> = chunk.iter().map(|(id, g)| (dsl::opinion_id.eq(id.0), dsl::grams.eq(g))).collect();
-                diesel::insert_into(dsl::opinion_grams).values(&rows).execute(c)?;
+                let ids: Vec<i32> = chunk.iter().map(|(id, _)| id.0).collect();
+                let grams: Vec<String> = chunk.iter().map(|(_, g)| array_text(g)).collect();
+                crate::db::prepared(
+                    "INSERT INTO opinion_grams (opinion_id, grams) \
+                     SELECT id, grams::integer[] FROM unnest($1::integer[], $2::text[]) AS new (id, grams)",
+                )
+                .bind::<Array<Integer>, _>(ids)
+                .bind::<Array<Text>, _>(grams)
+                .execute(c)?;
             }
         }
     }
     Ok(())
 }
 
-/// The index tables as diesel sees them, so that inserts are prepared once per connection.
+/// An array of numbers as PostgreSQL writes it: `{1,-2,3}`.
+fn array_text(grams: &[i32]) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(grams.len() * 12 + 2);
+    text.push('{');
+    for (n, g) in grams.iter().enumerate() {
+        if n > 0 {
+            text.push(',');
+        }
+        let _ = write!(text, "{g}");
+    }
+    text.push('}');
+    text
+}
+
+/// The index table as diesel sees it on SQLite, so that inserts are prepared once per connection.
 mod sqlite_index {
     diesel::table! {
         opinion_grams (rowid) {
             rowid -> Integer,
             grams -> Text,
-        }
-    }
-}
-
-mod pg_index {
-    diesel::table! {
-        opinion_grams (opinion_id) {
-            opinion_id -> Integer,
-            grams -> Array<Integer>,
         }
     }
 }
@@ -243,6 +257,13 @@ pub fn backfill_if_pending(conn: &mut Conn, mut progress: impl FnMut(usize, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grams_are_written_as_postgresql_writes_an_array() {
+        assert_eq!(array_text(&[]), "{}");
+        assert_eq!(array_text(&[7]), "{7}");
+        assert_eq!(array_text(&[i32::MIN, -2, 0, i32::MAX]), "{-2147483648,-2,0,2147483647}");
+    }
 
     #[test]
     fn every_bigram_of_a_substring_is_a_bigram_of_the_text() {
