@@ -18,12 +18,20 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use super::prepared::{Prepared, run_together};
 use super::{Conn, Pool};
 use crate::error::AppError;
 
 /// A write put off to the end of the batch: see [`write_at_commit`].
 type Deferred = Box<dyn FnOnce(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>>;
-type Flush = fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>;
+/// Looks up, for all the writes of a batch, what they asked: see [`Asks`].
+type Fetch = fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<()>;
+/// Writes what the writes of a batch gathered of one type: see [`write_at_commit`]. On
+/// PostgreSQL it returns its statements rather than running them, and the batch sends all
+/// of its deferred writes as one statement, one round trip (a round trip over the loopback
+/// costs the two processes more than a small statement's execution); on SQLite, where a
+/// statement costs no round trip, it runs them and returns none.
+pub type Flush = fn(&mut Conn, &mut Scratch) -> diesel::QueryResult<Vec<Prepared<'static>>>;
 
 /// Where a batch's writes gather what they will look up or write together, one value of
 /// each type; it lives as long as the batch.
@@ -47,12 +55,12 @@ impl Scratch {
 /// them in the [`Scratch`] they are given.
 pub struct Asks<'a> {
     scratch: &'a mut Scratch,
-    fetches: &'a mut Vec<(TypeId, Flush)>,
-    outside: &'a mut Vec<(TypeId, Flush)>,
+    fetches: &'a mut Vec<(TypeId, Fetch)>,
+    outside: &'a mut Vec<(TypeId, Fetch)>,
 }
 
 impl Asks<'_> {
-    pub fn ask<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Flush) {
+    pub fn ask<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Fetch) {
         add(self.scratch.get::<T>());
         Self::once(self.fetches, TypeId::of::<T>(), fetch);
     }
@@ -64,12 +72,12 @@ impl Asks<'_> {
     /// client would otherwise wait for each other's whole batch). On SQLite, where one
     /// writer works at a time, it runs inside the batch. A batch written again row by row
     /// fetches it again for each write.
-    pub fn ask_outside<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Flush) {
+    pub fn ask_outside<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Fetch) {
         add(self.scratch.get::<T>());
         Self::once(self.outside, TypeId::of::<T>(), fetch);
     }
 
-    fn once(list: &mut Vec<(TypeId, Flush)>, key: TypeId, fetch: Flush) {
+    fn once(list: &mut Vec<(TypeId, Fetch)>, key: TypeId, fetch: Fetch) {
         if !list.iter().any(|(k, _)| *k == key) {
             list.push((key, fetch));
         }
@@ -95,7 +103,9 @@ thread_local! {
 /// is not known here, so the write runs at once — either way it lands with the caller's
 /// transaction, or not at all. `gather` adds what is to
 /// be written to this batch's `T`; after every write of the batch has gathered, `flush`
-/// writes the whole of `T` in as few statements as it can. For writes nobody in the batch
+/// writes the whole of `T` in as few statements as it can (on PostgreSQL it returns them,
+/// and the flushes' statements go as one, in the order the flushes were first asked for:
+/// see [`Flush`]). For writes nobody in the batch
 /// reads back: counters that every opinion of a consultation touches (so their row locks
 /// are held only for the moment before COMMIT, and once per batch rather than per
 /// opinion) and the text index. A batch that fails takes what it deferred with it.
@@ -123,22 +133,25 @@ pub fn write_at_commit<T: Default + 'static>(
         Some(gather) => {
             let mut scratch = Scratch::default();
             gather(scratch.get::<T>());
-            flush(conn, &mut scratch)
+            let statements = flush(conn, &mut scratch)?;
+            run_together(conn, statements)
         }
         None => Ok(()),
     }
 }
 
-/// Runs the batch's deferred writes and their flushes.
+/// Runs the batch's deferred writes and their flushes; on PostgreSQL the flushes'
+/// statements go as one.
 fn write_deferred(conn: &mut Conn, pending: Pending) -> diesel::QueryResult<()> {
     let mut scratch = Scratch::default();
     for write in pending.writes {
         write(conn, &mut scratch)?;
     }
+    let mut statements = Vec::new();
     for (_, flush) in pending.flushes {
-        flush(conn, &mut scratch)?;
+        statements.extend(flush(conn, &mut scratch)?);
     }
-    Ok(())
+    run_together(conn, statements)
 }
 
 /// One queued write: asked, run (perhaps twice: in its batch, and alone if the batch
@@ -349,7 +362,7 @@ fn run_jobs(
     conn: &mut Conn,
     jobs: &mut [Box<dyn Job>],
     mut scratch: Scratch,
-    fetches: impl Iterator<Item = (TypeId, Flush)>,
+    fetches: impl Iterator<Item = (TypeId, Fetch)>,
 ) -> Result<(), Failed> {
     for (_, fetch) in fetches {
         fetch(conn, &mut scratch).map_err(|e| Failed { why: e.to_string(), panicked: None })?;
@@ -501,11 +514,11 @@ mod tests {
     #[derive(Default)]
     struct Later(Vec<&'static str>);
 
-    fn write_later(conn: &mut Conn, scratch: &mut Scratch) -> diesel::QueryResult<()> {
+    fn write_later(conn: &mut Conn, scratch: &mut Scratch) -> diesel::QueryResult<Vec<Prepared<'static>>> {
         for body in std::mem::take(scratch.get::<Later>()).0 {
             diesel::sql_query(format!("INSERT INTO notes (body) VALUES ('{body}')")).execute(conn)?;
         }
-        Ok(())
+        Ok(Vec::new())
     }
 
     #[actix_web::test]

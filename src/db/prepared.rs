@@ -75,6 +75,50 @@ impl Query for Prepared<'_> {
 
 impl RunQueryDsl<diesel::PgConnection> for Prepared<'_> {}
 
+/// Runs `statements` as one statement, one round trip: each becomes a part of one `WITH`.
+/// PostgreSQL runs every data-modifying part to its end, the last written first, and checks
+/// foreign keys once all have run, so one part may insert rows that refer to rows another
+/// part inserts; no two parts may change the same row. The parts are written in reverse, so
+/// that they run in the order given: a batch's counters, the rows other batches wait for,
+/// are then locked only at the end. The text depends only on which statements come, so it
+/// stays prepared too.
+pub fn run_together(conn: &mut super::Conn, statements: Vec<Prepared<'_>>) -> diesel::QueryResult<()> {
+    match (statements.is_empty(), conn) {
+        (true, _) => Ok(()),
+        (false, super::Conn::Postgres(c)) => Together(statements).execute(c).map(|_| ()),
+        (false, super::Conn::Sqlite(_)) => {
+            Err(diesel::result::Error::QueryBuilderError("PostgreSQL's statements were given to SQLite".into()))
+        }
+    }
+}
+
+/// Statements sent as the parts of one `WITH`: see [`run_together`].
+struct Together<'f>(Vec<Prepared<'f>>);
+
+impl QueryFragment<Pg> for Together<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        if let [one] = self.0.as_slice() {
+            return one.walk_ast(out);
+        }
+        out.push_sql("WITH ");
+        for (n, statement) in self.0.iter().enumerate().rev() {
+            let comma = if n + 1 < self.0.len() { ", " } else { "" };
+            out.push_sql(&format!("{comma}part{n} AS ("));
+            statement.walk_ast(out.reborrow())?;
+            out.push_sql(")");
+        }
+        out.push_sql(" SELECT 1");
+        Ok(())
+    }
+}
+
+impl QueryId for Together<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for Together<'_> {}
+
 /// One bound value of SQL type `ST`.
 struct Bind<ST, V> {
     value: V,
@@ -94,7 +138,7 @@ where
 #[cfg(test)]
 mod tests {
     use diesel::prelude::*;
-    use diesel::sql_types::{Array, Integer};
+    use diesel::sql_types::{Array, Integer, Text};
 
     use super::*;
 
@@ -109,14 +153,64 @@ mod tests {
         diesel::sql_query("SELECT COUNT(*) AS n FROM pg_prepared_statements").get_result::<Prepares>(c).unwrap().n
     }
 
-    #[test]
-    fn a_statement_run_twice_is_prepared_once_and_answers_each_run_from_its_own_binds() {
-        // Run by `.ci/run` with the PostgreSQL it starts; a plain `cargo test` has none.
+    /// A connection to the test server. `.ci/run` runs these tests with the PostgreSQL it
+    /// starts; a plain `cargo test` has none, and they are skipped.
+    fn server() -> Option<diesel::PgConnection> {
         let Ok(url) = std::env::var("ZHENGQIU_TEST_DATABASE_URL") else {
             eprintln!("skipped: ZHENGQIU_TEST_DATABASE_URL names no PostgreSQL server");
-            return;
+            return None;
         };
-        let mut c = diesel::PgConnection::establish(&url).unwrap();
+        Some(diesel::PgConnection::establish(&url).unwrap())
+    }
+
+    #[test]
+    fn statements_run_together_run_in_the_order_given_and_may_refer_to_each_others_rows() {
+        use diesel::connection::SimpleConnection;
+        let Some(c) = server() else { return };
+        let mut conn = crate::db::Conn::Postgres(c);
+        conn.batch_execute(
+            "CREATE TEMP TABLE parents (id SERIAL PRIMARY KEY, tag TEXT NOT NULL); \
+             CREATE TEMP TABLE children (parent_id INTEGER NOT NULL REFERENCES parents (id), tag TEXT NOT NULL)",
+        )
+        .unwrap();
+        let parent = |tag: &'static str| {
+            prepared("INSERT INTO parents (id, tag) VALUES (nextval('parents_id_seq'), $1)").bind::<Text, _>(tag)
+        };
+        // The child refers to a parent inserted by a part written after it.
+        let child = prepared("INSERT INTO children (parent_id, tag) SELECT id, $1 FROM parents WHERE tag = 'first'")
+            .bind::<Text, _>("of an earlier part");
+        let later_parent =
+            prepared("INSERT INTO children (parent_id, tag) VALUES (currval('parents_id_seq') + 1, 'of a later part')");
+        run_together(&mut conn, vec![parent("first"), parent("second"), later_parent, parent("third")]).unwrap();
+        run_together(&mut conn, vec![child]).unwrap();
+        #[derive(QueryableByName)]
+        struct Tag {
+            #[diesel(sql_type = Text)]
+            tag: String,
+        }
+        let crate::db::Conn::Postgres(c) = &mut conn else { unreachable!() };
+        let tags: Vec<String> = diesel::sql_query("SELECT tag FROM parents ORDER BY id")
+            .load::<Tag>(c)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.tag)
+            .collect();
+        assert_eq!(tags, ["first", "second", "third"]);
+        let children: Vec<String> = diesel::sql_query(
+            "SELECT parents.tag || ' ' || children.tag AS tag FROM children JOIN parents ON parents.id = parent_id \
+             ORDER BY 1",
+        )
+        .load::<Tag>(c)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.tag)
+        .collect();
+        assert_eq!(children, ["first of an earlier part", "third of a later part"]);
+    }
+
+    #[test]
+    fn a_statement_run_twice_is_prepared_once_and_answers_each_run_from_its_own_binds() {
+        let Some(mut c) = server() else { return };
         #[derive(QueryableByName)]
         struct Sum {
             #[diesel(sql_type = Integer)]

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{consultations, decision_log, opinions};
-use crate::db::{Conn, Scratch};
+use crate::db::{Conn, Prepared, Scratch};
 use crate::domain::adoption::AdoptionStatus;
 use crate::domain::contact::ContactKind;
 use crate::domain::ids::{AttachmentId, ConsultationId, DepartmentId, InvitationId, OpinionId, SectionId};
@@ -364,135 +364,51 @@ impl OpinionIds {
 #[derive(Default)]
 struct KeptRows(Vec<(OpinionId, NewOpinion<'static>)>);
 
-fn write_kept_rows(conn: &mut Conn, scratch: &mut Scratch) -> QueryResult<()> {
+/// The batch's new opinions as one statement whose text is the same for any number of rows
+/// (`unnest` of one array per column), so that it stays prepared; a multi-row `VALUES` list
+/// is a new text for every batch size, parsed and planned again each time.
+fn write_kept_rows(conn: &mut Conn, scratch: &mut Scratch) -> QueryResult<Vec<Prepared<'static>>> {
+    use diesel::sql_types::{Array, Bool, Integer, Nullable, Text, Timestamp};
     let rows = std::mem::take(scratch.get::<KeptRows>()).0;
-    match conn {
-        Conn::Postgres(c) => KeptColumns::of(&rows).execute(c).map(|_| ()),
+    if let Conn::Sqlite(c) = conn {
         // Not reached (SQLite draws no ids), but as correct there.
-        Conn::Sqlite(c) => {
-            let values: Vec<_> = rows.iter().map(|(id, row)| (opinions::id.eq(*id), row)).collect();
-            diesel::insert_into(opinions::table).values(values).execute(c).map(|_| ())
-        }
+        let values: Vec<_> = rows.iter().map(|(id, row)| (opinions::id.eq(*id), row)).collect();
+        return diesel::insert_into(opinions::table).values(values).execute(c).map(|_| Vec::new());
     }
-}
-
-/// A batch's new opinions column by column, inserted by one statement whose text is the
-/// same for any number of rows (`unnest` of one array per column). Diesel keeps such a
-/// statement prepared on the connection, where a multi-row `VALUES` list (a new text for
-/// every batch size) is parsed and planned again for every batch: that planning was a fifth
-/// of PostgreSQL's time under a burst of opinions.
-struct KeptColumns<'a> {
-    ids: Vec<i32>,
-    consultation_ids: Vec<i32>,
-    section_ids: Vec<Option<i32>>,
-    sources: Vec<Source>,
-    channels: Vec<Channel>,
-    author_names: Vec<&'a str>,
-    contacts: Vec<Option<&'a str>>,
-    contact_kinds: Vec<Option<ContactKind>>,
-    bodies: Vec<&'a str>,
-    original_texts: Vec<Option<&'a str>>,
-    proposed_texts: Vec<Option<&'a str>>,
-    receipt_codes: Vec<Option<&'a str>>,
-    client_hashes: Vec<Option<&'a str>>,
-    dedupe_keys: Vec<Option<&'a str>>,
-    fingerprints: Vec<&'a str>,
-    flagged: Vec<bool>,
-    flag_reasons: Vec<Option<&'a str>>,
-    received_ats: Vec<NaiveDateTime>,
-    created_ats: Vec<NaiveDateTime>,
-    department_ids: Vec<Option<i32>>,
-    invitation_ids: Vec<Option<i32>>,
-    seqs: Vec<Option<i32>>,
-    attachment_ids: Vec<Option<i32>>,
-    round_nos: Vec<i32>,
-}
-
-impl<'a> KeptColumns<'a> {
-    fn of(rows: &'a [(OpinionId, NewOpinion<'static>)]) -> KeptColumns<'a> {
-        let column = |f: &dyn Fn(&'a NewOpinion<'static>) -> Option<&'a str>| rows.iter().map(|(_, r)| f(r)).collect();
-        KeptColumns {
-            ids: rows.iter().map(|(id, _)| id.0).collect(),
-            consultation_ids: rows.iter().map(|(_, r)| r.consultation_id.0).collect(),
-            section_ids: rows.iter().map(|(_, r)| r.section_id.map(|s| s.0)).collect(),
-            sources: rows.iter().map(|(_, r)| r.source).collect(),
-            channels: rows.iter().map(|(_, r)| r.channel).collect(),
-            author_names: rows.iter().map(|(_, r)| &*r.author_name).collect(),
-            contacts: column(&|r| r.contact.as_deref()),
-            contact_kinds: rows.iter().map(|(_, r)| r.contact_kind).collect(),
-            bodies: rows.iter().map(|(_, r)| &*r.body).collect(),
-            original_texts: column(&|r| r.original_text.as_deref()),
-            proposed_texts: column(&|r| r.proposed_text.as_deref()),
-            receipt_codes: column(&|r| r.receipt_code.as_deref()),
-            client_hashes: column(&|r| r.client_hash.as_deref()),
-            dedupe_keys: column(&|r| r.dedupe_key.as_deref()),
-            fingerprints: rows.iter().map(|(_, r)| &*r.fingerprint).collect(),
-            flagged: rows.iter().map(|(_, r)| r.flagged).collect(),
-            flag_reasons: column(&|r| r.flag_reason.as_deref()),
-            received_ats: rows.iter().map(|(_, r)| r.received_at).collect(),
-            created_ats: rows.iter().map(|(_, r)| r.created_at).collect(),
-            department_ids: rows.iter().map(|(_, r)| r.department_id.map(|d| d.0)).collect(),
-            invitation_ids: rows.iter().map(|(_, r)| r.invitation_id.map(|i| i.0)).collect(),
-            seqs: rows.iter().map(|(_, r)| r.seq).collect(),
-            attachment_ids: rows.iter().map(|(_, r)| r.attachment_id.map(|a| a.0)).collect(),
-            round_nos: rows.iter().map(|(_, r)| r.round_no).collect(),
-        }
+    fn column<T>(rows: &[(OpinionId, NewOpinion<'static>)], f: impl Fn(&NewOpinion<'static>) -> T) -> Vec<T> {
+        rows.iter().map(|(_, r)| f(r)).collect()
     }
+    let owned = |text: &Option<Cow<'static, str>>| text.as_ref().map(|t| t.to_string());
+    let statement = crate::db::prepared(
+        "INSERT INTO opinions (id, consultation_id, section_id, source, channel, author_name, contact, \
+         contact_kind, body, original_text, proposed_text, receipt_code, client_hash, dedupe_key, \
+         fingerprint, flagged, flag_reason, received_at, created_at, department_id, invitation_id, seq, \
+         attachment_id, round_no) SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+    )
+    .bind::<Array<Integer>, _>(rows.iter().map(|(id, _)| id.0).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(column(&rows, |r| r.consultation_id.0))
+    .bind::<Array<Nullable<Integer>>, _>(column(&rows, |r| r.section_id.map(|s| s.0)))
+    .bind::<Array<Text>, _>(column(&rows, |r| r.source))
+    .bind::<Array<Text>, _>(column(&rows, |r| r.channel))
+    .bind::<Array<Text>, _>(column(&rows, |r| r.author_name.to_string()))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.contact)))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| r.contact_kind))
+    .bind::<Array<Text>, _>(column(&rows, |r| r.body.to_string()))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.original_text)))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.proposed_text)))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.receipt_code)))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.client_hash)))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.dedupe_key)))
+    .bind::<Array<Text>, _>(column(&rows, |r| r.fingerprint.to_string()))
+    .bind::<Array<Bool>, _>(column(&rows, |r| r.flagged))
+    .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| owned(&r.flag_reason)))
+    .bind::<Array<Timestamp>, _>(column(&rows, |r| r.received_at))
+    .bind::<Array<Timestamp>, _>(column(&rows, |r| r.created_at))
+    .bind::<Array<Nullable<Integer>>, _>(column(&rows, |r| r.department_id.map(|d| d.0)))
+    .bind::<Array<Nullable<Integer>>, _>(column(&rows, |r| r.invitation_id.map(|i| i.0)))
+    .bind::<Array<Nullable<Integer>>, _>(column(&rows, |r| r.seq))
+    .bind::<Array<Nullable<Integer>>, _>(column(&rows, |r| r.attachment_id.map(|a| a.0)))
+    .bind::<Array<Integer>, _>(column(&rows, |r| r.round_no));
+    Ok(vec![statement])
 }
-
-impl diesel::query_builder::QueryId for KeptColumns<'_> {
-    type QueryId = KeptColumns<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for KeptColumns<'_> {
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
-        use diesel::sql_types::{Array, Bool, Integer, Nullable, Text, Timestamp};
-        out.push_sql(
-            "INSERT INTO opinions (id, consultation_id, section_id, source, channel, author_name, contact, \
-             contact_kind, body, original_text, proposed_text, receipt_code, client_hash, dedupe_key, \
-             fingerprint, flagged, flag_reason, received_at, created_at, department_id, invitation_id, seq, \
-             attachment_id, round_no) SELECT * FROM unnest(",
-        );
-        // One array per column, in the order of the column list above.
-        macro_rules! columns {
-            ($first_type:ty => $first:expr $(, $ty:ty => $column:expr)* $(,)?) => {
-                out.push_bind_param::<Array<$first_type>, _>($first)?;
-                $(
-                    out.push_sql(", ");
-                    out.push_bind_param::<Array<$ty>, _>($column)?;
-                )*
-                out.push_sql(")");
-            };
-        }
-        columns!(
-            Integer => &self.ids,
-            Integer => &self.consultation_ids,
-            Nullable<Integer> => &self.section_ids,
-            Text => &self.sources,
-            Text => &self.channels,
-            Text => &self.author_names,
-            Nullable<Text> => &self.contacts,
-            Nullable<Text> => &self.contact_kinds,
-            Text => &self.bodies,
-            Nullable<Text> => &self.original_texts,
-            Nullable<Text> => &self.proposed_texts,
-            Nullable<Text> => &self.receipt_codes,
-            Nullable<Text> => &self.client_hashes,
-            Nullable<Text> => &self.dedupe_keys,
-            Text => &self.fingerprints,
-            Bool => &self.flagged,
-            Nullable<Text> => &self.flag_reasons,
-            Timestamp => &self.received_ats,
-            Timestamp => &self.created_ats,
-            Nullable<Integer> => &self.department_ids,
-            Nullable<Integer> => &self.invitation_ids,
-            Nullable<Integer> => &self.seqs,
-            Nullable<Integer> => &self.attachment_ids,
-            Integer => &self.round_nos,
-        );
-        Ok(())
-    }
-}
-
-impl RunQueryDsl<diesel::PgConnection> for KeptColumns<'_> {}

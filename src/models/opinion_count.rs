@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use crate::db::{Conn, Scratch};
+use crate::db::{Conn, Prepared, Scratch};
 use crate::domain::ids::{ConsultationId, SectionId};
 use crate::models::{decision_count, opinion_day};
 
@@ -58,38 +58,39 @@ struct CountChanges {
     undecided: BTreeMap<ConsultationId, i32>,
 }
 
-/// Writes a batch's counter changes in one round trip. Every batch locks these rows in the
-/// same order (its consultations, their sections, days and undecided counts, each by key),
-/// so two batches never wait for each other in a circle.
-fn write_counts(conn: &mut Conn, scratch: &mut Scratch) -> QueryResult<()> {
+/// Writes a batch's counter changes. Every batch locks these rows in the same order (its
+/// consultations, their sections, days and undecided counts, each by key), so two batches
+/// never wait for each other in a circle.
+fn write_counts(conn: &mut Conn, scratch: &mut Scratch) -> QueryResult<Vec<Prepared<'static>>> {
     let changes = std::mem::take(scratch.get::<CountChanges>());
-    match conn {
-        Conn::Postgres(c) => write_counts_prepared(c, changes),
-        // One statement per counter row, sent together.
-        Conn::Sqlite(_) => {
-            let mut sql = String::new();
-            for (consultation, n) in changes.consultations {
-                sql += &consultation_count_sql(consultation, n);
-            }
-            for (section, n) in changes.sections {
-                sql += &section_count_sql(section, n);
-            }
-            for ((consultation, day), n) in changes.days {
-                sql += &opinion_day::add_sql(consultation, day, n);
-            }
-            for (consultation, n) in changes.undecided {
-                sql += &decision_count::add_sql(consultation, None, n);
-            }
-            if sql.is_empty() { Ok(()) } else { conn.batch_execute(&sql) }
-        }
+    if let Conn::Postgres(_) = conn {
+        return Ok(prepared_counts(changes));
     }
+    // One statement per counter row, sent together.
+    let mut sql = String::new();
+    for (consultation, n) in changes.consultations {
+        sql += &consultation_count_sql(consultation, n);
+    }
+    for (section, n) in changes.sections {
+        sql += &section_count_sql(section, n);
+    }
+    for ((consultation, day), n) in changes.days {
+        sql += &opinion_day::add_sql(consultation, day, n);
+    }
+    for (consultation, n) in changes.undecided {
+        sql += &decision_count::add_sql(consultation, None, n);
+    }
+    if !sql.is_empty() {
+        conn.batch_execute(&sql)?;
+    }
+    Ok(Vec::new())
 }
 
-/// On PostgreSQL, the same changes as one statement of fixed text, kept prepared: the
-/// statements written out per row were parsed and planned again for every batch. Its parts
-/// run in the order written, each taking its rows in key order (`= ANY` reads the primary
-/// key in order; the arrays are in key order), so the lock order is as on SQLite.
-fn write_counts_prepared(c: &mut diesel::PgConnection, changes: CountChanges) -> QueryResult<()> {
+/// On PostgreSQL, the same changes as four statements of fixed text, kept prepared (the
+/// statements written out per row were parsed and planned again for every batch), sent with
+/// the batch's other deferred writes. `= ANY` reads the primary key in order, and the arrays
+/// are in key order, so each takes its rows' locks in key order.
+fn prepared_counts(changes: CountChanges) -> Vec<Prepared<'static>> {
     use diesel::sql_types::{Array, Date, Integer, Text};
     fn split<K: Copy, T>(map: &BTreeMap<K, i32>, key: impl Fn(K) -> T) -> (Vec<T>, Vec<i32>) {
         map.iter().map(|(k, n)| (key(*k), *n)).unzip()
@@ -99,36 +100,37 @@ fn write_counts_prepared(c: &mut diesel::PgConnection, changes: CountChanges) ->
     let (days, day_deltas) = split(&changes.days, |d| d);
     let (day_consultations, days): (Vec<i32>, Vec<NaiveDate>) = days.into_iter().map(|(c, d)| (c.0, d)).unzip();
     let (undecided, undecided_deltas) = split(&changes.undecided, |c| c.0);
-    crate::db::prepared(
-        "WITH consultation_counts AS ( \
-           UPDATE consultations SET opinion_count = opinion_count + ($2::integer[])[array_position($1::integer[], id)], \
-             texts_version = texts_version + 1 \
-           WHERE id = ANY($1::integer[])), \
-         section_counts AS ( \
-           UPDATE sections SET opinion_count = opinion_count + ($4::integer[])[array_position($3::integer[], id)] \
-           WHERE id = ANY($3::integer[])), \
-         day_counts AS ( \
-           INSERT INTO opinion_days (consultation_id, day, \"count\") \
-           SELECT * FROM unnest($5::integer[], $6::date[], $7::integer[]) \
-           ON CONFLICT (consultation_id, day) DO UPDATE SET \"count\" = opinion_days.\"count\" + excluded.\"count\"), \
-         undecided_counts AS ( \
-           INSERT INTO decision_counts (consultation_id, decision, \"count\") \
-           SELECT id, $10::text, n FROM unnest($8::integer[], $9::integer[]) AS undecided (id, n) \
-           ON CONFLICT (consultation_id, decision) DO UPDATE SET \"count\" = decision_counts.\"count\" + excluded.\"count\") \
-         SELECT 1",
-    )
-    .bind::<Array<Integer>, _>(consultations)
-    .bind::<Array<Integer>, _>(consultation_deltas)
-    .bind::<Array<Integer>, _>(sections)
-    .bind::<Array<Integer>, _>(section_deltas)
-    .bind::<Array<Integer>, _>(day_consultations)
-    .bind::<Array<Date>, _>(days)
-    .bind::<Array<Integer>, _>(day_deltas)
-    .bind::<Array<Integer>, _>(undecided)
-    .bind::<Array<Integer>, _>(undecided_deltas)
-    .bind::<Text, _>(decision_count::UNDECIDED)
-    .execute(c)
-    .map(|_| ())
+    vec![
+        crate::db::prepared(
+            "UPDATE consultations SET opinion_count = opinion_count + ($2::integer[])[array_position($1::integer[], id)], \
+             texts_version = texts_version + 1 WHERE id = ANY($1::integer[])",
+        )
+        .bind::<Array<Integer>, _>(consultations)
+        .bind::<Array<Integer>, _>(consultation_deltas),
+        crate::db::prepared(
+            "UPDATE sections SET opinion_count = opinion_count + ($2::integer[])[array_position($1::integer[], id)] \
+             WHERE id = ANY($1::integer[])",
+        )
+        .bind::<Array<Integer>, _>(sections)
+        .bind::<Array<Integer>, _>(section_deltas),
+        crate::db::prepared(
+            "INSERT INTO opinion_days (consultation_id, day, \"count\") \
+             SELECT * FROM unnest($1::integer[], $2::date[], $3::integer[]) \
+             ON CONFLICT (consultation_id, day) DO UPDATE SET \"count\" = opinion_days.\"count\" + excluded.\"count\"",
+        )
+        .bind::<Array<Integer>, _>(day_consultations)
+        .bind::<Array<Date>, _>(days)
+        .bind::<Array<Integer>, _>(day_deltas),
+        crate::db::prepared(
+            "INSERT INTO decision_counts (consultation_id, decision, \"count\") \
+             SELECT id, $3::text, n FROM unnest($1::integer[], $2::integer[]) AS undecided (id, n) \
+             ON CONFLICT (consultation_id, decision) DO UPDATE \
+             SET \"count\" = decision_counts.\"count\" + excluded.\"count\"",
+        )
+        .bind::<Array<Integer>, _>(undecided)
+        .bind::<Array<Integer>, _>(undecided_deltas)
+        .bind::<Text, _>(decision_count::UNDECIDED),
+    ]
 }
 
 /// Adds `delta` to a consultation's opinion count (ids and counts are written into the SQL).

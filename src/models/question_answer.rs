@@ -31,20 +31,22 @@ pub fn record(conn: &mut Conn, consultation: ConsultationId, client: &ClientKey,
 #[derive(Default)]
 struct Answers(Vec<(i32, String, NaiveDateTime)>);
 
-fn write_answers(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+fn write_answers(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<Vec<crate::db::Prepared<'static>>> {
     let answers = std::mem::take(scratch.get::<Answers>()).0;
-    if let Conn::Postgres(c) = conn {
+    if let Conn::Postgres(_) = conn {
         // One statement text for any number of rows, kept prepared.
         use diesel::sql_types::{Array, Integer, Text, Timestamp};
-        return crate::db::prepared(
+        let (consultations, rest): (Vec<i32>, Vec<(String, NaiveDateTime)>) =
+            answers.into_iter().map(|(consultation, client, at)| (consultation, (client, at))).unzip();
+        let (clients, times): (Vec<String>, Vec<NaiveDateTime>) = rest.into_iter().unzip();
+        let statement = crate::db::prepared(
             "INSERT INTO question_answers (consultation_id, client_hash, answered_at) \
              SELECT * FROM unnest($1::integer[], $2::text[], $3::timestamp[])",
         )
-        .bind::<Array<Integer>, _>(answers.iter().map(|(consultation, _, _)| *consultation).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(answers.iter().map(|(_, client, _)| client.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Timestamp>, _>(answers.iter().map(|(_, _, at)| *at).collect::<Vec<_>>())
-        .execute(c)
-        .map(|_| ());
+        .bind::<Array<Integer>, _>(consultations)
+        .bind::<Array<Text>, _>(clients)
+        .bind::<Array<Timestamp>, _>(times);
+        return Ok(vec![statement]);
     }
     for chunk in answers.chunks(500) {
         let rows: Vec<_> = chunk
@@ -59,7 +61,7 @@ fn write_answers(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResu
             .collect();
         crate::insert_batch!(conn, question_answers::table, &rows)?;
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// Removes records older than the window looked at; returns how many.

@@ -99,33 +99,32 @@ pub fn index_new(
 #[derive(Default)]
 struct NewEntries(Vec<(OpinionId, Vec<i32>)>);
 
-fn write_new_entries(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
+fn write_new_entries(
+    conn: &mut Conn,
+    scratch: &mut crate::db::Scratch,
+) -> QueryResult<Vec<crate::db::Prepared<'static>>> {
     let entries = std::mem::take(scratch.get::<NewEntries>()).0;
-    // A few hundred rows per statement keeps within both databases' limits on parameters.
+    let Conn::Sqlite(c) = conn else {
+        // One statement text for any number of rows, kept prepared. `unnest` flattens an
+        // array of arrays, so each entry's grams travel as the text of an array.
+        let ids: Vec<i32> = entries.iter().map(|(id, _)| id.0).collect();
+        let grams: Vec<String> = entries.iter().map(|(_, g)| array_text(g)).collect();
+        let statement = crate::db::prepared(
+            "INSERT INTO opinion_grams (opinion_id, grams) \
+             SELECT id, grams::integer[] FROM unnest($1::integer[], $2::text[]) AS new (id, grams)",
+        )
+        .bind::<Array<Integer>, _>(ids)
+        .bind::<Array<Text>, _>(grams);
+        return Ok(vec![statement]);
+    };
+    // A few hundred rows per statement keeps within SQLite's limit on parameters.
     for chunk in entries.chunks(200) {
-        match conn {
-            Conn::Sqlite(c) => {
-                use sqlite_index::opinion_grams::dsl;
-                let rows: Vec<_> =
-                    chunk.iter().map(|(id, g)| (dsl::rowid.eq(id.0), dsl::grams.eq(sqlite_document(g)))).collect();
-                diesel::insert_into(dsl::opinion_grams).values(&rows).execute(c)?;
-            }
-            // One statement text for any number of rows, kept prepared. `unnest` flattens an
-            // array of arrays, so each entry's grams travel as the text of an array.
-            Conn::Postgres(c) => {
-                let ids: Vec<i32> = chunk.iter().map(|(id, _)| id.0).collect();
-                let grams: Vec<String> = chunk.iter().map(|(_, g)| array_text(g)).collect();
-                crate::db::prepared(
-                    "INSERT INTO opinion_grams (opinion_id, grams) \
-                     SELECT id, grams::integer[] FROM unnest($1::integer[], $2::text[]) AS new (id, grams)",
-                )
-                .bind::<Array<Integer>, _>(ids)
-                .bind::<Array<Text>, _>(grams)
-                .execute(c)?;
-            }
-        }
+        use sqlite_index::opinion_grams::dsl;
+        let rows: Vec<_> =
+            chunk.iter().map(|(id, g)| (dsl::rowid.eq(id.0), dsl::grams.eq(sqlite_document(g)))).collect();
+        diesel::insert_into(dsl::opinion_grams).values(&rows).execute(c)?;
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// An array of numbers as PostgreSQL writes it: `{1,-2,3}`.
