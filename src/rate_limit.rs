@@ -289,20 +289,16 @@ impl BatchHits {
                     #[diesel(sql_type = Integer)]
                     hits: i32,
                 }
-                // One statement text whatever the batch holds, kept prepared.
-                crate::db::prepared(
-                    "INSERT INTO rate_limits (bucket, hits, expires_at) \
-                     SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp[]) \
-                     ON CONFLICT (bucket) DO UPDATE SET hits = rate_limits.hits + EXCLUDED.hits \
-                     RETURNING bucket, hits",
-                )
-                .bind::<Array<Text>, _>(&buckets)
-                .bind::<Array<Integer>, _>(&counts)
-                .bind::<Array<Timestamp>, _>(&expiries)
-                .load::<Counted>(c)?
-                .into_iter()
-                .map(|r| (r.bucket, r.hits))
-                .collect()
+                // Outside any transaction (see `Asks::ask_outside`): one statement that commits
+                // on its own without waiting for the disk (migration 2026-12-12-100001).
+                crate::db::prepared("SELECT bucket, hits FROM rate_limit_add_now($1, $2, $3)")
+                    .bind::<Array<Text>, _>(&buckets)
+                    .bind::<Array<Integer>, _>(&counts)
+                    .bind::<Array<Timestamp>, _>(&expiries)
+                    .load::<Counted>(c)?
+                    .into_iter()
+                    .map(|r| (r.bucket, r.hits))
+                    .collect()
             }
             // One writer at a time: a statement per client costs no waiting.
             Conn::Sqlite(c) => {

@@ -66,12 +66,13 @@ impl Asks<'_> {
     }
 
     /// Like [`Asks::ask`], for a fetch that writes what nobody must wait for and a crash may
-    /// lose (rate-limit counters): on PostgreSQL it runs before the batch's transaction, in a
-    /// short one of its own that does not wait for the disk, so the row locks it takes are
-    /// not held through the batch and its COMMIT (two writer threads counting the same
-    /// client would otherwise wait for each other's whole batch). On SQLite, where one
-    /// writer works at a time, it runs inside the batch. A batch written again row by row
-    /// fetches it again for each write.
+    /// lose (rate-limit counters): on PostgreSQL it runs before the batch's transaction,
+    /// outside any, and must be one statement that commits on its own without waiting for the
+    /// disk (as `rate_limit_add_now` does), so the row locks it takes are not held through
+    /// the batch and its COMMIT (two writer threads counting the same client would otherwise
+    /// wait for each other's whole batch). On SQLite, where one writer works at a time, it
+    /// runs inside the batch. A batch written again row by row fetches it again for each
+    /// write.
     pub fn ask_outside<T: Default + 'static>(&mut self, add: impl FnOnce(&mut T), fetch: Fetch) {
         add(self.scratch.get::<T>());
         Self::once(self.outside, TypeId::of::<T>(), fetch);
@@ -89,7 +90,8 @@ impl Asks<'_> {
 #[derive(Default)]
 struct Pending {
     writes: Vec<Deferred>,
-    flushes: Vec<(TypeId, Flush)>,
+    /// Each flush, and whether its statements go last, on their own.
+    flushes: Vec<(TypeId, Flush, bool)>,
 }
 
 thread_local! {
@@ -114,6 +116,27 @@ pub fn write_at_commit<T: Default + 'static>(
     gather: impl FnOnce(&mut T) + 'static,
     flush: Flush,
 ) -> diesel::QueryResult<()> {
+    defer(conn, gather, flush, false)
+}
+
+/// Like [`write_at_commit`], for rows the batches of other writers wait for (counters every
+/// opinion of a consultation changes): on PostgreSQL their statements go last, on their own,
+/// so that their row locks are held from that statement to the COMMIT only, and not while
+/// PostgreSQL checks the foreign keys of the batch's other deferred writes.
+pub fn write_last_at_commit<T: Default + 'static>(
+    conn: &mut Conn,
+    gather: impl FnOnce(&mut T) + 'static,
+    flush: Flush,
+) -> diesel::QueryResult<()> {
+    defer(conn, gather, flush, true)
+}
+
+fn defer<T: Default + 'static>(
+    conn: &mut Conn,
+    gather: impl FnOnce(&mut T) + 'static,
+    flush: Flush,
+    last: bool,
+) -> diesel::QueryResult<()> {
     let mut gather = Some(gather);
     PENDING.with(|p| {
         if let Some(pending) = p.borrow_mut().as_mut()
@@ -124,8 +147,8 @@ pub fn write_at_commit<T: Default + 'static>(
                 Ok(())
             }));
             let key = TypeId::of::<T>();
-            if !pending.flushes.iter().any(|(k, _)| *k == key) {
-                pending.flushes.push((key, flush));
+            if !pending.flushes.iter().any(|(k, _, _)| *k == key) {
+                pending.flushes.push((key, flush, last));
             }
         }
     });
@@ -141,17 +164,19 @@ pub fn write_at_commit<T: Default + 'static>(
 }
 
 /// Runs the batch's deferred writes and their flushes; on PostgreSQL the flushes'
-/// statements go as one.
+/// statements go as one, and those of [`write_last_at_commit`] as one more after it.
 fn write_deferred(conn: &mut Conn, pending: Pending) -> diesel::QueryResult<()> {
     let mut scratch = Scratch::default();
     for write in pending.writes {
         write(conn, &mut scratch)?;
     }
-    let mut statements = Vec::new();
-    for (_, flush) in pending.flushes {
-        statements.extend(flush(conn, &mut scratch)?);
+    let (mut statements, mut last) = (Vec::new(), Vec::new());
+    for (_, flush, goes_last) in pending.flushes {
+        let made = flush(conn, &mut scratch)?;
+        if goes_last { last.extend(made) } else { statements.extend(made) }
     }
-    run_together(conn, statements)
+    run_together(conn, statements)?;
+    run_together(conn, last)
 }
 
 /// One queued write: asked, run (perhaps twice: in its batch, and alone if the batch
@@ -264,9 +289,24 @@ fn stopped() -> AppError {
 }
 
 /// One writer thread: takes the first queued write, whatever else has queued meanwhile,
-/// and commits them together.
+/// and commits them together. While writes keep coming it keeps the connection of the batch
+/// before (a connection taken from the pool is tested first, a round trip a batch that
+/// follows at once need not pay); once the queue is empty, or after a batch that failed, the
+/// connection goes back to the pool, which tests it before its next use.
 fn write_batches(pool: &Pool, receiver: &mpsc::Receiver<Box<dyn Job>>) {
-    while let Ok(first) = receiver.recv() {
+    let mut held: Option<Pooled> = None;
+    loop {
+        let first = match receiver.try_recv() {
+            Ok(job) => job,
+            Err(mpsc::TryRecvError::Disconnected) => return,
+            Err(mpsc::TryRecvError::Empty) => {
+                held = None;
+                match receiver.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+        };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match receiver.try_recv() {
@@ -274,9 +314,19 @@ fn write_batches(pool: &Pool, receiver: &mpsc::Receiver<Box<dyn Job>>) {
                 Err(_) => break,
             }
         }
-        commit_batch(pool, jobs);
+        let conn = match held.take().map_or_else(|| pool.get(), Ok) {
+            Ok(conn) => conn,
+            Err(err) => {
+                // Each job's own sender is dropped unanswered: its request gets a 503.
+                tracing::error!(error = %err, writes = jobs.len(), "no database connection for a batch of writes");
+                continue;
+            }
+        };
+        held = commit_batch(conn, jobs);
     }
 }
+
+type Pooled = diesel::r2d2::PooledConnection<super::connection::Manager>;
 
 /// How a batch's transaction failed.
 struct Failed {
@@ -285,23 +335,17 @@ struct Failed {
     panicked: Option<usize>,
 }
 
-fn commit_batch(pool: &Pool, mut jobs: Vec<Box<dyn Job>>) {
-    let mut conn = match pool.get() {
-        Ok(conn) => conn,
-        Err(err) => {
-            // Each job's own sender is dropped unanswered: its request gets a 503.
-            tracing::error!(error = %err, writes = jobs.len(), "no database connection for a batch of writes");
-            return;
-        }
-    };
-    let conn: &mut Conn = &mut conn;
-    let _turn = super::connection::writer_turn(conn);
-    let failed = match attempt(conn, &mut jobs) {
+/// Commits `jobs` on `conn`, or, when that fails, each on its own. Returns the connection
+/// when the batch committed as one.
+fn commit_batch(mut conn: Pooled, mut jobs: Vec<Box<dyn Job>>) -> Option<Pooled> {
+    let turn = super::connection::writer_turn(&conn);
+    let failed = match attempt(&mut conn, &mut jobs) {
         Ok(()) => {
+            drop(turn);
             for job in jobs {
                 job.answer(None);
             }
-            return;
+            return Some(conn);
         }
         Err(failed) => failed,
     };
@@ -314,17 +358,18 @@ fn commit_batch(pool: &Pool, mut jobs: Vec<Box<dyn Job>>) {
     if jobs.len() == 1 && failed.panicked.is_none() {
         let job = jobs.pop().expect("one job");
         job.answer(Some(failed.why));
-        return;
+        return None;
     }
     // Row by row: each write in a transaction of its own.
     for job in jobs {
         let mut one = vec![job];
-        match attempt(conn, &mut one) {
+        match attempt(&mut conn, &mut one) {
             Ok(()) => one.pop().expect("one job").answer(None),
             Err(Failed { panicked: Some(_), .. }) => tracing::error!("a write panicked; it is dropped"),
             Err(Failed { why, .. }) => one.pop().expect("one job").answer(Some(why)),
         }
     }
+    None
 }
 
 /// Runs `jobs` in one transaction: their asks fetched together, then each write, then the
@@ -336,14 +381,10 @@ fn attempt(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
     for job in jobs.iter() {
         job.ask(&mut Asks { scratch: &mut scratch, fetches: &mut fetches, outside: &mut outside });
     }
-    if matches!(conn, Conn::Postgres(_)) && !outside.is_empty() {
-        super::connection::ephemeral_tx(conn, |conn| {
-            for (_, fetch) in std::mem::take(&mut outside) {
-                fetch(conn, &mut scratch)?;
-            }
-            Ok(())
-        })
-        .map_err(|e| fail(e.to_string()))?;
+    if matches!(conn, Conn::Postgres(_)) {
+        for (_, fetch) in std::mem::take(&mut outside) {
+            fetch(conn, &mut scratch).map_err(|e| fail(e.to_string()))?;
+        }
     }
     super::connection::begin_write(conn, "BEGIN").map_err(|e| fail(e.to_string()))?;
     PENDING.with(|p| *p.borrow_mut() = Some(Pending::default()));

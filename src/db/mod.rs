@@ -8,7 +8,7 @@ mod prepared;
 pub mod schema;
 mod stamp;
 
-pub use batch_commit::{Asks, BatchCommit, Flush, Scratch, write_at_commit};
+pub use batch_commit::{Asks, BatchCommit, Flush, Scratch, write_at_commit, write_last_at_commit};
 pub use connection::{
     Conn, MultiBackend, NoConnection, Pool, atomic, build_pool, connect, ephemeral_tx, transaction_depth, write_tx,
 };

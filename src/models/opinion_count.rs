@@ -13,8 +13,8 @@ use crate::domain::ids::{ConsultationId, SectionId};
 use crate::models::{decision_count, opinion_day};
 
 /// Counts a new opinion on its consultation, section, day and the undecided ones. Every
-/// opinion of a consultation touches these rows: in a group commit they are written just
-/// before the COMMIT, so their locks are held only for that moment (and once per batch).
+/// opinion of a consultation touches these rows: in a group commit they are written last,
+/// just before the COMMIT, so their locks are held only for that moment (and once per batch).
 pub fn count_new(
     conn: &mut Conn,
     consultation: ConsultationId,
@@ -22,7 +22,7 @@ pub fn count_new(
     received_at: NaiveDateTime,
 ) -> QueryResult<()> {
     let day = crate::domain::window::china_date(received_at);
-    crate::db::write_at_commit(
+    crate::db::write_last_at_commit(
         conn,
         move |changes: &mut CountChanges| {
             *changes.consultations.entry(consultation).or_default() += 1;
@@ -87,8 +87,8 @@ fn write_counts(conn: &mut Conn, scratch: &mut Scratch) -> QueryResult<Vec<Prepa
 }
 
 /// On PostgreSQL, the same changes as four statements of fixed text, kept prepared (the
-/// statements written out per row were parsed and planned again for every batch), sent with
-/// the batch's other deferred writes. `= ANY` reads the primary key in order, and the arrays
+/// statements written out per row were parsed and planned again for every batch), sent
+/// together after the batch's other deferred writes. `= ANY` reads the primary key in order, and the arrays
 /// are in key order, so each takes its rows' locks in key order.
 fn prepared_counts(changes: CountChanges) -> Vec<Prepared<'static>> {
     use diesel::sql_types::{Array, Date, Integer, Text};

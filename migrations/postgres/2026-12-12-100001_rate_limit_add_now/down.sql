@@ -1,0 +1,1 @@
+DROP FUNCTION rate_limit_add_now(TEXT[], INTEGER[], TIMESTAMP[]);
