@@ -155,7 +155,8 @@ impl Opinion {
 }
 
 /// Earlier opinions with the duplicate keys of one batch's opinions, looked up in one
-/// statement, and the opinions the batch itself has stored so far.
+/// statement, and the opinions the batch itself has stored so far. On PostgreSQL the same
+/// statement draws an id for each write that asked (`OpinionIds`): each may store an opinion.
 #[derive(Default)]
 pub struct RecentDuplicates {
     asked: Vec<(String, NaiveDateTime)>,
@@ -174,23 +175,79 @@ impl RecentDuplicates {
     fn fetch(conn: &mut Conn, scratch: &mut crate::db::Scratch) -> QueryResult<()> {
         let dups = scratch.get::<RecentDuplicates>();
         let Some(since) = dups.asked.iter().map(|(_, since)| *since).min() else { return Ok(()) };
-        let mut keys: Vec<&str> = dups.asked.iter().map(|(k, _)| k.as_str()).collect();
+        let mut keys: Vec<String> = dups.asked.iter().map(|(k, _)| k.clone()).collect();
         keys.sort_unstable();
         keys.dedup();
-        let rows: Vec<(Option<String>, NaiveDateTime, Option<String>)> = opinions::table
-            .filter(opinions::dedupe_key.eq_any(&keys))
-            .filter(opinions::created_at.ge(since))
-            .filter(opinions::receipt_code.is_not_null())
-            .order(opinions::id.asc())
-            .select((opinions::dedupe_key, opinions::created_at, opinions::receipt_code))
-            .load(conn)?;
-        for (key, at, code) in rows {
-            if let (Some(key), Some(code)) = (key, code) {
-                dups.found.entry(key).or_default().push((at, code));
+        let wanted = dups.asked.len() as i64;
+        let rows: Vec<(String, NaiveDateTime, String)> = match conn {
+            Conn::Postgres(c) => {
+                let (rows, drawn) = Self::fetch_drawing_ids(c, keys, since, wanted)?;
+                scratch.get::<OpinionIds>().drawn = drawn;
+                rows
             }
+            Conn::Sqlite(c) => opinions::table
+                .filter(opinions::dedupe_key.eq_any(&keys))
+                .filter(opinions::created_at.ge(since))
+                .filter(opinions::receipt_code.is_not_null())
+                .order(opinions::id.asc())
+                .select((
+                    opinions::dedupe_key.assume_not_null(),
+                    opinions::created_at,
+                    opinions::receipt_code.assume_not_null(),
+                ))
+                .load(c)?,
+        };
+        let dups = scratch.get::<RecentDuplicates>();
+        for (key, at, code) in rows {
+            dups.found.entry(key).or_default().push((at, code));
         }
         dups.fetched = true;
         Ok(())
+    }
+
+    /// The look-up on PostgreSQL, with `wanted` ids drawn from the opinions' sequence in the
+    /// same statement (one round trip for both): the earlier opinions in id order, and the
+    /// drawn ids the last first (taken with `pop`).
+    fn fetch_drawing_ids(
+        c: &mut diesel::PgConnection,
+        keys: Vec<String>,
+        since: NaiveDateTime,
+        wanted: i64,
+    ) -> QueryResult<(Vec<(String, NaiveDateTime, String)>, Vec<OpinionId>)> {
+        use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Integer)]
+            id: i32,
+            #[diesel(sql_type = Nullable<Text>)]
+            dedupe_key: Option<String>,
+            #[diesel(sql_type = Nullable<Timestamp>)]
+            created_at: Option<NaiveDateTime>,
+            #[diesel(sql_type = Nullable<Text>)]
+            receipt_code: Option<String>,
+        }
+        let mut rows: Vec<Row> = crate::db::prepared(
+            "SELECT id, dedupe_key, created_at, receipt_code FROM opinions \
+             WHERE dedupe_key = ANY($1) AND created_at >= $2 AND receipt_code IS NOT NULL \
+             UNION ALL \
+             SELECT nextval(pg_get_serial_sequence('opinions', 'id'))::integer, NULL, NULL, NULL \
+             FROM generate_series(1, $3)",
+        )
+        .bind::<Array<Text>, _>(keys)
+        .bind::<Timestamp, _>(since)
+        .bind::<BigInt, _>(wanted)
+        .load(c)?;
+        rows.sort_by_key(|r| r.id);
+        let mut found = Vec::new();
+        let mut drawn = Vec::new();
+        for row in rows {
+            match (row.dedupe_key, row.created_at, row.receipt_code) {
+                (Some(key), Some(at), Some(code)) => found.push((key, at, code)),
+                _ => drawn.push(OpinionId(row.id)),
+            }
+        }
+        drawn.reverse();
+        Ok((found, drawn))
     }
 
     /// The receipt code of the first opinion with `key` stored since `since`: from the
@@ -272,7 +329,7 @@ impl NewOpinion<'_> {
     }
 
     /// Like [`NewOpinion::insert_counted_unless_code_taken`], for a write in a batch that
-    /// asked for an id ([`OpinionIds::ask`]). On PostgreSQL the opinion takes one of the ids
+    /// asked for its duplicates ([`RecentDuplicates::ask`], which draws an id for it). On PostgreSQL the opinion takes one of the ids
     /// the batch drew and is written with the batch's other new opinions just before its
     /// COMMIT, in one statement instead of one each (a round trip and an execution apiece).
     /// A receipt code already taken then fails the batch, which is written again one write
@@ -325,39 +382,15 @@ impl NewOpinion<'_> {
     }
 }
 
-/// Ids drawn from the opinions' sequence for a batch's new opinions, in one statement with
-/// the batch's other look-ups (PostgreSQL; on SQLite none are drawn): each write that may
-/// store an opinion asks for one, and [`NewOpinion::insert_in_batch`] takes them in the
-/// order the writes run, so ids still follow the order opinions were received in.
+/// Ids drawn from the opinions' sequence for a batch's new opinions, in the statement that
+/// looks up earlier opinions with their duplicate keys ([`RecentDuplicates`]; PostgreSQL: on
+/// SQLite none are drawn): each write that asks for its duplicates is given one, and
+/// [`NewOpinion::insert_in_batch`] takes them in the order the writes run, so ids still follow
+/// the order opinions were received in.
 #[derive(Default)]
-pub struct OpinionIds {
-    wanted: i64,
+struct OpinionIds {
     /// The drawn ids, the last first (taken with `pop`).
     drawn: Vec<OpinionId>,
-}
-
-impl OpinionIds {
-    pub fn ask(asks: &mut crate::db::Asks<'_>) {
-        asks.ask(|ids: &mut OpinionIds| ids.wanted += 1, Self::draw);
-    }
-
-    fn draw(conn: &mut Conn, scratch: &mut Scratch) -> QueryResult<()> {
-        let ids = scratch.get::<OpinionIds>();
-        let Conn::Postgres(c) = conn else { return Ok(()) };
-        #[derive(QueryableByName)]
-        struct Drawn {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            id: i32,
-        }
-        let drawn: Vec<Drawn> = crate::db::prepared(
-            "SELECT nextval(pg_get_serial_sequence('opinions', 'id'))::integer AS id \
-             FROM generate_series(1, $1) ORDER BY 1 DESC",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(ids.wanted)
-        .load(c)?;
-        ids.drawn = drawn.into_iter().map(|d| OpinionId(d.id)).collect();
-        Ok(())
-    }
 }
 
 /// The new opinions of one batch with their drawn ids, written together before its COMMIT.

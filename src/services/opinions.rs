@@ -21,7 +21,7 @@ use crate::emails::{ReceiptMail, summary};
 use crate::error::AppError;
 use crate::models::Section;
 use crate::models::consultation::Commentable;
-use crate::models::opinion::{NewOpinion, OpinionIds, RecentDuplicates};
+use crate::models::opinion::{NewOpinion, RecentDuplicates};
 use crate::models::outbox::NewMail;
 use crate::models::question_answer;
 use crate::rate_limit::{BatchHits, ClientKey, Scope};
@@ -124,7 +124,6 @@ pub async fn submit(state: &AppState, target: &Commentable, command: SubmitOpini
                 captcha::ask(asks, &asked.0);
                 if let Some(key) = &asked.1 {
                     RecentDuplicates::ask(asks, key, since);
-                    OpinionIds::ask(asks);
                 }
             },
             move |conn, answers| {

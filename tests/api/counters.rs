@@ -135,14 +135,15 @@ async fn a_receipt_code_already_taken_stores_and_counts_nothing() {
 }
 
 /// Opinions sent through the group commit as the public form sends them: each asks the batch
-/// for an id (on PostgreSQL they are then written together just before the COMMIT). A
+/// for earlier opinions with its duplicate key, and is given an id with the answer (on
+/// PostgreSQL they are then written together just before the COMMIT). A
 /// receipt code already taken fails the whole batch; it is written again one write at a
 /// time, and only the clashing opinion is refused.
 #[actix_web::test]
 async fn a_batch_of_opinions_is_stored_in_order_and_a_taken_code_refuses_only_its_own() {
     use std::time::Duration;
     use zhengqiu::db::BatchCommit;
-    use zhengqiu::models::opinion::OpinionIds;
+    use zhengqiu::models::opinion::RecentDuplicates;
 
     let app = crate::helpers::spawn_app().await;
     let id = closed_consultation_as_owner(&app).await;
@@ -151,7 +152,9 @@ async fn a_batch_of_opinions_is_stored_in_order_and_a_taken_code_refuses_only_it
     let writes = BatchCommit::start(pool, 1);
     let now = Utc::now().naive_utc();
     let send = |code: String, body: &'static str| {
-        writes.run(None, OpinionIds::ask, move |conn, answers| {
+        let key = format!("batch test {code}");
+        let ask = move |asks: &mut zhengqiu::db::Asks<'_>| RecentDuplicates::ask(asks, &key, now);
+        writes.run(None, ask, move |conn, answers| {
             let opinion =
                 NewOpinion { receipt_code: Some(code.as_str().into()), ..plain_opinion(id, "公众乙", body, now) };
             opinion
