@@ -154,6 +154,9 @@ impl Opinion {
     }
 }
 
+/// An earlier opinion with a duplicate key: the key, when it was stored, its receipt code.
+type Earlier = (String, NaiveDateTime, String);
+
 /// Earlier opinions with the duplicate keys of one batch's opinions, looked up in one
 /// statement, and the opinions the batch itself has stored so far. On PostgreSQL the same
 /// statement draws an id for each write that asked (`OpinionIds`): each may store an opinion.
@@ -179,7 +182,7 @@ impl RecentDuplicates {
         keys.sort_unstable();
         keys.dedup();
         let wanted = dups.asked.len() as i64;
-        let rows: Vec<(String, NaiveDateTime, String)> = match conn {
+        let rows: Vec<Earlier> = match conn {
             Conn::Postgres(c) => {
                 let (rows, drawn) = Self::fetch_drawing_ids(c, keys, since, wanted)?;
                 scratch.get::<OpinionIds>().drawn = drawn;
@@ -213,7 +216,7 @@ impl RecentDuplicates {
         keys: Vec<String>,
         since: NaiveDateTime,
         wanted: i64,
-    ) -> QueryResult<(Vec<(String, NaiveDateTime, String)>, Vec<OpinionId>)> {
+    ) -> QueryResult<(Vec<Earlier>, Vec<OpinionId>)> {
         use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
         #[derive(QueryableByName)]
         struct Row {
