@@ -224,6 +224,13 @@ where
     }
 }
 
+/// How long a busy PostgreSQL writer waits for more writes before it starts its batch. A
+/// batch's round trips and COMMIT cost the same for 4 opinions as for 12; while writes keep
+/// coming, waiting this long for a few more costs each of them less than it saves (quick
+/// benchmark runs: 37–42 % of the raw INSERT rate, from 35–39 %). An idle writer (one that
+/// gave its connection back) starts at once; SQLite's one writer gathers a full queue anyway.
+const GATHER_WHILE_BUSY: std::time::Duration = std::time::Duration::from_micros(400);
+
 /// Most writes in one transaction: enough to share a flush, few enough that one failed
 /// COMMIT does not hold up a crowd.
 const MAX_BATCH: usize = 64;
@@ -308,10 +315,16 @@ fn write_batches(pool: &Pool, receiver: &mpsc::Receiver<Box<dyn Job>>) {
             }
         };
         let mut jobs = vec![first];
+        let until = std::time::Instant::now() + GATHER_WHILE_BUSY;
         while jobs.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
+            let busy = held.as_deref().is_some_and(|conn| matches!(conn, Conn::Postgres(_)));
+            let next = match busy {
+                true => receiver.recv_timeout(until.saturating_duration_since(std::time::Instant::now())).ok(),
+                false => receiver.try_recv().ok(),
+            };
+            match next {
+                Some(job) => jobs.push(job),
+                None => break,
             }
         }
         let conn = match held.take().map_or_else(|| pool.get(), Ok) {
