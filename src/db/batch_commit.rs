@@ -103,14 +103,13 @@ thread_local! {
 /// write queued with [`BatchCommit::run`], on a writer thread) that is the batch's COMMIT,
 /// and the write is gathered with the batch's others; in any other transaction the commit
 /// is not known here, so the write runs at once — either way it lands with the caller's
-/// transaction, or not at all. `gather` adds what is to
-/// be written to this batch's `T`; after every write of the batch has gathered, `flush`
-/// writes the whole of `T` in as few statements as it can (on PostgreSQL it returns them,
-/// and the flushes' statements go as one, in the order the flushes were first asked for:
-/// see [`Flush`]). For writes nobody in the batch
-/// reads back: counters that every opinion of a consultation touches (so their row locks
-/// are held only for the moment before COMMIT, and once per batch rather than per
-/// opinion) and the text index. A batch that fails takes what it deferred with it.
+/// transaction, or not at all. `gather` adds what is to be written to this batch's `T`;
+/// after every write of the batch has gathered, `flush` writes the whole of `T` in as few
+/// statements as it can (on PostgreSQL it returns them, and the flushes' statements go as
+/// one, in the order the flushes were first asked for: see [`Flush`]). For writes nobody
+/// in the batch reads back, written once per batch rather than per write: the text index,
+/// the question answers, and (with [`write_last_at_commit`]) the counters every opinion of
+/// a consultation touches. A batch that fails takes what it deferred with it.
 pub fn write_at_commit<T: Default + 'static>(
     conn: &mut Conn,
     gather: impl FnOnce(&mut T) + 'static,
@@ -315,12 +314,13 @@ fn write_batches(pool: &Pool, receiver: &mpsc::Receiver<Box<dyn Job>>) {
             }
         };
         let mut jobs = vec![first];
+        let busy = held.as_deref().is_some_and(|conn| matches!(conn, Conn::Postgres(_)));
         let until = std::time::Instant::now() + GATHER_WHILE_BUSY;
         while jobs.len() < MAX_BATCH {
-            let busy = held.as_deref().is_some_and(|conn| matches!(conn, Conn::Postgres(_)));
-            let next = match busy {
-                true => receiver.recv_timeout(until.saturating_duration_since(std::time::Instant::now())).ok(),
-                false => receiver.try_recv().ok(),
+            let next = if busy {
+                receiver.recv_timeout(until.saturating_duration_since(std::time::Instant::now())).ok()
+            } else {
+                receiver.try_recv().ok()
             };
             match next {
                 Some(job) => jobs.push(job),

@@ -332,9 +332,10 @@ impl NewOpinion<'_> {
     }
 
     /// Like [`NewOpinion::insert_counted_unless_code_taken`], for a write in a batch that
-    /// asked for its duplicates ([`RecentDuplicates::ask`], which draws an id for it). On PostgreSQL the opinion takes one of the ids
-    /// the batch drew and is written with the batch's other new opinions just before its
-    /// COMMIT, in one statement instead of one each (a round trip and an execution apiece).
+    /// asked for its duplicates ([`RecentDuplicates::ask`], which draws an id for it). On
+    /// PostgreSQL the opinion takes one of the ids the batch drew and is written with the
+    /// batch's other new opinions just before its COMMIT, in one statement instead of one
+    /// each (a round trip and an execution apiece).
     /// A receipt code already taken then fails the batch, which is written again one write
     /// at a time, each drawing a new code. Without a drawn id (SQLite, whose statements cost
     /// no round trip) it is inserted at once.
