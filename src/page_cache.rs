@@ -1,12 +1,18 @@
 //! A short-lived cache of rendered public pages. The database stays the truth: an entry
-//! lives at most `ttl` (one second by default), and this process drops a consultation's
+//! is fresh for `ttl` (one second by default), and this process drops a consultation's
 //! pages at once when it records an opinion or staff change the consultation, so an
 //! instance shows its own writes immediately and others' within the ttl. Each entry
 //! keeps an ETag, and its gzip form once a browser has asked for it, so a hit costs a
 //! hash lookup and a copy of bytes.
+//!
+//! When an entry expires, the first request to find it renders the page again; the
+//! requests that come while it does are given the expired page (for at most another
+//! ttl), rather than each rendering the same page at once: under load every expiry
+//! otherwise cost as many renderings as there were requests in flight.
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -34,6 +40,9 @@ pub struct CachedPage {
     /// (or with the cache off) never pays for it. Shared by the entry's clones.
     gzip: Arc<OnceLock<Bytes>>,
     etag: String,
+    /// Whether a request has taken it upon itself to render the expired entry again;
+    /// shared by the entry's clones.
+    refreshing: Arc<AtomicBool>,
 }
 
 pub struct PageCache {
@@ -62,7 +71,12 @@ impl PageCache {
             return None;
         }
         let entries = self.entries.read().ok()?;
-        entries.get(key).filter(|e| e.created.elapsed() < self.ttl).cloned()
+        let entry = entries.get(key)?;
+        let age = entry.created.elapsed();
+        if age < self.ttl || (age < self.ttl * 2 && entry.refreshing.swap(true, Ordering::Relaxed)) {
+            return Some(entry.clone());
+        }
+        None
     }
 
     /// Stores a rendered page and returns it as an entry.
@@ -172,7 +186,14 @@ pub const JSON: &str = "application/json";
 impl CachedPage {
     fn new(body: String, content_type: &'static str) -> CachedPage {
         let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..12]));
-        CachedPage { created: Instant::now(), body: Bytes::from(body), content_type, gzip: Arc::default(), etag }
+        CachedPage {
+            created: Instant::now(),
+            body: Bytes::from(body),
+            content_type,
+            gzip: Arc::default(),
+            etag,
+            refreshing: Arc::default(),
+        }
     }
 
     /// The gzip form (empty should compression fail: the page then goes uncompressed).
@@ -239,11 +260,26 @@ mod tests {
         let cache = PageCache::new(Duration::from_millis(20));
         cache.put("/", "x".into());
         assert!(cache.get("/").is_some());
-        std::thread::sleep(Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(25));
         assert!(cache.get("/").is_none());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(cache.get("/").is_none(), "expired twice over: rendered again by everyone");
         let off = PageCache::new(Duration::ZERO);
         off.put("/", "x".into());
         assert!(off.get("/").is_none());
+    }
+
+    #[test]
+    fn one_request_renders_an_expired_page_again_while_the_others_are_given_the_old_one() {
+        let cache = PageCache::new(Duration::from_millis(500));
+        cache.put("/", "old".into());
+        std::thread::sleep(Duration::from_millis(510));
+        assert!(cache.get("/").is_none(), "the first to find it expired renders it");
+        let stale = cache.get("/").expect("the others are given the expired page meanwhile");
+        assert_eq!(&stale.body[..], b"old");
+        assert!(cache.get("/").is_some(), "still only one renders");
+        cache.put("/", "new".into());
+        assert_eq!(&cache.get("/").expect("fresh").body[..], b"new");
     }
 
     #[test]
