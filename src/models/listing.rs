@@ -4,9 +4,9 @@
 //! columns; nothing loads more than a page of rows.
 
 use chrono::NaiveDate;
-use diesel::dsl::sql;
+use diesel::dsl::{case_when, count, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{Bool, Integer};
 
 use crate::db::schema::consultations;
 use crate::db::{Conn, MultiBackend};
@@ -58,21 +58,21 @@ pub struct Listing {
     pub total: i64,
 }
 
-/// The SQL condition for a status on `today` (China time), as [`status_on`] decides it. Dates are written as ISO
-/// literals, which both databases compare with their date columns.
-fn status_sql(status: Status, today: NaiveDate) -> String {
+/// A condition on published consultations, in diesel's own expressions.
+type Condition = Box<dyn BoxableExpression<consultations::table, MultiBackend, SqlType = Bool>>;
+
+/// The condition for a status on `today` (China time), as [`status_on`] decides it. The date
+/// is a bind, not a literal, so the list's statements read the same every day and
+/// PostgreSQL keeps them prepared instead of planning each one on every request.
+///
+/// [`status_on`]: crate::domain::window::status_on
+fn status_condition(status: Status, today: NaiveDate) -> Condition {
+    use consultations::{ends_on, feedback_published_at, starts_on};
     match status {
-        Status::FeedbackPublished => "consultations.feedback_published_at IS NOT NULL".to_owned(),
-        Status::Scheduled => {
-            format!("consultations.feedback_published_at IS NULL AND consultations.starts_on > '{today}'")
-        }
-        Status::Open => format!(
-            "consultations.feedback_published_at IS NULL AND consultations.starts_on <= '{today}' \
-             AND consultations.ends_on >= '{today}'"
-        ),
-        Status::Closed => {
-            format!("consultations.feedback_published_at IS NULL AND consultations.ends_on < '{today}'")
-        }
+        Status::FeedbackPublished => Box::new(feedback_published_at.is_not_null()),
+        Status::Scheduled => Box::new(feedback_published_at.is_null().and(starts_on.gt(today))),
+        Status::Open => Box::new(feedback_published_at.is_null().and(starts_on.le(today)).and(ends_on.ge(today))),
+        Status::Closed => Box::new(feedback_published_at.is_null().and(ends_on.lt(today))),
     }
 }
 
@@ -127,13 +127,13 @@ impl Listing {
             None => Self::counts(conn, filter, today)?,
         };
         let total = counts.of(filter.status);
-        let runs: Vec<(String, i64)> = match filter.status {
-            Some(status) => vec![(status_sql(status, today), total)],
+        let runs: Vec<(Condition, i64)> = match filter.status {
+            Some(status) => vec![(status_condition(status, today), total)],
             None => vec![
-                (status_sql(Status::Open, today), counts.open),
-                (status_sql(Status::Scheduled, today), counts.scheduled),
+                (status_condition(Status::Open, today), counts.open),
+                (status_condition(Status::Scheduled, today), counts.scheduled),
                 (
-                    format!("(consultations.feedback_published_at IS NOT NULL OR consultations.ends_on < '{today}')"),
+                    Box::new(consultations::feedback_published_at.is_not_null().or(consultations::ends_on.lt(today))),
                     counts.closed + counts.feedback_published,
                 ),
             ],
@@ -149,7 +149,7 @@ impl Listing {
                 continue;
             }
             let page: Vec<Consultation> = base(conn, filter)
-                .filter(sql::<Bool>(&condition))
+                .filter(condition)
                 .order((consultations::starts_on.desc(), consultations::id.desc()))
                 .limit(wanted.min(len - skip))
                 .offset(skip)
@@ -184,12 +184,8 @@ impl Listing {
              WHEN consultations.ends_on >= '{today}' THEN 0 ELSE 2 END"
         );
         let matched: Vec<(ConsultationId, i32)> = base(conn, filter)
-            .select((consultations::id, sql::<diesel::sql_types::Integer>(&status)))
-            .order((
-                sql::<diesel::sql_types::Integer>(&run).asc(),
-                consultations::starts_on.desc(),
-                consultations::id.desc(),
-            ))
+            .select((consultations::id, sql::<Integer>(&status)))
+            .order((sql::<Integer>(&run).asc(), consultations::starts_on.desc(), consultations::id.desc()))
             .load(conn)?;
         let mut counts = StatusCounts::default();
         let mut listed: Vec<ConsultationId> = Vec::new();
@@ -214,9 +210,10 @@ impl Listing {
         Ok(Listing { items: rows, counts, total: counts.of(filter.status) })
     }
 
-    /// The counts per status under the filter (its status aside), in one query.
+    /// The counts per status under the filter (its status aside), in one query: each counts
+    /// `CASE WHEN` its status `THEN 1 END`, which is null for the others.
     pub fn counts(conn: &mut Conn, filter: &ListFilter, today: NaiveDate) -> QueryResult<StatusCounts> {
-        let count = |s| sql::<BigInt>(&format!("COUNT(CASE WHEN {} THEN 1 END)", status_sql(s, today)));
+        let count = |s| count(case_when::<_, _, Integer>(status_condition(s, today), 1));
         let (scheduled, open, closed, feedback_published) = base(conn, filter)
             .select((
                 count(Status::Scheduled),
