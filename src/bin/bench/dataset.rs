@@ -478,7 +478,6 @@ pub fn create_platform(url: &DbUrl, n: usize, agencies: usize) -> anyhow::Result
     use zhengqiu::db::schema::agencies as a;
     let mut conn = db::connect(url)?;
     let now = Utc::now();
-    let today = china_today(now);
     let mut agency_ids = Vec::with_capacity(agencies);
     for k in 0..agencies {
         let place = PLACES[k % PLACES.len()];
@@ -501,59 +500,85 @@ pub fn create_platform(url: &DbUrl, n: usize, agencies: usize) -> anyhow::Result
                 第二条 本办法适用于本行政区域内的相关活动。\n\n第三条 本办法自发布之日起施行。\n";
     let imported = drafts::import(text.as_bytes(), "platform.txt").map_err(|e| anyhow::anyhow!("{e}"))?;
     let bar = progress(n as u64, &format!("写入 {n} 个意见征集"));
-    for begin in (0..n).step_by(500) {
-        db::write_tx(&mut conn, |conn| {
-            for i in begin..(begin + 500).min(n) {
-                let title = format!(
-                    "{}{}（征求意见稿·{}）",
-                    PLACES[i % PLACES.len()],
-                    SUBJECT_TITLES[(i / PLACES.len()) % SUBJECT_TITLES.len()],
-                    i + 1
-                );
-                // Windows from about five years ago to two months ahead.
-                let starts_on = today - Duration::days((i as i64 * 7) % 1800) + Duration::days(60);
-                let id = NewConsultation {
-                    seed_key: None,
-                    title: &title,
-                    issuer: "某区人民政府办公室",
-                    notice: "为广泛听取社会各界意见，现将征求意见稿全文公布。",
-                    how_to_comment: "在本页逐条提出意见。",
-                    starts_on,
-                    ends_on: starts_on + Duration::days(30),
-                    short_period_reason: None,
-                    published_at: Some(now.naive_utc()),
-                    created_at: now.naive_utc(),
-                    updated_at: now.naive_utc(),
-                    owner_id: None,
-                }
-                .insert(conn)?;
-                diesel::update(consultations::table.find(id))
-                    .set(consultations::agency_id.eq(agency_ids[i % agency_ids.len()]))
-                    .execute(conn)?;
-                let source = DraftSource {
-                    version_label: "征求意见稿",
-                    title: &title,
-                    file_name: "platform.txt",
-                    announce_notice: false,
-                };
-                // Also enters the consultation in the list's text index.
-                Draft::create(conn, id, &source, &imported, now.naive_utc())?;
-            }
-            Ok(())
-        })
-        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        // The growing tables' statistics, so that the foreign-key checks of the next batch
-        // look rows up by key: planned while the tables held a dozen rows, they read them
-        // whole, and loading 10,000 consultations took a minute and a half on PostgreSQL.
-        if let zhengqiu::config::Backend::Postgres = conn.backend() {
-            diesel::sql_query("ANALYZE consultations, drafts, sections").execute(&mut conn)?;
-        }
-        bar.inc(((begin + 500).min(n) - begin) as u64);
-    }
+    // A consultation is a dozen small statements, so one connection mostly waits for the
+    // round trips: LOADERS connections take batches of 500 in turn (SQLite's writers queue
+    // on the process's write lock, as in the service).
+    const LOADERS: usize = 4;
+    let batches: Vec<usize> = (0..n).step_by(500).collect();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let loaders: Vec<_> = (0..LOADERS)
+            .map(|k| {
+                let (batches, agency_ids, imported, bar) = (&batches, &agency_ids, &imported, &bar);
+                scope.spawn(move || -> anyhow::Result<()> {
+                    let mut conn = db::connect(url)?;
+                    for &begin in batches.iter().skip(k).step_by(LOADERS) {
+                        let end = (begin + 500).min(n);
+                        db::write_tx(&mut conn, |conn| {
+                            (begin..end).try_for_each(|i| add_platform_consultation(conn, i, agency_ids, imported, now))
+                        })
+                        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                        // The growing tables' statistics, so that the foreign-key checks of the next
+                        // batch look rows up by key: planned while the tables held a dozen rows, they
+                        // read them whole, and loading 10,000 consultations took a minute and a half
+                        // on PostgreSQL.
+                        if let zhengqiu::config::Backend::Postgres = conn.backend() {
+                            diesel::sql_query("ANALYZE consultations, drafts, sections").execute(&mut conn)?;
+                        }
+                        bar.inc((end - begin) as u64);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        loaders.into_iter().try_for_each(|l| l.join().map_err(|_| anyhow::anyhow!("a loader panicked"))?)
+    })?;
     bar.finish_and_clear();
     match conn.backend() {
         zhengqiu::config::Backend::Sqlite => diesel::sql_query("ANALYZE").execute(&mut conn)?,
         zhengqiu::config::Backend::Postgres => diesel::sql_query("VACUUM ANALYZE").execute(&mut conn)?,
     };
     Ok(agency_ids)
+}
+
+/// The platform's `i`th consultation: published, of agency `i` mod the agencies, with the
+/// three-article draft, its window from about five years ago to two months ahead.
+fn add_platform_consultation(
+    conn: &mut Conn,
+    i: usize,
+    agency_ids: &[AgencyId],
+    imported: &drafts::ImportedDraft,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), zhengqiu::error::AppError> {
+    let title = format!(
+        "{}{}（征求意见稿·{}）",
+        PLACES[i % PLACES.len()],
+        SUBJECT_TITLES[(i / PLACES.len()) % SUBJECT_TITLES.len()],
+        i + 1
+    );
+    let starts_on = china_today(now) - Duration::days((i as i64 * 7) % 1800) + Duration::days(60);
+    let id = NewConsultation {
+        seed_key: None,
+        title: &title,
+        issuer: "某区人民政府办公室",
+        notice: "为广泛听取社会各界意见，现将征求意见稿全文公布。",
+        how_to_comment: "在本页逐条提出意见。",
+        starts_on,
+        ends_on: starts_on + Duration::days(30),
+        short_period_reason: None,
+        published_at: Some(now.naive_utc()),
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+        owner_id: None,
+    }
+    .insert(conn)?;
+    diesel::update(consultations::table.find(id))
+        .set(consultations::agency_id.eq(agency_ids[i % agency_ids.len()]))
+        .execute(conn)?;
+    let source =
+        DraftSource {
+            version_label: "征求意见稿", title: &title, file_name: "platform.txt", announce_notice: false
+        };
+    // Also enters the consultation in the list's text index.
+    Draft::create(conn, id, &source, imported, now.naive_utc())?;
+    Ok(())
 }

@@ -51,7 +51,8 @@ pub struct Args {
     /// Report even when other processes use the CPU (the figures are marked DISTURBED).
     #[arg(long)]
     pub allow_disturbed: bool,
-    /// A short smoke run: 2-second measurements and 10,000 opinions in the large consultation.
+    /// A short smoke run (about 2 minutes): 1-second measurements and 10,000 opinions in the
+    /// large consultation.
     #[arg(long)]
     pub quick: bool,
     /// Only these groups of measurements (comma-separated): pages, nginx, captcha, posts,
@@ -91,6 +92,12 @@ impl Args {
     pub fn warmup(&self) -> Duration {
         Duration::from_secs_f64(self.warmup)
     }
+
+    /// How long a baseline (the captcha crate's rate, the database's INSERT rate) is
+    /// measured: 3 s, or one and a half measurements if those are shorter.
+    pub fn baseline(&self) -> Duration {
+        Duration::from_secs_f64((self.seconds * 1.5).min(3.0))
+    }
 }
 
 fn machine() -> String {
@@ -123,8 +130,8 @@ fn commit() -> String {
 fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
     if args.quick {
-        args.seconds = args.seconds.min(2.0);
-        args.warmup = args.warmup.min(0.5);
+        args.seconds = args.seconds.min(1.0);
+        args.warmup = args.warmup.min(0.3);
         args.opinions = args.opinions.min(10_000);
         args.posts = args.posts.min(10_000);
     }

@@ -528,26 +528,26 @@ fn nginx(
 /// New captchas as fast as they come, against the crate's own single-thread rate.
 fn captchas(ctx: &Ctx<'_>, results: &mut Results, svc: &Service) -> anyhow::Result<(f64, f64, f64)> {
     let backend = ctx.kind.name();
-    let crate_rate = baselines::captcha_rate(Duration::from_secs(3))?;
+    let crate_rate = baselines::captcha_rate(ctx.args.baseline())?;
     results.row(Row {
         requests_per_sec: Some(crate_rate),
         ..Row::timed(
             backend,
             "baseline: captcha crate, one thread",
-            3.0,
+            ctx.args.baseline().as_secs_f64(),
             None,
             "draw + the crate's own PNG + base64".into(),
         )
     });
     let cores = procfs::cores();
-    let parallel_rate = baselines::captcha_rate_parallel(cores, Duration::from_secs(3))?;
+    let parallel_rate = baselines::captcha_rate_parallel(cores, ctx.args.baseline())?;
     results.row(Row {
         requests_per_sec: Some(parallel_rate),
         connections: cores,
         ..Row::timed(
             backend,
             &format!("baseline: captcha crate, {cores} threads at once"),
-            3.0,
+            ctx.args.baseline().as_secs_f64(),
             None,
             format!("{:.0}% of one thread x {cores}", parallel_rate / (crate_rate * cores as f64) * 100.0),
         )
@@ -645,7 +645,7 @@ fn post_opinions(
     };
     let mut best_insert = 0.0_f64;
     for &clients in baseline_clients {
-        let rate = insert_rate(&ctx.url, clients, Duration::from_secs(3))?;
+        let rate = insert_rate(&ctx.url, clients, ctx.args.baseline())?;
         best_insert = best_insert.max(rate);
         results.row(Row {
             requests_per_sec: Some(rate),
@@ -653,7 +653,7 @@ fn post_opinions(
             ..Row::timed(
                 backend,
                 &format!("baseline: raw single-row INSERT, {clients} conn"),
-                3.0,
+                ctx.args.baseline().as_secs_f64(),
                 None,
                 "autocommit, the service's connection settings".into(),
             )
