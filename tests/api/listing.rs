@@ -145,6 +145,14 @@ async fn a_search_pages_orders_and_counts_as_the_list_does() {
     assert_eq!(open_second.texts(".consultation-card h2"), ["征集01"]);
     let beyond = app.page(&format!("/?{search}&page=3")).await;
     assert!(beyond.select(".consultation-card").is_empty());
+    assert_eq!(
+        beyond.texts(".status-tabs a"),
+        ["全部 24", "征集中 21", "未开始 1", "已结束 1", "已反馈 1"],
+        "past the end"
+    );
+    let scheduled_beyond = app.page(&format!("/?status=scheduled&{search}&page=2")).await;
+    assert!(scheduled_beyond.select(".consultation-card").is_empty());
+    assert_eq!(scheduled_beyond.texts(".status-tabs a")[2], "未开始 1");
     // The JSON list says the same.
     let listed = json(&app, &format!("/api/v1/consultations?{search}&page=2")).await;
     let titles: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
