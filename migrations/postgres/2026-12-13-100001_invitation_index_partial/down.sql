@@ -1,0 +1,2 @@
+DROP INDEX opinions_invitation;
+CREATE INDEX opinions_invitation ON opinions (invitation_id, seq);
