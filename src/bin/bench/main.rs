@@ -92,12 +92,6 @@ impl Args {
     pub fn warmup(&self) -> Duration {
         Duration::from_secs_f64(self.warmup)
     }
-
-    /// How long a baseline (the captcha crate's rate, the database's INSERT rate) is
-    /// measured: 3 s, or one and a half measurements if those are shorter.
-    pub fn baseline(&self) -> Duration {
-        Duration::from_secs_f64((self.seconds * 1.5).min(3.0))
-    }
 }
 
 fn machine() -> String {
