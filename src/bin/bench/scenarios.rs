@@ -446,22 +446,36 @@ fn pages(
     consultations: [&BenchConsultation; 3],
     suffix: &str,
 ) -> anyhow::Result<PageRates> {
+    let [empty, medium, large] = consultations;
     let mut plain = [0.0; 3];
-    for (i, c) in consultations.iter().enumerate() {
-        let name = format!("consultation page, {} opinions{suffix}", c.opinions);
-        plain[i] = page(ctx, results, svc, &format!("/consultations/{}", c.id), "", &name)?;
-    }
-    let large = consultations[2];
-    let gzip = if suffix.is_empty() {
-        let mut gzip = [0.0; 2];
-        for (i, c) in [consultations[0], large].into_iter().enumerate() {
-            let name = format!("consultation page, {} opinions, gzip", c.opinions);
-            gzip[i] = page(ctx, results, svc, &format!("/consultations/{}", c.id), GZIP, &name)?;
+    plain[1] = page(
+        ctx,
+        results,
+        svc,
+        &format!("/consultations/{}", medium.id),
+        "",
+        &format!("consultation page, {} opinions{suffix}", medium.opinions),
+    )?;
+    // The page without opinions and the large one, whose ratio is a target, in alternating slices.
+    let pair = |results: &mut Results, headers: &str, what: &str| -> anyhow::Result<[f64; 2]> {
+        let mut sides = Vec::new();
+        for c in [empty, large] {
+            let path = format!("/consultations/{}", c.id);
+            let (status, body) = service::fetch(svc.addr, &path, headers)?;
+            anyhow::ensure!(status == 200, "{path} answered {status}");
+            let size = if headers.is_empty() { String::new() } else { format!(" ({} KiB)", body.len() / 1024) };
+            sides.push(Side {
+                svc,
+                workload: Arc::new(FixedGet::exact_with(&svc.addr.to_string(), &path, headers, body)),
+                name: format!("consultation page, {} opinions{what}{size}", c.opinions),
+            });
         }
-        Some(gzip)
-    } else {
-        None
+        let [a, b] = <[Side<'_>; 2]>::try_from(sides).map_err(|_| anyhow::anyhow!("two sides"))?;
+        let [(a, _), (b, _)] = alternate_sides(ctx, results, [a, b])?;
+        Ok([a, b])
     };
+    [plain[0], plain[2]] = pair(results, "", suffix)?;
+    let gzip = if suffix.is_empty() { Some(pair(results, GZIP, ", gzip")?) } else { None };
     let anchor = &large.anchors[large.anchors.len() / 2];
     let name = format!("section page, {} opinions{suffix}", large.opinions);
     page(ctx, results, svc, &format!("/consultations/{}/sections/{anchor}", large.id), "", &name)?;
@@ -1122,9 +1136,15 @@ impl Drop for FewCopy<'_> {
     }
 }
 
-/// The same path from two services, measured in alternating slices (four each, the
-/// measurement's time split between them) and recorded as one row each; returns each one's
-/// rate and p99.
+/// One side of a measurement in alternating slices: a service, what is asked of it, and
+/// the row's name.
+struct Side<'a> {
+    svc: &'a Service,
+    workload: Arc<dyn Workload>,
+    name: String,
+}
+
+/// The same path from two services, measured in alternating slices (see [`alternate_sides`]).
 fn alternate(
     ctx: &Ctx<'_>,
     results: &mut Results,
@@ -1133,18 +1153,33 @@ fn alternate(
     marker: &str,
     names: [String; 2],
 ) -> anyhow::Result<[(f64, f64); 2]> {
-    const SLICES: u32 = 4;
     for svc in services {
         let (status, _) = service::fetch(svc.addr, path, "")?;
         anyhow::ensure!(status == 200, "{path} answered {status}");
     }
+    fn side<'a>(svc: &'a Service, path: &str, marker: &str, name: String) -> Side<'a> {
+        Side { svc, workload: Arc::new(FixedGet::containing(&svc.addr.to_string(), path, "", marker)), name }
+    }
+    let [first, second] = names;
+    alternate_sides(ctx, results, [side(services[0], path, marker, first), side(services[1], path, marker, second)])
+}
+
+/// Two measurements whose ratio matters, taken in alternating slices (four each, the
+/// measurement's time split between them) and recorded as one row each: measured one after
+/// the other, their ratio showed as much of the shared machine's drift as of what they
+/// compare. Returns each one's rate and p99.
+fn alternate_sides(ctx: &Ctx<'_>, results: &mut Results, sides: [Side<'_>; 2]) -> anyhow::Result<[(f64, f64); 2]> {
+    const SLICES: u32 = 4;
     let plan = Plan::closed(ctx.args.connections, ctx.args.warmup() / SLICES, ctx.args.duration() / SLICES);
-    let foreign = ForeignLoad::start(&ctx.own(&[services[0].pid(), services[1].pid()]));
+    let mut pids = vec![sides[0].svc.pid()];
+    if sides[1].svc.pid() != sides[0].svc.pid() {
+        pids.push(sides[1].svc.pid());
+    }
+    let foreign = ForeignLoad::start(&ctx.own(&pids));
     let mut outcomes = [Outcome::default(), Outcome::default()];
     for _ in 0..SLICES {
-        for (svc, sum) in services.iter().zip(outcomes.iter_mut()) {
-            let workload = Arc::new(FixedGet::containing(&svc.addr.to_string(), path, "", marker));
-            let slice = loadgen::run(svc.addr, workload, &plan);
+        for (side, sum) in sides.iter().zip(outcomes.iter_mut()) {
+            let slice = loadgen::run(side.svc.addr, side.workload.clone(), &plan);
             sum.ok += slice.ok;
             sum.errors += slice.errors;
             for (status, n) in slice.statuses {
@@ -1158,9 +1193,9 @@ fn alternate(
     }
     let disturbed = foreign.cores_used() > DISTURBANCE;
     let mut answer = [(0.0, 0.0); 2];
-    for ((sum, name), answer) in outcomes.iter_mut().zip(names).zip(answer.iter_mut()) {
+    for ((sum, side), answer) in outcomes.iter_mut().zip(sides).zip(answer.iter_mut()) {
         sum.latencies_us.sort_unstable();
-        let mut row = Row::load(ctx.kind.name(), &name, plan.connections, sum);
+        let mut row = Row::load(ctx.kind.name(), &side.name, plan.connections, sum);
         let size = sum.bytes as f64 / (sum.ok + sum.errors).max(1) as f64 / 1024.0;
         row.note = format!("{size:.1} KiB a response; {SLICES} slices alternating with the other; {}", row.note)
             .trim_end_matches("; ")
