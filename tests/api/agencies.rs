@@ -304,6 +304,15 @@ async fn each_agency_has_a_public_page_listing_only_its_published_consultations(
     // The home page can be filtered by agency too, and the agencies are listed.
     let filtered = app.page(&format!("/?agency={}", DEFAULT_AGENCY)).await;
     assert_eq!(filtered.texts(".consultation-card h2"), ["默认单位的草案"]);
+    // A search keeps to the agency, and to the year: 规范测试 is in both drafts.
+    let searched = app.page(&format!("/agencies/{transport}?q=%E8%A7%84%E8%8C%83%E6%B5%8B%E8%AF%95")).await;
+    assert_eq!(searched.texts(".consultation-card h2"), ["公交线网优化方案"]);
+    assert_eq!(searched.texts(".status-tabs a")[0], "全部 1");
+    let year = chrono::Datelike::year(&china_day(-1));
+    let both = app.page(&format!("/?q=%E8%A7%84%E8%8C%83%E6%B5%8B%E8%AF%95&year={year}")).await;
+    assert_eq!(both.texts(".consultation-card h2").len(), 2, "{:?}", both.texts(".consultation-card h2"));
+    let other_year = app.page(&format!("/?q=%E8%A7%84%E8%8C%83%E6%B5%8B%E8%AF%95&year={}", year - 3)).await;
+    assert!(other_year.select(".consultation-card").is_empty());
     let agencies = app.page("/agencies").await.texts(".agency-list a");
     assert!(agencies.contains(&"市交通运输局".to_owned()) && agencies.contains(&"默认单位".to_owned()), "{agencies:?}");
     assert_eq!(app.get("/agencies/999").await.status(), 404);
