@@ -51,7 +51,7 @@ pub struct Args {
     /// Report even when other processes use the CPU (the figures are marked DISTURBED).
     #[arg(long)]
     pub allow_disturbed: bool,
-    /// A short smoke run (about 2 minutes): 1-second measurements and 10,000 opinions in the
+    /// A short smoke run (under 3 minutes): 1-second measurements and 10,000 opinions in the
     /// large consultation.
     #[arg(long)]
     pub quick: bool,
