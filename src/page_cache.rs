@@ -1,7 +1,8 @@
 //! A short-lived cache of rendered public pages. The database stays the truth: an entry
 //! is fresh for `ttl` (one second by default), and this process drops a consultation's
 //! pages at once when it records an opinion or staff change the consultation, so an
-//! instance shows its own writes immediately and others' within the ttl. Each entry
+//! instance shows its own writes immediately and others' within the ttl (twice the ttl
+//! at most, see below). Each entry
 //! keeps an ETag, and its gzip form once a browser has asked for it, so a hit costs a
 //! hash lookup and a copy of bytes.
 //!
