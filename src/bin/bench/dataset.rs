@@ -501,10 +501,11 @@ pub fn create_platform(url: &DbUrl, n: usize, agencies: usize) -> anyhow::Result
     let imported = drafts::import(text.as_bytes(), "platform.txt").map_err(|e| anyhow::anyhow!("{e}"))?;
     let bar = progress(n as u64, &format!("写入 {n} 个意见征集"));
     // A consultation is a dozen small statements, so one connection mostly waits for the
-    // round trips: LOADERS connections take batches of 500 in turn (SQLite's writers queue
+    // round trips: LOADERS connections take batches of BATCH in turn (SQLite's writers queue
     // on the process's write lock, as in the service).
     const LOADERS: usize = 4;
-    let batches: Vec<usize> = (0..n).step_by(500).collect();
+    const BATCH: usize = 500;
+    let batches: Vec<usize> = (0..n).step_by(BATCH).collect();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let loaders: Vec<_> = (0..LOADERS)
             .map(|k| {
@@ -512,7 +513,7 @@ pub fn create_platform(url: &DbUrl, n: usize, agencies: usize) -> anyhow::Result
                 scope.spawn(move || -> anyhow::Result<()> {
                     let mut conn = db::connect(url)?;
                     for &begin in batches.iter().skip(k).step_by(LOADERS) {
-                        let end = (begin + 500).min(n);
+                        let end = (begin + BATCH).min(n);
                         db::write_tx(&mut conn, |conn| {
                             (begin..end).try_for_each(|i| add_platform_consultation(conn, i, agency_ids, imported, now))
                         })
