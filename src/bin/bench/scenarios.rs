@@ -64,6 +64,12 @@ impl Ctx<'_> {
         Plan::closed(connections, self.args.warmup(), self.args.duration())
     }
 
+    /// Four drafters at once on a staff page, for half a measurement: these pages are measured
+    /// for their p99 at a dozen filters, not compared with another rate.
+    fn drafters_plan(&self) -> Plan {
+        Plan::closed(4, self.args.warmup(), self.args.duration() / 2)
+    }
+
     /// Runs one load measurement and records it, marked if the machine was disturbed.
     fn measure(
         &self,
@@ -457,22 +463,11 @@ fn pages(
         &format!("consultation page, {} opinions{suffix}", medium.opinions),
     )?;
     // The page without opinions and the large one, whose ratio is a target, in alternating slices.
-    let pair = |results: &mut Results, headers: &str, what: &str| -> anyhow::Result<[f64; 2]> {
-        let mut sides = Vec::new();
-        for c in [empty, large] {
-            let path = format!("/consultations/{}", c.id);
-            let (status, body) = service::fetch(svc.addr, &path, headers)?;
-            anyhow::ensure!(status == 200, "{path} answered {status}");
-            let size = if headers.is_empty() { String::new() } else { format!(" ({} KiB)", body.len() / 1024) };
-            sides.push(Side {
-                svc,
-                workload: Arc::new(FixedGet::exact_with(&svc.addr.to_string(), &path, headers, body)),
-                name: format!("consultation page, {} opinions{what}{size}", c.opinions),
-            });
-        }
-        let [a, b] = <[Side<'_>; 2]>::try_from(sides).map_err(|_| anyhow::anyhow!("two sides"))?;
-        let [(a, _), (b, _)] = alternate_sides(ctx, results, [a, b])?;
-        Ok([a, b])
+    let pair = |results: &mut Results, headers: &str, what: &str| {
+        let side = |c: &BenchConsultation| {
+            (format!("/consultations/{}", c.id), format!("consultation page, {} opinions{what}", c.opinions))
+        };
+        page_pair(ctx, results, svc, [side(empty), side(large)], headers)
     };
     [plain[0], plain[2]] = pair(results, "", suffix)?;
     let gzip = if suffix.is_empty() { Some(pair(results, GZIP, ", gzip")?) } else { None };
@@ -480,6 +475,27 @@ fn pages(
     let name = format!("section page, {} opinions{suffix}", large.opinions);
     page(ctx, results, svc, &format!("/consultations/{}/sections/{anchor}", large.id), "", &name)?;
     Ok(PageRates { plain, gzip })
+}
+
+/// Two pages of one service whose ratio is a target, [`page`] each but measured in alternating
+/// slices ([`alternate_sides`]): `(path, row name)` for each. Returns their rates.
+fn page_pair(
+    ctx: &Ctx<'_>,
+    results: &mut Results,
+    svc: &Service,
+    pages: [(String, String); 2],
+    headers: &str,
+) -> anyhow::Result<[f64; 2]> {
+    let side = |(path, name): (String, String)| -> anyhow::Result<Side<'_>> {
+        let (status, body) = service::fetch(svc.addr, &path, headers)?;
+        anyhow::ensure!(status == 200, "{path} answered {status}");
+        let size = if headers.is_empty() { String::new() } else { format!(" ({} KiB)", body.len() / 1024) };
+        let workload = Arc::new(FixedGet::exact_with(&svc.addr.to_string(), &path, headers, body));
+        Ok(Side { svc, workload, name: format!("{name}{size}") })
+    };
+    let [a, b] = pages;
+    let [(a, _), (b, _)] = alternate_sides(ctx, results, [side(a)?, side(b)?])?;
+    Ok([a, b])
 }
 
 /// Loads one page with these request headers, each answer checked against the bytes it
@@ -787,7 +803,7 @@ fn review(ctx: &Ctx<'_>, results: &mut Results, svc: &Service, large: &BenchCons
         ("section + undecided + text", format!("section={anchor}&decision=undecided&q={}", encode("时限"))),
         ("page in the middle", format!("after={middle}")),
     ];
-    let plan = Plan::closed(4, ctx.args.warmup(), ctx.args.duration().min(Duration::from_secs(4)));
+    let plan = ctx.drafters_plan();
     for (label, query) in filters {
         let path = format!("{base}?{query}");
         let (status, _) = service::fetch(svc.addr, &path, &cookie)?;
@@ -968,9 +984,16 @@ fn versions(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
     for revision in 1..=4 {
         upload(five.id, revision)?;
     }
-    let rate_one = page(ctx, results, &svc, &format!("/consultations/{}", one.id), "", "consultation page, 1 version")?;
-    let rate_five =
-        page(ctx, results, &svc, &format!("/consultations/{}", five.id), "", "consultation page, 5 versions")?;
+    let [rate_one, rate_five] = page_pair(
+        ctx,
+        results,
+        &svc,
+        [
+            (format!("/consultations/{}", one.id), "consultation page, 1 version".to_owned()),
+            (format!("/consultations/{}", five.id), "consultation page, 5 versions".to_owned()),
+        ],
+        "",
+    )?;
     let ratio = rate_five / rate_one;
     results.target(
         backend,
@@ -1232,7 +1255,7 @@ fn groups(ctx: &Ctx<'_>, results: &mut Results, svc: &Service, large: &BenchCons
         procfs::peak_rss_mib(svc.pid()),
         String::new(),
     ));
-    let plan = Plan::closed(4, ctx.args.warmup(), ctx.args.duration().min(Duration::from_secs(4)));
+    let plan = ctx.drafters_plan();
     let outcome = ctx.measure(
         results,
         &format!("groups page, {} opinions", large.opinions),
