@@ -230,6 +230,14 @@ where
 /// gave its connection back) starts at once; SQLite's one writer gathers a full queue anyway.
 const GATHER_WHILE_BUSY: std::time::Duration = std::time::Duration::from_micros(400);
 
+/// How a batch's transaction opens on PostgreSQL, in the same round trip as its BEGIN. A
+/// batch's statements look rows up by key, so one plan serves every batch; but PostgreSQL
+/// planned the duplicate look-up anew on every run (its cost estimate for a plan fitting any
+/// number of keys stays above that of a plan for the keys at hand), which took as long as
+/// running it. `SET LOCAL` ends with the transaction: the connection's other users keep
+/// PostgreSQL's own choice.
+const POSTGRES_BEGIN: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
 /// Most writes in one transaction: enough to share a flush, few enough that one failed
 /// COMMIT does not hold up a crowd.
 const MAX_BATCH: usize = 64;
@@ -399,7 +407,7 @@ fn attempt(conn: &mut Conn, jobs: &mut [Box<dyn Job>]) -> Result<(), Failed> {
             fetch(conn, &mut scratch).map_err(|e| fail(e.to_string()))?;
         }
     }
-    super::connection::begin_write(conn, "BEGIN").map_err(|e| fail(e.to_string()))?;
+    super::connection::begin_write(conn, POSTGRES_BEGIN).map_err(|e| fail(e.to_string()))?;
     PENDING.with(|p| *p.borrow_mut() = Some(Pending::default()));
     let outcome = run_jobs(conn, jobs, scratch, outside.into_iter().chain(fetches));
     let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();

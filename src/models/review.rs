@@ -83,7 +83,9 @@ impl ReviewFilter {
             DecisionFilter::Is(status) => query.filter(opinions::decision.eq(status.code())),
         };
         if self.flagged_only {
-            query = query.filter(opinions::flagged.eq(true));
+            // The column alone, not `= true`: the condition of the index of flagged opinions,
+            // which both databases see only in the same words.
+            query = query.filter(opinions::flagged);
         }
         if let Some(text) = &self.text {
             // The index narrows the search to the few opinions holding the text's bigrams;
