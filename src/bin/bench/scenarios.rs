@@ -300,16 +300,11 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
         let Some(PageRates { plain: rates, gzip }) = rates else { continue };
         let ratio = rates[2] / rates[0];
         // The page with opinions carries charts and counts the empty one has not: what
-        // those bytes alone cost shows in nginx's rates for the two pages, and how little
-        // they matter once compressed in the service's rates for the gzip forms.
-        let mut context = Vec::new();
-        if let Some([empty, large]) = nginx_rates {
-            context.push(format!("nginx, same two pages: {:.0}%", large / empty * 100.0));
-        }
-        if let Some([empty, large]) = gzip {
-            context.push(format!("gzip as browsers ask: {:.0}%", large / empty * 100.0));
-        }
-        let bytes_alone = if context.is_empty() { String::new() } else { format!(" ({})", context.join("; ")) };
+        // those bytes alone cost shows in nginx's rates for the two pages.
+        let bytes_alone = match nginx_rates {
+            Some([empty, large]) => format!(" (nginx, same two pages: {:.0}%)", large / empty * 100.0),
+            None => String::new(),
+        };
         results.target(
             backend,
             &format!("page at {} opinions vs at 0 ({label})", ctx.args.opinions),
@@ -317,6 +312,17 @@ fn run_all(ctx: &Ctx<'_>, results: &mut Results) -> anyhow::Result<()> {
             ">= 90%".into(),
             ratio >= 0.9,
         );
+        // The page as a browser is sent it: compressed, as every browser asks.
+        if let Some([empty, large]) = gzip {
+            let ratio = large / empty;
+            results.target(
+                backend,
+                &format!("page at {} opinions vs at 0 ({label}, compressed as browsers ask)", ctx.args.opinions),
+                format!("{large:.0}/{empty:.0} req/s = {:.0}%", ratio * 100.0),
+                ">= 90%".into(),
+                ratio >= 0.9,
+            );
+        }
     }
     if let Some((post_rate, insert_baseline)) = insert {
         let ratio = post_rate / insert_baseline;
