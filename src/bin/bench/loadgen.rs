@@ -78,6 +78,20 @@ impl Outcome {
         if secs <= 0.0 { 0.0 } else { self.ok as f64 / secs }
     }
 
+    /// Adds a slice of the same measurement (its latencies unsorted until the caller sorts).
+    pub fn absorb(&mut self, slice: Outcome) {
+        self.ok += slice.ok;
+        self.errors += slice.errors;
+        for (status, n) in slice.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
+        let room = 3usize.saturating_sub(self.first_errors.len());
+        self.first_errors.extend(slice.first_errors.into_iter().take(room));
+        self.latencies_us.extend(slice.latencies_us);
+        self.measured += slice.measured;
+        self.bytes += slice.bytes;
+    }
+
     /// The latency below which `q` of the responses came, in milliseconds.
     pub fn percentile_ms(&self, q: f64) -> f64 {
         if self.latencies_us.is_empty() {

@@ -87,6 +87,9 @@ pub struct OpinionPost {
     captchas: Vec<String>,
     answer: String,
     run: u64,
+    /// The next captcha to use: counted here rather than by the run's request number, which
+    /// starts again at 0 in each slice of a measurement taken in slices.
+    next: std::sync::atomic::AtomicU64,
     pub receipts: Mutex<Vec<String>>,
 }
 
@@ -105,13 +108,15 @@ impl OpinionPost {
             captchas,
             answer: answer.to_owned(),
             run: rand::random::<u32>().into(),
+            next: std::sync::atomic::AtomicU64::new(0),
             receipts: Mutex::new(Vec::new()),
         }
     }
 }
 
 impl Workload for OpinionPost {
-    fn request(&self, i: u64) -> Option<Vec<u8>> {
+    fn request(&self, _: u64) -> Option<Vec<u8>> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let captcha = self.captchas.get(i as usize)?;
         let section = &self.anchors[i as usize % self.anchors.len()];
         let body =
