@@ -242,12 +242,12 @@ impl Listing {
             .load(c)?;
             return Ok(found.into_iter().map(|m| (ConsultationId(m.id), m.status, m.starts_on)).collect());
         }
-        let status = format!(
-            "CASE WHEN consultations.feedback_published_at IS NOT NULL THEN 3 \
-             WHEN consultations.starts_on > '{today}' THEN 0 \
-             WHEN consultations.ends_on >= '{today}' THEN 1 ELSE 2 END"
-        );
-        base(conn, filter).select((consultations::id, sql::<Integer>(&status), consultations::starts_on)).load(conn)
+        // The same places, from the list's own status conditions.
+        let status = case_when::<_, _, Integer>(status_condition(Status::FeedbackPublished, today), 3)
+            .when(status_condition(Status::Scheduled, today), 0)
+            .when(status_condition(Status::Open, today), 1)
+            .otherwise(2);
+        base(conn, filter).select((consultations::id, status, consultations::starts_on)).load(conn)
     }
 
     /// The counts per status under the filter (its status aside), in one query: each counts
