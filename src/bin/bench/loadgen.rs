@@ -65,6 +65,8 @@ pub struct Outcome {
     pub latencies_us: Vec<u32>,
     pub measured: Duration,
     pub bytes: u64,
+    /// The successful requests per second of each slice absorbed (see [`Outcome::absorb`]).
+    pub slice_rates: Vec<f64>,
 }
 
 impl Outcome {
@@ -80,6 +82,7 @@ impl Outcome {
 
     /// Adds a slice of the same measurement (its latencies unsorted until the caller sorts).
     pub fn absorb(&mut self, slice: Outcome) {
+        self.slice_rates.push(slice.ok_rate());
         self.ok += slice.ok;
         self.errors += slice.errors;
         for (status, n) in slice.statuses {
