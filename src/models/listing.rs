@@ -274,49 +274,28 @@ impl Listing {
     /// (`MIN`/`MAX` under the published filter would walk every published consultation on
     /// SQLite, on every list page; two statements cost a second round trip on PostgreSQL).
     pub fn years(conn: &mut Conn) -> QueryResult<Vec<i32>> {
-        if let Conn::Postgres(c) = conn {
-            // The same statement with its limits written in: with none bound, PostgreSQL plans
-            // it once per connection rather than on every list page.
-            #[derive(QueryableByName)]
-            struct Ends {
-                #[diesel(sql_type = Nullable<Date>)]
-                first: Option<NaiveDate>,
-                #[diesel(sql_type = Nullable<Date>)]
-                last: Option<NaiveDate>,
-            }
-            let ends: Ends = crate::db::prepared(
-                "SELECT (SELECT starts_on FROM consultations WHERE published_at IS NOT NULL \
-                 ORDER BY starts_on ASC, id ASC LIMIT 1) AS first, \
-                 (SELECT starts_on FROM consultations WHERE published_at IS NOT NULL \
-                 ORDER BY starts_on DESC, id DESC LIMIT 1) AS last",
-            )
-            .get_result(c)?;
-            return Ok(year_list(ends.first, ends.last));
+        // The limits are written in: with nothing bound, PostgreSQL plans the statement once
+        // per connection (bound limits made it plan it on every list page, 0.17–0.20 ms).
+        const ENDS: &str = "SELECT (SELECT starts_on FROM consultations WHERE published_at IS NOT NULL \
+             ORDER BY starts_on ASC, id ASC LIMIT 1) AS first, \
+             (SELECT starts_on FROM consultations WHERE published_at IS NOT NULL \
+             ORDER BY starts_on DESC, id DESC LIMIT 1) AS last";
+        #[derive(QueryableByName)]
+        struct Ends {
+            #[diesel(sql_type = Nullable<Date>)]
+            first: Option<NaiveDate>,
+            #[diesel(sql_type = Nullable<Date>)]
+            last: Option<NaiveDate>,
         }
-        let published = || consultations::table.filter(consultations::published_at.is_not_null());
-        let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = diesel::select((
-            published()
-                .order((consultations::starts_on.asc(), consultations::id.asc()))
-                .select(consultations::starts_on)
-                .limit(1)
-                .single_value(),
-            published()
-                .order((consultations::starts_on.desc(), consultations::id.desc()))
-                .select(consultations::starts_on)
-                .limit(1)
-                .single_value(),
-        ))
-        .get_result(conn)?;
-        Ok(year_list(first, last))
-    }
-}
-
-/// The years from the last start's back to the first's.
-fn year_list(first: Option<NaiveDate>, last: Option<NaiveDate>) -> Vec<i32> {
-    use chrono::Datelike;
-    match (first, last) {
-        (Some(first), Some(last)) => (first.year()..=last.year()).rev().collect(),
-        _ => Vec::new(),
+        let ends: Ends = match conn {
+            Conn::Postgres(c) => crate::db::prepared(ENDS).get_result(c)?,
+            Conn::Sqlite(c) => diesel::sql_query(ENDS).get_result(c)?,
+        };
+        use chrono::Datelike;
+        Ok(match (ends.first, ends.last) {
+            (Some(first), Some(last)) => (first.year()..=last.year()).rev().collect(),
+            _ => Vec::new(),
+        })
     }
 }
 
