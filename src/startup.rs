@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::auth;
-use crate::config::Settings;
+use crate::config::{Backend, Settings};
 use crate::db::{self, Pool};
 use crate::domain::window::china_today;
 use crate::error::AppError;
@@ -262,6 +262,9 @@ impl Application {
         });
         let worker = Worker { pool, mailer, settings: settings.clone(), wakeup: state.mail_wakeup.clone() };
         actix_web::rt::spawn(worker.run(Duration::from_millis(settings.mail_poll_ms)));
+        if settings.database_url.backend() == Backend::Postgres {
+            actix_web::rt::spawn(crate::models::search::merge_pending(state.pool.clone()));
+        }
         let session_settings = settings.clone();
         let server = HttpServer::new(move || {
             App::new()
