@@ -220,10 +220,10 @@ fn prepare(
             flag_reason: flag_reason.clone(),
             now,
         };
-        let received_at = format_china(now);
-        let summary = summary(&text.body, 200);
         submission.store(conn, answers, &secret, |code| {
             let email = text.contact.email()?;
+            let received_at = format_china(now);
+            let summary = summary(&text.body, 200);
             let receipt = code.to_string();
             let lookup_url = crate::links::receipt_url(&public_url, code);
             let mail = ReceiptMail {
@@ -264,10 +264,16 @@ pub struct PublicSubmission<'a> {
 impl PublicSubmission<'_> {
     /// Same consultation, section, contact and text (ignoring layout and punctuation).
     pub fn dedupe_key(&self, secret: &[u8]) -> String {
+        self.dedupe_key_of(secret, &fingerprint(&self.text.body))
+    }
+
+    /// [`PublicSubmission::dedupe_key`], given the body's fingerprint (its normalising is
+    /// the dear part: a writer thread works it out once per opinion, not twice).
+    fn dedupe_key_of(&self, secret: &[u8], fingerprint: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
         let section = self.section_id.map_or(-1, |s| s.0);
         mac.update(format!("{}|{section}|{}|", self.consultation_id, self.text.contact.as_str()).as_bytes());
-        mac.update(fingerprint(&self.text.body).as_bytes());
+        mac.update(fingerprint.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
@@ -284,7 +290,8 @@ impl PublicSubmission<'_> {
         secret: &[u8],
         receipt_mail: impl FnOnce(&ReceiptCode) -> Option<NewMail>,
     ) -> Result<Submitted, AppError> {
-        let dedupe_key = self.dedupe_key(secret);
+        let fingerprint = fingerprint(&self.text.body);
+        let dedupe_key = self.dedupe_key_of(secret, &fingerprint);
         db::atomic(conn, |conn| {
             let since = self.now - Duration::minutes(DUPLICATE_WINDOW_MINUTES);
             let first = RecentDuplicates::first(conn, answers, &dedupe_key, since)?;
@@ -292,7 +299,6 @@ impl PublicSubmission<'_> {
                 return Ok(Submitted::Duplicate(code));
             }
             let suggestion = self.text.suggestion.as_ref();
-            let fingerprint = fingerprint(&self.text.body);
             // A receipt code no opinion has yet: a collision is astronomically unlikely,
             // and then the insert stores nothing and another code is drawn (or, written at
             // the batch's COMMIT, the batch fails and is written again write by write).
