@@ -210,7 +210,9 @@ impl RecentDuplicates {
 
     /// The look-up on PostgreSQL, with `wanted` ids drawn from the opinions' sequence in the
     /// same statement (one round trip for both): the earlier opinions in id order, and the
-    /// drawn ids the last first (taken with `pop`).
+    /// drawn ids the last first (taken with `pop`). The sequence is named, not looked up with
+    /// `pg_get_serial_sequence`, which ran once per drawn id (16 ids: 0.155-0.184 ms instead of
+    /// 0.196-0.235, pgbench in turn).
     fn fetch_drawing_ids(
         c: &mut diesel::PgConnection,
         keys: Vec<String>,
@@ -233,7 +235,7 @@ impl RecentDuplicates {
             "SELECT id, dedupe_key, created_at, receipt_code FROM opinions \
              WHERE dedupe_key = ANY($1) AND created_at >= $2 AND receipt_code IS NOT NULL \
              UNION ALL \
-             SELECT nextval(pg_get_serial_sequence('opinions', 'id'))::integer, NULL, NULL, NULL \
+             SELECT nextval('opinions_id_seq'::regclass)::integer, NULL, NULL, NULL \
              FROM generate_series(1, $3)",
         )
         .bind::<Array<Text>, _>(keys)
