@@ -99,8 +99,9 @@ pub fn index_new(
 }
 
 /// Whether index entries were written on PostgreSQL since its pending list was last merged
-/// into the index: see [`merge_pending`].
-static UNMERGED: AtomicBool = AtomicBool::new(false);
+/// into the index: see [`merge_pending`]. True at start, so that what a bulk load or the
+/// run before left pending is merged at the first look.
+static UNMERGED: AtomicBool = AtomicBool::new(true);
 
 /// How often [`merge_pending`] looks for new entries.
 const MERGE_EVERY: Duration = Duration::from_millis(200);
