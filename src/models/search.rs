@@ -117,12 +117,13 @@ const RETRY_AFTER: Duration = Duration::from_secs(60);
 /// `gin_pending_list_limit`, by whichever insert finds it full. That insert is one of the
 /// writer threads' batches, which then holds every opinion in it until the merge is done,
 /// and the merge costs less per entry the more entries it takes at once. So the limit is
-/// PostgreSQL's 4 MB and the merging is done here, off the writers' path, in steps of at
-/// most 200 ms of opinions: a search reads that much at worst (at 5,000 opinions a second
-/// about 1 MB), and a batch finds a full list only when this falls behind. With a 256 kB
-/// limit and no merging here (before 2026-12-07), the benchmark's database time per
-/// opinion POST was 9–13 % higher (0.205 / 0.167 / 0.235 ms against 0.183 / 0.146 / 0.213
-/// ms in alternating runs).
+/// PostgreSQL's 4 MB and the merging is done here, off the writers' path. A search reads
+/// what came in since the last merge began: nothing while opinions trickle in, and during
+/// the benchmark's burst of 5,000 a second 167–515 pages (1.3–4 MB) when polled, the list
+/// reaching PostgreSQL's limit now and then, when a batch merges it as before. With a
+/// 256 kB limit and no merging here (before 2026-12-07), the benchmark's database time per
+/// opinion POST was 10–14 % higher (0.205 / 0.167 / 0.235 ms against 0.183 / 0.146 / 0.213
+/// ms with the 4 MB limit, alternating runs).
 pub async fn merge_pending(pool: crate::db::Pool) {
     let mut tick = tokio::time::interval(MERGE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -156,11 +157,11 @@ fn write_new_entries(
 ) -> QueryResult<Vec<crate::db::Prepared<'static>>> {
     let entries = std::mem::take(scratch.get::<NewEntries>()).0;
     let Conn::Sqlite(c) = conn else {
-        // One statement text for any number of rows, kept prepared. `unnest` flattens an
-        // array of arrays, so each entry's grams travel as the text of an array.
         // Marked before the batch commits: a merge that runs in between leaves this batch's
         // entries for the next one, or for PostgreSQL's own merge when none follows.
         UNMERGED.store(true, Ordering::Relaxed);
+        // One statement text for any number of rows, kept prepared. `unnest` flattens an
+        // array of arrays, so each entry's grams travel as the text of an array.
         let ids: Vec<i32> = entries.iter().map(|(id, _)| id.0).collect();
         let grams: Vec<String> = entries.iter().map(|(_, g)| array_text(g)).collect();
         let statement = crate::db::prepared(
